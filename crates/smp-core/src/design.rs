@@ -1,0 +1,621 @@
+//! The design file (schema 1): parsing and validation into a typed [`Design`].
+//!
+//! Parsing goes through a raw serde layer that mirrors the TOML, then every
+//! value is checked and turned into domain types. Errors name the key and the
+//! line, so a practitioner can find the mistake in a text editor.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::de::DeValue;
+
+use crate::geometry::{Curve, Point, Polygon};
+
+/// The only schema this version reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Densities above this (impressions per cm2) are refused as absurd: natural
+/// scalps peak near 110 follicular units per cm2 and SMP stays below that.
+pub const MAX_DENSITY_PER_CM2: f64 = 200.0;
+
+/// The largest number of impressions one design may ask for; a full head at
+/// natural density is about 40,000.
+pub const MAX_IMPRESSIONS: f64 = 2_000_000.0;
+
+/// Photo coordinates beyond this (in pixels, either sign) are refused.
+pub const MAX_COORDINATE_PX: f64 = 100_000.0;
+
+/// A validated design.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// Random seed: the same design and seed give the same impressions.
+    pub seed: u64,
+    /// The photo and its scale.
+    pub photo: Photo,
+    /// The client's skin and hair.
+    pub client: Client,
+    /// The hairline, when the work has one.
+    pub hairline: Option<Hairline>,
+    /// Treated zones, at least one.
+    pub zones: Vec<Zone>,
+    /// Dot size.
+    pub impressions: Impressions,
+    /// Pigment mix and placement depth.
+    pub pigment: Pigment,
+    /// How the impressions are shared out between sessions.
+    pub sessions: Sessions,
+}
+
+/// The view of the head a photo shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum View {
+    Front,
+    Top,
+    Left,
+    Right,
+    Back,
+}
+
+/// The client photo the design is drawn on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Photo {
+    /// Path as written in the design: relative paths are relative to the
+    /// design file's folder.
+    pub path: PathBuf,
+    /// Which view it shows.
+    pub view: View,
+    /// Millimetres per photo pixel.
+    pub mm_per_px: f64,
+}
+
+/// Fitzpatrick skin phototype, I to VI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fitzpatrick(u8);
+
+impl Fitzpatrick {
+    /// The type as a number from 1 to 6.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// A type from its number, when it is 1..=6.
+    pub fn new(n: u8) -> Option<Self> {
+        (1..=6).contains(&n).then_some(Self(n))
+    }
+}
+
+/// An sRGB colour with 8-bit channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Srgb8(pub [u8; 3]);
+
+impl Srgb8 {
+    /// Parses `#rrggbb`.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let hex = s.strip_prefix('#')?;
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Some(Self([byte(0)?, byte(2)?, byte(4)?]))
+    }
+
+    /// Formats as `#rrggbb`.
+    pub fn to_hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0[0], self.0[1], self.0[2])
+    }
+}
+
+/// The client's skin and hair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Client {
+    /// Skin phototype.
+    pub fitzpatrick: Fitzpatrick,
+    /// The natural stubble colour the dots should imitate.
+    pub hair_color: Srgb8,
+}
+
+/// The character of a hairline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HairlineStyle {
+    /// A crisp edge.
+    Defined,
+    /// A gradient with gentle waves and jitter.
+    Soft,
+    /// Like soft, more irregular.
+    Broken,
+    /// Soft, with recession at the temples.
+    Mature,
+}
+
+/// The hairline: a smooth curve through the given points, left to right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hairline {
+    /// Its character.
+    pub style: HairlineStyle,
+    /// The points the curve passes through, in photo pixels.
+    pub points: Vec<Point>,
+    /// The curve itself, in photo pixels.
+    pub curve: Curve,
+    /// Depth of the density gradient behind the line, in mm.
+    pub transition_mm: f64,
+}
+
+/// A treated zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    /// Its name, as shown in the impressions file.
+    pub name: String,
+    /// Its outline, in photo pixels.
+    pub polygon: Polygon,
+    /// Impressions per cm2 at full strength.
+    pub density_per_cm2: f64,
+    /// Distance inside the edge over which density ramps from 0 to full, in mm.
+    pub feather_mm: f64,
+}
+
+/// Dot size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Impressions {
+    /// Healed mean diameter in mm.
+    pub diameter_mm: f64,
+    /// Relative standard deviation of the diameter.
+    pub size_variation: f64,
+}
+
+/// Pigment mix and placement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pigment {
+    /// 1.0 is full-strength carbon black; lower is more diluted.
+    pub dilution: f64,
+    /// Depth of the ink below the skin surface, in mm.
+    pub depth_mm: f64,
+}
+
+/// How impressions are shared out between sessions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sessions {
+    /// Share of all impressions placed in each session; they sum to 1.
+    pub shares: Vec<f64>,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self { shares: vec![0.40, 0.45, 0.15] }
+    }
+}
+
+/// What is wrong with a design file, and where.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}{}: {message}", line.map(|l| format!("line {l}: ")).unwrap_or_default(), if key.is_empty() { "design" } else { key })]
+pub struct DesignError {
+    /// The dotted key path of the offending value (`zones[1].density`), or
+    /// empty when the document itself is malformed.
+    pub key: String,
+    /// 1-based line number, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+// ---- raw serde layer ---------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDesign {
+    schema: u32,
+    seed: u64,
+    photo: RawPhoto,
+    client: RawClient,
+    hairline: Option<RawHairline>,
+    zones: Vec<RawZone>,
+    impressions: RawImpressions,
+    pigment: RawPigment,
+    sessions: Option<RawSessions>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhoto {
+    path: PathBuf,
+    view: View,
+    scale: RawScale,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScale {
+    from: [f64; 2],
+    to: [f64; 2],
+    mm: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClient {
+    fitzpatrick: i64,
+    hair_color: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHairline {
+    style: HairlineStyle,
+    points: Vec<[f64; 2]>,
+    transition_mm: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawZone {
+    name: String,
+    polygon: Vec<[f64; 2]>,
+    density: f64,
+    feather_mm: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImpressions {
+    diameter_mm: f64,
+    size_variation: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPigment {
+    dilution: f64,
+    depth_mm: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSessions {
+    shares: Vec<f64>,
+}
+
+// ---- locating keys in the source ---------------------------------------
+
+/// One step of a key path.
+enum Step {
+    Key(&'static str),
+    Index(usize),
+}
+
+struct Locator<'a> {
+    text: &'a str,
+    root: Option<toml::Spanned<DeValue<'a>>>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(text: &'a str) -> Self {
+        let root = toml::de::DeTable::parse(text).ok().map(|table| {
+            let span = table.span();
+            toml::Spanned::new(span, DeValue::Table(table.into_inner()))
+        });
+        Self { text, root }
+    }
+
+    fn line_of_offset(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    fn error(&self, path: &[Step], message: impl Into<String>) -> DesignError {
+        let mut key = String::new();
+        for step in path {
+            match step {
+                Step::Key(k) if key.is_empty() => key.push_str(k),
+                Step::Key(k) => {
+                    key.push('.');
+                    key.push_str(k);
+                }
+                Step::Index(i) => key.push_str(&format!("[{i}]")),
+            }
+        }
+        let line = self.root.as_ref().and_then(|root| {
+            let mut node = root;
+            for step in path {
+                node = match step {
+                    Step::Key(k) => node.get_ref().get(*k)?,
+                    Step::Index(i) => node.get_ref().get(*i)?,
+                };
+            }
+            Some(self.line_of_offset(node.span().start))
+        });
+        DesignError { key, line, message: message.into() }
+    }
+}
+
+/// Checks that `value` lies in `range`, naming the key otherwise.
+fn check_range(
+    loc: &Locator<'_>,
+    path: &[Step],
+    value: f64,
+    range: std::ops::RangeInclusive<f64>,
+    unit: &str,
+) -> Result<f64, DesignError> {
+    if !value.is_finite() || !range.contains(&value) {
+        return Err(loc.error(
+            path,
+            format!("{value} is out of range: expected {} to {}{unit}", range.start(), range.end()),
+        ));
+    }
+    Ok(value)
+}
+
+fn check_point(loc: &Locator<'_>, path: &[Step], p: [f64; 2]) -> Result<Point, DesignError> {
+    let ok = |v: f64| v.is_finite() && v.abs() <= MAX_COORDINATE_PX;
+    if !ok(p[0]) || !ok(p[1]) {
+        return Err(loc.error(
+            path,
+            format!(
+                "point [{}, {}] is outside the plausible photo area (|x|, |y| <= {MAX_COORDINATE_PX} px)",
+                p[0], p[1]
+            ),
+        ));
+    }
+    Ok(Point::new(p[0], p[1]))
+}
+
+fn check_points(loc: &Locator<'_>, path: &[Step], raw: &[[f64; 2]]) -> Result<Vec<Point>, DesignError> {
+    raw.iter().map(|&p| check_point(loc, path, p)).collect()
+}
+
+/// Parses and validates a design file's text.
+pub fn parse(text: &str) -> Result<Design, DesignError> {
+    let loc = Locator::new(text);
+    let raw: RawDesign = toml::from_str(text).map_err(|e| DesignError {
+        key: String::new(),
+        line: e.span().map(|s| loc.line_of_offset(s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    use Step::{Index, Key};
+
+    if raw.schema != SCHEMA_VERSION {
+        return Err(loc.error(
+            &[Key("schema")],
+            format!(
+                "schema {} is not supported: this version of smp reads schema {SCHEMA_VERSION}",
+                raw.schema
+            ),
+        ));
+    }
+
+    let scale = &raw.photo.scale;
+    let from = check_point(&loc, &[Key("photo"), Key("scale"), Key("from")], scale.from)?;
+    let to = check_point(&loc, &[Key("photo"), Key("scale"), Key("to")], scale.to)?;
+    let px = from.distance(to);
+    if px < 10.0 {
+        return Err(loc.error(
+            &[Key("photo"), Key("scale")],
+            format!("the two scale points are {px:.1} px apart; pick points at least 10 px apart (ideally far apart) for a usable scale"),
+        ));
+    }
+    let mm = check_range(&loc, &[Key("photo"), Key("scale"), Key("mm")], scale.mm, 1.0..=1000.0, " mm")?;
+    let mm_per_px = mm / px;
+    if raw.photo.path.as_os_str().is_empty() {
+        return Err(loc.error(&[Key("photo"), Key("path")], "the photo path is empty"));
+    }
+
+    let fitzpatrick =
+        u8::try_from(raw.client.fitzpatrick).ok().and_then(Fitzpatrick::new).ok_or_else(|| {
+            loc.error(
+                &[Key("client"), Key("fitzpatrick")],
+                format!("{} is not a Fitzpatrick type: expected 1 to 6", raw.client.fitzpatrick),
+            )
+        })?;
+    let hair_color = Srgb8::from_hex(&raw.client.hair_color).ok_or_else(|| {
+        loc.error(
+            &[Key("client"), Key("hair_color")],
+            format!("{:?} is not a colour: expected \"#rrggbb\"", raw.client.hair_color),
+        )
+    })?;
+
+    let hairline = match raw.hairline {
+        None => None,
+        Some(h) => {
+            let path = [Key("hairline"), Key("points")];
+            let points = check_points(&loc, &path, &h.points)?;
+            if points.len() < 2 {
+                return Err(
+                    loc.error(&path, format!("a hairline needs at least 2 points, found {}", points.len()))
+                );
+            }
+            if points.windows(2).any(|w| w[1].x <= w[0].x) {
+                return Err(loc.error(
+                    &path,
+                    "hairline points must run left to right (each x larger than the one before)",
+                ));
+            }
+            let curve = Curve::through(&points, 24)
+                .ok_or_else(|| loc.error(&path, "the hairline points do not make a curve"))?;
+            let transition_mm = check_range(
+                &loc,
+                &[Key("hairline"), Key("transition_mm")],
+                h.transition_mm,
+                0.0..=50.0,
+                " mm",
+            )?;
+            Some(Hairline { style: h.style, points, curve, transition_mm })
+        }
+    };
+
+    if raw.zones.is_empty() {
+        return Err(loc.error(&[Key("zones")], "a design needs at least one [[zones]] entry"));
+    }
+    let mut zones = Vec::with_capacity(raw.zones.len());
+    let mut expected_impressions = 0.0;
+    for (i, z) in raw.zones.into_iter().enumerate() {
+        let name = z.name.trim().to_string();
+        if name.is_empty() {
+            return Err(loc.error(&[Key("zones"), Index(i), Key("name")], "the zone name is empty"));
+        }
+        if zones.iter().any(|other: &Zone| other.name == name) {
+            return Err(loc.error(
+                &[Key("zones"), Index(i), Key("name")],
+                format!("a zone named {name:?} already exists"),
+            ));
+        }
+        let poly_path = [Key("zones"), Index(i), Key("polygon")];
+        let vertices = check_points(&loc, &poly_path, &z.polygon)?;
+        let polygon = Polygon::new(vertices).map_err(|e| loc.error(&poly_path, e.to_string()))?;
+        let density_per_cm2 = check_range(
+            &loc,
+            &[Key("zones"), Index(i), Key("density")],
+            z.density,
+            0.1..=MAX_DENSITY_PER_CM2,
+            " impressions per cm2",
+        )?;
+        let feather_mm =
+            check_range(&loc, &[Key("zones"), Index(i), Key("feather_mm")], z.feather_mm, 0.0..=50.0, " mm")?;
+        let area_cm2 = polygon.area() * mm_per_px * mm_per_px / 100.0;
+        expected_impressions += area_cm2 * density_per_cm2;
+        zones.push(Zone { name, polygon, density_per_cm2, feather_mm });
+    }
+    if expected_impressions > MAX_IMPRESSIONS {
+        return Err(loc.error(
+            &[Key("zones")],
+            format!(
+                "the zones would hold about {expected_impressions:.0} impressions (more than {MAX_IMPRESSIONS:.0}); check photo.scale and the zone densities"
+            ),
+        ));
+    }
+
+    let impressions = Impressions {
+        diameter_mm: check_range(
+            &loc,
+            &[Key("impressions"), Key("diameter_mm")],
+            raw.impressions.diameter_mm,
+            0.05..=3.0,
+            " mm",
+        )?,
+        size_variation: check_range(
+            &loc,
+            &[Key("impressions"), Key("size_variation")],
+            raw.impressions.size_variation,
+            0.0..=0.5,
+            "",
+        )?,
+    };
+    let pigment = Pigment {
+        dilution: check_range(
+            &loc,
+            &[Key("pigment"), Key("dilution")],
+            raw.pigment.dilution,
+            0.01..=1.0,
+            "",
+        )?,
+        depth_mm: check_range(
+            &loc,
+            &[Key("pigment"), Key("depth_mm")],
+            raw.pigment.depth_mm,
+            0.05..=2.0,
+            " mm",
+        )?,
+    };
+
+    let sessions = match raw.sessions {
+        None => Sessions::default(),
+        Some(s) => {
+            let path = [Key("sessions"), Key("shares")];
+            if s.shares.is_empty() || s.shares.len() > 4 {
+                return Err(
+                    loc.error(&path, format!("expected 1 to 4 session shares, found {}", s.shares.len()))
+                );
+            }
+            if s.shares.iter().any(|&v| !(v.is_finite() && v > 0.0)) {
+                return Err(loc.error(&path, "every session share must be a positive number"));
+            }
+            let sum: f64 = s.shares.iter().sum();
+            if (sum - 1.0).abs() > 0.01 {
+                return Err(
+                    loc.error(&path, format!("session shares must add up to 1, they add up to {sum}"))
+                );
+            }
+            Sessions { shares: s.shares.iter().map(|v| v / sum).collect() }
+        }
+    };
+
+    Ok(Design {
+        seed: raw.seed,
+        photo: Photo { path: raw.photo.path, view: raw.photo.view, mm_per_px },
+        client: Client { fitzpatrick, hair_color },
+        hairline,
+        zones,
+        impressions,
+        pigment,
+        sessions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EXAMPLE_DESIGN;
+
+    #[test]
+    fn the_example_parses() {
+        let design = parse(EXAMPLE_DESIGN).unwrap();
+        assert_eq!(design.zones.len(), 2);
+        assert_eq!(design.sessions.shares, vec![0.40, 0.45, 0.15]);
+        assert!(design.hairline.is_some());
+    }
+
+    fn with(replace: &str, by: &str) -> Result<Design, DesignError> {
+        assert!(EXAMPLE_DESIGN.contains(replace), "{replace}");
+        parse(&EXAMPLE_DESIGN.replacen(replace, by, 1))
+    }
+
+    fn line_of(needle: &str) -> usize {
+        EXAMPLE_DESIGN.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    #[test]
+    fn a_negative_density_names_key_and_line() {
+        let err = with("density = 60.0", "density = -5.0").unwrap_err();
+        assert_eq!(err.key, "zones[0].density");
+        assert_eq!(err.line, Some(line_of("density = 60.0")));
+        assert!(err.to_string().contains("out of range"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_line() {
+        let err = with("feather_mm = 4.0", "feather_mm = 4.0\nfeathr = 1").unwrap_err();
+        assert!(err.message.contains("unknown field `feathr`"), "{err}");
+        assert_eq!(err.line, Some(line_of("feather_mm = 4.0") + 1));
+    }
+
+    #[test]
+    fn malformed_toml_has_a_line() {
+        let err = with("seed = 7", "seed = = 7").unwrap_err();
+        assert_eq!(err.line, Some(line_of("seed = 7")));
+    }
+
+    #[test]
+    fn a_missing_key_is_named() {
+        let err = with("dilution = 0.6", "").unwrap_err();
+        assert!(err.message.contains("missing field `dilution`"), "{err}");
+    }
+
+    #[test]
+    fn a_crossing_polygon_is_refused() {
+        let err = with(
+            "polygon = [[900, 1350], [3100, 1350], [3100, 2600], [900, 2600]]",
+            "polygon = [[900, 1350], [3100, 2600], [3100, 1350], [900, 2600]]",
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "zones[0].polygon");
+        assert!(err.message.contains("crosses itself"), "{err}");
+    }
+
+    #[test]
+    fn absurd_values_are_refused() {
+        assert!(with("diameter_mm = 0.45", "diameter_mm = 40").is_err());
+        assert!(with("fitzpatrick = 3", "fitzpatrick = 9").is_err());
+        assert!(with("hair_color = \"#2a221d\"", "hair_color = \"brown\"").is_err());
+        assert!(with("schema = 1", "schema = 2").is_err());
+        assert!(with("mm = 120.0", "mm = 0.0").is_err());
+    }
+}

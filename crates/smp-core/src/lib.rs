@@ -1,0 +1,15 @@
+//! Domain types of SMP Studio: the design file, its validation, and the plane
+//! geometry designs are drawn with. No I/O happens here.
+#![warn(missing_docs)]
+
+pub mod design;
+pub mod geometry;
+
+pub use design::{
+    Client, Design, DesignError, Fitzpatrick, Hairline, HairlineStyle, Impressions, Photo, Pigment, Sessions,
+    Srgb8, View, Zone, parse,
+};
+pub use geometry::{Curve, CurveProjection, Point, Polygon, PolygonError, Rect};
+
+/// A commented example design, as `smp design example` prints it.
+pub const EXAMPLE_DESIGN: &str = include_str!("example.toml");

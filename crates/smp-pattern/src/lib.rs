@@ -1,0 +1,111 @@
+//! The impression pattern: where every dot goes, how large it is, which zone
+//! it belongs to and in which session it is placed.
+//!
+//! [`DensityField`] turns a design into impressions per mm2; the sampler lays
+//! progressive blue noise over it. Everything is deterministic for a given
+//! design and seed, whatever the number of threads.
+#![warn(missing_docs)]
+
+pub mod density;
+mod noise;
+pub mod sampler;
+
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rand_pcg::Pcg64Mcg;
+use smp_core::{Design, Point};
+
+pub use density::DensityField;
+pub use noise::{hash_unit, mix64};
+
+/// One impression a technician places.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Impression {
+    /// Position in photo pixels, as the photo is displayed.
+    pub x_px: f64,
+    /// Position in photo pixels, as the photo is displayed.
+    pub y_px: f64,
+    /// Healed diameter in mm.
+    pub diameter_mm: f64,
+    /// Index into [`Pattern::zone_names`].
+    pub zone: u16,
+    /// 1-based session in which it is placed.
+    pub session: u8,
+}
+
+/// All impressions of a design.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    /// The impressions, session 1 first.
+    pub impressions: Vec<Impression>,
+    /// Zone names, indexed by [`Impression::zone`].
+    pub zone_names: Vec<String>,
+    /// Number of sessions.
+    pub sessions: usize,
+}
+
+impl Pattern {
+    /// Builds the pattern of a validated design.
+    pub fn generate(design: &Design) -> Self {
+        let field = DensityField::new(design);
+        Self::from_field(design, &field)
+    }
+
+    /// Builds the pattern over an already built density field.
+    pub fn from_field(design: &Design, field: &DensityField) -> Self {
+        let samples = sampler::sample(field, &design.sessions.shares, design.seed);
+        let px_per_mm = 1.0 / design.photo.mm_per_px;
+        // Log-normal sizes: always positive, with the requested mean and
+        // relative standard deviation.
+        let cv = design.impressions.size_variation;
+        let sigma = (1.0 + cv * cv).ln().sqrt();
+        let mean = design.impressions.diameter_mm;
+        let mut rng = Pcg64Mcg::seed_from_u64(mix64(design.seed ^ 0xD1A));
+        let impressions = samples
+            .iter()
+            .map(|s| {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                let factor = (sigma * z - sigma * sigma / 2.0).exp().clamp(0.4, 2.5);
+                Impression {
+                    x_px: s.position.x * px_per_mm,
+                    y_px: s.position.y * px_per_mm,
+                    diameter_mm: mean * factor,
+                    zone: nearest_zone(field, s.position),
+                    session: s.session,
+                }
+            })
+            .collect();
+        Self {
+            impressions,
+            zone_names: design.zones.iter().map(|z| z.name.clone()).collect(),
+            sessions: design.sessions.shares.len(),
+        }
+    }
+
+    /// Number of impressions in each session, session 1 first.
+    pub fn session_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.sessions];
+        for i in &self.impressions {
+            counts[i.session as usize - 1] += 1;
+        }
+        counts
+    }
+}
+
+/// The zone of a point; a sentinel ahead of the line takes the zone of the
+/// nearest grid cell that has one.
+fn nearest_zone(field: &DensityField, p: Point) -> u16 {
+    if let Some(z) = field.zone_at(p) {
+        return z;
+    }
+    let step = field.cell_mm();
+    for ring in 1..16 {
+        let d = ring as f64 * step;
+        for (dx, dy) in [(d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d), (d, d), (-d, d), (d, -d), (-d, -d)] {
+            if let Some(z) = field.zone_at(Point::new(p.x + dx, p.y + dy)) {
+                return z;
+            }
+        }
+    }
+    0
+}
