@@ -1,1 +1,253 @@
-fn main() {}
+//! `smp`: the SMP Studio command line.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use smp_core::{Design, EXAMPLE_DESIGN};
+use smp_optics::SimpleOptics;
+use smp_pattern::Pattern;
+use smp_render::{PhotoError, check_output, downscale, load_photo, render_healed, save_image, write_atomically};
+
+#[derive(Parser)]
+#[command(name = "smp", version, about = "SMP Studio: scalp micropigmentation design, simulation and records")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a design on its photo and write the result.
+    Render(RenderArgs),
+    /// Work with design files.
+    Design {
+        #[command(subcommand)]
+        command: DesignCommand,
+    },
+    /// Write a sample scalp photo, a design for it and its render into DIR.
+    Demo {
+        /// Folder to write into (created if missing).
+        dir: PathBuf,
+        /// Replace files a previous demo left there.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DesignCommand {
+    /// Print a commented example design.
+    Example,
+}
+
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// The design file (TOML, schema 1).
+    design: PathBuf,
+    /// Output image: .png or .jpg.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Also write every impression as CSV (x_px,y_px,diameter_mm,zone,session,...).
+    #[arg(long, value_name = "CSV")]
+    impressions: Option<PathBuf>,
+    /// Also write a copy WIDTH pixels wide, next to the output as NAME.preview.EXT.
+    #[arg(long, value_name = "WIDTH", value_parser = clap::value_parser!(u32).range(16..=20000))]
+    preview: Option<u32>,
+    /// What to show: the photo as it is, or the healed result.
+    #[arg(long, value_enum, default_value_t = Stage::Healed)]
+    stage: Stage,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Stage {
+    /// The photo, upright, with nothing placed.
+    Before,
+    /// The healed result of every session.
+    Healed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Render(args) => render(&args).map(|summary| println!("{summary}")),
+        Command::Design { command: DesignCommand::Example } => {
+            print!("{EXAMPLE_DESIGN}");
+            Ok(())
+        }
+        Command::Demo { dir, force } => demo(&dir, force),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads and validates a design file.
+fn read_design(path: &Path) -> Result<Design> {
+    let text = fs::read_to_string(path).with_context(|| format!("cannot read the design {}", path.display()))?;
+    smp_core::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// `NAME.preview.EXT` beside `out`.
+fn preview_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+    let ext = out.extension().unwrap_or_default().to_string_lossy();
+    out.with_file_name(format!("{stem}.preview.{ext}"))
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    // indicatif draws to stderr only when it is a terminal.
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:<22} [{bar:30}] {percent:>3}% {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn render(args: &RenderArgs) -> Result<String> {
+    let design = read_design(&args.design)?;
+    check_output(&args.out)?;
+    if let Some(csv) = &args.impressions {
+        check_csv_output(csv)?;
+    }
+    let photo_path = args.design.parent().unwrap_or(Path::new("")).join(&design.photo.path);
+
+    let bar = progress_bar(100);
+    bar.set_message("reading the photo");
+    let mut photo = load_photo(&photo_path)?;
+    bar.set_position(15);
+
+    let mut summary = String::new();
+    if args.stage == Stage::Healed || args.impressions.is_some() {
+        bar.set_message("placing impressions");
+        let pattern = Pattern::generate(&design);
+        bar.set_position(30);
+        let (w, h) = (photo.width() as f64, photo.height() as f64);
+        let on_photo =
+            pattern.impressions.iter().filter(|i| i.x_px >= 0.0 && i.y_px >= 0.0 && i.x_px < w && i.y_px < h).count();
+        if on_photo == 0 {
+            bail!(
+                "{}: no impression falls on the photo ({} x {} px): check the zones' coordinates and photo.scale",
+                args.design.display(),
+                w,
+                h
+            );
+        }
+        if let Some(csv) = &args.impressions {
+            write_impressions_csv(csv, &pattern)?;
+        }
+        let counts = pattern.session_counts();
+        summary = format!(
+            "{} impressions ({}){}",
+            pattern.impressions.len(),
+            counts.iter().enumerate().map(|(i, n)| format!("session {}: {n}", i + 1)).collect::<Vec<_>>().join(", "),
+            if on_photo < pattern.impressions.len() {
+                format!(", {} of them outside the photo", pattern.impressions.len() - on_photo)
+            } else {
+                String::new()
+            }
+        );
+        if args.stage == Stage::Healed {
+            bar.set_message("rendering");
+            render_healed(&mut photo, &design, &pattern, &SimpleOptics, &|done, all| {
+                bar.set_position(30 + (40 * done / all.max(1)) as u64)
+            });
+        }
+    }
+    bar.set_position(70);
+    bar.set_message("writing");
+    save_image(&photo, &args.out)?;
+    if let Some(width) = args.preview {
+        save_image(&downscale(&photo, width), &preview_path(&args.out))?;
+    }
+    bar.finish_and_clear();
+    let stage = match args.stage {
+        Stage::Before => "before",
+        Stage::Healed => "healed",
+    };
+    if summary.is_empty() {
+        Ok(format!("{stage}: wrote {}", args.out.display()))
+    } else {
+        Ok(format!("{stage}: {summary}; wrote {}", args.out.display()))
+    }
+}
+
+fn check_csv_output(path: &Path) -> Result<(), PhotoError> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(PhotoError::MissingFolder(path.to_owned()));
+    }
+    Ok(())
+}
+
+/// RFC 4180 quoting for a field that may hold commas or quotes.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+fn write_impressions_csv(path: &Path, pattern: &Pattern) -> Result<(), PhotoError> {
+    write_atomically(path, |out| {
+        let mut write = || -> std::io::Result<()> {
+            writeln!(out, "x_px,y_px,diameter_mm,zone,session")?;
+            for i in &pattern.impressions {
+                writeln!(
+                    out,
+                    "{:.2},{:.2},{:.3},{},{}",
+                    i.x_px,
+                    i.y_px,
+                    i.diameter_mm,
+                    csv_field(&pattern.zone_names[i.zone as usize]),
+                    i.session
+                )?;
+            }
+            Ok(())
+        };
+        write().map_err(|e| e.to_string())
+    })
+}
+
+fn demo(dir: &Path, force: bool) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let files = ["scalp.png", "design.toml", "render.jpg", "render.preview.jpg", "impressions.csv"];
+    if !force {
+        let existing: Vec<&str> = files.iter().copied().filter(|f| dir.join(f).exists()).collect();
+        if !existing.is_empty() {
+            bail!("{} already holds {}; pass --force to replace them", dir.display(), existing.join(", "));
+        }
+    }
+    let bar = progress_bar(100);
+    bar.set_message("making a scalp photo");
+    let photo = smp_render::synthetic::scalp_photo(3200, 2800, [196, 150, 124], 2024);
+    save_image(&photo, &dir.join("scalp.png"))?;
+    write_atomically(&dir.join("design.toml"), |out| out.write_all(EXAMPLE_DESIGN.as_bytes()).map_err(|e| e.to_string()))?;
+    bar.finish_and_clear();
+    let args = RenderArgs {
+        design: dir.join("design.toml"),
+        out: dir.join("render.jpg"),
+        impressions: Some(dir.join("impressions.csv")),
+        preview: Some(1600),
+        stage: Stage::Healed,
+    };
+    let summary = render(&args)?;
+    println!("{summary}");
+    println!("Demo written to {}:", dir.display());
+    for f in files {
+        println!("  {}", dir.join(f).display());
+    }
+    Ok(())
+}

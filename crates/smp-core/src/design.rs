@@ -575,16 +575,16 @@ mod tests {
     #[test]
     fn a_negative_density_names_key_and_line() {
         let err = with("density = 60.0", "density = -5.0").unwrap_err();
-        assert_eq!(err.key, "zones[0].density");
+        assert_eq!(err.key, "zones[1].density");
         assert_eq!(err.line, Some(line_of("density = 60.0")));
         assert!(err.to_string().contains("out of range"), "{err}");
     }
 
     #[test]
     fn an_unknown_key_is_refused_with_its_line() {
-        let err = with("feather_mm = 4.0", "feather_mm = 4.0\nfeathr = 1").unwrap_err();
+        let err = with("feather_mm = 6.0", "feather_mm = 6.0\nfeathr = 1").unwrap_err();
         assert!(err.message.contains("unknown field `feathr`"), "{err}");
-        assert_eq!(err.line, Some(line_of("feather_mm = 4.0") + 1));
+        assert_eq!(err.line, Some(line_of("feather_mm = 6.0") + 1));
     }
 
     #[test]
@@ -602,11 +602,11 @@ mod tests {
     #[test]
     fn a_crossing_polygon_is_refused() {
         let err = with(
-            "polygon = [[900, 1350], [3100, 1350], [3100, 2600], [900, 2600]]",
-            "polygon = [[900, 1350], [3100, 2600], [3100, 1350], [900, 2600]]",
+            "polygon = [[560, 1350], [2640, 1350], [2560, 2350], [1600, 2560], [640, 2350]]",
+            "polygon = [[560, 1350], [2560, 2350], [2640, 1350], [1600, 2560], [640, 2350]]",
         )
         .unwrap_err();
-        assert_eq!(err.key, "zones[0].polygon");
+        assert_eq!(err.key, "zones[1].polygon");
         assert!(err.message.contains("crosses itself"), "{err}");
     }
 

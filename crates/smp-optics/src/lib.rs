@@ -1,1 +1,115 @@
-//! x
+//! How a healed pigment dot looks through the client's skin.
+//!
+//! The renderer asks one question through [`DotOptics`]: by how much does a
+//! fully covered dot darken each linear RGB channel of the skin around it?
+//! [`SimpleOptics`] answers with a small scattering model; a physically
+//! based layered-skin model can replace it behind the same trait.
+#![warn(missing_docs)]
+
+use smp_core::{Fitzpatrick, Pigment};
+
+/// What the renderer needs to know about one healed dot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DotAppearance {
+    /// Optical density per linear RGB channel at the centre of one dot:
+    /// the skin's value there is multiplied by `exp(-absorbance)`.
+    pub absorbance: [f32; 3],
+    /// Width of the dot's soft edge as a share of its radius: light
+    /// scattered in the skin above the ink blurs the edge.
+    pub edge_softness: f32,
+}
+
+/// The skin the pigment is seen through.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Skin {
+    /// Skin phototype.
+    pub fitzpatrick: Fitzpatrick,
+}
+
+/// A model of pigment seen through skin.
+pub trait DotOptics {
+    /// The healed dot's appearance for this skin and pigment.
+    fn healed_dot(&self, skin: &Skin, pigment: &Pigment) -> DotAppearance;
+}
+
+/// A deliberately simple model, adequate for a first preview.
+///
+/// Carbon black is grey (absorbs all wavelengths alike), with optical
+/// density `FULL_STRENGTH_DENSITY * dilution`. Only the share `v(l)` of the
+/// light that reaches the ink's depth and comes back "sees" it; the rest is
+/// scattered back by the dermis above. With the dermis' reduced scattering
+/// coefficient `mu_s'(l)` (Jacques 2013, via the domain brief:
+/// `a = 4.36/mm, f_Ray = 0.41, b = 0.35`), `v(l) = exp(-k mu_s'(l) depth)`.
+/// Blue scatters most, so it sees the ink least: deep dots drift blue-grey
+/// with no special rule. The per-channel ratio is `1 - v (1 - 10^-A)`-like,
+/// taken at 610, 550 and 465 nm for R, G and B. Melanin above the ink
+/// darkens skin and dot alike, so to first order it cancels from the ratio;
+/// the photo already carries the skin's own tone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimpleOptics;
+
+/// Optical density (natural log units) of full-strength carbon black in a
+/// healed impression: near opaque.
+const FULL_STRENGTH_DENSITY: f64 = 5.0;
+
+/// Share of the dermal scattering path that counts against the ink: a
+/// calibration so a 0.35 mm dot at dilution 0.6 reads as dark stubble.
+const PATH_FACTOR: f64 = 0.15;
+
+/// Effective wavelengths of the sRGB primaries, nm.
+const CHANNEL_NM: [f64; 3] = [610.0, 550.0, 465.0];
+
+/// Dermal reduced scattering coefficient in 1/mm at `nm` (Jacques 2013).
+pub fn dermis_reduced_scattering(nm: f64) -> f64 {
+    let x = nm / 500.0;
+    4.36 * (0.41 * x.powf(-4.0) + 0.59 * x.powf(-0.35))
+}
+
+impl DotOptics for SimpleOptics {
+    fn healed_dot(&self, _skin: &Skin, pigment: &Pigment) -> DotAppearance {
+        let ink = 1.0 - (-FULL_STRENGTH_DENSITY * pigment.dilution).exp();
+        let absorbance = CHANNEL_NM.map(|nm| {
+            let seen = (-PATH_FACTOR * dermis_reduced_scattering(nm) * pigment.depth_mm).exp();
+            let ratio = 1.0 - seen * ink;
+            -(ratio.max(1e-4).ln()) as f32
+        });
+        DotAppearance { absorbance, edge_softness: (0.12 + 0.3 * pigment.depth_mm).min(0.6) as f32 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dot(dilution: f64, depth_mm: f64) -> DotAppearance {
+        let skin = Skin { fitzpatrick: Fitzpatrick::new(3).unwrap() };
+        SimpleOptics.healed_dot(&skin, &Pigment { dilution, depth_mm })
+    }
+
+    #[test]
+    fn more_pigment_is_darker() {
+        let light = dot(0.3, 0.35);
+        let dark = dot(0.9, 0.35);
+        for c in 0..3 {
+            assert!(dark.absorbance[c] > light.absorbance[c]);
+        }
+    }
+
+    #[test]
+    fn deeper_ink_is_bluer_and_softer() {
+        let shallow = dot(0.6, 0.25);
+        let deep = dot(0.6, 0.8);
+        let blueness = |d: DotAppearance| d.absorbance[0] / d.absorbance[2];
+        assert!(blueness(deep) > blueness(shallow), "red is absorbed more than blue as depth grows");
+        assert!(deep.absorbance[1] < shallow.absorbance[1], "deeper ink shows less");
+        assert!(deep.edge_softness > shallow.edge_softness);
+    }
+
+    #[test]
+    fn a_typical_dot_reads_as_dark_stubble() {
+        // Green channel of skin at linear 0.30 (sRGB ~149) under the dot.
+        let d = dot(0.6, 0.35);
+        let under = 0.30 * (-d.absorbance[1]).exp();
+        assert!((0.05..0.15).contains(&under), "{under}");
+    }
+}

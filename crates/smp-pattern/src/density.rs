@@ -300,15 +300,6 @@ impl DensityField {
         self.cell_mm
     }
 
-    /// The centres of cells with positive density, row by row, with their
-    /// density: the seeds the sampler scans for uncovered ground.
-    pub(crate) fn positive_cells(&self) -> impl Iterator<Item = Point> + '_ {
-        self.density.iter().enumerate().filter(|(_, d)| **d > 0.0).map(move |(i, _)| {
-            let (r, c) = (i / self.cols, i % self.cols);
-            Point::new(self.origin.x + c as f64 * self.cell_mm, self.origin.y + r as f64 * self.cell_mm)
-        })
-    }
-
     /// Expected number of impressions: the integral of the density.
     pub fn expected_count(&self) -> f64 {
         self.density.iter().map(|&d| d as f64).sum::<f64>() * self.cell_mm * self.cell_mm

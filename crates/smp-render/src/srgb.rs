@@ -1,0 +1,96 @@
+//! sRGB transfer functions as tables: compositing happens in linear light,
+//! and per-pixel `powf` would cost more than everything else together.
+
+use std::sync::OnceLock;
+
+fn to_linear(v: f64) -> f64 {
+    if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+}
+
+fn to_srgb(v: f64) -> f64 {
+    if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }
+}
+
+/// Linear value of each 8-bit sRGB code.
+fn decode_table() -> &'static [f32; 256] {
+    static TABLE: OnceLock<[f32; 256]> = OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|i| to_linear(i as f64 / 255.0) as f32))
+}
+
+/// Steps of the encode table: fine enough that every 8-bit code round-trips.
+const ENCODE_STEPS: usize = 1 << 16;
+
+fn encode_table() -> &'static [u8] {
+    static TABLE: OnceLock<Vec<u8>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=ENCODE_STEPS)
+            .map(|i| (to_srgb(i as f64 / ENCODE_STEPS as f64) * 255.0).round().clamp(0.0, 255.0) as u8)
+            .collect()
+    })
+}
+
+/// The linear-light value (0..1) of an 8-bit sRGB code.
+#[inline]
+pub fn decode(v: u8) -> f32 {
+    decode_table()[v as usize]
+}
+
+/// The nearest 8-bit sRGB code of a linear-light value.
+#[inline]
+pub fn encode(linear: f32) -> u8 {
+    let i = (linear.clamp(0.0, 1.0) * ENCODE_STEPS as f32 + 0.5) as usize;
+    encode_table()[i]
+}
+
+/// `exp(-d * absorbance[c])` for optical densities `d`, tabulated.
+pub struct TransmissionTable {
+    table: [Vec<f32>; 3],
+}
+
+/// Densities beyond this transmit less than exp(-8): black for 8-bit output.
+const MAX_DENSITY: f32 = 8.0;
+const DENSITY_STEPS: usize = 4096;
+
+impl TransmissionTable {
+    /// The table for one pigment's per-channel absorbance.
+    pub fn new(absorbance: [f32; 3]) -> Self {
+        let table = absorbance.map(|k| {
+            (0..=DENSITY_STEPS)
+                .map(|i| (-(i as f32 / DENSITY_STEPS as f32 * MAX_DENSITY) * k).exp())
+                .collect()
+        });
+        Self { table }
+    }
+
+    /// Transmission of channel `c` at optical density `d`.
+    #[inline]
+    pub fn at(&self, c: usize, d: f32) -> f32 {
+        let pos = (d / MAX_DENSITY * DENSITY_STEPS as f32).min(DENSITY_STEPS as f32 - 1.0);
+        let i = pos as usize;
+        let f = pos - i as f32;
+        let t = &self.table[c];
+        t[i] + (t[i + 1] - t[i]) * f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips() {
+        for v in 0..=255u8 {
+            assert_eq!(encode(decode(v)), v);
+        }
+    }
+
+    #[test]
+    fn transmission_matches_exp() {
+        let t = TransmissionTable::new([0.5, 1.0, 2.0]);
+        for d in [0.0f32, 0.1, 0.77, 2.5, 7.9] {
+            for (c, k) in [0.5f32, 1.0, 2.0].iter().enumerate() {
+                assert!((t.at(c, d) - (-d * k).exp()).abs() < 1e-4);
+            }
+        }
+    }
+}
