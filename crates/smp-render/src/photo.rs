@@ -76,9 +76,9 @@ pub fn load_photo(path: &Path) -> Result<RgbImage, PhotoError> {
     if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) {
         return Err(PhotoError::NotAnImage(path.to_owned()));
     }
+    // Sides are checked below, against the header, so the message can name
+    // them; the allocation cap backs that up inside the decoders.
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
     reader.limits(limits);
     let corrupt = |e: image::ImageError| match e {

@@ -1,0 +1,244 @@
+//! Command-line tests: the happy paths and every bad input the issue names.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn smp(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smp")).args(args).current_dir(cwd).output().expect("smp runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small design on a small synthetic photo (10 px per mm).
+const DESIGN: &str = r##"schema = 1
+seed = 3
+[photo]
+path = "scalp.png"
+view = "top"
+scale = { from = [0, 380], to = [400, 380], mm = 40.0 }
+[client]
+fitzpatrick = 3
+hair_color = "#2a221d"
+[hairline]
+style = "soft"
+points = [[60, 120], [200, 80], [340, 120]]
+transition_mm = 5.0
+[[zones]]
+name = "top"
+polygon = [[50, 70], [350, 70], [350, 330], [50, 330]]
+density = 60.0
+feather_mm = 3.0
+[impressions]
+diameter_mm = 0.5
+size_variation = 0.15
+[pigment]
+dilution = 0.6
+depth_mm = 0.35
+"##;
+
+fn workspace(design: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = smp_render::synthetic::scalp_photo(400, 400, [196, 150, 124], 1);
+    photo.save(dir.path().join("scalp.png")).unwrap();
+    fs::write(dir.path().join("design.toml"), design).unwrap();
+    dir
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn render_writes_image_preview_and_csv() {
+    let dir = workspace(DESIGN);
+    let o = smp(&["render", "design.toml", "--out", "out.png", "--impressions", "imp.csv", "--preview", "100"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = image::open(dir.path().join("out.png")).unwrap();
+    assert_eq!((out.width(), out.height()), (400, 400));
+    let preview = image::open(dir.path().join("out.preview.png")).unwrap();
+    assert_eq!((preview.width(), preview.height()), (100, 100));
+    let csv = fs::read_to_string(dir.path().join("imp.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("x_px,y_px,diameter_mm,zone,session"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // 26 x 26 mm at up to 60 per cm2, less feather and hairline gradient.
+    assert!(rows.len() > 150 && rows.len() < 26.0f64.powi(2) as usize * 60 / 100, "{} rows", rows.len());
+    for r in &rows {
+        let (x, y): (f64, f64) = (r[0].parse().unwrap(), r[1].parse().unwrap());
+        assert!((50.0..=350.0).contains(&x) && (70.0..=330.0).contains(&y));
+        assert_eq!(r[3], "top");
+        assert!(["1", "2", "3"].contains(&r[4]));
+    }
+    // JPEG by extension.
+    let o = smp(&["render", "design.toml", "--out", "out.jpg"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(image::ImageFormat::from_path(dir.path().join("out.jpg")).unwrap(), image::ImageFormat::Jpeg);
+    assert_eq!(&fs::read(dir.path().join("out.jpg")).unwrap()[..2], &[0xFF, 0xD8]);
+}
+
+#[test]
+fn before_stage_is_the_photo_itself() {
+    let dir = workspace(DESIGN);
+    let o = smp(&["render", "design.toml", "--out", "before.png", "--stage", "before"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = image::open(dir.path().join("before.png")).unwrap().to_rgb8();
+    let b = image::open(dir.path().join("scalp.png")).unwrap().to_rgb8();
+    assert!(a == b);
+}
+
+#[test]
+fn exif_orientation_is_honoured() {
+    // A JPEG 40 x 20 with orientation 6 (rotate 90 degrees clockwise) displays as 20 x 40.
+    let dir = workspace(DESIGN);
+    let img = image::RgbImage::from_fn(40, 20, |x, _| image::Rgb([if x < 20 { 255 } else { 0 }, 0, 0]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95).encode_image(&img).unwrap();
+    // Insert an APP1 Exif segment with Orientation = 6 after SOI.
+    let exif: Vec<u8> = [
+        b"Exif\0\0".as_slice(),
+        &[0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08], // big-endian TIFF header
+        &[0x00, 0x01],                                     // one entry
+        &[0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00],
+        &[0x00, 0x00, 0x00, 0x00],
+    ]
+    .concat();
+    let mut file = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    file.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    file.extend_from_slice(&exif);
+    file.extend_from_slice(&jpeg[2..]);
+    fs::write(dir.path().join("rotated.jpg"), file).unwrap();
+    let design = DESIGN.replace("scalp.png", "rotated.jpg").replace("[350, 330], [50, 330]", "[15, 35], [5, 35]").replace("[[50, 70], [350, 70],", "[[5, 5], [15, 5],");
+    let design = design.replace("[hairline]\nstyle = \"soft\"\npoints = [[60, 120], [200, 80], [340, 120]]\ntransition_mm = 5.0\n", "");
+    fs::write(dir.path().join("rot.toml"), design).unwrap();
+    let o = smp(&["render", "rot.toml", "--out", "rot.png", "--stage", "before"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = image::open(dir.path().join("rot.png")).unwrap().to_rgb8();
+    assert_eq!(out.dimensions(), (20, 40));
+    // The red (left) half of the stored image is now the top half.
+    assert!(out.get_pixel(10, 5)[0] > 200 && out.get_pixel(10, 35)[0] < 50);
+}
+
+#[test]
+fn design_example_is_a_valid_design() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = smp(&["design", "example"], dir.path());
+    assert!(o.status.success());
+    smp_core::parse(&String::from_utf8(o.stdout).unwrap()).unwrap();
+}
+
+#[test]
+fn demo_writes_everything_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = smp(&["demo", "d"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["scalp.png", "design.toml", "render.jpg", "render.preview.jpg", "impressions.csv"] {
+        assert!(dir.path().join("d").join(f).is_file(), "{f}");
+    }
+    let o = smp(&["demo", "d"], dir.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+}
+
+/// Runs a render that must fail: one line on stderr containing `expect`,
+/// a non-zero exit, no panic, and no file left behind.
+fn assert_refused(design: &str, setup: impl FnOnce(&Path), args: &[&str], expect: &str) {
+    let dir = workspace(design);
+    setup(dir.path());
+    let before = files_in(dir.path());
+    let mut all = vec!["render", "design.toml"];
+    all.extend_from_slice(args);
+    if !args.contains(&"--out") {
+        all.extend_from_slice(&["--out", "out.png"]);
+    }
+    let o = smp(&all, dir.path());
+    let err = stderr(&o);
+    assert!(!o.status.success(), "expected failure for {expect:?}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(expect), "expected {expect:?} in {err}");
+    assert_eq!(files_in(dir.path()), before, "no file left behind");
+}
+
+fn nothing(_: &Path) {}
+
+#[test]
+fn malformed_toml_names_its_line() {
+    assert_refused(&DESIGN.replace("seed = 3", "seed = = 3"), nothing, &[], "design.toml: line 2");
+}
+
+#[test]
+fn unknown_and_missing_keys_are_named() {
+    assert_refused(&DESIGN.replace("feather_mm = 3.0", "feather_mm = 3.0\ncolour = 1"), nothing, &[], "unknown field `colour`");
+    assert_refused(&DESIGN.replace("dilution = 0.6\n", ""), nothing, &[], "missing field `dilution`");
+}
+
+#[test]
+fn a_missing_photo_is_named() {
+    assert_refused(DESIGN, |d| fs::remove_file(d.join("scalp.png")).unwrap(), &[], "photo not found");
+}
+
+#[test]
+fn bad_polygons_are_refused() {
+    assert_refused(&DESIGN.replace("[[50, 70], [350, 70], [350, 330], [50, 330]]", "[[50, 70], [350, 70]]"), nothing, &[], "zones[0].polygon: a polygon needs at least 3 points");
+    assert_refused(&DESIGN.replace("[[50, 70], [350, 70], [350, 330], [50, 330]]", "[[50, 70], [350, 330], [350, 70], [50, 330]]"), nothing, &[], "crosses itself");
+}
+
+#[test]
+fn absurd_numbers_are_refused() {
+    assert_refused(&DESIGN.replace("density = 60.0", "density = -4.0"), nothing, &[], "line 17: zones[0].density");
+    assert_refused(&DESIGN.replace("density = 60.0", "density = 100000.0"), nothing, &[], "zones[0].density");
+    assert_refused(&DESIGN.replace("diameter_mm = 0.5", "diameter_mm = 25.0"), nothing, &[], "impressions.diameter_mm");
+}
+
+#[test]
+fn a_file_that_is_not_an_image_is_refused() {
+    assert_refused(DESIGN, |d| fs::write(d.join("scalp.png"), "just text").unwrap(), &[], "is not a PNG, JPEG or WebP image");
+}
+
+/// A PNG whose header claims 100000 x 100000 pixels, with no pixel data.
+fn png_bomb() -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    // A few bytes of compressed data, far from what the header promises.
+    let idat = [b"IDAT".as_slice(), &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]].concat();
+    png.extend_from_slice(&8u32.to_be_bytes());
+    png.extend_from_slice(&idat);
+    png.extend_from_slice(&crc32(&idat).to_be_bytes());
+    png.extend_from_slice(&[0, 0, 0, 0]);
+    png.extend_from_slice(b"IEND");
+    png.extend_from_slice(&crc32(b"IEND").to_be_bytes());
+    png
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_before_allocating() {
+    assert_refused(DESIGN, |d| fs::write(d.join("scalp.png"), png_bomb()).unwrap(), &[], "100000 x 100000 pixels");
+}
+
+#[test]
+fn an_output_in_a_missing_folder_is_refused() {
+    assert_refused(DESIGN, nothing, &["--out", "no/such/folder/out.png"], "the folder of no/such/folder/out.png does not exist");
+    assert_refused(DESIGN, nothing, &["--out", "out.gif"], "must end in .png, .jpg or .jpeg");
+}
