@@ -1,10 +1,276 @@
-fn main() {
-    use fast_poisson::Poisson2D;
-    let side = 400.0f64;
-    let r = (0.603f64 / 0.625).sqrt();
-    for _ in 0..3 {
-        let t = std::time::Instant::now();
-        let pts: Vec<[f64; 2]> = Poisson2D::new().with_dimensions([side, side], r).with_seed(3).generate();
-        println!("fast_poisson {} {:?}", pts.len(), t.elapsed());
+//! Side-by-side benchmark of the engine against its peers, in one run on the
+//! same inputs; prints a Markdown table of medians and ratios.
+//!
+//! Run through `bench/run`, which installs the Python peers first.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use smp_optics::{DotOptics, SimpleOptics, Skin};
+use smp_pattern::Pattern;
+
+const WIDTH: u32 = 6000;
+const HEIGHT: u32 = 4000;
+const RUNS: usize = 7;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (Duration, T) {
+    let t = Instant::now();
+    let out = f();
+    (t.elapsed(), out)
+}
+
+/// A 24-megapixel top view with about 100,000 impressions over a variable
+/// density field: two zones of different density, feathered, and a soft hairline.
+fn design_text() -> String {
+    r##"schema = 1
+seed = 1
+[photo]
+path = "photo.jpg"
+view = "top"
+scale = { from = [0, 3900], to = [6000, 3900], mm = 400.0 }
+[client]
+fitzpatrick = 3
+hair_color = "#2a221d"
+[hairline]
+style = "soft"
+points = [[400, 900], [1800, 450], [3000, 380], [4200, 450], [5600, 900]]
+transition_mm = 8.0
+[[zones]]
+name = "front"
+polygon = [[200, 300], [5800, 300], [5800, 2000], [200, 2000]]
+density = 118.0
+feather_mm = 5.0
+[[zones]]
+name = "crown"
+polygon = [[200, 2000], [5800, 2000], [5800, 3800], [200, 3800]]
+density = 140.0
+feather_mm = 8.0
+[impressions]
+diameter_mm = 0.45
+size_variation = 0.15
+[pigment]
+dilution = 0.6
+depth_mm = 0.35
+"##
+    .to_string()
+}
+
+struct Args {
+    smp: PathBuf,
+    python: PathBuf,
+    work: PathBuf,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut smp = None;
+    let mut python = None;
+    let mut work = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--smp" => smp = Some(PathBuf::from(value)),
+            "--python" => python = Some(PathBuf::from(value)),
+            "--work" => work = Some(PathBuf::from(value)),
+            other => bail!("unknown flag {other}; expected --smp, --python, --work"),
+        }
     }
+    Ok(Args {
+        smp: smp.context("--smp PATH is required")?,
+        python: python.context("--python PATH is required")?,
+        work: work.context("--work DIR is required")?,
+    })
+}
+
+/// Runs a command, returning its wall time and peak resident memory (bytes).
+fn run_measured(cmd: &mut Command) -> Result<(Duration, u64)> {
+    let start = Instant::now();
+    let child = cmd.stdout(std::process::Stdio::null()).spawn().context("cannot start the command")?;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child we just spawned; `status` and `usage` outlive the call.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed();
+    if pid < 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        bail!("{cmd:?} failed (status {status})");
+    }
+    Ok((elapsed, usage.ru_maxrss as u64 * 1024))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    format!("{cpu}, {} threads", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    std::fs::create_dir_all(&args.work)?;
+    let work = args.work.canonicalize()?;
+    let design_path = work.join("design.toml");
+    std::fs::write(&design_path, design_text())?;
+    let design = smp_core::parse(&design_text()).map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    // -- pattern ------------------------------------------------------------
+    let pattern = Pattern::generate(&design);
+    let count = pattern.impressions.len();
+    // fast_poisson draws uniform samples; pick its radius for the same count.
+    let side = 1000.0f64;
+    let radius = (side * side * smp_pattern::sampler::PACKING / count as f64).sqrt();
+    let mut ours = Vec::new();
+    let mut peer = Vec::new();
+    let mut peer_count = 0;
+    for _ in 0..RUNS {
+        ours.push(time(|| black_box(Pattern::generate(&design))).0);
+        let (t, n) = time(|| {
+            fast_poisson::Poisson2D::new().with_dimensions([side, side], radius).with_seed(3).iter().count()
+        });
+        peer.push(t);
+        peer_count = n;
+    }
+    let (pattern_s, fast_poisson_s) = (median(ours), median(peer));
+
+    // -- rasterising --------------------------------------------------------
+    let photo = smp_render::synthetic::scalp_photo(WIDTH, HEIGHT, [196, 150, 124], 7);
+    let dots = smp_render::dots(&design, &pattern);
+    let appearance =
+        SimpleOptics.healed_dot(&Skin { fitzpatrick: design.client.fitzpatrick }, &design.pigment);
+    let mut raster = Vec::new();
+    let mut floor = Vec::new();
+    let mut buffer = photo.clone();
+    for _ in 0..RUNS {
+        buffer.copy_from_slice(&photo);
+        raster.push(
+            time(|| {
+                smp_render::composite(
+                    &mut buffer,
+                    &dots,
+                    appearance.absorbance,
+                    appearance.edge_softness,
+                    &|_, _| {},
+                )
+            })
+            .0,
+        );
+        // The memory-bandwidth floor: read and write every byte once, on the
+        // same threads and in the same strips as the renderer.
+        floor.push(
+            time(|| {
+                buffer.par_chunks_mut(WIDTH as usize * 3 * 32).for_each(|strip| {
+                    for v in strip.iter_mut() {
+                        *v = black_box(v.wrapping_add(1));
+                    }
+                })
+            })
+            .0,
+        );
+    }
+    let (raster_s, floor_s) = (median(raster), median(floor));
+
+    // Circles for OpenCV: the same centres and radii in pixels.
+    let circles = work.join("circles.csv");
+    let mut csv = String::from("x,y,r\n");
+    for d in &dots {
+        csv.push_str(&format!("{},{},{}\n", d.x, d.y, d.radius));
+    }
+    std::fs::write(&circles, csv)?;
+
+    // -- whole command ------------------------------------------------------
+    smp_render::save_image(&photo, &work.join("photo.jpg")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut full = Vec::new();
+    let mut plain = Vec::new();
+    let mut peak = 0;
+    for _ in 0..5 {
+        let (t, mem) = run_measured(
+            Command::new(&args.smp).arg("render").arg(&design_path).arg("--out").arg(work.join("out.jpg")),
+        )?;
+        full.push(t);
+        peak = peak.max(mem);
+        let (t, _) = run_measured(
+            Command::new(&args.smp)
+                .arg("render")
+                .arg(&design_path)
+                .arg("--out")
+                .arg(work.join("plain.jpg"))
+                .args(["--stage", "before"]),
+        )?;
+        plain.push(t);
+    }
+    let (full_s, plain_s) = (median(full), median(plain));
+
+    // -- Python peers -------------------------------------------------------
+    let out = Command::new(&args.python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("peers.py"))
+        .args([count.to_string(), circles.display().to_string(), WIDTH.to_string(), HEIGHT.to_string()])
+        .output()
+        .context("cannot run the Python peers")?;
+    if !out.status.success() {
+        bail!("Python peers failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let field = |key: &str| -> Result<f64> {
+        let start = text.find(&format!("\"{key}\": ")).with_context(|| format!("{key} missing in {text}"))?
+            + key.len()
+            + 4;
+        let end = text[start..].find([',', '}']).unwrap_or(text.len() - start) + start;
+        Ok(text[start..end].trim().parse()?)
+    };
+    let scipy_s = field("scipy_poisson_s")?;
+    let scipy_n = field("scipy_points")?;
+    let cv_s = field("cv2_circles_s")?;
+
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("Machine: {}. Medians of {RUNS} runs (5 for whole commands, 3 for SciPy).", machine());
+    println!();
+    println!("| measurement | SMP Studio | peer | ratio (ours / peer) | goal |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| pattern, {count} impressions, variable density, 3 sessions | {:.0} ms | fast_poisson {peer_count} uniform: {:.0} ms | {:.2}x | <= 1.0x |",
+        ms(pattern_s),
+        ms(fast_poisson_s),
+        ms(pattern_s) / ms(fast_poisson_s)
+    );
+    println!(
+        "| pattern, same count | {:.0} ms | SciPy qmc.PoissonDisk {scipy_n:.0} points: {:.0} ms | {:.3}x | report |",
+        ms(pattern_s),
+        scipy_s * 1000.0,
+        ms(pattern_s) / (scipy_s * 1000.0)
+    );
+    println!(
+        "| rasterise {} dots on 24 MP (soft irregular edges, Beer-Lambert, linear light) | {:.0} ms | OpenCV cv2.circle LINE_AA, same circles: {:.0} ms | {:.2}x | < 1.0x |",
+        dots.len(),
+        ms(raster_s),
+        cv_s * 1000.0,
+        ms(raster_s) / (cv_s * 1000.0)
+    );
+    println!(
+        "| rasterise, against one read+write pass over the 24 MP buffer | {:.0} ms | bandwidth floor: {:.0} ms | {:.2}x | <= 3x |",
+        ms(raster_s),
+        ms(floor_s),
+        ms(raster_s) / ms(floor_s)
+    );
+    println!(
+        "| whole `smp render` of the 24 MP JPEG to JPEG | {:.0} ms | `--stage before` (decode + re-encode): {:.0} ms | {:.2}x | <= 1.25x |",
+        ms(full_s),
+        ms(plain_s),
+        ms(full_s) / ms(plain_s)
+    );
+    println!("| peak memory of that render | {:.0} MB | | | <= 300 MB |", peak as f64 / 1e6);
+    Ok(())
 }

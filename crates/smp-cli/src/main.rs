@@ -12,10 +12,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 use smp_core::{Design, EXAMPLE_DESIGN};
 use smp_optics::SimpleOptics;
 use smp_pattern::Pattern;
-use smp_render::{PhotoError, check_output, downscale, load_photo, render_healed, save_image, write_atomically};
+use smp_render::{
+    PhotoError, check_output, downscale, load_photo, render_healed, save_image, write_atomically,
+};
 
 #[derive(Parser)]
-#[command(name = "smp", version, about = "SMP Studio: scalp micropigmentation design, simulation and records")]
+#[command(
+    name = "smp",
+    version,
+    about = "SMP Studio: scalp micropigmentation design, simulation and records"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -93,7 +99,8 @@ fn main() -> ExitCode {
 
 /// Reads and validates a design file.
 fn read_design(path: &Path) -> Result<Design> {
-    let text = fs::read_to_string(path).with_context(|| format!("cannot read the design {}", path.display()))?;
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read the design {}", path.display()))?;
     smp_core::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
@@ -125,18 +132,22 @@ fn render(args: &RenderArgs) -> Result<String> {
     let photo_path = args.design.parent().unwrap_or(Path::new("")).join(&design.photo.path);
 
     let bar = progress_bar(100);
-    bar.set_message("reading the photo");
-    let mut photo = load_photo(&photo_path)?;
-    bar.set_position(15);
+    bar.set_message("reading, placing");
+    let needs_pattern = args.stage == Stage::Healed || args.impressions.is_some();
+    // Decoding the photo and placing the impressions are independent: overlap them.
+    let (photo, pattern) =
+        rayon::join(|| load_photo(&photo_path), || needs_pattern.then(|| Pattern::generate(&design)));
+    let mut photo = photo?;
+    bar.set_position(30);
 
     let mut summary = String::new();
-    if args.stage == Stage::Healed || args.impressions.is_some() {
-        bar.set_message("placing impressions");
-        let pattern = Pattern::generate(&design);
-        bar.set_position(30);
+    if let Some(pattern) = pattern {
         let (w, h) = (photo.width() as f64, photo.height() as f64);
-        let on_photo =
-            pattern.impressions.iter().filter(|i| i.x_px >= 0.0 && i.y_px >= 0.0 && i.x_px < w && i.y_px < h).count();
+        let on_photo = pattern
+            .impressions
+            .iter()
+            .filter(|i| i.x_px >= 0.0 && i.y_px >= 0.0 && i.x_px < w && i.y_px < h)
+            .count();
         if on_photo == 0 {
             bail!(
                 "{}: no impression falls on the photo ({} x {} px): check the zones' coordinates and photo.scale",
@@ -152,7 +163,12 @@ fn render(args: &RenderArgs) -> Result<String> {
         summary = format!(
             "{} impressions ({}){}",
             pattern.impressions.len(),
-            counts.iter().enumerate().map(|(i, n)| format!("session {}: {n}", i + 1)).collect::<Vec<_>>().join(", "),
+            counts
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("session {}: {n}", i + 1))
+                .collect::<Vec<_>>()
+                .join(", "),
             if on_photo < pattern.impressions.len() {
                 format!(", {} of them outside the photo", pattern.impressions.len() - on_photo)
             } else {
@@ -234,7 +250,9 @@ fn demo(dir: &Path, force: bool) -> Result<()> {
     bar.set_message("making a scalp photo");
     let photo = smp_render::synthetic::scalp_photo(3200, 2800, [196, 150, 124], 2024);
     save_image(&photo, &dir.join("scalp.png"))?;
-    write_atomically(&dir.join("design.toml"), |out| out.write_all(EXAMPLE_DESIGN.as_bytes()).map_err(|e| e.to_string()))?;
+    write_atomically(&dir.join("design.toml"), |out| {
+        out.write_all(EXAMPLE_DESIGN.as_bytes()).map_err(|e| e.to_string())
+    })?;
     bar.finish_and_clear();
     let args = RenderArgs {
         design: dir.join("design.toml"),

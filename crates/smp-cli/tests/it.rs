@@ -56,7 +56,10 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn render_writes_image_preview_and_csv() {
     let dir = workspace(DESIGN);
-    let o = smp(&["render", "design.toml", "--out", "out.png", "--impressions", "imp.csv", "--preview", "100"], dir.path());
+    let o = smp(
+        &["render", "design.toml", "--out", "out.png", "--impressions", "imp.csv", "--preview", "100"],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = image::open(dir.path().join("out.png")).unwrap();
     assert_eq!((out.width(), out.height()), (400, 400));
@@ -112,8 +115,14 @@ fn exif_orientation_is_honoured() {
     file.extend_from_slice(&exif);
     file.extend_from_slice(&jpeg[2..]);
     fs::write(dir.path().join("rotated.jpg"), file).unwrap();
-    let design = DESIGN.replace("scalp.png", "rotated.jpg").replace("[350, 330], [50, 330]", "[15, 35], [5, 35]").replace("[[50, 70], [350, 70],", "[[5, 5], [15, 5],");
-    let design = design.replace("[hairline]\nstyle = \"soft\"\npoints = [[60, 120], [200, 80], [340, 120]]\ntransition_mm = 5.0\n", "");
+    let design = DESIGN
+        .replace("scalp.png", "rotated.jpg")
+        .replace("[350, 330], [50, 330]", "[15, 35], [5, 35]")
+        .replace("[[50, 70], [350, 70],", "[[5, 5], [15, 5],");
+    let design = design.replace(
+        "[hairline]\nstyle = \"soft\"\npoints = [[60, 120], [200, 80], [340, 120]]\ntransition_mm = 5.0\n",
+        "",
+    );
     fs::write(dir.path().join("rot.toml"), design).unwrap();
     let o = smp(&["render", "rot.toml", "--out", "rot.png", "--stage", "before"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
@@ -174,7 +183,12 @@ fn malformed_toml_names_its_line() {
 
 #[test]
 fn unknown_and_missing_keys_are_named() {
-    assert_refused(&DESIGN.replace("feather_mm = 3.0", "feather_mm = 3.0\ncolour = 1"), nothing, &[], "unknown field `colour`");
+    assert_refused(
+        &DESIGN.replace("feather_mm = 3.0", "feather_mm = 3.0\ncolour = 1"),
+        nothing,
+        &[],
+        "unknown field `colour`",
+    );
     assert_refused(&DESIGN.replace("dilution = 0.6\n", ""), nothing, &[], "missing field `dilution`");
 }
 
@@ -185,20 +199,48 @@ fn a_missing_photo_is_named() {
 
 #[test]
 fn bad_polygons_are_refused() {
-    assert_refused(&DESIGN.replace("[[50, 70], [350, 70], [350, 330], [50, 330]]", "[[50, 70], [350, 70]]"), nothing, &[], "zones[0].polygon: a polygon needs at least 3 points");
-    assert_refused(&DESIGN.replace("[[50, 70], [350, 70], [350, 330], [50, 330]]", "[[50, 70], [350, 330], [350, 70], [50, 330]]"), nothing, &[], "crosses itself");
+    assert_refused(
+        &DESIGN.replace("[[50, 70], [350, 70], [350, 330], [50, 330]]", "[[50, 70], [350, 70]]"),
+        nothing,
+        &[],
+        "zones[0].polygon: a polygon needs at least 3 points",
+    );
+    assert_refused(
+        &DESIGN.replace(
+            "[[50, 70], [350, 70], [350, 330], [50, 330]]",
+            "[[50, 70], [350, 330], [350, 70], [50, 330]]",
+        ),
+        nothing,
+        &[],
+        "crosses itself",
+    );
 }
 
 #[test]
 fn absurd_numbers_are_refused() {
-    assert_refused(&DESIGN.replace("density = 60.0", "density = -4.0"), nothing, &[], "line 17: zones[0].density");
+    assert_refused(
+        &DESIGN.replace("density = 60.0", "density = -4.0"),
+        nothing,
+        &[],
+        "line 17: zones[0].density",
+    );
     assert_refused(&DESIGN.replace("density = 60.0", "density = 100000.0"), nothing, &[], "zones[0].density");
-    assert_refused(&DESIGN.replace("diameter_mm = 0.5", "diameter_mm = 25.0"), nothing, &[], "impressions.diameter_mm");
+    assert_refused(
+        &DESIGN.replace("diameter_mm = 0.5", "diameter_mm = 25.0"),
+        nothing,
+        &[],
+        "impressions.diameter_mm",
+    );
 }
 
 #[test]
 fn a_file_that_is_not_an_image_is_refused() {
-    assert_refused(DESIGN, |d| fs::write(d.join("scalp.png"), "just text").unwrap(), &[], "is not a PNG, JPEG or WebP image");
+    assert_refused(
+        DESIGN,
+        |d| fs::write(d.join("scalp.png"), "just text").unwrap(),
+        &[],
+        "is not a PNG, JPEG or WebP image",
+    );
 }
 
 /// A PNG whose header claims 100000 x 100000 pixels, with no pixel data.
@@ -234,11 +276,21 @@ fn png_bomb() -> Vec<u8> {
 
 #[test]
 fn a_decompression_bomb_is_refused_before_allocating() {
-    assert_refused(DESIGN, |d| fs::write(d.join("scalp.png"), png_bomb()).unwrap(), &[], "100000 x 100000 pixels");
+    assert_refused(
+        DESIGN,
+        |d| fs::write(d.join("scalp.png"), png_bomb()).unwrap(),
+        &[],
+        "100000 x 100000 pixels",
+    );
 }
 
 #[test]
 fn an_output_in_a_missing_folder_is_refused() {
-    assert_refused(DESIGN, nothing, &["--out", "no/such/folder/out.png"], "the folder of no/such/folder/out.png does not exist");
+    assert_refused(
+        DESIGN,
+        nothing,
+        &["--out", "no/such/folder/out.png"],
+        "the folder of no/such/folder/out.png does not exist",
+    );
     assert_refused(DESIGN, nothing, &["--out", "out.gif"], "must end in .png, .jpg or .jpeg");
 }

@@ -120,7 +120,7 @@ pub fn sample(field: &DensityField, session_shares: &[f64], seed: u64) -> Vec<Sa
         return Vec::new();
     }
     let floor = peak * THINNING_SHARE;
-    let mut rng = Pcg64Mcg::seed_from_u64(mix64(seed ^ 0x5A3D_1E));
+    let mut rng = Pcg64Mcg::seed_from_u64(mix64(seed ^ 0x005A_3D1E));
     let radius = |p: Point| -> Option<f64> {
         let d = field.density_at(p);
         (d > 0.0).then(|| (PACKING / d.max(floor)).sqrt())

@@ -170,10 +170,11 @@ pub fn write_atomically(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        temp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| fail(e.to_string()))?;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| fail(e.to_string()))?;
     }
     temp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
     temp.persist(path).map_err(|e| fail(e.error.to_string()))?;
     Ok(())
 }
-

@@ -44,7 +44,11 @@ pub fn downscale(image: &RgbImage, width: u32) -> RgbImage {
     let src = Image::from_vec_u8(bw, bh, bytes, PixelType::U16x3).expect("buffer sized for the image");
     let mut dst = Image::new(width, height, PixelType::U16x3);
     Resizer::new()
-        .resize(&src, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)))
+        .resize(
+            &src,
+            &mut dst,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
+        )
         .expect("same pixel type on both sides");
     let out: Vec<u8> = dst
         .buffer()

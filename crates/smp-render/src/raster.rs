@@ -62,7 +62,11 @@ impl Profiles {
             for i in 0..=PROFILE_SAMPLES {
                 let t = i as f32 / PROFILE_SAMPLES as f32 * PROFILE_SPAN;
                 // A disc with an error-function edge; zero at the span's end.
-                let v = if i == PROFILE_SAMPLES { 0.0 } else { 0.5 * erfc((t - 1.0) / (s * std::f32::consts::SQRT_2)) };
+                let v = if i == PROFILE_SAMPLES {
+                    0.0
+                } else {
+                    0.5 * erfc((t - 1.0) / (s * std::f32::consts::SQRT_2))
+                };
                 table[s_idx * (PROFILE_SAMPLES + 1) + i] = v;
             }
         }
@@ -81,7 +85,8 @@ impl Profiles {
 fn erfc(x: f32) -> f32 {
     let z = x.abs() as f64;
     let t = 1.0 / (1.0 + 0.3275911 * z);
-    let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+    let poly =
+        t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
     let r = poly * (-z * z).exp();
     (if x >= 0.0 { r } else { 2.0 - r }) as f32
 }
@@ -130,9 +135,8 @@ pub fn composite(
             for (px, &d) in pixels.chunks_exact_mut(3).zip(&density) {
                 if d > 0.0 {
                     touched += 1;
-                    for c in 0..3 {
-                        let lin = srgb::decode(px[c]) * transmission.at(c, d);
-                        px[c] = srgb::encode(lin);
+                    for (c, v) in px.iter_mut().enumerate() {
+                        *v = srgb::encode(srgb::decode(*v) * transmission.at(c, d));
                     }
                 }
             }
@@ -158,7 +162,11 @@ impl Bins {
 
 fn strip_range(dot: &Dot, width: usize, height: usize, strips: usize) -> Option<(usize, usize)> {
     let reach = dot.radius * REACH + 1.0;
-    if dot.x + reach < 0.0 || dot.x - reach > width as f32 || dot.y + reach < 0.0 || dot.y - reach > height as f32 {
+    if dot.x + reach < 0.0
+        || dot.x - reach > width as f32
+        || dot.y + reach < 0.0
+        || dot.y - reach > height as f32
+    {
         return None;
     }
     let first = ((dot.y - reach).max(0.0) as usize / STRIP_ROWS).min(strips - 1);
@@ -192,31 +200,51 @@ fn bin_by_strip(dots: &[Dot], width: usize, height: usize, strips: usize) -> Bin
 }
 
 /// Adds one dot's coverage into a strip's density buffer.
-fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, softness: f32, profiles: &Profiles) {
-    let reach = dot.radius * REACH;
-    let x_lo = (dot.x - reach).floor().max(0.0) as usize;
-    let x_hi = ((dot.x + reach).ceil().max(0.0) as usize).min(width - 1);
-    let y_lo = ((dot.y - reach).floor().max(y0 as f32) as usize).max(y0);
-    let y_hi = ((dot.y + reach).ceil().max(0.0) as usize).min(y0 + rows - 1);
-    if x_lo > x_hi || y_lo > y_hi || dot.x + reach < 0.0 {
-        return;
-    }
+fn stamp(
+    density: &mut [f32],
+    width: usize,
+    rows: usize,
+    y0: usize,
+    dot: &Dot,
+    softness: f32,
+    profiles: &Profiles,
+) {
     // Small dots get a wider edge: a pixel's own footprint blurs them.
     let pixel_blur = 0.5 / dot.radius.max(0.05);
-    let profile = profiles.row((softness * softness + pixel_blur * pixel_blur).sqrt());
-    let inv_r = 1.0 / dot.radius;
+    let softness = (softness * softness + pixel_blur * pixel_blur).sqrt();
+    let profile = profiles.row(softness);
     let [c2, s2, c3, s3] = dot.shape;
+    // Past 1 + 2.6 s the edge covers under 0.5% of a dot (under one 8-bit
+    // level): stop there, and never past the table's span.
+    let t_cut = (1.0 + 2.6 * softness).min(PROFILE_SPAN);
+    let reach_norm = t_cut * (1.0 + c2.abs() + s2.abs() + c3.abs() + s3.abs());
+    let reach = dot.radius * reach_norm;
+    let y_lo = ((dot.y - reach).floor().max(y0 as f32) as usize).max(y0);
+    let y_hi = ((dot.y + reach).ceil().max(0.0) as usize).min(y0 + rows - 1);
+    if y_lo > y_hi || dot.x + reach < 0.0 || dot.x - reach >= width as f32 {
+        return;
+    }
+    let inv_r = 1.0 / dot.radius;
     let scale = PROFILE_SAMPLES as f32 / PROFILE_SPAN;
+    let cut = t_cut * scale;
     for y in y_lo..=y_hi {
         // Pixel centres sit at +0.5.
         let dy = (y as f32 + 0.5 - dot.y) * inv_r;
+        let span2 = reach_norm * reach_norm - dy * dy;
+        if span2 <= 0.0 {
+            continue;
+        }
+        // Only the pixels of this row inside the reach circle.
+        let half = span2.sqrt() * dot.radius;
+        let x_lo = (dot.x - half - 0.5).ceil().max(0.0) as usize;
+        let x_hi = ((dot.x + half - 0.5).floor().max(-1.0) as isize).min(width as isize - 1);
+        if x_hi < x_lo as isize {
+            continue;
+        }
         let row = &mut density[(y - y0) * width..(y - y0 + 1) * width];
-        for (x, cell) in row.iter_mut().enumerate().take(x_hi + 1).skip(x_lo) {
+        for (x, cell) in row.iter_mut().enumerate().take(x_hi as usize + 1).skip(x_lo) {
             let dx = (x as f32 + 0.5 - dot.x) * inv_r;
             let r2 = dx * dx + dy * dy;
-            if r2 >= REACH * REACH {
-                continue;
-            }
             let r = r2.sqrt();
             // Harmonics of the angle from the coordinates, no trigonometry.
             let shape = if r > 1e-6 {
@@ -229,9 +257,8 @@ fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, s
             } else {
                 1.0
             };
-            let t = r / shape;
-            let pos = t * scale;
-            if pos >= PROFILE_SAMPLES as f32 {
+            let pos = r / shape * scale;
+            if pos >= cut {
                 continue;
             }
             let i = pos as usize;

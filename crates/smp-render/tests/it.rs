@@ -1,0 +1,133 @@
+//! Rendering tests against golden images, with a tolerance and a diff image
+//! on failure. Regenerate the references with `SMP_BLESS=1 cargo test -p smp-render`.
+
+use std::path::PathBuf;
+
+use image::{Rgb, RgbImage};
+use smp_optics::SimpleOptics;
+use smp_pattern::Pattern;
+
+fn design(style: &str) -> smp_core::Design {
+    let text = format!(
+        r##"schema = 1
+seed = 9
+[photo]
+path = "scalp.png"
+view = "top"
+scale = {{ from = [0, 0], to = [400, 0], mm = 50.0 }}
+[client]
+fitzpatrick = 3
+hair_color = "#2a221d"
+[hairline]
+style = "{style}"
+points = [[40, 130], [160, 80], [280, 130]]
+transition_mm = 5.0
+[[zones]]
+name = "top"
+polygon = [[30, 60], [290, 60], [290, 300], [30, 300]]
+density = 60.0
+feather_mm = 3.0
+[impressions]
+diameter_mm = 0.5
+size_variation = 0.15
+[pigment]
+dilution = 0.6
+depth_mm = 0.35
+"##
+    );
+    smp_core::parse(&text).unwrap()
+}
+
+fn render(style: &str) -> RgbImage {
+    let d = design(style);
+    let mut photo = smp_render::synthetic::scalp_photo(320, 320, [196, 150, 124], 4);
+    smp_render::render_healed(&mut photo, &d, &Pattern::generate(&d), &SimpleOptics, &|_, _| {});
+    photo
+}
+
+/// Compares with the reference: at most 0.1% of pixels may differ by more
+/// than 3 levels in a channel (encoders and float rounding), none by more than 40.
+fn check_golden(name: &str, actual: &RgbImage) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let path = dir.join(format!("{name}.png"));
+    if std::env::var_os("SMP_BLESS").is_some() {
+        actual.save(&path).unwrap();
+        return;
+    }
+    let expected = image::open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with SMP_BLESS=1 to create it", path.display()))
+        .to_rgb8();
+    assert_eq!(expected.dimensions(), actual.dimensions(), "{name}: size");
+    let (w, h) = actual.dimensions();
+    let mut diff = RgbImage::new(w, h);
+    let (mut off, mut worst) = (0usize, 0u8);
+    for (x, y, a) in actual.enumerate_pixels() {
+        let e = expected.get_pixel(x, y);
+        let d = (0..3).map(|c| a[c].abs_diff(e[c])).max().unwrap();
+        worst = worst.max(d);
+        if d > 3 {
+            off += 1;
+        }
+        diff.put_pixel(x, y, Rgb([d.saturating_mul(8), 0, 0]));
+    }
+    if off * 1000 > (w * h) as usize || worst > 40 {
+        // Three panels: expected, actual, difference (amplified).
+        let failures = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("golden-failures");
+        std::fs::create_dir_all(&failures).unwrap();
+        let mut panel = RgbImage::new(w * 3, h);
+        image::imageops::replace(&mut panel, &expected, 0, 0);
+        image::imageops::replace(&mut panel, actual, w as i64, 0);
+        image::imageops::replace(&mut panel, &diff, 2 * w as i64, 0);
+        let out = failures.join(format!("{name}.diff.png"));
+        panel.save(&out).unwrap();
+        panic!("{name}: {off} pixels differ by more than 3 (worst {worst}); see {}", out.display());
+    }
+}
+
+#[test]
+fn golden_soft_hairline() {
+    check_golden("soft_hairline", &render("soft"));
+}
+
+#[test]
+fn golden_defined_hairline() {
+    check_golden("defined_hairline", &render("defined"));
+}
+
+#[test]
+fn the_photo_survives_outside_the_dots() {
+    let d = design("soft");
+    let original = smp_render::synthetic::scalp_photo(320, 320, [196, 150, 124], 4);
+    let mut photo = original.clone();
+    let pattern = Pattern::generate(&d);
+    let stats = smp_render::render_healed(&mut photo, &d, &pattern, &SimpleOptics, &|_, _| {});
+    assert_eq!(stats.dots_drawn, pattern.impressions.len());
+    let reach_px = |diameter_mm: f64| diameter_mm / 2.0 * 8.0 * smp_render::raster::REACH as f64 + 1.0;
+    let mut changed = 0;
+    for (x, y, p) in photo.enumerate_pixels() {
+        if p != original.get_pixel(x, y) {
+            changed += 1;
+            let near = pattern
+                .impressions
+                .iter()
+                .any(|i| (i.x_px - x as f64 - 0.5).hypot(i.y_px - y as f64 - 0.5) <= reach_px(i.diameter_mm));
+            assert!(near, "pixel ({x}, {y}) changed far from every dot");
+        }
+    }
+    assert!(changed > 0 && changed <= stats.pixels_touched);
+    // Dots darken: the mean over the zone is lower than before.
+    let mean = |img: &RgbImage| {
+        img.enumerate_pixels()
+            .filter(|(x, y, _)| (60..260).contains(x) && (150..280).contains(y))
+            .map(|(_, _, p)| p[1] as f64)
+            .sum::<f64>()
+    };
+    assert!(mean(&photo) < 0.97 * mean(&original));
+}
+
+#[test]
+fn rendering_is_the_same_on_any_number_of_threads() {
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| render("broken"));
+    let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap().install(|| render("broken"));
+    assert!(one == three);
+}
