@@ -16,7 +16,7 @@ use rand_pcg::Pcg64Mcg;
 use smp_core::{Design, Point};
 
 pub use density::DensityField;
-pub use noise::{hash_unit, mix64};
+pub use noise::{hash_unit, mix64, value_noise_2d};
 
 /// One impression a technician places.
 #[derive(Debug, Clone, Copy, PartialEq)]

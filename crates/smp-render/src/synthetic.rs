@@ -3,7 +3,7 @@
 
 use image::RgbImage;
 use rayon::prelude::*;
-use smp_pattern::{hash_unit, mix64};
+use smp_pattern::{hash_unit, mix64, value_noise_2d};
 
 use crate::raster::{Dot, composite};
 use crate::srgb;
@@ -14,23 +14,11 @@ fn fbm(seed: u64, x: f64, y: f64, wavelength: f64) -> f64 {
     let mut amp = 0.5;
     let mut wl = wavelength;
     for octave in 0..4 {
-        sum += amp * value_noise(seed ^ mix64(octave), x, y, wl);
+        sum += amp * value_noise_2d(seed ^ mix64(octave), x, y, wl);
         amp *= 0.5;
         wl *= 0.5;
     }
     sum / 0.9375
-}
-
-fn value_noise(seed: u64, x: f64, y: f64, wl: f64) -> f64 {
-    let (u, v) = (x / wl, y / wl);
-    let (i, j) = (u.floor(), v.floor());
-    let s = |t: f64| t * t * (3.0 - 2.0 * t);
-    let (tx, ty) = (s(u - i), s(v - j));
-    let (i, j) = (i as i64, j as i64);
-    let h = |a, b| hash_unit(seed, a, b);
-    let top = h(i, j) + (h(i + 1, j) - h(i, j)) * tx;
-    let bottom = h(i, j + 1) + (h(i + 1, j + 1) - h(i, j + 1)) * tx;
-    (top + (bottom - top) * ty) * 2.0 - 1.0
 }
 
 /// The head's outline in a photo of the given size: centre and semi-axes.
