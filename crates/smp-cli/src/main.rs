@@ -13,7 +13,8 @@ use smp_core::{Design, EXAMPLE_DESIGN};
 use smp_optics::SimpleOptics;
 use smp_pattern::Pattern;
 use smp_render::{
-    PhotoError, check_output, downscale, load_photo, render_healed, save_image, write_atomically,
+    PhotoError, check_folder, check_output, downscale, load_photo, render_healed, save_image,
+    write_atomically,
 };
 
 #[derive(Parser)]
@@ -127,7 +128,7 @@ fn render(args: &RenderArgs) -> Result<String> {
     let design = read_design(&args.design)?;
     check_output(&args.out)?;
     if let Some(csv) = &args.impressions {
-        check_csv_output(csv)?;
+        check_folder(csv)?;
     }
     let photo_path = args.design.parent().unwrap_or(Path::new("")).join(&design.photo.path);
 
@@ -198,17 +199,6 @@ fn render(args: &RenderArgs) -> Result<String> {
     } else {
         Ok(format!("{stage}: {summary}; wrote {}", args.out.display()))
     }
-}
-
-fn check_csv_output(path: &Path) -> Result<(), PhotoError> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !folder.is_dir() {
-        return Err(PhotoError::MissingFolder(path.to_owned()));
-    }
-    Ok(())
 }
 
 /// RFC 4180 quoting for a field that may hold commas or quotes.

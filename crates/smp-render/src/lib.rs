@@ -17,7 +17,7 @@ use smp_core::Design;
 use smp_optics::{DotOptics, Skin};
 use smp_pattern::{Pattern, hash_unit, mix64};
 
-pub use photo::{PhotoError, check_output, load_photo, save_image, write_atomically};
+pub use photo::{PhotoError, check_folder, check_output, load_photo, save_image, write_atomically};
 pub use preview::downscale;
 pub use raster::{CompositeStats, Dot, composite};
 

@@ -115,8 +115,12 @@ pub fn output_format(path: &Path) -> Result<ImageFormat, PhotoError> {
 /// before any long work is done for it.
 pub fn check_output(path: &Path) -> Result<(), PhotoError> {
     output_format(path)?;
-    let folder = folder_of(path);
-    if !folder.is_dir() {
+    check_folder(path)
+}
+
+/// Checks that the folder `path` would be written into exists.
+pub fn check_folder(path: &Path) -> Result<(), PhotoError> {
+    if !folder_of(path).is_dir() {
         return Err(PhotoError::MissingFolder(path.to_owned()));
     }
     Ok(())
@@ -152,11 +156,9 @@ pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<(), String>,
 ) -> Result<(), PhotoError> {
+    check_folder(path)?;
     let folder = folder_of(path);
     let fail = |message: String| PhotoError::Write { path: path.to_owned(), message };
-    if !folder.is_dir() {
-        return Err(PhotoError::MissingFolder(path.to_owned()));
-    }
     let mut temp = tempfile::Builder::new()
         .prefix(".smp-partial-")
         .tempfile_in(folder)
