@@ -23,6 +23,7 @@ pub fn downscale(image: &RgbImage, width: u32) -> RgbImage {
     let mut linear = vec![0u16; bw as usize * bh as usize * 3];
     let raw = image.as_raw();
     let n = (factor * factor) as f32;
+    let codec = srgb::Codec::get();
     for by in 0..bh as usize {
         for bx in 0..bw as usize {
             let mut sum = [0.0f32; 3];
@@ -30,7 +31,7 @@ pub fn downscale(image: &RgbImage, width: u32) -> RgbImage {
                 let row = &raw[(y * w as usize + bx * factor as usize) * 3..][..factor as usize * 3];
                 for px in row.chunks_exact(3) {
                     for c in 0..3 {
-                        sum[c] += srgb::decode(px[c]);
+                        sum[c] += codec.decode(px[c]);
                     }
                 }
             }
@@ -53,7 +54,7 @@ pub fn downscale(image: &RgbImage, width: u32) -> RgbImage {
     let out: Vec<u8> = dst
         .buffer()
         .chunks_exact(2)
-        .map(|b| srgb::encode(u16::from_ne_bytes([b[0], b[1]]) as f32 / 65535.0))
+        .map(|b| codec.encode(u16::from_ne_bytes([b[0], b[1]]) as f32 / 65535.0))
         .collect();
     RgbImage::from_raw(width, height, out).expect("buffer sized for the image")
 }
