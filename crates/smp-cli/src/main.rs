@@ -1,5 +1,7 @@
 //! `smp`: the SMP Studio command line.
 
+mod clinic;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +39,12 @@ enum Command {
         #[command(subcommand)]
         command: DesignCommand,
     },
+    /// Screen a client's intake answers against the rule set.
+    Screen(clinic::ScreenArgs),
+    /// Plan the sessions of a design.
+    Plan(clinic::PlanArgs),
+    /// Aftercare after a session: day by day, with a calendar file and a printable page.
+    Aftercare(clinic::AftercareArgs),
     /// Write a sample scalp photo, a design for it and its render into DIR.
     Demo {
         /// Folder to write into (created if missing).
@@ -88,6 +96,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Demo { dir, force } => demo(&dir, force),
+        Command::Screen(args) => clinic::screen(&args).map(|out| println!("{out}")),
+        Command::Plan(args) => clinic::plan(&args).map(|out| println!("{out}")),
+        Command::Aftercare(args) => clinic::aftercare(&args).map(|out| println!("{out}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 
 use serde::Deserialize;
-use toml::de::DeValue;
 
 use crate::geometry::{Curve, Point, Polygon};
+use crate::source::{Locator, Step};
 
 /// The only schema this version reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -188,17 +188,7 @@ impl Default for Sessions {
 }
 
 /// What is wrong with a design file, and where.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{}{}: {message}", line.map(|l| format!("line {l}: ")).unwrap_or_default(), if key.is_empty() { "design" } else { key })]
-pub struct DesignError {
-    /// The dotted key path of the offending value (`zones[1].density`), or
-    /// empty when the document itself is malformed.
-    pub key: String,
-    /// 1-based line number, when known.
-    pub line: Option<usize>,
-    /// What is wrong.
-    pub message: String,
-}
+pub type DesignError = crate::source::SourceError;
 
 // ---- raw serde layer ---------------------------------------------------
 
@@ -276,58 +266,6 @@ struct RawSessions {
     shares: Vec<f64>,
 }
 
-// ---- locating keys in the source ---------------------------------------
-
-/// One step of a key path.
-enum Step {
-    Key(&'static str),
-    Index(usize),
-}
-
-struct Locator<'a> {
-    text: &'a str,
-    root: Option<toml::Spanned<DeValue<'a>>>,
-}
-
-impl<'a> Locator<'a> {
-    fn new(text: &'a str) -> Self {
-        let root = toml::de::DeTable::parse(text).ok().map(|table| {
-            let span = table.span();
-            toml::Spanned::new(span, DeValue::Table(table.into_inner()))
-        });
-        Self { text, root }
-    }
-
-    fn line_of_offset(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
-    }
-
-    fn error(&self, path: &[Step], message: impl Into<String>) -> DesignError {
-        let mut key = String::new();
-        for step in path {
-            match step {
-                Step::Key(k) if key.is_empty() => key.push_str(k),
-                Step::Key(k) => {
-                    key.push('.');
-                    key.push_str(k);
-                }
-                Step::Index(i) => key.push_str(&format!("[{i}]")),
-            }
-        }
-        let line = self.root.as_ref().and_then(|root| {
-            let mut node = root;
-            for step in path {
-                node = match step {
-                    Step::Key(k) => node.get_ref().get(*k)?,
-                    Step::Index(i) => node.get_ref().get(*i)?,
-                };
-            }
-            Some(self.line_of_offset(node.span().start))
-        });
-        DesignError { key, line, message: message.into() }
-    }
-}
-
 /// Checks that `value` lies in `range`, naming the key otherwise.
 fn check_range(
     loc: &Locator<'_>,
@@ -366,11 +304,7 @@ fn check_points(loc: &Locator<'_>, path: &[Step], raw: &[[f64; 2]]) -> Result<Ve
 /// Parses and validates a design file's text.
 pub fn parse(text: &str) -> Result<Design, DesignError> {
     let loc = Locator::new(text);
-    let raw: RawDesign = toml::from_str(text).map_err(|e| DesignError {
-        key: String::new(),
-        line: e.span().map(|s| loc.line_of_offset(s.start)),
-        message: e.message().trim().to_string(),
-    })?;
+    let raw: RawDesign = loc.deserialize()?;
     use Step::{Index, Key};
 
     if raw.schema != SCHEMA_VERSION {

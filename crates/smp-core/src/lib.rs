@@ -4,12 +4,14 @@
 
 pub mod design;
 pub mod geometry;
+pub mod source;
 
 pub use design::{
     Client, Design, DesignError, Fitzpatrick, Hairline, HairlineStyle, Impressions, Photo, Pigment, Sessions,
     Srgb8, View, Zone, parse,
 };
 pub use geometry::{Curve, CurveProjection, Point, Polygon, PolygonError, Rect};
+pub use source::{Locator, SourceError, Step};
 
 /// A commented example design, as `smp design example` prints it.
 pub const EXAMPLE_DESIGN: &str = include_str!("example.toml");

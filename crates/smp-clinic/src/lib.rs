@@ -1,0 +1,17 @@
+//! The clinical workflow: health screening, the treatment plan over the
+//! sessions, and aftercare with its calendar. Rules and protocols are data
+//! (embedded defaults, replaceable per clinic); everything here is pure.
+#![warn(missing_docs)]
+
+pub mod aftercare;
+pub mod dates;
+pub mod intake;
+pub mod plan;
+pub mod protocol;
+pub mod screening;
+
+pub use aftercare::{Aftercare, aftercare};
+pub use intake::Intake;
+pub use plan::{Plan, PlanError, plan};
+pub use protocol::Protocol;
+pub use screening::{Outcome, RuleSet, Screening, screen};
