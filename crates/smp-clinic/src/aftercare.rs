@@ -31,6 +31,10 @@ pub struct Day {
 pub struct RestrictionSpan {
     /// Stable id.
     pub id: String,
+    /// First day it holds, counted from the session (day 0).
+    pub from_day: u32,
+    /// Last day it holds, counted from the session.
+    pub to_day: u32,
     /// First day it holds.
     pub from: NaiveDate,
     /// Last day it holds (inclusive).
@@ -61,6 +65,8 @@ pub struct Aftercare {
     pub restrictions: Vec<RestrictionSpan>,
     /// Later reminders.
     pub reminders: Vec<Reminder>,
+    /// What to do, with its days.
+    pub care: Vec<crate::protocol::Care>,
     /// The protocol's version.
     pub protocol_version: String,
 }
@@ -100,6 +106,8 @@ pub fn aftercare(session_date: NaiveDate, protocol: &Protocol, follow_up: Follow
         .iter()
         .map(|r| RestrictionSpan {
             id: r.id.clone(),
+            from_day: r.from_day,
+            to_day: r.to_day,
             from: dates::add_days(session_date, r.from_day),
             until: dates::add_days(session_date, r.to_day),
             avoid: r.avoid.clone(),
@@ -127,7 +135,18 @@ pub fn aftercare(session_date: NaiveDate, protocol: &Protocol, follow_up: Follow
         });
     }
     reminders.sort_by_key(|r| r.date);
-    Aftercare { session_date, days, restrictions, reminders, protocol_version: protocol.version.clone() }
+    Aftercare {
+        session_date,
+        days,
+        restrictions,
+        reminders,
+        care: {
+            let mut care = a.care.clone();
+            care.sort_by_key(|c| c.from_day);
+            care
+        },
+        protocol_version: protocol.version.clone(),
+    }
 }
 
 impl Aftercare {
@@ -193,9 +212,10 @@ impl Aftercare {
         phases
     }
 
-    /// A printable page in plain language (one or two A4 pages).
+    /// A printable page in plain language (one A4 page): each restriction
+    /// as a bar over the first month, then what to do and when.
     pub fn to_html(&self) -> String {
-        AftercarePage { care: self, phases: self.phases() }
+        AftercarePage { care: self, days: (0..=DAYS).collect() }
             .render()
             .expect("the template renders from plain values")
     }
@@ -222,7 +242,7 @@ pub struct Phase {
 #[template(path = "aftercare.html")]
 struct AftercarePage<'a> {
     care: &'a Aftercare,
-    phases: Vec<Phase>,
+    days: Vec<u32>,
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub struct Restriction {
 }
 
 /// Something to do, from a day on.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Care {
     /// Stable id.
