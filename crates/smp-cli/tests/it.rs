@@ -294,3 +294,114 @@ fn an_output_in_a_missing_folder_is_refused() {
     );
     assert_refused(DESIGN, nothing, &["--out", "out.gif"], "must end in .png, .jpg or .jpeg");
 }
+
+// ---- the clinical commands ----------------------------------------------
+
+const INTAKE: &str = "consultation_date = 2026-12-01
+birth_date = 1985-04-02
+pregnant = false
+breastfeeding = false
+allergies = [\"lidocaine\"]
+[[conditions]]
+code = \"chemotherapy\"
+ended = 2026-08-01
+[[medications]]
+code = \"isotretinoin\"
+last_dose = 2026-09-01
+";
+
+fn json_of(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn screen_reports_the_contract_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("intake.toml"), INTAKE).unwrap();
+    let v = json_of(&smp(&["screen", "intake.toml", "--json"], dir.path()));
+    assert_eq!(v["outcome"], "postpone");
+    assert_eq!(v["earliest_date"], "2027-03-01");
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3);
+    for f in findings {
+        for key in ["rule", "outcome", "because", "source"] {
+            assert!(f[key].is_string(), "{key} in {f}");
+        }
+    }
+    assert!(v["pre_session"].as_array().unwrap().len() >= 3);
+    let text = smp(&["screen", "intake.toml"], dir.path());
+    assert!(String::from_utf8_lossy(&text.stdout).starts_with("Outcome: POSTPONE (not before 2027-03-01)"));
+}
+
+#[test]
+fn bad_intakes_and_rule_sets_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (INTAKE.replace("isotretinoin", "accutane"), "intake.toml: line 10: medications[0].code: unknown medication \"accutane\""),
+        (INTAKE.replace("pregnant = false", "pregnant = maybe"), "intake.toml: line 3"),
+        (INTAKE.replace("birth_date = 1985-04-02\n", ""), "missing field `birth_date`"),
+        (INTAKE.replace("ended = 2026-08-01", "ended = \"last summer\""), "intake.toml: line 8"),
+    ];
+    for (text, expect) in cases {
+        fs::write(dir.path().join("intake.toml"), text).unwrap();
+        let o = smp(&["screen", "intake.toml"], dir.path());
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains(expect), "expected {expect:?} in {}", stderr(&o));
+        assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
+    }
+    fs::write(dir.path().join("intake.toml"), INTAKE).unwrap();
+    let rules = smp_clinic::screening::DEFAULT_RULES.replace("outcome = \"caution\"", "outcome = \"careful\"");
+    fs::write(dir.path().join("rules.toml"), rules).unwrap();
+    let o = smp(&["screen", "intake.toml", "--rules", "rules.toml"], dir.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("rules.toml: line") && stderr(&o).contains("careful"), "{}", stderr(&o));
+    let o = smp(&["screen", "intake.toml", "--rules", "missing.toml"], dir.path());
+    assert!(stderr(&o).contains("cannot read the rule set missing.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn plan_reports_sessions_and_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("design.toml"), smp_core::EXAMPLE_DESIGN).unwrap();
+    let v = json_of(&smp(&["plan", "design.toml", "--start", "2027-01-10", "--json"], dir.path()));
+    let sessions = v["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 3);
+    for (i, s) in sessions.iter().enumerate() {
+        assert_eq!(s["number"], i + 1);
+        for key in ["date", "impressions", "dilution", "hours", "focus"] {
+            assert!(!s[key].is_null(), "{key}");
+        }
+    }
+    assert_eq!(sessions[1]["date"], "2027-01-22");
+    assert!(v["area_cm2"]["crown"].as_f64().unwrap() > 50.0);
+    let o = smp(&["plan", "design.toml", "--start", "2027-02-30"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("--start"), "{}", stderr(&o));
+    let o = smp(&["plan", "design.toml", "--start", "2027-01-10", "--sessions", "9"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("1 to 4 sessions"), "{}", stderr(&o));
+}
+
+#[test]
+fn aftercare_writes_json_calendar_and_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = smp(
+        &["aftercare", "--session-date", "2026-12-01", "--ics", "care.ics", "--html", "care.html", "--json"],
+        dir.path(),
+    );
+    let v = json_of(&o);
+    let days = v["days"].as_array().unwrap();
+    assert_eq!(days.len(), 31);
+    assert_eq!(days[0]["day"], 0);
+    assert_eq!(days[30]["date"], "2026-12-31");
+    assert!(days[2]["avoid"].as_array().unwrap().len() >= 5 && days[2]["do"].is_array());
+    let ids: Vec<&str> = v["restrictions"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for id in ["water", "sweat", "sun", "swim", "shave"] {
+        assert!(ids.contains(&id), "{id}");
+    }
+    assert_eq!(v["restrictions"][0]["until"], "2026-12-04");
+    let ics = fs::read_to_string(dir.path().join("care.ics")).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR") && ics.contains("\r\n"));
+    assert!(fs::read_to_string(dir.path().join("care.html")).unwrap().contains("Your SMP aftercare"));
+    let o = smp(&["aftercare", "--session-date", "2026-12-01", "--ics", "nowhere/care.ics"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("does not exist"), "{}", stderr(&o));
+}
