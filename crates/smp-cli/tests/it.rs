@@ -338,7 +338,10 @@ fn screen_reports_the_contract_keys() {
 fn bad_intakes_and_rule_sets_are_refused_with_their_line() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        (INTAKE.replace("isotretinoin", "accutane"), "intake.toml: line 10: medications[0].code: unknown medication \"accutane\""),
+        (
+            INTAKE.replace("isotretinoin", "accutane"),
+            "intake.toml: line 10: medications[0].code: unknown medication \"accutane\"",
+        ),
         (INTAKE.replace("pregnant = false", "pregnant = maybe"), "intake.toml: line 3"),
         (INTAKE.replace("birth_date = 1985-04-02\n", ""), "missing field `birth_date`"),
         (INTAKE.replace("ended = 2026-08-01", "ended = \"last summer\""), "intake.toml: line 8"),
@@ -351,7 +354,8 @@ fn bad_intakes_and_rule_sets_are_refused_with_their_line() {
         assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
     }
     fs::write(dir.path().join("intake.toml"), INTAKE).unwrap();
-    let rules = smp_clinic::screening::DEFAULT_RULES.replace("outcome = \"caution\"", "outcome = \"careful\"");
+    let rules =
+        smp_clinic::screening::DEFAULT_RULES.replace("outcome = \"caution\"", "outcome = \"careful\"");
     fs::write(dir.path().join("rules.toml"), rules).unwrap();
     let o = smp(&["screen", "intake.toml", "--rules", "rules.toml"], dir.path());
     assert!(!o.status.success());
@@ -394,7 +398,8 @@ fn aftercare_writes_json_calendar_and_page() {
     assert_eq!(days[0]["day"], 0);
     assert_eq!(days[30]["date"], "2026-12-31");
     assert!(days[2]["avoid"].as_array().unwrap().len() >= 5 && days[2]["do"].is_array());
-    let ids: Vec<&str> = v["restrictions"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        v["restrictions"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     for id in ["water", "sweat", "sun", "swim", "shave"] {
         assert!(ids.contains(&id), "{id}");
     }

@@ -10,6 +10,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
+use rayon::prelude::*;
 use smp_core::Point;
 
 use crate::density::DensityField;
@@ -74,13 +75,6 @@ impl Grid {
         Some(r as usize * self.cols + c as usize)
     }
 
-    fn cell_centre(&self, i: usize) -> Point {
-        Point::new(
-            self.origin.x + ((i % self.cols) as f64 + 0.5) * self.cell,
-            self.origin.y + ((i / self.cols) as f64 + 0.5) * self.cell,
-        )
-    }
-
     fn insert(&mut self, p: Point) {
         let i = self.index(p).expect("only points that fit are inserted");
         self.cells[i] = p;
@@ -120,12 +114,12 @@ pub fn sample(field: &DensityField, session_shares: &[f64], seed: u64) -> Vec<Sa
         return Vec::new();
     }
     let floor = peak * THINNING_SHARE;
-    let mut rng = Pcg64Mcg::seed_from_u64(mix64(seed ^ 0x005A_3D1E));
     let radius = |p: Point| -> Option<f64> {
         let d = field.density_at(p);
         (d > 0.0).then(|| (PACKING / d.max(floor)).sqrt())
     };
-    let points = poisson_disk(field, &mut rng, radius, (PACKING / peak).sqrt());
+    let points = poisson_disk(field, seed, &radius, (PACKING / peak).sqrt(), (PACKING / floor).sqrt());
+    let mut rng = Pcg64Mcg::seed_from_u64(mix64(seed ^ 0x005A_3D1E));
 
     // Thin where the density is below the floor, keeping a share d/floor;
     // and keep strictly to the zones, which the interpolated grid blurs by
@@ -147,70 +141,195 @@ pub fn sample(field: &DensityField, session_shares: &[f64], seed: u64) -> Vec<Sa
     samples
 }
 
-/// Bridson's algorithm with a local radius; `r_min` is the smallest radius
-/// the field can ask for.
+/// Grid rows per band, at the least: large enough that the work of a band
+/// dwarfs the cost of starting it.
+const MIN_BAND_ROWS: usize = 48;
+
+/// Bridson's algorithm with a local radius, in parallel bands.
+///
+/// The grid's rows are cut into bands at least as tall as the largest
+/// radius; the cut depends on the geometry only, never on the thread count.
+/// Even bands are sampled first, all at once: no two of them are within
+/// reach of each other. Odd bands follow, each seeing the edge rows of its
+/// two sampled neighbours, so the spacing holds across every boundary. Each
+/// band has its own seeded generator, and bands are joined in order: the
+/// result is the same on any number of threads.
 fn poisson_disk(
     field: &DensityField,
-    rng: &mut Pcg64Mcg,
-    radius: impl Fn(Point) -> Option<f64>,
+    seed: u64,
+    radius: &(impl Fn(Point) -> Option<f64> + Sync),
     r_min: f64,
+    r_max: f64,
 ) -> Vec<Point> {
-    let mut grid = Grid::new(field, r_min / std::f64::consts::SQRT_2);
-    let mut points: Vec<Point> = Vec::with_capacity(field.expected_count().ceil() as usize + 16);
-    let mut active: Vec<u32> = Vec::new();
-    let (step_sin, step_cos) = GOLDEN_ANGLE.sin_cos();
-    // Seeds are offered in row order over the grid, one in each 2 x 2 block
-    // of cells: separate zones each get one, and most holes the growth left
-    // are filled (scanning every cell finds few more, at four times the
-    // cost). Growth runs to exhaustion after each seed.
-    let (cols, rows) = (grid.cols, grid.rows);
-    for cell in (0..rows).step_by(2).flat_map(|r| (0..cols).step_by(2).map(move |c| r * cols + c)) {
-        let c = grid.cell_centre(cell);
-        let seed_point = Point::new(
-            c.x + (rng.random::<f64>() * 2.0 - 0.5) * grid.cell,
-            c.y + (rng.random::<f64>() * 2.0 - 0.5) * grid.cell,
-        );
-        match radius(seed_point) {
-            Some(r) if grid.fits(seed_point, r) => {
-                grid.insert(seed_point);
-                active.push(points.len() as u32);
-                points.push(seed_point);
-            }
-            _ => continue,
-        }
-        while !active.is_empty() {
-            let slot = rng.random_range(0..active.len());
-            let centre = points[active[slot] as usize];
-            let Some(r) = radius(centre) else {
-                active.swap_remove(slot);
-                continue;
-            };
-            // Directions turn by the golden angle from a random start: evenly
-            // spread around the circle for any number of tries, and one
-            // sin/cos per point instead of one per candidate.
-            let (mut sin, mut cos) = (rng.random::<f64>() * std::f64::consts::TAU).sin_cos();
-            let mut placed = false;
-            for _ in 0..CANDIDATES {
-                // Uniform by area in the annulus [r, 2r].
-                let rho = r * (1.0 + 3.0 * rng.random::<f64>()).sqrt();
-                let q = Point::new(centre.x + rho * cos, centre.y + rho * sin);
-                (sin, cos) = (sin * step_cos + cos * step_sin, cos * step_cos - sin * step_sin);
-                if let Some(rq) = radius(q)
-                    && grid.fits(q, rq)
-                {
-                    grid.insert(q);
-                    active.push(points.len() as u32);
-                    points.push(q);
-                    placed = true;
-                    break;
+    let grid = Grid::new(field, r_min / std::f64::consts::SQRT_2);
+    let halo_rows = (r_max / grid.cell).ceil() as usize + 1;
+    let band_rows = MIN_BAND_ROWS.max(halo_rows + 1);
+    let (cols, rows, cell, origin) = (grid.cols, grid.rows, grid.cell, grid.origin);
+    let mut cells = grid.cells;
+    let bands = rows.div_ceil(band_rows);
+    let mut found: Vec<Vec<Point>> = vec![Vec::new(); bands];
+    for parity in [0, 1] {
+        // What each band of this parity sees of its neighbours (already
+        // sampled, or empty in the first round).
+        let halos: Vec<(Vec<Point>, Vec<Point>)> = (0..bands)
+            .map(|b| {
+                if b % 2 != parity || parity == 0 {
+                    return (Vec::new(), Vec::new());
                 }
-            }
-            if !placed {
-                active.swap_remove(slot);
-            }
+                let top = b * band_rows;
+                let bottom = ((b + 1) * band_rows).min(rows);
+                let above = cells[top.saturating_sub(halo_rows) * cols..top * cols].to_vec();
+                let below = cells[bottom * cols..(bottom + halo_rows).min(rows) * cols].to_vec();
+                (above, below)
+            })
+            .collect();
+        let results: Vec<(usize, Vec<Point>)> = cells
+            .par_chunks_mut(band_rows * cols)
+            .zip(halos.par_iter())
+            .enumerate()
+            .filter(|(b, _)| b % 2 == parity)
+            .map(|(b, (own, (above, below)))| {
+                let mut band = Band { origin, cell, cols, first_row: b * band_rows, own, above, below };
+                let mut rng = Pcg64Mcg::seed_from_u64(mix64(seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9)));
+                (b, band.sample(&mut rng, radius))
+            })
+            .collect();
+        for (b, points) in results {
+            found[b] = points;
         }
     }
-    points
+    found.concat()
+}
+
+/// One band of the background grid, with read-only copies of the rows of
+/// its neighbours that are within reach.
+struct Band<'a> {
+    origin: Point,
+    cell: f64,
+    cols: usize,
+    first_row: usize,
+    own: &'a mut [Point],
+    above: &'a [Point],
+    below: &'a [Point],
+}
+
+impl Band<'_> {
+    fn rows(&self) -> usize {
+        self.own.len() / self.cols
+    }
+
+    /// The cell of `p` among this band's own cells.
+    fn own_index(&self, p: Point) -> Option<usize> {
+        let c = (p.x - self.origin.x) / self.cell;
+        let r = (p.y - self.origin.y) / self.cell - self.first_row as f64;
+        if !(c >= 0.0 && r >= 0.0 && c < self.cols as f64 && r < self.rows() as f64) {
+            return None;
+        }
+        Some(r as usize * self.cols + c as usize)
+    }
+
+    /// The point in global row `row` (as an offset from this band's first
+    /// row, possibly negative), column `col`: NaN where empty or unseen.
+    fn at(&self, row: isize, col: usize) -> Point {
+        let own_rows = self.rows() as isize;
+        let cols = self.cols as isize;
+        let slice_row = |slice: &[Point], r: isize| slice[(r * cols) as usize + col];
+        if row >= 0 && row < own_rows {
+            slice_row(self.own, row)
+        } else if row < 0 && -row <= self.above.len() as isize / cols {
+            slice_row(self.above, self.above.len() as isize / cols + row)
+        } else if row >= own_rows && row - own_rows < self.below.len() as isize / cols {
+            slice_row(self.below, row - own_rows)
+        } else {
+            Grid::EMPTY
+        }
+    }
+
+    /// Whether `p` lies in this band and keeps distance `r` from every point
+    /// the band can see.
+    fn fits(&self, p: Point, r: f64) -> bool {
+        match self.own_index(p) {
+            Some(own) if self.own[own].x.is_nan() => {}
+            _ => return false,
+        }
+        let reach = (r / self.cell).ceil() as isize;
+        let c0 = ((p.x - self.origin.x) / self.cell) as isize;
+        let r0 = ((p.y - self.origin.y) / self.cell) as isize - self.first_row as isize;
+        let r2 = r * r;
+        for rr in r0 - reach..=r0 + reach {
+            for cc in (c0 - reach).max(0)..=(c0 + reach).min(self.cols as isize - 1) {
+                let q = self.at(rr, cc as usize);
+                // Empty cells hold NaN, which compares false.
+                let (dx, dy) = (q.x - p.x, q.y - p.y);
+                if dx * dx + dy * dy < r2 {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn sample(&mut self, rng: &mut Pcg64Mcg, radius: &impl Fn(Point) -> Option<f64>) -> Vec<Point> {
+        let mut points: Vec<Point> = Vec::new();
+        let mut active: Vec<u32> = Vec::new();
+        let (step_sin, step_cos) = GOLDEN_ANGLE.sin_cos();
+        let (cols, rows, cell) = (self.cols, self.rows(), self.cell);
+        // Seeds are offered in row order, one in each 2 x 2 block of cells:
+        // separate zones each get one, and most holes the growth left are
+        // filled (scanning every cell finds few more, at four times the
+        // cost). Growth runs to exhaustion after each seed.
+        for r in (0..rows).step_by(2) {
+            for c in (0..cols).step_by(2) {
+                let seed_point = Point::new(
+                    self.origin.x + (c as f64 + rng.random::<f64>() * 2.0) * cell,
+                    self.origin.y + ((self.first_row + r) as f64 + rng.random::<f64>() * 2.0) * cell,
+                );
+                match radius(seed_point) {
+                    Some(rs) if self.fits(seed_point, rs) => {
+                        let i = self.own_index(seed_point).expect("fits() checked it is in the band");
+                        self.own[i] = seed_point;
+                        active.push(points.len() as u32);
+                        points.push(seed_point);
+                    }
+                    _ => continue,
+                }
+                while !active.is_empty() {
+                    let slot = rng.random_range(0..active.len());
+                    let centre = points[active[slot] as usize];
+                    let Some(rc) = radius(centre) else {
+                        active.swap_remove(slot);
+                        continue;
+                    };
+                    // Directions turn by the golden angle from a random start:
+                    // evenly spread around the circle for any number of
+                    // tries, and one sin/cos per point instead of one per
+                    // candidate.
+                    let (mut sin, mut cos) = (rng.random::<f64>() * std::f64::consts::TAU).sin_cos();
+                    let mut placed = false;
+                    for _ in 0..CANDIDATES {
+                        // Uniform by area in the annulus [r, 2r].
+                        let rho = rc * (1.0 + 3.0 * rng.random::<f64>()).sqrt();
+                        let q = Point::new(centre.x + rho * cos, centre.y + rho * sin);
+                        (sin, cos) = (sin * step_cos + cos * step_sin, cos * step_cos - sin * step_sin);
+                        if let Some(rq) = radius(q)
+                            && self.fits(q, rq)
+                        {
+                            let i = self.own_index(q).expect("fits() checked it is in the band");
+                            self.own[i] = q;
+                            active.push(points.len() as u32);
+                            points.push(q);
+                            placed = true;
+                            break;
+                        }
+                    }
+                    if !placed {
+                        active.swap_remove(slot);
+                    }
+                }
+            }
+        }
+        points
+    }
 }
 
 /// The session of every point: nested Poisson-disk subsets with exactly the

@@ -313,3 +313,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn no_seam_where_parallel_bands_meet() {
+    // Bands run across the whole width; a seam would show as a thin or
+    // crowded horizontal stripe.
+    let p = Pattern::generate(&square_design(80.0, 60.0, 0.0, ""));
+    let stripe_mm = 2.0;
+    let mut counts = vec![0usize; (70.0 / stripe_mm) as usize];
+    for i in &p.impressions {
+        let (x, y) = (i.x_px / 10.0, i.y_px / 10.0);
+        if x > 5.0 && x < 75.0 && y > 5.0 && y < 75.0 {
+            counts[((y - 5.0) / stripe_mm) as usize] += 1;
+        }
+    }
+    let mean = counts.iter().sum::<usize>() as f64 / counts.len() as f64;
+    for (k, c) in counts.iter().enumerate() {
+        assert!((*c as f64 / mean - 1.0).abs() < 0.2, "stripe {k}: {c} against a mean of {mean:.0}");
+    }
+}
