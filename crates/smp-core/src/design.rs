@@ -107,13 +107,44 @@ impl Srgb8 {
     }
 }
 
-/// The client's skin and hair.
+/// Sun on the scalp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum Uv {
+    Low,
+    #[default]
+    Moderate,
+    High,
+}
+
+/// Scalp condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum Scalp {
+    Dry,
+    #[default]
+    Normal,
+    Oily,
+}
+
+/// Habits a design may list under `client.lifestyle`.
+pub const LIFESTYLE_HABITS: &[&str] = &["swimming", "gym", "sauna", "outdoor_work", "sunbathing"];
+
+/// The client's skin, hair and habits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Client {
     /// Skin phototype.
     pub fitzpatrick: Fitzpatrick,
     /// The natural stubble colour the dots should imitate.
     pub hair_color: Srgb8,
+    /// Sun on the scalp (default moderate).
+    pub uv_exposure: Uv,
+    /// Scalp condition (default normal).
+    pub scalp: Scalp,
+    /// Habits from [`LIFESTYLE_HABITS`].
+    pub lifestyle: Vec<String>,
 }
 
 /// The character of a hairline.
@@ -227,6 +258,12 @@ struct RawScale {
 struct RawClient {
     fitzpatrick: i64,
     hair_color: String,
+    #[serde(default)]
+    uv_exposure: Uv,
+    #[serde(default)]
+    scalp: Scalp,
+    #[serde(default)]
+    lifestyle: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -333,13 +370,21 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
         return Err(loc.error(&[Key("photo"), Key("path")], "the photo path is empty"));
     }
 
-    let fitzpatrick =
-        u8::try_from(raw.client.fitzpatrick).ok().and_then(Fitzpatrick::new).ok_or_else(|| {
-            loc.error(
-                &[Key("client"), Key("fitzpatrick")],
-                format!("{} is not a Fitzpatrick type: expected 1 to 6", raw.client.fitzpatrick),
-            )
-        })?;
+    let n = raw.client.fitzpatrick;
+    let fitzpatrick = u8::try_from(n).ok().and_then(Fitzpatrick::new).ok_or_else(|| {
+        loc.error(
+            &[Key("client"), Key("fitzpatrick")],
+            format!("{n} is not a Fitzpatrick type: expected 1 to 6"),
+        )
+    })?;
+    for (i, habit) in raw.client.lifestyle.iter().enumerate() {
+        if !LIFESTYLE_HABITS.contains(&habit.as_str()) {
+            return Err(loc.error(
+                &[Key("client"), Key("lifestyle"), Index(i)],
+                format!("unknown habit {habit:?}; the known ones are: {}", LIFESTYLE_HABITS.join(", ")),
+            ));
+        }
+    }
     let hair_color = Srgb8::from_hex(&raw.client.hair_color).ok_or_else(|| {
         loc.error(
             &[Key("client"), Key("hair_color")],
@@ -475,7 +520,13 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
     Ok(Design {
         seed: raw.seed,
         photo: Photo { path: raw.photo.path, view: raw.photo.view, mm_per_px },
-        client: Client { fitzpatrick, hair_color },
+        client: Client {
+            fitzpatrick,
+            hair_color,
+            uv_exposure: raw.client.uv_exposure,
+            scalp: raw.client.scalp,
+            lifestyle: raw.client.lifestyle,
+        },
         hairline,
         zones,
         impressions,
@@ -542,6 +593,26 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.key, "zones[1].polygon");
         assert!(err.message.contains("crosses itself"), "{err}");
+    }
+
+    #[test]
+    fn client_factors_default_and_are_checked() {
+        let d = parse(EXAMPLE_DESIGN).unwrap();
+        assert_eq!((d.client.uv_exposure, d.client.scalp), (Uv::Moderate, Scalp::Normal));
+        let d = with("lifestyle = []", "lifestyle = [\"swimming\", \"gym\"]").unwrap();
+        assert_eq!(d.client.lifestyle, ["swimming", "gym"]);
+        let err = with("lifestyle = []", "lifestyle = [\"skydiving\"]").unwrap_err();
+        assert_eq!(err.key, "client.lifestyle[0]");
+        assert!(err.message.contains("swimming, gym"), "{err}");
+        assert!(with("scalp = \"normal\"", "scalp = \"greasy\"").is_err());
+        let minimal = EXAMPLE_DESIGN
+            .lines()
+            .filter(|l| {
+                !l.starts_with("uv_exposure") && !l.starts_with("scalp") && !l.starts_with("lifestyle")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(parse(&minimal).unwrap().client.uv_exposure, Uv::Moderate);
     }
 
     #[test]

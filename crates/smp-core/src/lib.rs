@@ -7,8 +7,8 @@ pub mod geometry;
 pub mod source;
 
 pub use design::{
-    Client, Design, DesignError, Fitzpatrick, Hairline, HairlineStyle, Impressions, Photo, Pigment, Sessions,
-    Srgb8, View, Zone, parse,
+    Client, Design, DesignError, Fitzpatrick, Hairline, HairlineStyle, Impressions, LIFESTYLE_HABITS, Photo,
+    Pigment, Scalp, Sessions, Srgb8, Uv, View, Zone, parse,
 };
 pub use geometry::{Curve, CurveProjection, Point, Polygon, PolygonError, Rect};
 pub use source::{Locator, SourceError, Step};

@@ -3,8 +3,17 @@
 //! The renderer asks one question through [`DotOptics`]: by how much does a
 //! fully covered dot darken each linear RGB channel of the skin around it?
 //! [`SimpleOptics`] answers with a small scattering model; a physically
-//! based layered-skin model can replace it behind the same trait.
+//! based layered-skin model can replace it behind the same trait: [`skin`]
+//! holds a Kubelka-Munk candidate, not yet wired in (see its module notes).
+//! [`colour`] has the colour spaces and CIEDE2000, [`spectral`] the D65
+//! illuminant and the CIE observer, and [`ageing`] the time model (fresh
+//! work, healing, fading) for the stages still to be rendered.
 #![warn(missing_docs)]
+
+pub mod ageing;
+pub mod colour;
+pub mod skin;
+pub mod spectral;
 
 use smp_core::{Fitzpatrick, Pigment};
 

@@ -1,0 +1,222 @@
+//! A layered model of skin with ink in it, after Kubelka and Munk.
+//!
+//! Layers, top down: the epidermis (melanin), the dermis above the ink, a
+//! thin ink layer at `depth_mm`, and the dermis below it (thick enough to
+//! count as infinite). Each layer has an absorption coefficient `mu_a` and
+//! a reduced scattering coefficient `mu_s'` per wavelength, from Jacques,
+//! "Optical properties of biological tissues: a review", Phys. Med. Biol.
+//! 58 (2013) R37:
+//!
+//! - melanin: `mu_a = 51.9 (l / 500 nm)^-3.5` per mm, times the melanosome
+//!   volume fraction (1.3% very light skin ... 43% very dark);
+//! - baseline skin: `mu_a = 7.84e8 l^-3.255` per cm (l in nm);
+//! - `mu_s' = a [f_Ray (l/500)^-4 + (1 - f_Ray)(l/500)^-b]`, epidermis
+//!   a = 66.7/cm, f_Ray = 0.29, b = 0.689; dermis a = 43.6/cm, 0.41, 0.35.
+//!
+//! Blood is left out: it colours skin and dot alike, and the renderer uses
+//! only their ratio; the absolute skin colour comes from the photo.
+//!
+//! Kubelka-Munk coefficients: `K = 2 mu_a`, `S = 0.75 mu_s'` (the usual
+//! diffuse-light conversion, van Gemert et al. 1987). A layer of thickness
+//! `d` over a background of reflectance `Rg` reflects (Kubelka 1948)
+//! `R = (1 - Rg (a - b coth(bSd))) / (a - Rg + b coth(bSd))` with
+//! `a = 1 + K/S`, `b = sqrt(a^2 - 1)`; an infinitely thick layer reflects
+//! `a - b`. Stacking from the bottom up gives the skin's reflectance.
+//!
+//! Carbon black absorbs evenly across the visible range. The ink's optical
+//! depth is `FULL_STRENGTH_OPTICAL_DEPTH * dilution`, split between the
+//! epidermis (fresh work, before it flakes off) and the ink layer.
+//!
+//! Nothing here is tuned per effect: darker skin shows less contrast because
+//! melanin absorbs the light on its way to the ink and back; epidermal ink
+//! is darker because nothing scatters above it; more water is lighter.
+//!
+//! Status: a candidate for the renderer, not wired in yet. With these
+//! coefficients the healed dot is cooler (bluer) than the skin around it,
+//! as practitioners see, but at a fixed amount of ink its b* *rises* with
+//! depth, because the dot also lightens toward the skin's own (yellow) b*;
+//! practice says deep work looks bluer still. Blood absorption in the
+//! dermis and the split of scattering between epidermis and dermis are the
+//! next things to examine before this model replaces the simple one.
+
+use crate::spectral::{SAMPLES, wavelengths};
+
+/// Epidermis thickness on the scalp, mm (60-100 um).
+pub const EPIDERMIS_MM: f64 = 0.08;
+/// Thickness of the layer the ink sits in, mm.
+pub const INK_LAYER_MM: f64 = 0.05;
+/// Optical depth (natural-log units, per pass) of full-strength carbon
+/// black in a healed impression: calibrated so a dot at dilution 0.6 and
+/// 0.35 mm reads as dark stubble, as healed SMP does.
+pub const FULL_STRENGTH_OPTICAL_DEPTH: f64 = 6.0;
+
+/// The skin an impression sits in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SkinLayers {
+    /// Melanosome volume fraction of the epidermis (0.013 .. 0.43).
+    pub melanin: f64,
+}
+
+/// Ink in the skin.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InkState {
+    /// Pigment strength: 1 is full-strength carbon black.
+    pub dilution: f64,
+    /// Depth of the dermal ink, mm.
+    pub depth_mm: f64,
+    /// Share of the pigment still in the epidermis (fresh work).
+    pub epidermal_share: f64,
+}
+
+/// Melanosome volume fraction typical of a Fitzpatrick type, on Jacques'
+/// 1.3%-43% scale. A convention for the model, not a measurement.
+pub fn melanin_for_fitzpatrick(fitzpatrick: u8) -> f64 {
+    match fitzpatrick {
+        1 => 0.02,
+        2 => 0.04,
+        3 => 0.08,
+        4 => 0.14,
+        5 => 0.25,
+        _ => 0.38,
+    }
+}
+
+fn melanin_absorption(nm: f64) -> f64 {
+    51.9 * (nm / 500.0).powf(-3.5)
+}
+
+fn baseline_absorption(nm: f64) -> f64 {
+    7.84e8 * nm.powf(-3.255) / 10.0
+}
+
+fn reduced_scattering(nm: f64, a_per_cm: f64, f_ray: f64, b: f64) -> f64 {
+    let x = nm / 500.0;
+    a_per_cm / 10.0 * (f_ray * x.powi(-4) + (1.0 - f_ray) * x.powf(-b))
+}
+
+fn epidermis_scattering(nm: f64) -> f64 {
+    reduced_scattering(nm, 66.7, 0.29, 0.689)
+}
+
+fn dermis_scattering(nm: f64) -> f64 {
+    reduced_scattering(nm, 43.6, 0.41, 0.35)
+}
+
+/// Share of the diffuse-light backscattering `S = 0.75 mu_s'` that the
+/// model keeps: a calibration, so that a healed dot at 0.35 mm and dilution
+/// 0.6 in type III skin reads as dark stubble, as healed SMP does. The full
+/// diffuse value lets too much light turn back above the ink for that.
+pub const SCATTER_CALIBRATION: f64 = 0.2;
+
+/// Kubelka-Munk `a` and `b` of a medium.
+fn km(mu_a: f64, mu_s: f64) -> (f64, f64, f64) {
+    let k = 2.0 * mu_a;
+    let s = 0.75 * SCATTER_CALIBRATION * mu_s;
+    let a = 1.0 + k / s;
+    (a, (a * a - 1.0).sqrt(), s)
+}
+
+/// Reflectance of a layer over a background of reflectance `rg`.
+fn layer_over(mu_a: f64, mu_s: f64, thickness: f64, rg: f64) -> f64 {
+    let (a, b, s) = km(mu_a, mu_s);
+    let x = b * s * thickness;
+    let coth = if x > 20.0 { 1.0 } else { 1.0 / x.tanh() };
+    (1.0 - rg * (a - b * coth)) / (a - rg + b * coth)
+}
+
+/// Diffuse reflectance of the skin, 380-780 nm at 10 nm, with or without ink.
+pub fn reflectance(skin: SkinLayers, ink: Option<InkState>) -> [f64; SAMPLES] {
+    let mut out = [0.0; SAMPLES];
+    let (ink_depth, epidermal_ink, dermal_ink) = match ink {
+        Some(i) => {
+            let total = FULL_STRENGTH_OPTICAL_DEPTH * i.dilution.max(0.0);
+            let share = i.epidermal_share.clamp(0.0, 1.0);
+            (
+                i.depth_mm.max(EPIDERMIS_MM + 0.01),
+                total * share / EPIDERMIS_MM,
+                total * (1.0 - share) / INK_LAYER_MM,
+            )
+        }
+        None => (0.35, 0.0, 0.0),
+    };
+    for (i, nm) in wavelengths().enumerate() {
+        let base = baseline_absorption(nm);
+        let dermis_mu_s = dermis_scattering(nm);
+        // Bottom up: deep dermis, ink layer, dermis above the ink, epidermis.
+        let (a, b, _) = km(base, dermis_mu_s);
+        let mut r = a - b;
+        r = layer_over(base + dermal_ink, dermis_mu_s, INK_LAYER_MM, r);
+        r = layer_over(base, dermis_mu_s, ink_depth - EPIDERMIS_MM, r);
+        let epi_mu_a = skin.melanin * melanin_absorption(nm) + (1.0 - skin.melanin) * base + epidermal_ink;
+        r = layer_over(epi_mu_a, epidermis_scattering(nm), EPIDERMIS_MM, r);
+        out[i] = r;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spectral::reflectance_to_lab;
+
+    #[test]
+    fn bare_skin_darkens_with_melanin() {
+        let light = reflectance_to_lab(&reflectance(SkinLayers { melanin: 0.02 }, None));
+        let dark = reflectance_to_lab(&reflectance(SkinLayers { melanin: 0.38 }, None));
+        assert!(light.l > 60.0 && dark.l < light.l - 20.0, "{light:?} {dark:?}");
+        assert!(light.b > 5.0, "skin is yellowish, not grey: {light:?}");
+    }
+
+    fn dot_lab(melanin: f64, ink: InkState) -> crate::colour::Lab {
+        reflectance_to_lab(&reflectance(SkinLayers { melanin }, Some(ink)))
+    }
+
+    fn healed(dilution: f64, depth_mm: f64) -> InkState {
+        InkState { dilution, depth_mm, epidermal_share: 0.0 }
+    }
+
+    #[test]
+    fn more_water_is_lighter() {
+        let mut last = 0.0;
+        for dilution in [1.0, 0.8, 0.6, 0.4, 0.2] {
+            let l = dot_lab(0.08, healed(dilution, 0.35)).l;
+            assert!(l > last, "dilution {dilution}: L* {l}");
+            last = l;
+        }
+    }
+
+    #[test]
+    fn darker_skin_shows_less_contrast() {
+        let mut last = f64::INFINITY;
+        for melanin in [0.02, 0.08, 0.14, 0.25, 0.38] {
+            let bare = reflectance_to_lab(&reflectance(SkinLayers { melanin }, None));
+            let contrast = crate::colour::ciede2000(dot_lab(melanin, healed(0.6, 0.35)), bare);
+            assert!(contrast < last, "melanin {melanin}: contrast {contrast}");
+            last = contrast;
+        }
+    }
+
+    #[test]
+    fn epidermal_ink_is_darker_than_dermal() {
+        let fresh = dot_lab(0.08, InkState { dilution: 0.6, depth_mm: 0.35, epidermal_share: 0.4 });
+        assert!(fresh.l < dot_lab(0.08, healed(0.6, 0.35)).l);
+    }
+
+    #[test]
+    fn the_healed_dot_is_cooler_than_the_skin() {
+        for melanin in [0.02, 0.08] {
+            let bare = reflectance_to_lab(&reflectance(SkinLayers { melanin }, None));
+            assert!(dot_lab(melanin, healed(0.6, 0.35)).b < bare.b - 5.0);
+        }
+    }
+
+    #[test]
+    fn ink_only_lowers_reflectance() {
+        let skin = SkinLayers { melanin: 0.08 };
+        let bare = reflectance(skin, None);
+        let inked = reflectance(skin, Some(InkState { dilution: 0.6, depth_mm: 0.35, epidermal_share: 0.0 }));
+        for i in 0..SAMPLES {
+            assert!(inked[i] < bare[i] && inked[i] > 0.0);
+        }
+    }
+}
