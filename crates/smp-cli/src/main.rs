@@ -9,13 +9,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use smp_core::{Design, EXAMPLE_DESIGN};
 use smp_optics::SimpleOptics;
+use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
 use smp_render::{
-    PhotoError, check_folder, check_output, downscale, load_photo, render_healed, save_image,
+    DEFAULT_GAPS, PhotoError, check_folder, check_output, downscale, load_photo, render_stage, save_image,
     write_atomically,
 };
 
@@ -74,17 +75,15 @@ struct RenderArgs {
     /// Also write a copy WIDTH pixels wide, next to the output as NAME.preview.EXT.
     #[arg(long, value_name = "WIDTH", value_parser = clap::value_parser!(u32).range(16..=20000))]
     preview: Option<u32>,
-    /// What to show: the photo as it is, or the healed result.
-    #[arg(long, value_enum, default_value_t = Stage::Healed)]
+    /// What to show: before, session-1, session-2, session-3 (fresh, on the
+    /// day), day:N (N days after the last session), healed (day:30) or
+    /// years:Y (Y years after the last session).
+    #[arg(long, default_value = "healed", value_parser = parse_stage)]
     stage: Stage,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Stage {
-    /// The photo, upright, with nothing placed.
-    Before,
-    /// The healed result of every session.
-    Healed,
+fn parse_stage(s: &str) -> Result<Stage, String> {
+    s.parse().map_err(|e: smp_optics::ageing::StageError| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -106,6 +105,17 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A stage as the user writes it.
+fn stage_name(stage: Stage) -> String {
+    match stage {
+        Stage::Before => "before".into(),
+        Stage::HEALED => "healed".into(),
+        Stage::Session(n) => format!("session-{n}"),
+        Stage::Day(d) => format!("day:{d}"),
+        Stage::Years(y) => format!("years:{y}"),
     }
 }
 
@@ -145,7 +155,7 @@ fn render(args: &RenderArgs) -> Result<String> {
 
     let bar = progress_bar(100);
     bar.set_message("reading, placing");
-    let needs_pattern = args.stage == Stage::Healed || args.impressions.is_some();
+    let needs_pattern = args.stage != Stage::Before || args.impressions.is_some();
     // Decoding the photo and placing the impressions are independent: overlap them.
     let (photo, pattern) =
         rayon::join(|| load_photo(&photo_path), || needs_pattern.then(|| Pattern::generate(&design)));
@@ -187,11 +197,17 @@ fn render(args: &RenderArgs) -> Result<String> {
                 String::new()
             }
         );
-        if args.stage == Stage::Healed {
+        if args.stage != Stage::Before {
             bar.set_message("rendering");
-            render_healed(&mut photo, &design, &pattern, &SimpleOptics, &|done, all| {
-                bar.set_position(30 + (40 * done / all.max(1)) as u64)
-            });
+            render_stage(
+                &mut photo,
+                &design,
+                &pattern,
+                &SimpleOptics,
+                args.stage,
+                &DEFAULT_GAPS,
+                &|done, all| bar.set_position(30 + (40 * done / all.max(1)) as u64),
+            );
         }
     }
     bar.set_position(70);
@@ -201,10 +217,7 @@ fn render(args: &RenderArgs) -> Result<String> {
         save_image(&downscale(&photo, width), &preview_path(&args.out))?;
     }
     bar.finish_and_clear();
-    let stage = match args.stage {
-        Stage::Before => "before",
-        Stage::Healed => "healed",
-    };
+    let stage = stage_name(args.stage);
     if summary.is_empty() {
         Ok(format!("{stage}: wrote {}", args.out.display()))
     } else {
@@ -260,7 +273,7 @@ fn demo(dir: &Path, force: bool) -> Result<()> {
         out: dir.join("render.jpg"),
         impressions: Some(dir.join("impressions.csv")),
         preview: Some(1600),
-        stage: Stage::Healed,
+        stage: Stage::HEALED,
     };
     let summary = render(&args)?;
     println!("{summary}");

@@ -17,6 +17,8 @@ pub mod spectral;
 
 use smp_core::{Fitzpatrick, Pigment};
 
+pub use skin::InkState;
+
 /// What the renderer needs to know about one healed dot.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DotAppearance {
@@ -37,8 +39,16 @@ pub struct Skin {
 
 /// A model of pigment seen through skin.
 pub trait DotOptics {
+    /// A dot's appearance for this skin and this state of its ink.
+    fn dot(&self, skin: &Skin, ink: &InkState) -> DotAppearance;
+
     /// The healed dot's appearance for this skin and pigment.
-    fn healed_dot(&self, skin: &Skin, pigment: &Pigment) -> DotAppearance;
+    fn healed_dot(&self, skin: &Skin, pigment: &Pigment) -> DotAppearance {
+        self.dot(
+            skin,
+            &InkState { dilution: pigment.dilution, depth_mm: pigment.depth_mm, epidermal_share: 0.0 },
+        )
+    }
 }
 
 /// A deliberately simple model, adequate for a first preview.
@@ -75,14 +85,21 @@ pub fn dermis_reduced_scattering(nm: f64) -> f64 {
 }
 
 impl DotOptics for SimpleOptics {
-    fn healed_dot(&self, _skin: &Skin, pigment: &Pigment) -> DotAppearance {
-        let ink = 1.0 - (-FULL_STRENGTH_DENSITY * pigment.dilution).exp();
+    /// Ink still in the epidermis (fresh work) is seen whole, with nothing
+    /// scattering above it: darker and sharper than the same ink in the
+    /// dermis.
+    fn dot(&self, _skin: &Skin, ink: &InkState) -> DotAppearance {
+        let share = ink.epidermal_share.clamp(0.0, 1.0);
+        let opacity = |amount: f64| 1.0 - (-FULL_STRENGTH_DENSITY * amount).exp();
+        let epidermal = opacity(ink.dilution * share);
+        let dermal = opacity(ink.dilution * (1.0 - share));
         let absorbance = CHANNEL_NM.map(|nm| {
-            let seen = (-PATH_FACTOR * dermis_reduced_scattering(nm) * pigment.depth_mm).exp();
-            let ratio = 1.0 - seen * ink;
+            let seen = (-PATH_FACTOR * dermis_reduced_scattering(nm) * ink.depth_mm).exp();
+            let ratio = (1.0 - epidermal) * (1.0 - seen * dermal);
             -(ratio.max(1e-4).ln()) as f32
         });
-        DotAppearance { absorbance, edge_softness: (0.12 + 0.3 * pigment.depth_mm).min(0.6) as f32 }
+        let softness = 0.12 + 0.3 * ink.depth_mm * (1.0 - share);
+        DotAppearance { absorbance, edge_softness: softness.min(0.6) as f32 }
     }
 }
 
@@ -112,6 +129,19 @@ mod tests {
         assert!(blueness(deep) > blueness(shallow), "red is absorbed more than blue as depth grows");
         assert!(deep.absorbance[1] < shallow.absorbance[1], "deeper ink shows less");
         assert!(deep.edge_softness > shallow.edge_softness);
+    }
+
+    #[test]
+    fn fresh_epidermal_ink_is_darker_and_sharper() {
+        let skin = Skin { fitzpatrick: Fitzpatrick::new(3).unwrap() };
+        let healed =
+            SimpleOptics.dot(&skin, &InkState { dilution: 0.6, depth_mm: 0.35, epidermal_share: 0.0 });
+        let fresh =
+            SimpleOptics.dot(&skin, &InkState { dilution: 0.6, depth_mm: 0.35, epidermal_share: 0.4 });
+        for c in 0..3 {
+            assert!(fresh.absorbance[c] > healed.absorbance[c], "channel {c}");
+        }
+        assert!(fresh.edge_softness < healed.edge_softness);
     }
 
     #[test]

@@ -14,12 +14,13 @@ pub mod synthetic;
 
 use image::RgbImage;
 use smp_core::Design;
-use smp_optics::{DotOptics, Skin};
+use smp_optics::ageing::{self, Factors, Stage};
+use smp_optics::{DotAppearance, DotOptics, Skin};
 use smp_pattern::{Pattern, hash_unit, mix64};
 
 pub use photo::{PhotoError, check_folder, check_output, load_photo, save_image, write_atomically};
 pub use preview::downscale;
-pub use raster::{CompositeStats, Dot, composite};
+pub use raster::{CompositeStats, Dot, Layer, composite, composite_layers};
 
 /// The dots of a pattern, in photo pixels, each with its own strength and
 /// edge shape drawn from the design's seed.
@@ -46,6 +47,71 @@ pub fn dots(design: &Design, pattern: &Pattern) -> Vec<Dot> {
         .collect()
 }
 
+/// Days between sessions when no plan says otherwise: the clinical
+/// protocol's defaults (12 days, then 21).
+pub const DEFAULT_GAPS: [f64; 3] = [12.0, 21.0, 21.0];
+
+/// Redness of fresh work: absorbed in green and blue, so skin reads pink.
+const REDNESS_ABSORBANCE: [f32; 3] = [0.0, 0.5, 0.4];
+/// Redness spreads around each fresh impression to about this many radii.
+const REDNESS_SPREAD: f32 = 2.6;
+
+/// Composites `pattern` over `photo` as it looks at `stage`: sessions not
+/// yet placed are left out, fresh work is darker, a little larger and red
+/// around, healing settles it, and the years fade, blur and sink it.
+/// `gaps` are the days between sessions (see [`DEFAULT_GAPS`]).
+pub fn render_stage(
+    photo: &mut RgbImage,
+    design: &Design,
+    pattern: &Pattern,
+    optics: &impl DotOptics,
+    stage: Stage,
+    gaps: &[f64],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> CompositeStats {
+    let skin = Skin { fitzpatrick: design.client.fitzpatrick };
+    let factors = Factors::of_client(&design.client);
+    let all = dots(design, pattern);
+    let ages = ageing::session_ages(stage, pattern.sessions, gaps);
+    let mut groups: Vec<(Vec<Dot>, DotAppearance)> = Vec::new();
+    let mut redness: Vec<Dot> = Vec::new();
+    let mut redness_level = 0.0f32;
+    for (s, age) in ages.iter().enumerate() {
+        let Some(age) = *age else { continue };
+        let state = ageing::ink_at(age, design.pigment.dilution, design.pigment.depth_mm, &factors);
+        let mut appearance = optics.dot(&skin, &state.ink);
+        appearance.edge_softness += state.blur as f32;
+        let session_dots: Vec<Dot> = pattern
+            .impressions
+            .iter()
+            .zip(&all)
+            .filter(|(imp, _)| imp.session as usize == s + 1)
+            .map(|(_, d)| Dot { radius: d.radius * state.size as f32, ..*d })
+            .collect();
+        if state.redness > 0.02 {
+            redness_level = redness_level.max(state.redness as f32);
+            redness.extend(session_dots.iter().map(|d| Dot {
+                radius: d.radius * REDNESS_SPREAD,
+                strength: 0.6,
+                ..*d
+            }));
+        }
+        groups.push((session_dots, appearance));
+    }
+    let mut layers: Vec<Layer<'_>> = groups
+        .iter()
+        .map(|(dots, a)| Layer { dots, absorbance: a.absorbance, edge_softness: a.edge_softness })
+        .collect();
+    if !redness.is_empty() {
+        layers.push(Layer {
+            dots: &redness,
+            absorbance: REDNESS_ABSORBANCE.map(|k| k * redness_level),
+            edge_softness: 1.0,
+        });
+    }
+    composite_layers(photo, &layers, progress)
+}
+
 /// Composites the healed result of `pattern` over `photo`.
 pub fn render_healed(
     photo: &mut RgbImage,
@@ -54,7 +120,5 @@ pub fn render_healed(
     optics: &impl DotOptics,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> CompositeStats {
-    let skin = Skin { fitzpatrick: design.client.fitzpatrick };
-    let appearance = optics.healed_dot(&skin, &design.pigment);
-    composite(photo, &dots(design, pattern), appearance.absorbance, appearance.edge_softness, progress)
+    render_stage(photo, design, pattern, optics, Stage::HEALED, &DEFAULT_GAPS, progress)
 }

@@ -53,6 +53,17 @@ pub struct CompositeStats {
     pub pixels_touched: usize,
 }
 
+/// Dots that share one pigment appearance.
+#[derive(Debug, Clone, Copy)]
+pub struct Layer<'a> {
+    /// The dots.
+    pub dots: &'a [Dot],
+    /// Optical density per linear channel of one fully covered dot.
+    pub absorbance: [f32; 3],
+    /// Edge width as a share of the radius.
+    pub edge_softness: f32,
+}
+
 /// Stamps `dots` as optical density and composites them over `image`:
 /// `out = photo * exp(-D * absorbance)` per linear channel, where `D` is the
 /// summed coverage of all dots at the pixel. `edge_softness` is the edge
@@ -65,13 +76,26 @@ pub fn composite(
     edge_softness: f32,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> CompositeStats {
+    composite_layers(image, &[Layer { dots, absorbance, edge_softness }], progress)
+}
+
+/// Like [`composite`], for several layers of dots with their own
+/// appearance (sessions of different ages, redness around fresh work):
+/// each layer accumulates its own optical density and the transmissions
+/// multiply, `out = photo * prod_k exp(-D_k * absorbance_k)`.
+pub fn composite_layers(
+    image: &mut RgbImage,
+    layers: &[Layer<'_>],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> CompositeStats {
     let (width, height) = (image.width() as usize, image.height() as usize);
-    if width == 0 || height == 0 {
+    if width == 0 || height == 0 || layers.is_empty() {
         return CompositeStats::default();
     }
     let strips = height.div_ceil(STRIP_ROWS);
-    let bins = bin_by_strip(dots, width, height, strips);
-    let transmission = srgb::TransmissionTable::new(absorbance);
+    let bins: Vec<Bins> = layers.iter().map(|l| bin_by_strip(l.dots, width, height, strips)).collect();
+    let transmission: Vec<srgb::TransmissionTable> =
+        layers.iter().map(|l| srgb::TransmissionTable::new(l.absorbance)).collect();
     let codec = srgb::Codec::get();
     let done = AtomicUsize::new(0);
     let stats: Vec<usize> = image
@@ -80,15 +104,46 @@ pub fn composite(
         .map(|(strip, pixels)| {
             let rows = pixels.len() / (width * 3);
             let y0 = strip * STRIP_ROWS;
-            let mut density = vec![0.0f32; width * rows];
-            for &i in bins.members(strip) {
-                stamp(&mut density, width, rows, y0, &dots[i as usize], edge_softness);
-            }
+            let densities: Vec<Vec<f32>> = layers
+                .iter()
+                .zip(&bins)
+                .map(|(layer, bins)| {
+                    let mut density = vec![0.0f32; width * rows];
+                    for &i in bins.members(strip) {
+                        stamp(&mut density, width, rows, y0, &layer.dots[i as usize], layer.edge_softness);
+                    }
+                    density
+                })
+                .collect();
             let mut touched = 0;
-            for (px, &d) in pixels.chunks_exact_mut(3).zip(&density) {
-                if d > MIN_VISIBLE_DENSITY {
+            if let ([density], [table]) = (densities.as_slice(), transmission.as_slice()) {
+                // One layer, the common case: the tight loop.
+                for (px, &d) in pixels.chunks_exact_mut(3).zip(density) {
+                    if d > MIN_VISIBLE_DENSITY {
+                        touched += 1;
+                        for (v, t) in px.iter_mut().zip(table.at(d)) {
+                            *v = codec.encode(codec.decode(*v) * t);
+                        }
+                    }
+                }
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, strips);
+                return touched;
+            }
+            for (p, px) in pixels.chunks_exact_mut(3).enumerate() {
+                let mut t = [1.0f32; 3];
+                let mut any = false;
+                for (density, table) in densities.iter().zip(&transmission) {
+                    let d = density[p];
+                    if d > MIN_VISIBLE_DENSITY {
+                        any = true;
+                        let tk = table.at(d);
+                        for c in 0..3 {
+                            t[c] *= tk[c];
+                        }
+                    }
+                }
+                if any {
                     touched += 1;
-                    let t = transmission.at(d);
                     for (v, t) in px.iter_mut().zip(t) {
                         *v = codec.encode(codec.decode(*v) * t);
                     }
@@ -98,7 +153,10 @@ pub fn composite(
             touched
         })
         .collect();
-    let dots_drawn = dots.iter().filter(|d| strip_range(d, width, height, strips).is_some()).count();
+    let dots_drawn = layers
+        .iter()
+        .map(|l| l.dots.iter().filter(|d| strip_range(d, width, height, strips).is_some()).count())
+        .sum();
     CompositeStats { dots_drawn, pixels_touched: stats.iter().sum() }
 }
 

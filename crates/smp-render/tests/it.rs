@@ -131,3 +131,56 @@ fn rendering_is_the_same_on_any_number_of_threads() {
     let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap().install(|| render("broken"));
     assert!(one == three);
 }
+
+fn render_at(stage: &str) -> RgbImage {
+    let d = design("soft");
+    let mut photo = smp_render::synthetic::scalp_photo(320, 320, [196, 150, 124], 4);
+    let stage = stage.parse().unwrap();
+    smp_render::render_stage(
+        &mut photo,
+        &d,
+        &Pattern::generate(&d),
+        &SimpleOptics,
+        stage,
+        &smp_render::DEFAULT_GAPS,
+        &|_, _| {},
+    );
+    photo
+}
+
+/// Mean of a channel over the treated area.
+fn zone_mean(img: &RgbImage, c: usize) -> f64 {
+    let px: Vec<f64> = img
+        .enumerate_pixels()
+        .filter(|(x, y, _)| (60..260).contains(x) && (150..280).contains(y))
+        .map(|(_, _, p)| p[c] as f64)
+        .collect();
+    px.iter().sum::<f64>() / px.len() as f64
+}
+
+#[test]
+fn golden_session_one_fresh() {
+    check_golden("session_1", &render_at("session-1"));
+}
+
+#[test]
+fn stages_progress_as_practitioners_describe() {
+    let before = render_at("before");
+    let original = smp_render::synthetic::scalp_photo(320, 320, [196, 150, 124], 4);
+    assert!(before == original, "before changes nothing");
+    let g = |s: &str| zone_mean(&render_at(s), 1);
+    // Session 2 adds impressions on top of session 1's. (On the day of
+    // session 3 the area reads lighter than on the day of session 2: session
+    // 2's fresh dots have healed by then, and session 3 adds only 15%.)
+    assert!(g("session-1") > g("session-2"));
+    // Fresh work is darker than the same work healed.
+    assert!(g("session-3") < g("healed"));
+    // Healing lightens the fresh work; the years fade it further.
+    assert!(g("day:1") < g("day:10") && g("day:10") < g("healed"));
+    assert!(g("healed") < g("years:1") && g("years:1") < g("years:5") && g("years:5") < g("years:10"));
+    // Fresh work is red around: green falls more than red against the healed state.
+    let fresh = render_at("day:0");
+    let healed = render_at("healed");
+    let red_shift = |img: &RgbImage| zone_mean(img, 0) - zone_mean(img, 1);
+    assert!(red_shift(&fresh) > red_shift(&healed) + 1.0);
+}
