@@ -40,6 +40,18 @@ enum Command {
         #[command(subcommand)]
         command: DesignCommand,
     },
+    /// A labelled contact sheet of the work area at each stage: before, the
+    /// three sessions, healed, 1, 3 and 5 years.
+    Timeline {
+        /// The design file.
+        design: PathBuf,
+        /// Output image: .png or .jpg.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Width of each panel, in pixels.
+        #[arg(long, default_value_t = 480, value_parser = clap::value_parser!(u32).range(64..=4000))]
+        panel_width: u32,
+    },
     /// Screen a client's intake answers against the rule set.
     Screen(clinic::ScreenArgs),
     /// Plan the sessions of a design.
@@ -95,6 +107,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Demo { dir, force } => demo(&dir, force),
+        Command::Timeline { design, out, panel_width } => {
+            timeline(&design, &out, panel_width).map(|()| println!("timeline: wrote {}", out.display()))
+        }
         Command::Screen(args) => clinic::screen(&args).map(|out| println!("{out}")),
         Command::Plan(args) => clinic::plan(&args).map(|out| println!("{out}")),
         Command::Aftercare(args) => clinic::aftercare(&args).map(|out| println!("{out}")),
@@ -225,6 +240,31 @@ fn render(args: &RenderArgs) -> Result<String> {
     }
 }
 
+fn timeline(design_path: &Path, out: &Path, panel_width: u32) -> Result<()> {
+    let design = read_design(design_path)?;
+    check_output(out)?;
+    let photo_path = design_path.parent().unwrap_or(Path::new("")).join(&design.photo.path);
+    let bar = progress_bar(smp_render::timeline::STAGES.len() as u64 + 1);
+    bar.set_message("reading, placing");
+    let (photo, pattern) = rayon::join(|| load_photo(&photo_path), || Pattern::generate(&design));
+    let photo = photo?;
+    bar.set_position(1);
+    bar.set_message("rendering the stages");
+    let sheet = smp_render::timeline::timeline(
+        &photo,
+        &design,
+        &pattern,
+        &SimpleOptics,
+        &DEFAULT_GAPS,
+        panel_width,
+        &|done, _| bar.set_position(1 + done as u64),
+    )
+    .with_context(|| format!("{}: the zones lie outside the photo", design_path.display()))?;
+    save_image(&sheet, out)?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
 /// RFC 4180 quoting for a field that may hold commas or quotes.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
@@ -253,7 +293,8 @@ fn write_impressions_csv(path: &Path, pattern: &Pattern) -> Result<(), PhotoErro
 
 fn demo(dir: &Path, force: bool) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let files = ["scalp.png", "design.toml", "render.jpg", "render.preview.jpg", "impressions.csv"];
+    let files =
+        ["scalp.png", "design.toml", "render.jpg", "render.preview.jpg", "impressions.csv", "timeline.jpg"];
     if !force {
         let existing: Vec<&str> = files.iter().copied().filter(|f| dir.join(f).exists()).collect();
         if !existing.is_empty() {
@@ -277,6 +318,7 @@ fn demo(dir: &Path, force: bool) -> Result<()> {
     };
     let summary = render(&args)?;
     println!("{summary}");
+    timeline(&args.design, &dir.join("timeline.jpg"), 480)?;
     println!("Demo written to {}:", dir.display());
     for f in files {
         println!("  {}", dir.join(f).display());

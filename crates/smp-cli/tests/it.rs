@@ -145,7 +145,9 @@ fn demo_writes_everything_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     let o = smp(&["demo", "d"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
-    for f in ["scalp.png", "design.toml", "render.jpg", "render.preview.jpg", "impressions.csv"] {
+    for f in
+        ["scalp.png", "design.toml", "render.jpg", "render.preview.jpg", "impressions.csv", "timeline.jpg"]
+    {
         assert!(dir.path().join("d").join(f).is_file(), "{f}");
     }
     let o = smp(&["demo", "d"], dir.path());
@@ -409,4 +411,25 @@ fn aftercare_writes_json_calendar_and_page() {
     assert!(fs::read_to_string(dir.path().join("care.html")).unwrap().contains("Your SMP aftercare"));
     let o = smp(&["aftercare", "--session-date", "2026-12-01", "--ics", "nowhere/care.ics"], dir.path());
     assert!(!o.status.success() && stderr(&o).contains("does not exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn stages_and_the_timeline_render() {
+    let dir = workspace(DESIGN);
+    for stage in ["session-1", "session-2", "day:3", "healed", "years:2.5"] {
+        let o = smp(&["render", "design.toml", "--out", "s.png", "--stage", stage], dir.path());
+        assert!(o.status.success(), "{stage}: {}", stderr(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).starts_with(stage),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    let o = smp(&["render", "design.toml", "--out", "s.png", "--stage", "years:-1"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("not a stage"), "{}", stderr(&o));
+    let o = smp(&["timeline", "design.toml", "--out", "t.png", "--panel-width", "100"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sheet = image::open(dir.path().join("t.png")).unwrap();
+    // Four panels of 100 px and five 12 px gaps.
+    assert_eq!(sheet.width(), 4 * 100 + 5 * 12);
 }

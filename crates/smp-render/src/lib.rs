@@ -11,6 +11,7 @@ pub mod preview;
 pub mod raster;
 pub mod srgb;
 pub mod synthetic;
+pub mod timeline;
 
 use image::RgbImage;
 use smp_core::Design;
