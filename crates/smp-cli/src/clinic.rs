@@ -189,3 +189,88 @@ pub fn aftercare(args: &AftercareArgs) -> Result<String> {
     }
     Ok(out.trim_end().to_string())
 }
+
+/// The design, and the skin tone measured on its photo.
+fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::colour::Lab)> {
+    let design = crate::read_design(path)?;
+    let photo_path = path.parent().unwrap_or(Path::new("")).join(&design.photo.path);
+    let photo = smp_render::load_photo(&photo_path)?;
+    let skin = smp_render::skin_tone(&photo, &design)
+        .with_context(|| format!("{}: the zones hold no pixel of the photo", path.display()))?;
+    Ok((design, skin))
+}
+
+pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
+    let (design, skin_lab) = design_and_skin(path)?;
+    let skin = smp_optics::Skin { fitzpatrick: design.client.fitzpatrick };
+    let report = smp_optics::forecast::pigment_report(
+        &smp_optics::SimpleOptics,
+        &skin,
+        skin_lab,
+        &design.client,
+        &design.pigment,
+    );
+    if as_json {
+        return Ok(json(&report));
+    }
+    let lab = |l: smp_optics::colour::Lab| format!("L* {:.1} a* {:.1} b* {:.1}", l.l, l.a, l.b);
+    let mut out = String::new();
+    let _ = writeln!(out, "Skin (median of the zones): {}", lab(report.skin_lab));
+    let _ = writeln!(
+        out,
+        "Healed dot at dilution {:.2}, depth {:.2} mm: {} ({})",
+        design.pigment.dilution,
+        design.pigment.depth_mm,
+        report.healed_hex,
+        lab(report.healed_lab)
+    );
+    let _ = writeln!(
+        out,
+        "Hair colour {}: CIEDE2000 {:.1} from the dot",
+        design.client.hair_color.to_hex(),
+        report.delta_e00
+    );
+    let _ = writeln!(out, "Recommended dilution: {:.2}", report.recommended_dilution);
+    for w in &report.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    Ok(out.trim_end().to_string())
+}
+
+pub fn forecast(path: &Path, as_json: bool) -> Result<String> {
+    let (design, skin_lab) = design_and_skin(path)?;
+    let skin = smp_optics::Skin { fitzpatrick: design.client.fitzpatrick };
+    let f = smp_optics::forecast::forecast(
+        &smp_optics::SimpleOptics,
+        &skin,
+        skin_lab,
+        &design.client,
+        &design.pigment,
+    );
+    if as_json {
+        return Ok(json(&f));
+    }
+    let mut out = String::new();
+    match f.touch_up_due_years {
+        Some(y) => {
+            let _ = writeln!(
+                out,
+                "Touch-up due about {y:.1} years after healing (contrast below {:.0}% of the healed).",
+                f.threshold_share * 100.0
+            );
+        }
+        None => {
+            let _ = writeln!(out, "No touch-up due within 10 years.");
+        }
+    }
+    for p in f.curve.iter().filter(|p| p.years.fract() == 0.0) {
+        let bar = "#".repeat((p.share * 40.0).round() as usize);
+        let _ =
+            writeln!(out, "  year {:>2}  {:>5.1}  {:>4.0}%  {bar}", p.years, p.delta_e00, p.share * 100.0);
+    }
+    for e in &f.factors {
+        let moved = e.moves_years.map_or("-".to_string(), |m| format!("{m:+.1} years"));
+        let _ = writeln!(out, "  {} = {} (rate x{:.2}): {moved}", e.factor, e.value, e.rate);
+    }
+    Ok(out.trim_end().to_string())
+}

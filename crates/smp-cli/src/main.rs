@@ -52,6 +52,23 @@ enum Command {
         #[arg(long, default_value_t = 480, value_parser = clap::value_parser!(u32).range(64..=4000))]
         panel_width: u32,
     },
+    /// The healed colour of one dot on the client's skin against their hair
+    /// colour, the dilution that matches best, and warnings.
+    Pigment {
+        /// The design file.
+        design: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// How the work's contrast fades over ten years, and when the touch-up is due.
+    Forecast {
+        /// The design file.
+        design: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Screen a client's intake answers against the rule set.
     Screen(clinic::ScreenArgs),
     /// Plan the sessions of a design.
@@ -110,6 +127,8 @@ fn main() -> ExitCode {
         Command::Timeline { design, out, panel_width } => {
             timeline(&design, &out, panel_width).map(|()| println!("timeline: wrote {}", out.display()))
         }
+        Command::Pigment { design, json } => clinic::pigment(&design, json).map(|out| println!("{out}")),
+        Command::Forecast { design, json } => clinic::forecast(&design, json).map(|out| println!("{out}")),
         Command::Screen(args) => clinic::screen(&args).map(|out| println!("{out}")),
         Command::Plan(args) => clinic::plan(&args).map(|out| println!("{out}")),
         Command::Aftercare(args) => clinic::aftercare(&args).map(|out| println!("{out}")),

@@ -433,3 +433,33 @@ fn stages_and_the_timeline_render() {
     // Four panels of 100 px and five 12 px gaps.
     assert_eq!(sheet.width(), 4 * 100 + 5 * 12);
 }
+
+#[test]
+fn pigment_and_forecast_report_their_contract_keys() {
+    let dir = workspace(DESIGN);
+    let v = json_of(&smp(&["pigment", "design.toml", "--json"], dir.path()));
+    for key in ["healed_lab", "healed_hex", "delta_e00", "recommended_dilution", "warnings"] {
+        assert!(!v[key].is_null(), "{key} in {v}");
+    }
+    assert!(v["healed_hex"].as_str().unwrap().starts_with('#'));
+    let r = v["recommended_dilution"].as_f64().unwrap();
+    assert!((0.05..=1.0).contains(&r));
+    let v = json_of(&smp(&["forecast", "design.toml", "--json"], dir.path()));
+    let due = v["touch_up_due_years"].as_f64().expect("a touch-up within 10 years");
+    assert!((2.0..=7.0).contains(&due), "{due}");
+    let curve = v["curve"].as_array().unwrap();
+    assert_eq!(curve[0]["years"], 0.0);
+    assert_eq!(curve.last().unwrap()["years"], 10.0);
+    for p in curve {
+        assert!(p["delta_e00"].is_f64() && p["share"].is_f64());
+    }
+    assert!(v["factors"].as_array().unwrap().iter().any(|f| f["factor"] == "uv_exposure"));
+    // More sun, sooner.
+    fs::write(
+        dir.path().join("sunny.toml"),
+        DESIGN.replace("hair_color = \"#2a221d\"", "hair_color = \"#2a221d\"\nuv_exposure = \"high\""),
+    )
+    .unwrap();
+    let sunny = json_of(&smp(&["forecast", "sunny.toml", "--json"], dir.path()));
+    assert!(sunny["touch_up_due_years"].as_f64().unwrap() < due);
+}

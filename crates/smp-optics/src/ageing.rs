@@ -25,7 +25,7 @@ use smp_core::{Client, Scalp, Uv};
 use crate::skin::InkState;
 
 /// Slow fading time constant at rate 1, days (the calibration above).
-pub const TAU_SLOW_DAYS: f64 = 3300.0;
+pub const TAU_SLOW_DAYS: f64 = 2000.0;
 /// Fast clearance time constant, days.
 pub const TAU_FAST_DAYS: f64 = 18.0;
 /// Epidermal clearance time constant, days.

@@ -12,6 +12,7 @@
 
 pub mod ageing;
 pub mod colour;
+pub mod forecast;
 pub mod skin;
 pub mod spectral;
 

@@ -123,3 +123,41 @@ pub fn render_healed(
 ) -> CompositeStats {
     render_stage(photo, design, pattern, optics, Stage::HEALED, &DEFAULT_GAPS, progress)
 }
+
+/// The skin's colour on the photo: the per-channel median CIELAB of the
+/// pixels inside the design's zones (sampled on a grid of at most about
+/// 40,000 points), or `None` when the zones hold no pixel of the photo.
+/// The median keeps existing stubble and highlights from pulling it.
+pub fn skin_tone(photo: &RgbImage, design: &Design) -> Option<smp_optics::colour::Lab> {
+    let (w, h) = photo.dimensions();
+    let bounds = design.zones.iter().map(|z| z.polygon.bounds()).reduce(smp_core::Rect::union)?;
+    let x0 = bounds.min.x.max(0.0) as u32;
+    let y0 = bounds.min.y.max(0.0) as u32;
+    let x1 = (bounds.max.x.max(0.0) as u32).min(w);
+    let y1 = (bounds.max.y.max(0.0) as u32).min(h);
+    if x1 <= x0 || y1 <= y0 {
+        return None;
+    }
+    let area = (x1 - x0) as f64 * (y1 - y0) as f64;
+    let step = ((area / 40_000.0).sqrt().ceil() as u32).max(1);
+    let mut samples: [Vec<f64>; 3] = Default::default();
+    for y in (y0..y1).step_by(step as usize) {
+        for x in (x0..x1).step_by(step as usize) {
+            let p = smp_core::Point::new(x as f64 + 0.5, y as f64 + 0.5);
+            if design.zones.iter().any(|z| z.polygon.contains(p)) {
+                let lab = smp_optics::colour::srgb8_to_lab(photo.get_pixel(x, y).0);
+                samples[0].push(lab.l);
+                samples[1].push(lab.a);
+                samples[2].push(lab.b);
+            }
+        }
+    }
+    if samples[0].is_empty() {
+        return None;
+    }
+    let [l, a, b] = samples.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    });
+    Some(smp_optics::colour::Lab { l, a, b })
+}

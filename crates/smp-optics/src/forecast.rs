@@ -1,0 +1,309 @@
+//! What a practitioner asks of the optics: the healed colour of a dot and
+//! the best dilution for the client's hair (pigment match), and how the
+//! work's contrast fades over the years (touch-up forecast).
+
+use serde::Serialize;
+use smp_core::{Client, Pigment, Scalp, Uv};
+
+use crate::ageing::{Factors, HEALED_DAY, ink_at};
+use crate::colour::{
+    Lab, ciede2000, lab_to_hex, lab_to_xyz, linear_rgb_to_xyz, srgb8_to_lab, xyz_to_lab, xyz_to_linear_rgb,
+};
+use crate::skin::InkState;
+use crate::{DotOptics, Skin};
+
+/// The touch-up is due when the work's contrast against the skin has
+/// fallen below this share of its healed contrast: a convention (a third
+/// of the contrast gone is when clients report the work "looks faded").
+pub const TOUCH_UP_SHARE: f64 = 0.65;
+
+/// Contrast (CIEDE2000) below which dots hardly read on the skin.
+pub const LOW_CONTRAST: f64 = 10.0;
+
+/// The colour of skin fully covered by a dot in the state `ink`.
+pub fn dot_colour(optics: &impl DotOptics, skin: &Skin, skin_lab: Lab, ink: &InkState) -> Lab {
+    let appearance = optics.dot(skin, ink);
+    let base = xyz_to_linear_rgb(lab_to_xyz(skin_lab));
+    let dot = [0, 1, 2].map(|c| base[c].max(0.0) * (-(appearance.absorbance[c] as f64)).exp());
+    xyz_to_lab(linear_rgb_to_xyz(dot))
+}
+
+/// The pigment match of `smp pigment`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PigmentReport {
+    /// The healed dot's colour on this skin.
+    pub healed_lab: Lab,
+    /// The same as `#rrggbb`.
+    pub healed_hex: String,
+    /// Its CIEDE2000 difference from the hair colour.
+    pub delta_e00: f64,
+    /// The dilution that brings the healed dot closest to the hair colour
+    /// at the design's depth.
+    pub recommended_dilution: f64,
+    /// What a practitioner would want to know.
+    pub warnings: Vec<String>,
+    /// The skin it was worked out for.
+    pub skin_lab: Lab,
+    /// The hair colour.
+    pub target_lab: Lab,
+    /// Contrast of the healed dot against the skin (CIEDE2000).
+    pub contrast_e00: f64,
+}
+
+fn healed(dilution: f64, depth_mm: f64) -> InkState {
+    InkState { dilution, depth_mm, epidermal_share: 0.0 }
+}
+
+/// Matches the design's pigment to the client's hair colour on their skin.
+pub fn pigment_report(
+    optics: &impl DotOptics,
+    skin: &Skin,
+    skin_lab: Lab,
+    client: &Client,
+    pigment: &Pigment,
+) -> PigmentReport {
+    let target = srgb8_to_lab(client.hair_color.0);
+    let dot = dot_colour(optics, skin, skin_lab, &healed(pigment.dilution, pigment.depth_mm));
+    let delta_e00 = ciede2000(dot, target);
+    let recommended_dilution = (5..=100)
+        .map(|i| i as f64 / 100.0)
+        .min_by(|a, b| {
+            let da = ciede2000(dot_colour(optics, skin, skin_lab, &healed(*a, pigment.depth_mm)), target);
+            let db = ciede2000(dot_colour(optics, skin, skin_lab, &healed(*b, pigment.depth_mm)), target);
+            da.total_cmp(&db)
+        })
+        .expect("a non-empty range");
+    let contrast_e00 = ciede2000(dot, skin_lab);
+    let mut warnings = Vec::new();
+    let reference = dot_colour(optics, skin, skin_lab, &healed(pigment.dilution, 0.3));
+    if pigment.depth_mm > 0.5 || dot.b < reference.b - 2.0 {
+        warnings.push(format!(
+            "depth {:.2} mm: expect a blue-grey cast (b* {:.1} against {:.1} at 0.3 mm); the papillary dermis is 0.25-0.5 mm",
+            pigment.depth_mm, dot.b, reference.b
+        ));
+    }
+    if dot.l < target.l - 10.0 {
+        warnings.push(format!(
+            "the healed dot (L* {:.0}) will be much darker than the hair colour (L* {:.0}): dilute toward {:.2}",
+            dot.l, target.l, recommended_dilution
+        ));
+    }
+    if contrast_e00 < LOW_CONTRAST {
+        warnings.push(format!(
+            "contrast against this skin is low (CIEDE2000 {contrast_e00:.1}): the dots will hardly read"
+        ));
+    }
+    PigmentReport {
+        healed_lab: dot,
+        healed_hex: lab_to_hex(dot),
+        delta_e00,
+        recommended_dilution,
+        warnings,
+        skin_lab,
+        target_lab: target,
+        contrast_e00,
+    }
+}
+
+/// One point of the fading curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    /// Years after healing.
+    pub years: f64,
+    /// Contrast of the work against the skin (CIEDE2000).
+    pub delta_e00: f64,
+    /// Share of the healed contrast.
+    pub share: f64,
+}
+
+/// How one client factor moved the touch-up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactorEffect {
+    /// `uv_exposure`, `scalp` or `lifestyle`.
+    pub factor: String,
+    /// Its value for this client.
+    pub value: String,
+    /// Its multiplier on the fading rate.
+    pub rate: f64,
+    /// Years it moves the touch-up by, against the neutral value (negative:
+    /// sooner); none when the touch-up falls beyond the forecast either way.
+    pub moves_years: Option<f64>,
+}
+
+/// The forecast of `smp forecast`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Forecast {
+    /// Years after healing when the touch-up is due; none within 10 years.
+    pub touch_up_due_years: Option<f64>,
+    /// Year 0 to 10.
+    pub curve: Vec<CurvePoint>,
+    /// Each factor's effect.
+    pub factors: Vec<FactorEffect>,
+    /// The threshold used, as a share of the healed contrast.
+    pub threshold_share: f64,
+}
+
+/// Forecast horizon, years.
+const HORIZON_YEARS: f64 = 10.0;
+const STEP_YEARS: f64 = 0.25;
+
+fn curve(
+    optics: &impl DotOptics,
+    skin: &Skin,
+    skin_lab: Lab,
+    pigment: &Pigment,
+    factors: &Factors,
+) -> Vec<CurvePoint> {
+    let contrast = |years: f64| {
+        let state = ink_at(HEALED_DAY + years * 365.25, pigment.dilution, pigment.depth_mm, factors);
+        ciede2000(dot_colour(optics, skin, skin_lab, &state.ink), skin_lab)
+    };
+    let healed = contrast(0.0);
+    let steps = (HORIZON_YEARS / STEP_YEARS).round() as usize;
+    (0..=steps)
+        .map(|i| {
+            let years = i as f64 * STEP_YEARS;
+            let d = contrast(years);
+            CurvePoint { years, delta_e00: d, share: d / healed }
+        })
+        .collect()
+}
+
+fn due(curve: &[CurvePoint]) -> Option<f64> {
+    curve.windows(2).find(|w| w[1].share < TOUCH_UP_SHARE).map(|w| {
+        let f = (w[0].share - TOUCH_UP_SHARE) / (w[0].share - w[1].share);
+        ((w[0].years + f * (w[1].years - w[0].years)) * 10.0).round() / 10.0
+    })
+}
+
+/// The touch-up forecast for a client.
+pub fn forecast(
+    optics: &impl DotOptics,
+    skin: &Skin,
+    skin_lab: Lab,
+    client: &Client,
+    pigment: &Pigment,
+) -> Forecast {
+    let factors = Factors::of_client(client);
+    let points = curve(optics, skin, skin_lab, pigment, &factors);
+    let due_years = due(&points);
+    let without = |f: Factors| due(&curve(optics, skin, skin_lab, pigment, &f));
+    let moved = |neutral: Option<f64>| match (due_years, neutral) {
+        (Some(a), Some(b)) => Some(((a - b) * 10.0).round() / 10.0),
+        _ => None,
+    };
+    let mut effects = vec![
+        FactorEffect {
+            factor: "uv_exposure".into(),
+            value: format!("{:?}", factors.uv).to_lowercase(),
+            rate: factors.uv_rate(),
+            moves_years: moved(without(Factors { uv: Uv::Moderate, ..factors.clone() })),
+        },
+        FactorEffect {
+            factor: "scalp".into(),
+            value: format!("{:?}", factors.scalp).to_lowercase(),
+            rate: factors.scalp_rate(),
+            moves_years: moved(without(Factors { scalp: Scalp::Normal, ..factors.clone() })),
+        },
+    ];
+    for habit in &factors.lifestyle {
+        let others = factors.lifestyle.iter().filter(|h| *h != habit).cloned().collect();
+        effects.push(FactorEffect {
+            factor: "lifestyle".into(),
+            value: habit.clone(),
+            rate: Factors::habit_rate(habit),
+            moves_years: moved(without(Factors { lifestyle: others, ..factors.clone() })),
+        });
+    }
+    Forecast {
+        touch_up_due_years: due_years,
+        curve: points,
+        factors: effects,
+        threshold_share: TOUCH_UP_SHARE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SimpleOptics;
+    use smp_core::{Fitzpatrick, Srgb8};
+
+    fn client(uv: Uv, scalp: Scalp, lifestyle: &[&str]) -> Client {
+        Client {
+            fitzpatrick: Fitzpatrick::new(3).unwrap(),
+            hair_color: Srgb8([0x2a, 0x22, 0x1d]),
+            uv_exposure: uv,
+            scalp,
+            lifestyle: lifestyle.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn skin_iii() -> (Skin, Lab) {
+        (Skin { fitzpatrick: Fitzpatrick::new(3).unwrap() }, srgb8_to_lab([196, 150, 124]))
+    }
+
+    const PIGMENT: Pigment = Pigment { dilution: 0.6, depth_mm: 0.35 };
+
+    #[test]
+    fn the_default_client_needs_a_touch_up_in_three_to_five_years() {
+        let (skin, lab) = skin_iii();
+        let f = forecast(&SimpleOptics, &skin, lab, &client(Uv::Moderate, Scalp::Normal, &[]), &PIGMENT);
+        let due = f.touch_up_due_years.expect("due within 10 years");
+        assert!((3.0..=5.0).contains(&due), "{due}");
+        assert_eq!(f.curve[0].share, 1.0);
+        assert!(f.curve.windows(2).all(|w| w[1].delta_e00 < w[0].delta_e00), "contrast only falls");
+        assert!(f.factors.iter().all(|e| e.moves_years == Some(0.0)));
+    }
+
+    #[test]
+    fn sun_and_habits_bring_the_touch_up_forward() {
+        let (skin, lab) = skin_iii();
+        let due =
+            |c: Client| forecast(&SimpleOptics, &skin, lab, &c, &PIGMENT).touch_up_due_years.unwrap_or(99.0);
+        let base = due(client(Uv::Moderate, Scalp::Normal, &[]));
+        assert!(due(client(Uv::High, Scalp::Normal, &[])) < base);
+        assert!(due(client(Uv::Low, Scalp::Normal, &[])) > base);
+        assert!(due(client(Uv::Moderate, Scalp::Dry, &[])) < base);
+        assert!(due(client(Uv::Moderate, Scalp::Normal, &["swimming", "gym"])) < base);
+        let f =
+            forecast(&SimpleOptics, &skin, lab, &client(Uv::High, Scalp::Normal, &["swimming"]), &PIGMENT);
+        let uv = f.factors.iter().find(|e| e.factor == "uv_exposure").unwrap();
+        assert!(uv.moves_years.unwrap() < 0.0 && uv.rate > 1.0, "{uv:?}");
+        assert!(f.factors.iter().any(|e| e.factor == "lifestyle" && e.value == "swimming"));
+    }
+
+    #[test]
+    fn the_pigment_match_recommends_the_closest_dilution() {
+        let (skin, lab) = skin_iii();
+        let c = client(Uv::Moderate, Scalp::Normal, &[]);
+        let report = pigment_report(&SimpleOptics, &skin, lab, &c, &PIGMENT);
+        let at = |d: f64| {
+            ciede2000(dot_colour(&SimpleOptics, &skin, lab, &healed(d, 0.35)), srgb8_to_lab(c.hair_color.0))
+        };
+        let best = at(report.recommended_dilution);
+        for d in [0.1, 0.3, 0.5, 0.7, 0.9, 1.0] {
+            assert!(best <= at(d) + 1e-9, "{d}");
+        }
+        assert!(report.healed_hex.starts_with('#') && report.healed_hex.len() == 7);
+        assert!((report.delta_e00 - at(0.6)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn warnings_where_a_practitioner_wants_them() {
+        let (skin, lab) = skin_iii();
+        let c = client(Uv::Moderate, Scalp::Normal, &[]);
+        let deep = pigment_report(&SimpleOptics, &skin, lab, &c, &Pigment { dilution: 0.6, depth_mm: 1.2 });
+        assert!(deep.warnings.iter().any(|w| w.contains("blue-grey")), "{:?}", deep.warnings);
+        let pale_hair = Client { hair_color: Srgb8([0xb8, 0x9a, 0x7a]), ..c.clone() };
+        let dark =
+            pigment_report(&SimpleOptics, &skin, lab, &pale_hair, &Pigment { dilution: 1.0, depth_mm: 0.35 });
+        assert!(dark.warnings.iter().any(|w| w.contains("much darker")), "{:?}", dark.warnings);
+        let dark_skin = srgb8_to_lab([62, 42, 32]);
+        let low =
+            pigment_report(&SimpleOptics, &skin, dark_skin, &c, &Pigment { dilution: 0.2, depth_mm: 0.35 });
+        assert!(low.warnings.iter().any(|w| w.contains("contrast")), "{:?}", low.warnings);
+        let fine = pigment_report(&SimpleOptics, &skin, lab, &c, &PIGMENT);
+        assert!(!fine.warnings.iter().any(|w| w.contains("blue-grey")), "{:?}", fine.warnings);
+    }
+}
