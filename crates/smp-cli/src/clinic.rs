@@ -215,7 +215,14 @@ pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
     }
     let lab = |l: smp_optics::colour::Lab| format!("L* {:.1} a* {:.1} b* {:.1}", l.l, l.a, l.b);
     let mut out = String::new();
-    let _ = writeln!(out, "Skin (median of the zones): {}", lab(report.skin_lab));
+    let _ = writeln!(
+        out,
+        "Skin (median of the zones): {}; ITA {:.0} degrees, which suggests type {} (the design says {})",
+        lab(report.skin_lab),
+        report.skin_ita,
+        report.estimated_fitzpatrick,
+        design.client.fitzpatrick.get()
+    );
     let _ = writeln!(
         out,
         "Healed dot at dilution {:.2}, depth {:.2} mm: {} ({})",

@@ -7,7 +7,8 @@ use smp_core::{Client, Pigment, Scalp, Uv};
 
 use crate::ageing::{Factors, HEALED_DAY, ink_at};
 use crate::colour::{
-    Lab, ciede2000, lab_to_hex, lab_to_xyz, linear_rgb_to_xyz, srgb8_to_lab, xyz_to_lab, xyz_to_linear_rgb,
+    Lab, ciede2000, fitzpatrick_from_ita, ita, lab_to_hex, lab_to_xyz, linear_rgb_to_xyz, srgb8_to_lab,
+    xyz_to_lab, xyz_to_linear_rgb,
 };
 use crate::skin::InkState;
 use crate::{DotOptics, Skin};
@@ -16,6 +17,9 @@ use crate::{DotOptics, Skin};
 /// fallen below this share of its healed contrast: a convention (a third
 /// of the contrast gone is when clients report the work "looks faded").
 pub const TOUCH_UP_SHARE: f64 = 0.65;
+
+/// The papillary dermis ends about here: deeper ink risks a blue cast.
+pub const DEEPEST_PAPILLARY_MM: f64 = 0.5;
 
 /// Contrast (CIEDE2000) below which dots hardly read on the skin.
 pub const LOW_CONTRAST: f64 = 10.0;
@@ -48,6 +52,10 @@ pub struct PigmentReport {
     pub target_lab: Lab,
     /// Contrast of the healed dot against the skin (CIEDE2000).
     pub contrast_e00: f64,
+    /// The skin's Individual Typology Angle, degrees.
+    pub skin_ita: f64,
+    /// The Fitzpatrick type the ITA suggests (the design's own is used).
+    pub estimated_fitzpatrick: u8,
 }
 
 fn healed(dilution: f64, depth_mm: f64) -> InkState {
@@ -75,11 +83,10 @@ pub fn pigment_report(
         .expect("a non-empty range");
     let contrast_e00 = ciede2000(dot, skin_lab);
     let mut warnings = Vec::new();
-    let reference = dot_colour(optics, skin, skin_lab, &healed(pigment.dilution, 0.3));
-    if pigment.depth_mm > 0.5 || dot.b < reference.b - 2.0 {
+    if pigment.depth_mm > DEEPEST_PAPILLARY_MM {
         warnings.push(format!(
-            "depth {:.2} mm: expect a blue-grey cast (b* {:.1} against {:.1} at 0.3 mm); the papillary dermis is 0.25-0.5 mm",
-            pigment.depth_mm, dot.b, reference.b
+            "depth {:.2} mm is below the papillary dermis (0.25-0.5 mm): deep ink heals blue-grey and spreads",
+            pigment.depth_mm
         ));
     }
     if dot.l < target.l - 10.0 {
@@ -102,6 +109,8 @@ pub fn pigment_report(
         skin_lab,
         target_lab: target,
         contrast_e00,
+        skin_ita: ita(skin_lab),
+        estimated_fitzpatrick: fitzpatrick_from_ita(ita(skin_lab)),
     }
 }
 

@@ -60,8 +60,9 @@ pub trait DotOptics {
 /// scattered back by the dermis above. With the dermis' reduced scattering
 /// coefficient `mu_s'(l)` (Jacques 2013, via the domain brief:
 /// `a = 4.36/mm, f_Ray = 0.41, b = 0.35`), `v(l) = exp(-k mu_s'(l) depth)`.
-/// Blue scatters most, so it sees the ink least: deep dots drift blue-grey
-/// with no special rule. The per-channel ratio is `1 - v (1 - 10^-A)`-like,
+/// Blue scatters most, so it sees deep ink least: a deep dot darkens blue
+/// least of the three channels, with no special rule. (It also lightens
+/// overall, so its own b* rises with depth at a fixed amount of ink.) The per-channel ratio is `1 - v (1 - 10^-A)`-like,
 /// taken at 610, 550 and 465 nm for R, G and B. Melanin above the ink
 /// darkens skin and dot alike, so to first order it cancels from the ratio;
 /// the photo already carries the skin's own tone.
