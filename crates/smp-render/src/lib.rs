@@ -97,7 +97,16 @@ pub fn render_stage(
                 ..*d
             }));
         }
-        groups.push((session_dots, appearance));
+        // Sessions whose ink differs only in strength (same hue, same edge)
+        // share one layer, the difference carried by each dot's strength:
+        // one optical-density buffer less to fill and composite.
+        match groups.iter_mut().find(|(_, a)| same_but_strength(a, &appearance).is_some()) {
+            Some((dots, a)) => {
+                let scale = same_but_strength(a, &appearance).expect("checked just above");
+                dots.extend(session_dots.into_iter().map(|d| Dot { strength: d.strength * scale, ..d }));
+            }
+            None => groups.push((session_dots, appearance)),
+        }
     }
     let mut layers: Vec<Layer<'_>> = groups
         .iter()
@@ -111,6 +120,15 @@ pub fn render_stage(
         });
     }
     composite_layers(photo, &layers, progress)
+}
+
+/// When `b` is `a` scaled (absorbance proportional within 1%, the same
+/// edge within 0.01), the scale.
+fn same_but_strength(a: &DotAppearance, b: &DotAppearance) -> Option<f32> {
+    let scale = b.absorbance[1] / a.absorbance[1].max(1e-6);
+    let proportional =
+        (0..3).all(|c| (a.absorbance[c] * scale - b.absorbance[c]).abs() <= 0.01 * b.absorbance[c].abs());
+    (proportional && (a.edge_softness - b.edge_softness).abs() <= 0.01).then_some(scale)
 }
 
 /// Composites the healed result of `pattern` over `photo`.

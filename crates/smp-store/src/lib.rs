@@ -1,0 +1,410 @@
+//! Persistence: studios (tenants), staff accounts and clients, on embedded
+//! SQLite or on PostgreSQL, through one API.
+//!
+//! Only this crate knows SQL. Tenancy is enforced here, not left to
+//! callers: everything that belongs to a studio is reached through
+//! [`Store::studio`], whose queries all carry the studio's id, so no call
+//! can read or change another studio's records.
+#![warn(missing_docs)]
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+
+/// What went wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no database this build supports.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    /// A user name is taken.
+    #[error("a user named {0:?} already exists")]
+    UserExists(String),
+    /// A value is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The database behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (WAL, foreign keys on).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A studio's id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StudioId(pub String);
+
+/// A staff role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Users and studio settings.
+    Admin,
+    /// Everything clinical.
+    Practitioner,
+    /// Clients and schedule, no health answers.
+    FrontDesk,
+}
+
+impl Role {
+    /// The role's name in the database and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Practitioner => "practitioner",
+            Role::FrontDesk => "front-desk",
+        }
+    }
+
+    /// A role from its name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "practitioner" => Some(Role::Practitioner),
+            "front-desk" => Some(Role::FrontDesk),
+            _ => None,
+        }
+    }
+}
+
+/// A staff account (without its password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Id.
+    pub id: String,
+    /// The studio it belongs to.
+    pub studio: StudioId,
+    /// Login name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Must set a new password at the next login.
+    pub must_change_password: bool,
+}
+
+/// A client of a studio.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// Id.
+    pub id: String,
+    /// Full name.
+    pub full_name: String,
+    /// ISO date, when given.
+    pub birth_date: Option<String>,
+    /// E-mail, when given.
+    pub email: Option<String>,
+    /// Phone, when given.
+    pub phone: Option<String>,
+}
+
+/// The fields of a new or edited client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientFields {
+    /// Full name (required).
+    pub full_name: String,
+    /// ISO date.
+    pub birth_date: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating when needed) the database at `url` and brings its
+    /// schema up to date: `sqlite://PATH` or `postgres://...`.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let mut options =
+            AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 8 });
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // Foreign keys are off by default in SQLite; WAL lets
+                    // readers work while a write commits.
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            });
+        }
+        let url = if backend == Backend::Sqlite && !url.contains("mode=") {
+            format!("{url}{}mode=rwc", if url.contains('?') { "&" } else { "?" })
+        } else {
+            url.to_string()
+        };
+        let pool = options.connect(&url).await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        Ok(Self { pool, backend })
+    }
+
+    /// Opens the embedded SQLite database in `dir` (created when missing).
+    pub async fn open_in(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+        Self::open(&format!("sqlite://{}", dir.join("smp.db").display())).await
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Creates a studio.
+    pub async fn create_studio(&self, name: &str) -> Result<StudioId, StoreError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("a studio needs a name".into()));
+        }
+        let id = new_id();
+        sqlx::query("INSERT INTO studios (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(&id)
+            .bind(name)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(StudioId(id))
+    }
+
+    /// The first studio, if any (a single-studio installation's own).
+    pub async fn first_studio(&self) -> Result<Option<StudioId>, StoreError> {
+        let row = sqlx::query("SELECT id FROM studios ORDER BY created_at, id LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| StudioId(r.get::<String, _>("id"))))
+    }
+
+    /// Number of staff accounts in all studios.
+    pub async fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.get::<i64, _>("n"))
+    }
+
+    /// Creates a staff account with an Argon2id-hashed password.
+    pub async fn create_user(
+        &self,
+        studio: &StudioId,
+        name: &str,
+        role: Role,
+        password: &str,
+        must_change_password: bool,
+    ) -> Result<User, StoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
+            return Err(StoreError::Invalid(format!(
+                "{name:?} is not a user name: 1-64 characters, no spaces"
+            )));
+        }
+        if password.chars().count() < 10 {
+            return Err(StoreError::Invalid("a password needs at least 10 characters".into()));
+        }
+        let hash = password_auth::generate_hash(password);
+        let id = new_id();
+        let mut tx = self.pool.begin().await?;
+        let taken =
+            sqlx::query("SELECT 1 FROM users WHERE name = $1").bind(name).fetch_optional(&mut *tx).await?;
+        if taken.is_some() {
+            return Err(StoreError::UserExists(name.to_string()));
+        }
+        sqlx::query(
+            "INSERT INTO users (id, studio_id, name, role, password_hash, must_change_password, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(&studio.0)
+        .bind(name)
+        .bind(role.as_str())
+        .bind(hash)
+        .bind(must_change_password as i64)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(User { id, studio: studio.clone(), name: name.to_string(), role, must_change_password })
+    }
+
+    /// The account for `name` when `password` is right.
+    pub async fn verify_login(&self, name: &str, password: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, studio_id, name, role, password_hash, must_change_password FROM users WHERE name = $1",
+        )
+        .bind(name.trim())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            // Hash anyway, so a missing name takes as long as a wrong password.
+            let _ = password_auth::verify_password(password, dummy_hash());
+            return Ok(None);
+        };
+        let hash: String = row.get("password_hash");
+        if password_auth::verify_password(password, &hash).is_err() {
+            return Ok(None);
+        }
+        let role: String = row.get("role");
+        Ok(Some(User {
+            id: row.get("id"),
+            studio: StudioId(row.get("studio_id")),
+            name: row.get("name"),
+            role: Role::parse(&role)
+                .ok_or_else(|| StoreError::Invalid(format!("unknown role {role:?} in the database")))?,
+            must_change_password: row.get::<i64, _>("must_change_password") != 0,
+        }))
+    }
+
+    /// Everything that belongs to one studio.
+    pub fn studio(&self, id: &StudioId) -> StudioStore<'_> {
+        StudioStore { store: self, studio: id.clone() }
+    }
+}
+
+/// A hash verified against when a login names no account, so that a wrong
+/// name costs the same time as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password_auth::generate_hash(uuid::Uuid::new_v4().to_string()))
+}
+
+/// One studio's records. Every query here is limited to the studio.
+pub struct StudioStore<'a> {
+    store: &'a Store,
+    studio: StudioId,
+}
+
+fn client_from(row: &sqlx::any::AnyRow) -> Client {
+    Client {
+        id: row.get("id"),
+        full_name: row.get("full_name"),
+        birth_date: row.get("birth_date"),
+        email: row.get("email"),
+        phone: row.get("phone"),
+    }
+}
+
+fn checked(fields: &ClientFields) -> Result<ClientFields, StoreError> {
+    let full_name = fields.full_name.trim().to_string();
+    if full_name.is_empty() || full_name.chars().count() > 200 {
+        return Err(StoreError::Invalid("a client needs a name (up to 200 characters)".into()));
+    }
+    let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    Ok(ClientFields {
+        full_name,
+        birth_date: clean(&fields.birth_date),
+        email: clean(&fields.email),
+        phone: clean(&fields.phone),
+    })
+}
+
+impl StudioStore<'_> {
+    /// Adds a client.
+    pub async fn create_client(&self, fields: &ClientFields) -> Result<Client, StoreError> {
+        let f = checked(fields)?;
+        let id = new_id();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO clients (id, studio_id, full_name, birth_date, email, phone, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(&self.studio.0)
+        .bind(&f.full_name)
+        .bind(&f.birth_date)
+        .bind(&f.email)
+        .bind(&f.phone)
+        .bind(now)
+        .bind(now)
+        .execute(&self.store.pool)
+        .await?;
+        Ok(Client { id, full_name: f.full_name, birth_date: f.birth_date, email: f.email, phone: f.phone })
+    }
+
+    /// A client of this studio.
+    pub async fn client(&self, id: &str) -> Result<Option<Client>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, full_name, birth_date, email, phone FROM clients WHERE studio_id = $1 AND id = $2",
+        )
+        .bind(&self.studio.0)
+        .bind(id)
+        .fetch_optional(&self.store.pool)
+        .await?;
+        Ok(row.as_ref().map(client_from))
+    }
+
+    /// Changes a client of this studio; `false` when there is none with `id`.
+    pub async fn update_client(&self, id: &str, fields: &ClientFields) -> Result<bool, StoreError> {
+        let f = checked(fields)?;
+        let done = sqlx::query(
+            "UPDATE clients SET full_name = $1, birth_date = $2, email = $3, phone = $4, updated_at = $5 \
+             WHERE studio_id = $6 AND id = $7",
+        )
+        .bind(&f.full_name)
+        .bind(&f.birth_date)
+        .bind(&f.email)
+        .bind(&f.phone)
+        .bind(now_ms())
+        .bind(&self.studio.0)
+        .bind(id)
+        .execute(&self.store.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// This studio's clients whose name contains `query` (case-insensitive),
+    /// by name, at most `limit`.
+    pub async fn search_clients(&self, query: &str, limit: i64) -> Result<Vec<Client>, StoreError> {
+        // LIKE with the wildcards of the query escaped: a search for "50%"
+        // finds "50%", not everything.
+        let escaped =
+            query.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let rows = sqlx::query(
+            "SELECT id, full_name, birth_date, email, phone FROM clients \
+             WHERE studio_id = $1 AND LOWER(full_name) LIKE $2 ESCAPE '\\' ORDER BY full_name, id LIMIT $3",
+        )
+        .bind(&self.studio.0)
+        .bind(format!("%{escaped}%"))
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.iter().map(client_from).collect())
+    }
+}
