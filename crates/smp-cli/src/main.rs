@@ -1,6 +1,7 @@
 //! `smp`: the SMP Studio command line.
 
 mod clinic;
+mod serve;
 
 use std::fs;
 use std::io::Write;
@@ -69,6 +70,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the studio web app.
+    Serve(serve::ServeArgs),
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Screen a client's intake answers against the rule set.
     Screen(clinic::ScreenArgs),
     /// Plan the sessions of a design.
@@ -83,6 +91,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account (to the first studio).
+    Add(serve::UserAddArgs),
 }
 
 #[derive(Subcommand)]
@@ -129,6 +143,10 @@ fn main() -> ExitCode {
         }
         Command::Pigment { design, json } => clinic::pigment(&design, json).map(|out| println!("{out}")),
         Command::Forecast { design, json } => clinic::forecast(&design, json).map(|out| println!("{out}")),
+        Command::Serve(args) => serve::serve(&args),
+        Command::User { command: UserCommand::Add(args) } => {
+            serve::user_add(&args).map(|out| println!("{out}"))
+        }
         Command::Screen(args) => clinic::screen(&args).map(|out| println!("{out}")),
         Command::Plan(args) => clinic::plan(&args).map(|out| println!("{out}")),
         Command::Aftercare(args) => clinic::aftercare(&args).map(|out| println!("{out}")),

@@ -121,6 +121,34 @@ pub struct ClientFields {
     pub phone: Option<String>,
 }
 
+/// A logged-in session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The cookie's value.
+    pub token: String,
+    /// The token every state-changing form must carry.
+    pub csrf: String,
+    /// Who is logged in.
+    pub user: User,
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+fn check_password(password: &str) -> Result<(), StoreError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(StoreError::Invalid(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// 256 random bits, hex: session and CSRF tokens.
+fn random_token() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
@@ -236,9 +264,7 @@ impl Store {
                 "{name:?} is not a user name: 1-64 characters, no spaces"
             )));
         }
-        if password.chars().count() < 10 {
-            return Err(StoreError::Invalid("a password needs at least 10 characters".into()));
-        }
+        check_password(password)?;
         let hash = password_auth::generate_hash(password);
         let id = new_id();
         let mut tx = self.pool.begin().await?;
@@ -292,6 +318,79 @@ impl Store {
         }))
     }
 
+    /// Starts a login session for `user`, valid for `hours`: returns the
+    /// session token (for the cookie) and its CSRF token (for forms).
+    pub async fn start_session(&self, user: &User, hours: i64) -> Result<Session, StoreError> {
+        let session = Session { token: random_token(), csrf: random_token(), user: user.clone() };
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (token, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.token)
+        .bind(&user.id)
+        .bind(&session.csrf)
+        .bind(now)
+        .bind(now + hours * 3_600_000)
+        .execute(&self.pool)
+        .await?;
+        Ok(session)
+    }
+
+    /// The live session with this token, with its user.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.token, s.csrf, u.id, u.studio_id, u.name, u.role, u.must_change_password              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token = $1 AND s.expires_at > $2",
+        )
+        .bind(token)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.get("role");
+        Ok(Some(Session {
+            token: row.get("token"),
+            csrf: row.get("csrf"),
+            user: User {
+                id: row.get("id"),
+                studio: StudioId(row.get("studio_id")),
+                name: row.get("name"),
+                role: Role::parse(&role)
+                    .ok_or_else(|| StoreError::Invalid(format!("unknown role {role:?}")))?,
+                must_change_password: row.get::<i64, _>("must_change_password") != 0,
+            },
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token = $1").bind(token).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Sets a user's password (clearing the forced change) and ends their
+    /// other sessions.
+    pub async fn set_password(
+        &self,
+        user: &User,
+        password: &str,
+        keep_session: &str,
+    ) -> Result<(), StoreError> {
+        check_password(password)?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
+            .bind(password_auth::generate_hash(password))
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token <> $2")
+            .bind(&user.id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Everything that belongs to one studio.
     pub fn studio(&self, id: &StudioId) -> StudioStore<'_> {
         StudioStore { store: self, studio: id.clone() }
@@ -324,7 +423,7 @@ fn client_from(row: &sqlx::any::AnyRow) -> Client {
 fn checked(fields: &ClientFields) -> Result<ClientFields, StoreError> {
     let full_name = fields.full_name.trim().to_string();
     if full_name.is_empty() || full_name.chars().count() > 200 {
-        return Err(StoreError::Invalid("a client needs a name (up to 200 characters)".into()));
+        return Err(StoreError::Invalid("A client needs a name (up to 200 characters).".into()));
     }
     let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     Ok(ClientFields {

@@ -115,3 +115,27 @@ async fn reopening_keeps_everything() {
     assert!(user.must_change_password);
     assert!(matches!(Store::open("mysql://x").await, Err(StoreError::UnsupportedUrl(_))));
 }
+
+#[tokio::test]
+async fn sessions_live_until_ended_and_a_new_password_ends_the_others() {
+    for (store, _dir) in stores().await {
+        let studio = store.create_studio("Sessions").await.unwrap();
+        let user =
+            store.create_user(&studio, &unique("sam"), Role::Admin, "first password", true).await.unwrap();
+        let one = store.start_session(&user, 12).await.unwrap();
+        let two = store.start_session(&user, 12).await.unwrap();
+        assert_ne!(one.token, two.token);
+        assert_ne!(one.csrf, one.token);
+        assert_eq!(store.session(&one.token).await.unwrap().unwrap().user, user);
+        store.set_password(&user, "second password", &one.token).await.unwrap();
+        assert!(store.session(&two.token).await.unwrap().is_none(), "other sessions end");
+        let kept = store.session(&one.token).await.unwrap().unwrap();
+        assert!(!kept.user.must_change_password);
+        assert!(store.verify_login(&user.name, "second password").await.unwrap().is_some());
+        store.end_session(&one.token).await.unwrap();
+        assert!(store.session(&one.token).await.unwrap().is_none());
+        let expired = store.start_session(&user, -1).await.unwrap();
+        assert!(store.session(&expired.token).await.unwrap().is_none(), "expired sessions are gone");
+        assert!(store.session("no-such-token").await.unwrap().is_none());
+    }
+}

@@ -1,0 +1,100 @@
+//! `smp serve` and `smp user add`: the studio web app and its accounts.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use smp_store::{Role, Store};
+
+/// Where the data lives: `--database URL`, or SQLite in `--data DIR`.
+#[derive(clap::Args, Clone)]
+pub struct DataArgs {
+    /// Folder for the embedded database and the photo store.
+    #[arg(long, value_name = "DIR", default_value = "smp-data")]
+    data: PathBuf,
+    /// A database URL instead (postgres://... for a chain of studios).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(clap::Args)]
+pub struct UserAddArgs {
+    /// Login name.
+    name: String,
+    /// admin, practitioner or front-desk.
+    #[arg(long)]
+    role: String,
+    /// Read the password from standard input.
+    #[arg(long, required = true)]
+    password_stdin: bool,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+async fn open(data: &DataArgs) -> Result<Store> {
+    match &data.database {
+        Some(url) => Store::open(url).await.with_context(|| "cannot open the database".to_string()),
+        None => Store::open_in(&data.data)
+            .await
+            .with_context(|| format!("cannot open the database in {}", data.data.display())),
+    }
+}
+
+/// A one-time password: 20 characters from an alphabet without look-alikes.
+fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
+    let bytes = uuid::Uuid::new_v4().into_bytes().into_iter().chain(uuid::Uuid::new_v4().into_bytes());
+    bytes.take(20).map(|b| ALPHABET[b as usize % ALPHABET.len()] as char).collect()
+}
+
+pub fn serve(args: &ServeArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = open(&args.data).await?;
+        if store.user_count().await? == 0 {
+            let studio = match store.first_studio().await? {
+                Some(s) => s,
+                None => store.create_studio("My studio").await?,
+            };
+            let password = one_time_password();
+            store.create_user(&studio, "admin", Role::Admin, &password, true).await?;
+            println!(
+                "First start: created the user \"admin\" with the one-time password\n\n    {password}\n"
+            );
+            println!("Log in with it; you will be asked to choose your own.");
+        }
+        println!("SMP Studio on http://{} (Ctrl-C stops it)", args.addr);
+        smp_web::serve(args.addr, store).await.with_context(|| format!("cannot serve on {}", args.addr))
+    })
+}
+
+pub fn user_add(args: &UserAddArgs) -> Result<String> {
+    let Some(role) = Role::parse(&args.role) else {
+        bail!("{:?} is not a role: use admin, practitioner or front-desk", args.role);
+    };
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    runtime()?.block_on(async {
+        let store = open(&args.data).await?;
+        let studio = match store.first_studio().await? {
+            Some(s) => s,
+            None => store.create_studio("My studio").await?,
+        };
+        store.create_user(&studio, &args.name, role, password, false).await?;
+        Ok(format!("added {} ({})", args.name.trim(), role.as_str()))
+    })
+}
