@@ -434,7 +434,144 @@ fn checked(fields: &ClientFields) -> Result<ClientFields, StoreError> {
     })
 }
 
+/// A stored screening.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screening {
+    /// Id.
+    pub id: String,
+    /// The intake as answered (TOML, as `smp screen` reads it).
+    pub intake_toml: String,
+    /// The rule set's version.
+    pub rules_version: String,
+    /// The overall outcome.
+    pub outcome: String,
+    /// The full result (JSON).
+    pub result_json: String,
+    /// Who recorded it.
+    pub staff_name: String,
+    /// When, unix milliseconds.
+    pub created_at: i64,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Who.
+    pub staff_name: String,
+    /// What (`view-health`, `record-screening`, ...).
+    pub action: String,
+    /// On what (a client's id).
+    pub subject: String,
+    /// When, unix milliseconds.
+    pub at: i64,
+}
+
 impl StudioStore<'_> {
+    /// Notes in the audit log that `staff` did `action` on `subject`.
+    pub async fn audit(&self, staff: &User, action: &str, subject: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit (id, studio_id, staff_id, action, subject, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(new_id())
+            .bind(&self.studio.0)
+            .bind(&staff.id)
+            .bind(action)
+            .bind(subject)
+            .bind(now_ms())
+            .execute(&self.store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.name, a.action, a.subject, a.at FROM audit a JOIN users u ON u.id = a.staff_id              WHERE a.studio_id = $1 ORDER BY a.at DESC, a.id LIMIT $2",
+        )
+        .bind(&self.studio.0)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                staff_name: r.get("name"),
+                action: r.get("action"),
+                subject: r.get("subject"),
+                at: r.get("at"),
+            })
+            .collect())
+    }
+
+    /// Stores a screening of one of this studio's clients, with its audit
+    /// line, in one transaction. `false` when the client is not this studio's.
+    pub async fn record_screening(
+        &self,
+        client_id: &str,
+        staff: &User,
+        intake_toml: &str,
+        rules_version: &str,
+        outcome: &str,
+        result_json: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.store.pool.begin().await?;
+        let ours = sqlx::query("SELECT 1 FROM clients WHERE studio_id = $1 AND id = $2")
+            .bind(&self.studio.0)
+            .bind(client_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if ours.is_none() {
+            return Ok(false);
+        }
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO screenings (id, studio_id, client_id, staff_id, intake_toml, rules_version, outcome, result_json, created_at)              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(new_id())
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .bind(&staff.id)
+        .bind(intake_toml)
+        .bind(rules_version)
+        .bind(outcome)
+        .bind(result_json)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO audit (id, studio_id, staff_id, action, subject, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(new_id())
+            .bind(&self.studio.0)
+            .bind(&staff.id)
+            .bind("record-screening")
+            .bind(client_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A client's screenings, newest first.
+    pub async fn screenings(&self, client_id: &str) -> Result<Vec<Screening>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.intake_toml, s.rules_version, s.outcome, s.result_json, s.created_at, u.name              FROM screenings s JOIN users u ON u.id = s.staff_id              WHERE s.studio_id = $1 AND s.client_id = $2 ORDER BY s.created_at DESC, s.id",
+        )
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Screening {
+                id: r.get("id"),
+                intake_toml: r.get("intake_toml"),
+                rules_version: r.get("rules_version"),
+                outcome: r.get("outcome"),
+                result_json: r.get("result_json"),
+                staff_name: r.get("name"),
+                created_at: r.get("created_at"),
+            })
+            .collect())
+    }
+
     /// Adds a client.
     pub async fn create_client(&self, fields: &ClientFields) -> Result<Client, StoreError> {
         let f = checked(fields)?;

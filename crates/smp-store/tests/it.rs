@@ -139,3 +139,46 @@ async fn sessions_live_until_ended_and_a_new_password_ends_the_others() {
         assert!(store.session("no-such-token").await.unwrap().is_none());
     }
 }
+
+#[tokio::test]
+async fn screenings_are_kept_per_client_and_studio_with_an_audit_line() {
+    for (store, _dir) in stores().await {
+        let a = store.create_studio("A").await.unwrap();
+        let b = store.create_studio("B").await.unwrap();
+        let pia = store
+            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let bob = store
+            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let client = store
+            .studio(&a)
+            .create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() })
+            .await
+            .unwrap();
+        assert!(
+            store
+                .studio(&a)
+                .record_screening(&client.id, &pia, "pregnant = false", "v1", "proceed", "{}")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store.studio(&b).record_screening(&client.id, &bob, "x", "v1", "proceed", "{}").await.unwrap(),
+            "B cannot screen A's client"
+        );
+        let list = store.studio(&a).screenings(&client.id).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            (list[0].outcome.as_str(), list[0].rules_version.as_str(), list[0].staff_name.as_str()),
+            ("proceed", "v1", pia.name.as_str())
+        );
+        assert!(store.studio(&b).screenings(&client.id).await.unwrap().is_empty());
+        let log = store.studio(&a).audit_log(10).await.unwrap();
+        assert_eq!(log[0].action, "record-screening");
+        assert_eq!(log[0].subject, client.id);
+        assert!(store.studio(&b).audit_log(10).await.unwrap().is_empty());
+    }
+}

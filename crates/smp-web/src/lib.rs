@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use smp_store::{ClientFields, Session, Store, StoreError};
+use smp_store::{ClientFields, Role, Session, Store, StoreError};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/password", get(password_page).post(change_password))
         .route("/clients", get(clients).post(create_client))
         .route("/clients/{id}", get(client_chart))
+        .route("/clients/{id}/intake", get(intake_page).post(submit_intake))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(
@@ -363,6 +364,49 @@ async fn create_client(
 struct ClientPage<'a> {
     who: &'a Session,
     client: smp_store::Client,
+    clinical: bool,
+    screenings: Vec<ScreeningView>,
+}
+
+/// A stored screening as the chart shows it.
+struct ScreeningView {
+    when: String,
+    staff: String,
+    outcome: String,
+    earliest: Option<String>,
+    rules_version: String,
+    findings: Vec<(String, String, String, String)>,
+}
+
+fn day_of(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+fn screening_view(s: &smp_store::Screening) -> ScreeningView {
+    let result: serde_json::Value = serde_json::from_str(&s.result_json).unwrap_or_default();
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    ScreeningView {
+        when: day_of(s.created_at),
+        staff: s.staff_name.clone(),
+        outcome: s.outcome.clone(),
+        earliest: result["earliest_date"].as_str().map(String::from),
+        rules_version: s.rules_version.clone(),
+        findings: result["findings"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|f| (text(&f["outcome"]), text(&f["rule"]), text(&f["because"]), text(&f["source"])))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Whether a role may see health answers and screening details.
+fn clinical(session: &Session) -> bool {
+    matches!(session.user.role, Role::Admin | Role::Practitioner)
 }
 
 async fn client_chart(State(state): State<AppState>, who: LoggedIn, Path(id): Path<String>) -> Response {
@@ -371,10 +415,212 @@ async fn client_chart(State(state): State<AppState>, who: LoggedIn, Path(id): Pa
     }
     let run = async {
         // Another studio's client is as absent as a missing one.
+        let studio = state.store.studio(&who.0.user.studio);
+        let client = studio.client(&id).await?.ok_or_else(|| {
+            PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into())
+        })?;
+        let stored = studio.screenings(&id).await?;
+        let clinical = clinical(&who.0);
+        if clinical && !stored.is_empty() {
+            studio.audit(&who.0.user, "view-health", &id).await?;
+        }
+        let screenings = stored.iter().map(screening_view).collect();
+        Ok::<_, PageError>(
+            Html(ClientPage { who: &who.0, client, clinical, screenings }.render()?).into_response(),
+        )
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+// ---- intake and screening ------------------------------------------------
+
+/// The date an answer needs, by code (the intake file's key).
+fn date_key(code: &str) -> Option<&'static str> {
+    match code {
+        "chemotherapy" => Some("ended"),
+        "laser_treatment_scalp" | "scalp_peel" => Some("date"),
+        "isotretinoin" => Some("last_dose"),
+        _ => None,
+    }
+}
+
+/// One checkbox of the intake form.
+struct Question {
+    field: String,
+    label: String,
+    checked: bool,
+    date_field: Option<String>,
+    date_label: &'static str,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage<'a> {
+    who: &'a Session,
+    client: smp_store::Client,
+    consultation_date: String,
+    birth_date: String,
+    pregnant: bool,
+    breastfeeding: bool,
+    sections: Vec<(&'static str, Vec<Question>)>,
+    error: Option<String>,
+}
+
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.date_naive().to_string()).unwrap_or_default()
+}
+
+fn questions(prefix: &str, codes: &[&str], answers: &[(String, String)]) -> Vec<Question> {
+    let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    codes
+        .iter()
+        .map(|code| {
+            let field = format!("{prefix}_{code}");
+            let date_field = date_key(code).map(|k| format!("{field}_{k}"));
+            Question {
+                label: code.replace('_', " "),
+                checked: value(&field).is_some(),
+                date: date_field.as_deref().and_then(value).unwrap_or_default(),
+                date_label: match date_key(code) {
+                    Some("ended") => "ended on",
+                    Some("last_dose") => "last dose on",
+                    Some(_) => "on",
+                    None => "",
+                },
+                date_field,
+                field,
+            }
+        })
+        .collect()
+}
+
+fn intake_form<'a>(
+    who: &'a Session,
+    client: smp_store::Client,
+    answers: &[(String, String)],
+    error: Option<String>,
+) -> IntakePage<'a> {
+    let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    IntakePage {
+        who,
+        consultation_date: value("consultation_date").unwrap_or_else(today),
+        birth_date: value("birth_date").or_else(|| client.birth_date.clone()).unwrap_or_default(),
+        client,
+        pregnant: value("pregnant").is_some(),
+        breastfeeding: value("breastfeeding").is_some(),
+        sections: vec![
+            ("Allergies", questions("allergy", smp_clinic::intake::ALLERGIES, answers)),
+            ("Conditions", questions("condition", smp_clinic::intake::CONDITIONS, answers)),
+            ("Medications", questions("medication", smp_clinic::intake::MEDICATIONS, answers)),
+        ],
+        error,
+    }
+}
+
+/// The answers as the intake file `smp screen` reads. Only known codes are
+/// written, and dates only once they parse, so nothing typed can change the
+/// document's shape.
+fn intake_toml(answers: &[(String, String)]) -> Result<String, String> {
+    let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
+    let date = |key: &str, label: &str| -> Result<Option<String>, String> {
+        match value(key).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<chrono::NaiveDate>()
+                .map(|d| Some(d.to_string()))
+                .map_err(|_| format!("{label}: {v:?} is not a date (YYYY-MM-DD)")),
+        }
+    };
+    let mut out = String::new();
+    let consultation =
+        date("consultation_date", "Consultation date")?.ok_or("The consultation date is missing.")?;
+    let birth = date("birth_date", "Birth date")?.ok_or("The birth date is missing.")?;
+    out.push_str(&format!("consultation_date = {consultation}\nbirth_date = {birth}\n"));
+    out.push_str(&format!(
+        "pregnant = {}\nbreastfeeding = {}\n",
+        value("pregnant").is_some(),
+        value("breastfeeding").is_some()
+    ));
+    let allergies: Vec<String> = smp_clinic::intake::ALLERGIES
+        .iter()
+        .filter(|c| value(&format!("allergy_{c}")).is_some())
+        .map(|c| format!("\"{c}\""))
+        .collect();
+    out.push_str(&format!("allergies = [{}]\n", allergies.join(", ")));
+    for (prefix, table, codes) in [
+        ("condition", "conditions", smp_clinic::intake::CONDITIONS),
+        ("medication", "medications", smp_clinic::intake::MEDICATIONS),
+    ] {
+        for code in codes.iter().filter(|c| value(&format!("{prefix}_{c}")).is_some()) {
+            out.push_str(&format!("[[{table}]]\ncode = \"{code}\"\n"));
+            if let Some(key) = date_key(code)
+                && let Some(d) = date(&format!("{prefix}_{code}_{key}"), &code.replace('_', " "))?
+            {
+                out.push_str(&format!("{key} = {d}\n"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn intake_page(State(state): State<AppState>, who: LoggedIn, Path(id): Path<String>) -> Response {
+    if let Err(r) = who.require_ready() {
+        return r.into_response();
+    }
+    let run = async {
+        if !clinical(&who.0) {
+            return Err(PageError(StatusCode::FORBIDDEN, "Health questions are for practitioners.".into()));
+        }
         let client = state.store.studio(&who.0.user.studio).client(&id).await?.ok_or_else(|| {
             PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into())
         })?;
-        Ok::<_, PageError>(Html(ClientPage { who: &who.0, client }.render()?).into_response())
+        Ok(Html(intake_form(&who.0, client, &[], None).render()?).into_response())
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn submit_intake(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    Path(id): Path<String>,
+    Form(answers): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = who.require_ready() {
+        return r.into_response();
+    }
+    let run = async {
+        who.check_csrf(answers.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
+        if !clinical(&who.0) {
+            return Err(PageError(StatusCode::FORBIDDEN, "Health questions are for practitioners.".into()));
+        }
+        let studio = state.store.studio(&who.0.user.studio);
+        let client = studio.client(&id).await?.ok_or_else(|| {
+            PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into())
+        })?;
+        let parsed = intake_toml(&answers).and_then(|text| {
+            smp_clinic::intake::parse(&text).map(|intake| (text, intake)).map_err(|e| e.message)
+        });
+        let (text, intake) = match parsed {
+            Ok(v) => v,
+            Err(message) => {
+                let page = intake_form(&who.0, client, &answers, Some(message));
+                return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+            }
+        };
+        let rules = smp_clinic::RuleSet::default_rules();
+        let result = smp_clinic::screen(&intake, &rules);
+        let json = serde_json::to_string(&result).map_err(|_| {
+            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The result could not be stored.".into())
+        })?;
+        studio
+            .record_screening(&id, &who.0.user, &text, &rules.version, result.outcome.as_str(), &json)
+            .await?;
+        Ok(Redirect::to(&format!("/clients/{id}")).into_response())
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }

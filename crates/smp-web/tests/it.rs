@@ -196,3 +196,80 @@ async fn pages_carry_protective_headers_and_bodies_are_limited() {
     let r = send(&app, "POST", "/login", None, Some(&big)).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn practitioners_screen_and_front_desk_sees_no_health_details() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+    staff(&app, &a, "fred").await;
+    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    let (pia, csrf) = login(&app, "pia", "a long password").await;
+    let (fred, fred_csrf) = login(&app, "fred", "a long password").await;
+    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let r = send(
+        &app,
+        "POST",
+        "/clients",
+        Some(&pia),
+        Some(&format!("csrf={csrf}&full_name=Ivy&birth_date=1985-04-02")),
+    )
+    .await;
+    let chart = r.location.unwrap();
+    let intake = format!("{chart}/intake");
+
+    let r = send(&app, "GET", &intake, Some(&pia), None).await;
+    assert!(r.status.is_success() && r.body.contains("value=\"1985-04-02\""), "the birth date is filled in");
+
+    // A wrong date gets a message and keeps what was ticked.
+    let bad = format!(
+        "csrf={csrf}&consultation_date=2026-12-01&birth_date=1985-04-02&medication_isotretinoin=on&medication_isotretinoin_last_dose=soon"
+    );
+    let r = send(&app, "POST", &intake, Some(&pia), Some(&bad)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("is not a date") && r.body.contains("name=\"medication_isotretinoin\" checked"),
+        "{}",
+        r.body
+    );
+
+    let good = format!(
+        "csrf={csrf}&consultation_date=2026-12-01&birth_date=1985-04-02&allergy_latex=on\
+         &medication_isotretinoin=on&medication_isotretinoin_last_dose=2026-09-01"
+    );
+    let r = send(&app, "POST", &intake, Some(&pia), Some(&good)).await;
+    assert_eq!(r.location.as_deref(), Some(chart.as_str()));
+    let r = send(&app, "GET", &chart, Some(&pia), None).await;
+    assert!(r.body.contains("POSTPONE") && r.body.contains("not before 2027-03-01"), "{}", r.body);
+    assert!(
+        r.body.contains("allergy-latex") && r.body.contains("smp-default-"),
+        "findings and the rules' version"
+    );
+
+    // Front desk: no form, no details.
+    assert_eq!(send(&app, "GET", &intake, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, "POST", &intake, Some(&fred), Some(&good.replace(&csrf, &fred_csrf))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(&app, "GET", &chart, Some(&fred), None).await;
+    assert!(
+        r.status.is_success() && !r.body.contains("POSTPONE") && !r.body.contains("isotretinoin"),
+        "{}",
+        r.body
+    );
+
+    // Another studio cannot screen or see the client.
+    assert_eq!(
+        send(&app, "POST", &intake, Some(&bo), Some(&good.replace(&csrf, &bo_csrf))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(send(&app, "GET", &chart, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
+
+    // Who saw and changed health answers is logged.
+    let log = app.store.studio(&a).audit_log(10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"record-screening") && actions.contains(&"view-health"), "{actions:?}");
+    assert!(log.iter().all(|e| e.staff_name == "pia"), "front desk views are not health views");
+}
