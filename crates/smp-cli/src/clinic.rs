@@ -190,19 +190,18 @@ pub fn aftercare(args: &AftercareArgs) -> Result<String> {
     Ok(out.trim_end().to_string())
 }
 
-/// The design, and the skin tone measured on its photo.
-fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::colour::Lab)> {
+/// The design, its client's skin, and the skin tone measured on its photo.
+fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::Skin, smp_optics::colour::Lab)> {
     let design = crate::read_design(path)?;
-    let photo_path = path.parent().unwrap_or(Path::new("")).join(&design.photo.path);
-    let photo = smp_render::load_photo(&photo_path)?;
-    let skin = smp_render::skin_tone(&photo, &design)
+    let photo = smp_render::load_photo(&crate::photo_path(path, &design))?;
+    let skin_lab = smp_render::skin_tone(&photo, &design)
         .with_context(|| format!("{}: the zones hold no pixel of the photo", path.display()))?;
-    Ok((design, skin))
+    let skin = smp_optics::Skin { fitzpatrick: design.client.fitzpatrick };
+    Ok((design, skin, skin_lab))
 }
 
 pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
-    let (design, skin_lab) = design_and_skin(path)?;
-    let skin = smp_optics::Skin { fitzpatrick: design.client.fitzpatrick };
+    let (design, skin, skin_lab) = design_and_skin(path)?;
     let report = smp_optics::forecast::pigment_report(
         &smp_optics::SimpleOptics,
         &skin,
@@ -245,8 +244,7 @@ pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
 }
 
 pub fn forecast(path: &Path, as_json: bool) -> Result<String> {
-    let (design, skin_lab) = design_and_skin(path)?;
-    let skin = smp_optics::Skin { fitzpatrick: design.client.fitzpatrick };
+    let (design, skin, skin_lab) = design_and_skin(path)?;
     let f = smp_optics::forecast::forecast(
         &smp_optics::SimpleOptics,
         &skin,

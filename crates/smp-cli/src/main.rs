@@ -178,6 +178,11 @@ fn read_design(path: &Path) -> Result<Design> {
     smp_core::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
+/// The design's photo: its path is relative to the design file's folder.
+fn photo_path(design_path: &Path, design: &Design) -> PathBuf {
+    design_path.parent().unwrap_or(Path::new("")).join(&design.photo.path)
+}
+
 /// `NAME.preview.EXT` beside `out`.
 fn preview_path(out: &Path) -> PathBuf {
     let stem = out.file_stem().unwrap_or_default().to_string_lossy();
@@ -203,7 +208,7 @@ fn render(args: &RenderArgs) -> Result<String> {
     if let Some(csv) = &args.impressions {
         check_folder(csv)?;
     }
-    let photo_path = args.design.parent().unwrap_or(Path::new("")).join(&design.photo.path);
+    let photo_path = photo_path(&args.design, &design);
 
     let bar = progress_bar(100);
     bar.set_message("reading, placing");
@@ -280,7 +285,7 @@ fn render(args: &RenderArgs) -> Result<String> {
 fn timeline(design_path: &Path, out: &Path, panel_width: u32) -> Result<()> {
     let design = read_design(design_path)?;
     check_output(out)?;
-    let photo_path = design_path.parent().unwrap_or(Path::new("")).join(&design.photo.path);
+    let photo_path = photo_path(design_path, &design);
     let bar = progress_bar(smp_render::timeline::STAGES.len() as u64 + 1);
     bar.set_message("reading, placing");
     let (photo, pattern) = rayon::join(|| load_photo(&photo_path), || Pattern::generate(&design));
