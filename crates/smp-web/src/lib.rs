@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients", get(clients).post(create_client))
         .route("/clients/{id}", get(client_chart))
         .route("/clients/{id}/intake", get(intake_page).post(submit_intake))
+        .route("/audit", get(audit_log))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(
@@ -621,6 +622,29 @@ async fn submit_intake(
             .record_screening(&id, &who.0.user, &text, &rules.version, result.outcome.as_str(), &json)
             .await?;
         Ok(Redirect::to(&format!("/clients/{id}")).into_response())
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage<'a> {
+    who: &'a Session,
+    entries: Vec<(String, smp_store::AuditEntry)>,
+}
+
+/// Who viewed or changed health answers, newest first: for admins.
+async fn audit_log(State(state): State<AppState>, who: LoggedIn) -> Response {
+    if let Err(r) = who.require_ready() {
+        return r.into_response();
+    }
+    let run = async {
+        if who.0.user.role != Role::Admin {
+            return Err(PageError(StatusCode::FORBIDDEN, "The audit log is for admins.".into()));
+        }
+        let entries = state.store.studio(&who.0.user.studio).audit_log(500).await?;
+        let entries = entries.into_iter().map(|e| (day_of(e.at), e)).collect();
+        Ok(Html(AuditPage { who: &who.0, entries }.render()?).into_response())
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }

@@ -273,3 +273,30 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
     assert!(actions.contains(&"record-screening") && actions.contains(&"view-health"), "{actions:?}");
     assert!(log.iter().all(|e| e.staff_name == "pia"), "front desk views are not health views");
 }
+
+#[tokio::test]
+async fn only_admins_read_the_audit_log_of_their_own_studio() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    app.store.create_user(&a, "pat", Role::Practitioner, "a long password", false).await.unwrap();
+    app.store.create_user(&b, "bob", Role::Admin, "a long password", false).await.unwrap();
+    let pat = app.store.verify_login("pat", "a long password").await.unwrap().unwrap();
+    let client = app
+        .store
+        .studio(&a)
+        .create_client(&smp_store::ClientFields { full_name: "Q".into(), ..Default::default() })
+        .await
+        .unwrap();
+    app.store.studio(&a).audit(&pat, "view-health", &client.id).await.unwrap();
+    let (ada, _) = login(&app, "ada", "a long password").await;
+    let (pat_token, _) = login(&app, "pat", "a long password").await;
+    let (bob, _) = login(&app, "bob", "a long password").await;
+    let r = send(&app, "GET", "/audit", Some(&ada), None).await;
+    assert!(r.status.is_success() && r.body.contains("view-health") && r.body.contains("pat"), "{}", r.body);
+    assert_eq!(send(&app, "GET", "/audit", Some(&pat_token), None).await.status, StatusCode::FORBIDDEN);
+    let r = send(&app, "GET", "/audit", Some(&bob), None).await;
+    assert!(r.status.is_success() && !r.body.contains("view-health"));
+    assert_eq!(send(&app, "GET", "/audit", None, None).await.location.as_deref(), Some("/login"));
+}
