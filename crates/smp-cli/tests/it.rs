@@ -463,3 +463,84 @@ fn pigment_and_forecast_report_their_contract_keys() {
     let sunny = json_of(&smp(&["forecast", "sunny.toml", "--json"], dir.path()));
     assert!(sunny["touch_up_due_years"].as_f64().unwrap() < due);
 }
+
+// ---- end to end in a real browser --------------------------------------
+
+/// `smp serve` on a free port, killed on drop, with the one-time password it printed.
+struct Server {
+    child: std::process::Child,
+    url: String,
+    password: String,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server() -> Server {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smp"))
+        .args(["serve", "--addr", &addr, "--data"])
+        .arg(data.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("smp serve starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut password = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.starts_with("    ") {
+            password = line.trim().to_string();
+        }
+        if line.starts_with("SMP Studio on") {
+            break;
+        }
+    }
+    assert!(!password.is_empty(), "the first start prints a one-time password");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    for _ in 0..100 {
+        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").unwrap();
+            let mut reply = String::new();
+            let _ = s.read_to_string(&mut reply);
+            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+                return Server { child, url: format!("http://{addr}"), password, _data: data };
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("smp serve did not answer /healthz");
+}
+
+#[test]
+fn the_studio_works_in_a_real_browser() {
+    // Needs Debian's chromium and `npm ci` in e2e/: scripts/test (the README's
+    // test command, and CI) provides both and sets SMP_E2E=1.
+    if std::env::var_os("SMP_E2E").is_none() {
+        eprintln!("browser test not run: use scripts/test, which installs Chromium and playwright-core");
+        return;
+    }
+    let server = start_server();
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
+    let out = Command::new("node")
+        .args(["--test", "studio.test.mjs"])
+        .current_dir(&e2e)
+        .env("SMP_URL", &server.url)
+        .env("SMP_ADMIN_PASSWORD", &server.password)
+        .env("SCREENSHOTS", &shots)
+        .output()
+        .expect("node runs");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("# pass 1"), "{report}");
+    assert!(shots.join("05-screening.png").is_file(), "screenshots kept in {}", shots.display());
+}

@@ -1,0 +1,70 @@
+// End to end in a real headless Chromium (Debian's), driven by playwright-core:
+// first login with the one-time password, the forced password change, a new
+// client, the health questions, the screening on the chart.
+// Run by crates/smp-cli/tests/it.rs, which starts `smp serve` and passes
+// SMP_URL, SMP_ADMIN_PASSWORD and SCREENSHOTS.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const url = process.env.SMP_URL;
+const firstPassword = process.env.SMP_ADMIN_PASSWORD;
+const shots = process.env.SCREENSHOTS ?? 'e2e-screenshots';
+
+test('a practitioner charts a new client from login to screening', async () => {
+  assert.ok(url && firstPassword, 'SMP_URL and SMP_ADMIN_PASSWORD are set by the Rust test');
+  mkdirSync(shots, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    // A tablet in landscape, as at the consultation chair.
+    const page = await browser.newPage({ viewport: { width: 1180, height: 820 } });
+    await page.goto(`${url}/clients`);
+    assert.match(page.url(), /\/login$/, 'logged out: the login page');
+    await page.fill('#name', 'admin');
+    await page.fill('#password', firstPassword);
+    await page.screenshot({ path: `${shots}/01-login.png` });
+    await page.click('button[type=submit]');
+
+    await page.waitForURL(/\/password$/);
+    await page.fill('#password', 'my own long password');
+    await page.fill('#repeat', 'my own long password');
+    await page.screenshot({ path: `${shots}/02-own-password.png` });
+    await page.click('button[type=submit]');
+
+    await page.waitForURL(/\/clients$/);
+    await page.fill('#full_name', 'Marta Ruiz');
+    await page.fill('#birth_date', '1984-03-09');
+    await page.fill('#phone', '+34 600 000 000');
+    await page.click('text=Add the client');
+    await page.waitForURL(/\/clients\/[0-9a-f]+$/);
+    assert.ok(await page.isVisible('h1:has-text("Marta Ruiz")'));
+    await page.screenshot({ path: `${shots}/03-chart.png` });
+
+    await page.click('text=Record the health questions');
+    await page.waitForURL(/\/intake$/);
+    await page.check('input[name=allergy_latex]');
+    await page.check('input[name=medication_isotretinoin]');
+    await page.fill('input[name=medication_isotretinoin_last_dose]', '2026-09-01');
+    await page.fill('#consultation_date', '2026-12-01');
+    await page.screenshot({ path: `${shots}/04-intake.png`, fullPage: true });
+    await page.click('text=Screen and save');
+
+    await page.waitForURL(/\/clients\/[0-9a-f]+$/);
+    const body = await page.textContent('main');
+    assert.match(body, /POSTPONE · not before 2027-03-01/);
+    assert.match(body, /allergy-latex/);
+    await page.screenshot({ path: `${shots}/05-screening.png`, fullPage: true });
+
+    await page.goto(`${url}/clients?q=marta`);
+    assert.ok(await page.isVisible('a:has-text("Marta Ruiz")'), 'found by search');
+    await page.click('text=Log out');
+    await page.waitForURL(/\/login$/);
+  } finally {
+    await browser.close();
+  }
+});
