@@ -30,6 +30,8 @@ const SESSION_HOURS: i64 = 12;
 const FORM_LIMIT_BYTES: usize = 64 * 1024;
 /// Failed logins for one name before it is slowed down.
 const FREE_FAILURES: u32 = 5;
+/// Names whose failures are remembered before old ones are forgotten.
+const MAX_TRACKED_NAMES: usize = 10_000;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -204,6 +206,10 @@ async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Re
     }
     let Some(user) = state.store.verify_login(&form.name, &form.password).await? else {
         let mut failures = state.failures.lock().expect("the lock is never poisoned: no panics while held");
+        // Forget old failures once the table grows, so random names cannot fill memory.
+        if failures.len() > MAX_TRACKED_NAMES {
+            failures.retain(|_, (_, last)| last.elapsed() < Duration::from_secs(3600));
+        }
         let entry = failures.entry(key).or_insert((0, Instant::now()));
         *entry = (entry.0 + 1, Instant::now());
         let page = LoginPage { name: &form.name, error: Some("That name and password do not match.") };
