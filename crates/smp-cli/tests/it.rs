@@ -517,6 +517,8 @@ fn start_server() -> Server {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("smp serve did not answer /healthz");
 }
 

@@ -52,6 +52,51 @@ pub const MEDICATIONS: &[&str] = &[
 /// Allergies the intake asks about.
 pub const ALLERGIES: &[&str] = &["lidocaine", "epinephrine", "latex", "nickel", "pigment", "bacitracin"];
 
+/// The question a code answers, in plain words for the form.
+pub fn label(code: &str) -> &'static str {
+    match code {
+        "psoriasis_scalp_active" => "Psoriasis on the scalp, active now",
+        "eczema_scalp_active" => "Eczema on the scalp, active now",
+        "dermatitis_scalp_active" => "Dermatitis on the scalp, active now",
+        "folliculitis_active" => "Folliculitis (inflamed hair follicles), active now",
+        "sunburn_scalp" => "Sunburn on the scalp",
+        "open_wound_scalp" => "An open wound on the scalp",
+        "scalp_infection" => "An infection of the scalp",
+        "skin_cancer_scalp" => "Skin cancer on the scalp",
+        "hemophilia" => "Haemophilia",
+        "platelet_disorder" => "A platelet or clotting disorder",
+        "keloid_tendency" => "Tends to form keloid (raised) scars",
+        "diabetes" => "Diabetes",
+        "heart_disease" => "Heart disease",
+        "hypertension" => "High blood pressure",
+        "heart_valve_disease" => "Heart valve disease",
+        "epilepsy" => "Epilepsy",
+        "autoimmune_disease" => "An autoimmune disease",
+        "hiv" => "HIV",
+        "hepatitis" => "Hepatitis",
+        "alopecia_areata_active" => "Alopecia areata (patchy hair loss), active now",
+        "chemotherapy" => "Chemotherapy",
+        "laser_treatment_scalp" => "Laser treatment on the scalp",
+        "scalp_peel" => "A chemical peel on the scalp",
+        "anticoagulant" => "An anticoagulant (warfarin, apixaban, rivaroxaban...)",
+        "antiplatelet" => "An antiplatelet medicine (clopidogrel...)",
+        "aspirin" => "Aspirin",
+        "nsaid" => "Ibuprofen, naproxen or another anti-inflammatory painkiller",
+        "isotretinoin" => "Isotretinoin (Roaccutane)",
+        "systemic_steroid" => "Steroid tablets or injections",
+        "antibiotic" => "Antibiotics, now",
+        "minoxidil" => "Minoxidil",
+        "finasteride" => "Finasteride",
+        "lidocaine" => "Lidocaine or other numbing creams",
+        "epinephrine" => "Epinephrine (adrenaline)",
+        "latex" => "Latex",
+        "nickel" => "Nickel",
+        "pigment" => "Tattoo or make-up pigments",
+        "bacitracin" => "Bacitracin or antibiotic ointments",
+        _ => "",
+    }
+}
+
 /// Yes/no answers a rule can test.
 pub const FLAGS: &[&str] = &["pregnant", "breastfeeding"];
 
@@ -210,4 +255,16 @@ pub fn parse(text: &str) -> Result<Intake, SourceError> {
             consultation_date,
         )?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_plain_question() {
+        for code in CONDITIONS.iter().chain(MEDICATIONS).chain(ALLERGIES) {
+            assert!(!label(code).is_empty(), "{code}");
+        }
+    }
 }

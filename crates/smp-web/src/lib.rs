@@ -490,7 +490,7 @@ fn questions(prefix: &str, codes: &[&str], answers: &[(String, String)]) -> Vec<
             let field = format!("{prefix}_{code}");
             let date_field = date_key(code).map(|k| format!("{field}_{k}"));
             Question {
-                label: code.replace('_', " "),
+                label: smp_clinic::intake::label(code).to_string(),
                 checked: value(&field).is_some(),
                 date: date_field.as_deref().and_then(value).unwrap_or_default(),
                 date_label: match date_key(code) {
