@@ -54,13 +54,6 @@ async fn open(data: &DataArgs) -> Result<Store> {
     }
 }
 
-/// A one-time password: 20 characters from an alphabet without look-alikes.
-fn one_time_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
-    let bytes = uuid::Uuid::new_v4().into_bytes().into_iter().chain(uuid::Uuid::new_v4().into_bytes());
-    bytes.take(20).map(|b| ALPHABET[b as usize % ALPHABET.len()] as char).collect()
-}
-
 pub fn serve(args: &ServeArgs) -> Result<()> {
     runtime()?.block_on(async {
         let store = open(&args.data).await?;
@@ -69,7 +62,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
                 Some(s) => s,
                 None => store.create_studio("My studio").await?,
             };
-            let password = one_time_password();
+            let password = smp_store::one_time_password();
             store.create_user(&studio, "admin", Role::Admin, &password, true).await?;
             println!(
                 "First start: created the user \"admin\" with the one-time password\n\n    {password}\n"

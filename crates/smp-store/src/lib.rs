@@ -13,6 +13,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
+mod consent;
+mod photo;
+
+pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
+pub use photo::{Photo, PhotoAngle, new_photo_id};
+
 /// What went wrong in storage.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -147,6 +153,18 @@ fn check_password(password: &str) -> Result<(), StoreError> {
 /// 256 random bits, hex: session and CSRF tokens.
 fn random_token() -> String {
     format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+/// A one-time password: 20 characters from an alphabet without look-alikes
+/// (about 112 bits), for a new account or a reset.
+pub fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
+    let bytes = uuid::Uuid::new_v4().into_bytes().into_iter().chain(uuid::Uuid::new_v4().into_bytes());
+    bytes
+        .filter(|b| (*b as usize) < 250 / ALPHABET.len() * ALPHABET.len())
+        .take(20)
+        .map(|b| ALPHABET[b as usize % ALPHABET.len()] as char)
+        .collect()
 }
 
 fn now_ms() -> i64 {
@@ -307,15 +325,7 @@ impl Store {
         if password_auth::verify_password(password, &hash).is_err() {
             return Ok(None);
         }
-        let role: String = row.get("role");
-        Ok(Some(User {
-            id: row.get("id"),
-            studio: StudioId(row.get("studio_id")),
-            name: row.get("name"),
-            role: Role::parse(&role)
-                .ok_or_else(|| StoreError::Invalid(format!("unknown role {role:?} in the database")))?,
-            must_change_password: row.get::<i64, _>("must_change_password") != 0,
-        }))
+        user_from(&row).map(Some)
     }
 
     /// Starts a login session for `user`, valid for `hours`: returns the
@@ -346,19 +356,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let role: String = row.get("role");
-        Ok(Some(Session {
-            token: row.get("token"),
-            csrf: row.get("csrf"),
-            user: User {
-                id: row.get("id"),
-                studio: StudioId(row.get("studio_id")),
-                name: row.get("name"),
-                role: Role::parse(&role)
-                    .ok_or_else(|| StoreError::Invalid(format!("unknown role {role:?}")))?,
-                must_change_password: row.get::<i64, _>("must_change_password") != 0,
-            },
-        }))
+        Ok(Some(Session { token: row.get("token"), csrf: row.get("csrf"), user: user_from(&row)? }))
     }
 
     /// Ends a session.
@@ -408,6 +406,18 @@ fn dummy_hash() -> &'static str {
 pub struct StudioStore<'a> {
     store: &'a Store,
     studio: StudioId,
+}
+
+fn user_from(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+    let role: String = row.get("role");
+    Ok(User {
+        id: row.get("id"),
+        studio: StudioId(row.get("studio_id")),
+        name: row.get("name"),
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown role {role:?} in the database")))?,
+        must_change_password: row.get::<i64, _>("must_change_password") != 0,
+    })
 }
 
 fn client_from(row: &sqlx::any::AnyRow) -> Client {
@@ -469,6 +479,19 @@ pub struct AuditEntry {
 impl StudioStore<'_> {
     /// Notes in the audit log that `staff` did `action` on `subject`.
     pub async fn audit(&self, staff: &User, action: &str, subject: &str) -> Result<(), StoreError> {
+        let mut conn = self.store.pool.acquire().await?;
+        self.audit_in(&mut conn, staff, action, subject).await
+    }
+
+    /// The audit line of a change, written in the change's own transaction
+    /// so that neither is kept without the other.
+    async fn audit_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        staff: &User,
+        action: &str,
+        subject: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO audit (id, studio_id, staff_id, action, subject, at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(new_id())
             .bind(&self.studio.0)
@@ -476,9 +499,79 @@ impl StudioStore<'_> {
             .bind(action)
             .bind(subject)
             .bind(now_ms())
-            .execute(&self.store.pool)
+            .execute(conn)
             .await?;
         Ok(())
+    }
+
+    /// Whether `client_id` is one of this studio's clients.
+    async fn owns_client(&self, conn: &mut sqlx::AnyConnection, client_id: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT 1 FROM clients WHERE studio_id = $1 AND id = $2")
+            .bind(&self.studio.0)
+            .bind(client_id)
+            .fetch_optional(conn)
+            .await?
+            .is_some())
+    }
+
+    /// The studio's name.
+    pub async fn name(&self) -> Result<String, StoreError> {
+        Ok(sqlx::query("SELECT name FROM studios WHERE id = $1")
+            .bind(&self.studio.0)
+            .fetch_one(&self.store.pool)
+            .await?
+            .get("name"))
+    }
+
+    /// Renames the studio.
+    pub async fn rename(&self, staff: &User, name: &str) -> Result<(), StoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(StoreError::Invalid("A studio needs a name (up to 120 characters).".into()));
+        }
+        let mut tx = self.store.pool.begin().await?;
+        sqlx::query("UPDATE studios SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(&self.studio.0)
+            .execute(&mut *tx)
+            .await?;
+        self.audit_in(&mut tx, staff, "rename-studio", name).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The studio's staff accounts, by name.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, studio_id, name, role, must_change_password FROM users WHERE studio_id = $1 ORDER BY name",
+        )
+        .bind(&self.studio.0)
+        .fetch_all(&self.store.pool)
+        .await?;
+        rows.iter().map(user_from).collect()
+    }
+
+    /// Gives one of the studio's accounts a new one-time password (to be
+    /// changed at the next login) and ends its sessions. `None` when the
+    /// account is not this studio's.
+    pub async fn reset_password(&self, admin: &User, user_id: &str) -> Result<Option<String>, StoreError> {
+        let password = one_time_password();
+        let mut tx = self.store.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = 1 WHERE studio_id = $2 AND id = $3",
+        )
+        .bind(password_auth::generate_hash(&password))
+        .bind(&self.studio.0)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        self.audit_in(&mut tx, admin, "reset-password", user_id).await?;
+        tx.commit().await?;
+        Ok(Some(password))
     }
 
     /// The audit log, newest first.
@@ -513,12 +606,7 @@ impl StudioStore<'_> {
         result_json: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.store.pool.begin().await?;
-        let ours = sqlx::query("SELECT 1 FROM clients WHERE studio_id = $1 AND id = $2")
-            .bind(&self.studio.0)
-            .bind(client_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if ours.is_none() {
+        if !self.owns_client(&mut tx, client_id).await? {
             return Ok(false);
         }
         let now = now_ms();
@@ -536,15 +624,7 @@ impl StudioStore<'_> {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO audit (id, studio_id, staff_id, action, subject, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(new_id())
-            .bind(&self.studio.0)
-            .bind(&staff.id)
-            .bind("record-screening")
-            .bind(client_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        self.audit_in(&mut tx, staff, "record-screening", client_id).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -1,14 +1,20 @@
 //! The storage suite: runs on SQLite always, and on PostgreSQL as well when
 //! `TEST_DATABASE_URL` names one.
 
-use smp_store::{ClientFields, Role, Store, StoreError};
+use smp_store::{ClientFields, PhotoAngle, Role, Store, StoreError};
 
 /// Every backend this run can reach, each with a fresh database or schema.
 async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
+    stores_with_urls().await.into_iter().map(|(store, dir, _)| (store, dir)).collect()
+}
+
+/// As [`stores`], with each database's URL, for tests that go around the API.
+async fn stores_with_urls() -> Vec<(Store, Option<tempfile::TempDir>, String)> {
     let dir = tempfile::tempdir().unwrap();
-    let mut out = vec![(Store::open_in(dir.path()).await.unwrap(), Some(dir))];
+    let url = format!("sqlite://{}", dir.path().join("smp.db").display());
+    let mut out = vec![(Store::open_in(dir.path()).await.unwrap(), Some(dir), url)];
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        out.push((Store::open(&url).await.expect("TEST_DATABASE_URL is reachable"), None));
+        out.push((Store::open(&url).await.expect("TEST_DATABASE_URL is reachable"), None, url));
     }
     out
 }
@@ -180,5 +186,150 @@ async fn screenings_are_kept_per_client_and_studio_with_an_audit_line() {
         assert_eq!(log[0].action, "record-screening");
         assert_eq!(log[0].subject, client.id);
         assert!(store.studio(&b).audit_log(10).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn consent_texts_are_versioned_and_signatures_supersede_never_change() {
+    for (store, _dir, url) in stores_with_urls().await {
+        let a = store.create_studio("A").await.unwrap();
+        let b = store.create_studio("B").await.unwrap();
+        let pia = store
+            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let bob = store
+            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let sa = store.studio(&a);
+        assert_eq!(sa.consent_text().await.unwrap(), None);
+        let v1 = sa.publish_consent_text(None, "I agree.\r\n").await.unwrap();
+        assert_eq!((v1.version, v1.body.as_str()), (1, "I agree."));
+        let same = sa.publish_consent_text(Some(&pia), "  I agree.  ").await.unwrap();
+        assert_eq!(same, v1, "an unchanged text is not a new version");
+        assert!(matches!(sa.publish_consent_text(Some(&pia), "   ").await, Err(StoreError::Invalid(_))));
+        let client =
+            sa.create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() }).await.unwrap();
+        let first = sa.sign_consent(&client.id, &pia, &v1.id, "Cy", b"png-1").await.unwrap().unwrap();
+        let v2 = sa.publish_consent_text(Some(&pia), "I agree, version two.").await.unwrap();
+        assert_eq!(v2.version, 2);
+        assert!(
+            matches!(
+                sa.sign_consent(&client.id, &pia, &v1.id, "Cy", b"png").await,
+                Err(StoreError::Invalid(_))
+            ),
+            "an outdated text cannot be signed"
+        );
+        assert!(matches!(
+            sa.sign_consent(&client.id, &pia, &v2.id, "  ", b"png").await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            sa.sign_consent(&client.id, &pia, &v2.id, "Cy", b"").await,
+            Err(StoreError::Invalid(_))
+        ));
+        let second = sa.sign_consent(&client.id, &pia, &v2.id, "Cy", b"png-2").await.unwrap().unwrap();
+        let list = sa.consents(&client.id).await.unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(
+            (list[0].id.as_str(), list[0].text_version, list[0].superseded_by.as_deref()),
+            (second.as_str(), 2, None)
+        );
+        assert_eq!((list[1].id.as_str(), list[1].text_version), (first.as_str(), 1));
+        assert_eq!(list[1].superseded_by.as_deref(), Some(second.as_str()));
+        assert_eq!(list[1].text_body, "I agree.", "the text signed is kept word for word");
+        assert_eq!(sa.consent_signature(&first).await.unwrap().as_deref(), Some(&b"png-1"[..]));
+
+        // Another studio can neither sign for this client nor read the consent.
+        let sb = store.studio(&b);
+        let vb = sb.publish_consent_text(None, "B's text").await.unwrap();
+        assert_eq!(sb.sign_consent(&client.id, &bob, &vb.id, "Cy", b"png").await.unwrap(), None);
+        assert!(sb.consents(&client.id).await.unwrap().is_empty());
+        assert_eq!(sb.consent_signature(&first).await.unwrap(), None);
+
+        // The database itself refuses to change or delete what was signed.
+        let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+        for sql in [
+            format!("UPDATE consents SET signed_name = 'Someone else' WHERE id = '{first}'"),
+            format!("UPDATE consents SET superseded_by = NULL WHERE id = '{first}'"),
+            format!("DELETE FROM consents WHERE id = '{second}'"),
+            format!("UPDATE consent_texts SET body = 'changed' WHERE id = '{}'", v1.id),
+            format!("DELETE FROM consent_texts WHERE id = '{}'", v1.id),
+        ] {
+            assert!(sqlx::query(&sql).execute(&raw).await.is_err(), "refused: {sql}");
+        }
+        assert_eq!(sa.consents(&client.id).await.unwrap(), list);
+    }
+}
+
+#[tokio::test]
+async fn photos_are_recorded_per_client_and_studio() {
+    for (store, _dir) in stores().await {
+        let a = store.create_studio("A").await.unwrap();
+        let b = store.create_studio("B").await.unwrap();
+        let pia = store
+            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let bob = store
+            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let sa = store.studio(&a);
+        let client =
+            sa.create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() }).await.unwrap();
+        let id = smp_store::new_photo_id();
+        assert!(sa.add_photo(&id, &client.id, &pia, PhotoAngle::Crown, 4000, 3000, 123_456).await.unwrap());
+        let other = smp_store::new_photo_id();
+        assert!(
+            !store.studio(&b).add_photo(&other, &client.id, &bob, PhotoAngle::Top, 1, 1, 1).await.unwrap()
+        );
+        let list = sa.photos(&client.id).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            (list[0].angle, list[0].width, list[0].height, list[0].bytes),
+            (PhotoAngle::Crown, 4000, 3000, 123_456)
+        );
+        assert_eq!(sa.photo(&id).await.unwrap(), Some(list[0].clone()));
+        assert_eq!(store.studio(&b).photo(&id).await.unwrap(), None);
+        assert!(store.studio(&b).photos(&client.id).await.unwrap().is_empty());
+        assert_eq!(sa.audit_log(1).await.unwrap()[0].action, "upload-photo");
+        for angle in PhotoAngle::ALL {
+            assert_eq!(PhotoAngle::parse(angle.as_str()), Some(angle));
+        }
+    }
+}
+
+#[tokio::test]
+async fn admins_reset_passwords_and_rename_only_their_own_studio() {
+    for (store, _dir) in stores().await {
+        let a = store.create_studio("A").await.unwrap();
+        let b = store.create_studio("B").await.unwrap();
+        let admin =
+            store.create_user(&a, &unique("adm"), Role::Admin, "a long password", false).await.unwrap();
+        let pia = store
+            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let bob = store
+            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let sa = store.studio(&a);
+        let names: Vec<String> = sa.users().await.unwrap().into_iter().map(|u| u.name).collect();
+        assert!(names.contains(&pia.name) && names.contains(&admin.name) && !names.contains(&bob.name));
+        let session = store.start_session(&pia, 1).await.unwrap();
+        let fresh = sa.reset_password(&admin, &pia.id).await.unwrap().expect("pia is A's");
+        assert!(fresh.chars().count() >= 20);
+        assert!(store.session(&session.token).await.unwrap().is_none(), "her sessions ended");
+        let back = store.verify_login(&pia.name, &fresh).await.unwrap().expect("the new password works");
+        assert!(back.must_change_password);
+        assert_eq!(sa.reset_password(&admin, &bob.id).await.unwrap(), None, "B's user is out of reach");
+        assert!(store.verify_login(&bob.name, "a long password").await.unwrap().is_some());
+        sa.rename(&admin, "Main Street Studio").await.unwrap();
+        assert_eq!(sa.name().await.unwrap(), "Main Street Studio");
+        assert_eq!(store.studio(&b).name().await.unwrap(), "B");
+        assert!(matches!(sa.rename(&admin, " ").await, Err(StoreError::Invalid(_))));
     }
 }

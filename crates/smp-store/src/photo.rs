@@ -1,0 +1,157 @@
+//! The records of client photos. The image files themselves are kept by the
+//! web layer in its photo folder, under the id chosen here.
+
+use sqlx::Row;
+
+use crate::{StoreError, StudioStore, User, new_id, now_ms};
+
+/// The standard angles a scalp is photographed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PhotoAngle {
+    /// Face on, hairline visible.
+    Front,
+    /// Left side.
+    Left,
+    /// Right side.
+    Right,
+    /// From above.
+    Top,
+    /// The crown (vertex), from above and behind.
+    Crown,
+    /// From behind.
+    Back,
+}
+
+impl PhotoAngle {
+    /// Every angle, in the order a session photographs them.
+    pub const ALL: [PhotoAngle; 6] = [
+        PhotoAngle::Front,
+        PhotoAngle::Left,
+        PhotoAngle::Right,
+        PhotoAngle::Top,
+        PhotoAngle::Crown,
+        PhotoAngle::Back,
+    ];
+
+    /// The angle's name in the database and in forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoAngle::Front => "front",
+            PhotoAngle::Left => "left",
+            PhotoAngle::Right => "right",
+            PhotoAngle::Top => "top",
+            PhotoAngle::Crown => "crown",
+            PhotoAngle::Back => "back",
+        }
+    }
+
+    /// An angle from its name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// A stored photo's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Photo {
+    /// Id; also the file's name in the photo store.
+    pub id: String,
+    /// Whose scalp.
+    pub client_id: String,
+    /// The angle shown.
+    pub angle: PhotoAngle,
+    /// Width in pixels, upright.
+    pub width: i64,
+    /// Height in pixels, upright.
+    pub height: i64,
+    /// Size of the stored file.
+    pub bytes: i64,
+    /// Who took or uploaded it.
+    pub staff_name: String,
+    /// When, unix milliseconds.
+    pub created_at: i64,
+}
+
+/// A fresh photo id, chosen before the files are written.
+pub fn new_photo_id() -> String {
+    new_id()
+}
+
+fn photo_from(r: &sqlx::any::AnyRow) -> Result<Photo, StoreError> {
+    let angle: String = r.get("angle");
+    Ok(Photo {
+        id: r.get("id"),
+        client_id: r.get("client_id"),
+        angle: PhotoAngle::parse(&angle)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown photo angle {angle:?} in the database")))?,
+        width: r.get("width"),
+        height: r.get("height"),
+        bytes: r.get("bytes"),
+        staff_name: r.get("name"),
+        created_at: r.get("created_at"),
+    })
+}
+
+const PHOTO_COLUMNS: &str = "p.id, p.client_id, p.angle, p.width, p.height, p.bytes, u.name, p.created_at FROM photos p \
+     JOIN users u ON u.id = p.staff_id";
+
+impl StudioStore<'_> {
+    /// Records a photo whose files are already written under `id`, with its
+    /// audit line. `false` when the client is not this studio's.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_photo(
+        &self,
+        id: &str,
+        client_id: &str,
+        staff: &User,
+        angle: PhotoAngle,
+        width: u32,
+        height: u32,
+        bytes: u64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.store.pool.begin().await?;
+        if !self.owns_client(&mut tx, client_id).await? {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO photos (id, studio_id, client_id, angle, width, height, bytes, staff_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .bind(angle.as_str())
+        .bind(width as i64)
+        .bind(height as i64)
+        .bind(bytes as i64)
+        .bind(&staff.id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(&mut tx, staff, "upload-photo", client_id).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A client's photos, newest first.
+    pub async fn photos(&self, client_id: &str) -> Result<Vec<Photo>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PHOTO_COLUMNS} WHERE p.studio_id = $1 AND p.client_id = $2 ORDER BY p.created_at DESC, p.id"
+        ))
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        rows.iter().map(photo_from).collect()
+    }
+
+    /// One of this studio's photos.
+    pub async fn photo(&self, id: &str) -> Result<Option<Photo>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {PHOTO_COLUMNS} WHERE p.studio_id = $1 AND p.id = $2"))
+            .bind(&self.studio.0)
+            .bind(id)
+            .fetch_optional(&self.store.pool)
+            .await?;
+        row.as_ref().map(photo_from).transpose()
+    }
+}
