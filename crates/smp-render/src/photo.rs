@@ -2,7 +2,7 @@
 //! file from a phone or a stranger needs.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Cursor, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, Limits, RgbImage};
@@ -30,7 +30,7 @@ pub enum PhotoError {
     #[error("{0} is not a PNG, JPEG or WebP image")]
     NotAnImage(PathBuf),
     /// The header claims more pixels than accepted (refused before decoding).
-    #[error("{path} is {width} x {height} pixels; the limit is {MAX_SIDE} px a side and {} megapixels", MAX_PIXELS / 1_000_000)]
+    #[error("{path} is {width} x {height} pixels; the limit is {MAX_SIDE} px a side and {} megapixels", max_pixels / 1_000_000)]
     TooLarge {
         /// The file.
         path: PathBuf,
@@ -38,6 +38,8 @@ pub enum PhotoError {
         width: u32,
         /// Claimed height.
         height: u32,
+        /// The limit that applied.
+        max_pixels: u64,
     },
     /// The image data is damaged.
     #[error("cannot decode {path}: {message}")]
@@ -70,29 +72,44 @@ pub fn load_photo(path: &Path) -> Result<RgbImage, PhotoError> {
         std::io::ErrorKind::NotFound => PhotoError::NotFound(path.to_owned()),
         _ => PhotoError::Unreadable { path: path.to_owned(), source: e },
     })?;
-    let mut reader = ImageReader::new(BufReader::new(file))
-        .with_guessed_format()
-        .map_err(|e| PhotoError::Unreadable { path: path.to_owned(), source: e })?;
+    decode(ImageReader::new(BufReader::new(file)), path, MAX_PIXELS)
+}
+
+/// Decodes a photo held in memory (an upload) as [`load_photo`] does, with a
+/// pixel limit of its own; `label` names it in messages.
+pub fn decode_photo(bytes: &[u8], label: &str, max_pixels: u64) -> Result<RgbImage, PhotoError> {
+    decode(ImageReader::new(Cursor::new(bytes)), Path::new(label), max_pixels.min(MAX_PIXELS))
+}
+
+fn decode<R: BufRead + Seek>(
+    reader: ImageReader<R>,
+    path: &Path,
+    max_pixels: u64,
+) -> Result<RgbImage, PhotoError> {
+    let mut reader =
+        reader.with_guessed_format().map_err(|e| PhotoError::Unreadable { path: path.to_owned(), source: e })?;
     if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) {
         return Err(PhotoError::NotAnImage(path.to_owned()));
     }
     // Sides are checked below, against the header, so the message can name
     // them; the allocation cap backs that up inside the decoders.
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
+    limits.max_alloc = Some(max_pixels * 4 + (64 << 20));
     reader.limits(limits);
     let corrupt = |e: image::ImageError| match e {
-        image::ImageError::Limits(_) => PhotoError::TooLarge { path: path.to_owned(), width: 0, height: 0 },
+        image::ImageError::Limits(_) => {
+            PhotoError::TooLarge { path: path.to_owned(), width: 0, height: 0, max_pixels }
+        }
         other => PhotoError::Corrupt { path: path.to_owned(), message: other.to_string() },
     };
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
-    if width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_PIXELS {
-        return Err(PhotoError::TooLarge { path: path.to_owned(), width, height });
+    if width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > max_pixels {
+        return Err(PhotoError::TooLarge { path: path.to_owned(), width, height, max_pixels });
     }
     let orientation = decoder.orientation().map_err(corrupt)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| match corrupt(e) {
-        PhotoError::TooLarge { .. } => PhotoError::TooLarge { path: path.to_owned(), width, height },
+        PhotoError::TooLarge { .. } => PhotoError::TooLarge { path: path.to_owned(), width, height, max_pixels },
         other => other,
     })?;
     image.apply_orientation(orientation);
@@ -100,6 +117,44 @@ pub fn load_photo(path: &Path) -> Result<RgbImage, PhotoError> {
         DynamicImage::ImageRgb8(rgb) => rgb,
         other => other.to_rgb8(),
     })
+}
+
+/// An uploaded photo made safe to keep: upright, re-encoded from its pixels
+/// alone (so no EXIF, GPS position, maker notes or comments survive), with a
+/// thumbnail.
+#[derive(Debug, Clone)]
+pub struct CleanPhoto {
+    /// The photo as JPEG.
+    pub jpeg: Vec<u8>,
+    /// A small JPEG for lists.
+    pub thumbnail: Vec<u8>,
+    /// Width, upright.
+    pub width: u32,
+    /// Height, upright.
+    pub height: u32,
+}
+
+/// Long side of a thumbnail, pixels: sharp on a tablet's high-density screen.
+pub const THUMBNAIL_SIDE: u32 = 480;
+
+/// Decodes an upload, turns it upright and re-encodes it without metadata.
+pub fn clean_photo(bytes: &[u8], label: &str, max_pixels: u64) -> Result<CleanPhoto, PhotoError> {
+    let image = decode_photo(bytes, label, max_pixels)?;
+    let (width, height) = image.dimensions();
+    let thumb_width = if width >= height {
+        THUMBNAIL_SIDE.min(width)
+    } else {
+        ((THUMBNAIL_SIDE as u64 * width as u64) / height as u64).clamp(1, width as u64) as u32
+    };
+    let thumbnail = crate::preview::downscale(&image, thumb_width);
+    let encode = |image: &RgbImage| {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+            .encode_image(image)
+            .map(|()| out)
+            .map_err(|e| PhotoError::Corrupt { path: PathBuf::from(label), message: e.to_string() })
+    };
+    Ok(CleanPhoto { jpeg: encode(&image)?, thumbnail: encode(&thumbnail)?, width, height })
 }
 
 /// The format an output path asks for, by extension.
@@ -179,4 +234,76 @@ pub fn write_atomically(
     temp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
     temp.persist(path).map_err(|e| fail(e.error.to_string()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JPEG as a phone writes one: EXIF saying "rotate 90° clockwise" and
+    /// a comment naming where it was taken.
+    pub(crate) fn phone_jpeg(width: u32, height: u32) -> Vec<u8> {
+        let image = RgbImage::from_fn(width, height, |x, _| image::Rgb([(x * 255 / width) as u8, 90, 40]));
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90).encode_image(&image).unwrap();
+        // TIFF header, one IFD entry: Orientation (0x0112) SHORT 1 = 6.
+        let tiff: &[u8] = &[
+            b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend_from_slice(tiff);
+        let comment = b"GPS 48.8584 N 2.2945 E";
+        let mut out = plain[..2].to_vec();
+        for (marker, body) in [(0xE1u8, &app1[..]), (0xFE, &comment[..])] {
+            out.extend_from_slice(&[0xFF, marker]);
+            out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+            out.extend_from_slice(body);
+        }
+        out.extend_from_slice(&plain[2..]);
+        out
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn uploads_are_turned_upright_and_stripped_of_metadata() {
+        let upload = phone_jpeg(64, 40);
+        assert!(contains(&upload, b"Exif") && contains(&upload, b"GPS 48.8584"));
+        let clean = clean_photo(&upload, "upload", 1_000_000).unwrap();
+        assert_eq!((clean.width, clean.height), (40, 64), "EXIF orientation applied");
+        for stored in [&clean.jpeg, &clean.thumbnail] {
+            assert!(!contains(stored, b"Exif") && !contains(stored, b"GPS"), "no metadata kept");
+            let back = image::load_from_memory(stored).unwrap();
+            assert!(back.width() <= back.height());
+        }
+        // The gradient ran left to right; upright, it runs top to bottom.
+        let back = image::load_from_memory(&clean.jpeg).unwrap().to_rgb8();
+        assert!(back.get_pixel(20, 2)[0] < 40 && back.get_pixel(20, 61)[0] > 200);
+    }
+
+    #[test]
+    fn uploads_over_the_limit_or_not_images_are_refused_by_name() {
+        let upload = phone_jpeg(64, 40);
+        let err = clean_photo(&upload, "scalp.jpg", 1000).unwrap_err();
+        assert!(matches!(err, PhotoError::TooLarge { width: 64, height: 40, max_pixels: 1000, .. }), "{err}");
+        let err = clean_photo(b"%PDF-1.4 not a photo", "notes.pdf", 1_000_000).unwrap_err();
+        assert!(matches!(err, PhotoError::NotAnImage(_)));
+        assert!(err.to_string().contains("notes.pdf"));
+        let err = clean_photo(&upload[..upload.len() / 2], "cut.jpg", 1_000_000).unwrap_err();
+        assert!(matches!(err, PhotoError::Corrupt { .. }), "{err}");
+    }
+
+    #[test]
+    fn thumbnails_keep_the_aspect_and_fit_the_side() {
+        let tall = RgbImage::from_pixel(300, 1200, image::Rgb([10, 20, 30]));
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(tall.as_raw(), 300, 1200, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        let clean = clean_photo(&png, "tall.png", 10_000_000).unwrap();
+        let thumb = image::load_from_memory(&clean.thumbnail).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (120, THUMBNAIL_SIDE));
+    }
 }
