@@ -15,3 +15,7 @@ pub use intake::Intake;
 pub use plan::{Plan, PlanError, plan};
 pub use protocol::Protocol;
 pub use screening::{Outcome, RuleSet, Screening, screen};
+
+/// The consent text a new studio starts with (version 1). Each studio edits
+/// its own; every edit is a new version, and signatures name their version.
+pub const DEFAULT_CONSENT_TEXT: &str = include_str!("../data/consent.txt");

@@ -157,6 +157,50 @@ pub fn clean_photo(bytes: &[u8], label: &str, max_pixels: u64) -> Result<CleanPh
     Ok(CleanPhoto { jpeg: encode(&image)?, thumbnail: encode(&thumbnail)?, width, height })
 }
 
+/// Why a drawn signature was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// Not a PNG image.
+    #[error("the signature is not a PNG image")]
+    NotPng,
+    /// Larger than any signature pad.
+    #[error("the signature image is larger than {MAX_SIGNATURE_SIDE} pixels a side")]
+    TooLarge,
+    /// Nothing (or next to nothing) was drawn.
+    #[error("the signature pad is empty")]
+    Blank,
+}
+
+/// Largest side of a signature image.
+pub const MAX_SIGNATURE_SIDE: u32 = 4096;
+/// Inked pixels below which a signature counts as blank (a tap, not a name).
+const MIN_SIGNATURE_INK: usize = 60;
+
+/// Checks a drawn signature (PNG from the signature pad) and re-encodes it
+/// from its pixels as grey with alpha, dropping anything else the file held.
+pub fn clean_signature(png: &[u8]) -> Result<Vec<u8>, SignatureError> {
+    let mut reader = ImageReader::with_format(Cursor::new(png), ImageFormat::Png);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIGNATURE_SIDE);
+    limits.max_image_height = Some(MAX_SIGNATURE_SIDE);
+    limits.max_alloc = Some(MAX_SIGNATURE_SIDE as u64 * MAX_SIGNATURE_SIDE as u64 * 4);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => SignatureError::TooLarge,
+        _ => SignatureError::NotPng,
+    })?;
+    let grey = image.to_luma_alpha8();
+    let ink = grey.pixels().filter(|p| p[1] > 128 && p[0] < 128).count();
+    if ink < MIN_SIGNATURE_INK {
+        return Err(SignatureError::Blank);
+    }
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(grey.as_raw(), grey.width(), grey.height(), image::ExtendedColorType::La8)
+        .map_err(|_| SignatureError::NotPng)?;
+    Ok(out)
+}
+
 /// The format an output path asks for, by extension.
 pub fn output_format(path: &Path) -> Result<ImageFormat, PhotoError> {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -233,6 +277,9 @@ pub fn write_atomically(
     }
     temp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
     temp.persist(path).map_err(|e| fail(e.error.to_string()))?;
+    // The rename itself is durable only once the folder is flushed too.
+    #[cfg(unix)]
+    File::open(folder).and_then(|f| f.sync_all()).map_err(|e| fail(e.to_string()))?;
     Ok(())
 }
 
@@ -293,6 +340,27 @@ mod tests {
         assert!(err.to_string().contains("notes.pdf"));
         let err = clean_photo(&upload[..upload.len() / 2], "cut.jpg", 1_000_000).unwrap_err();
         assert!(matches!(err, PhotoError::Corrupt { .. }), "{err}");
+    }
+
+    #[test]
+    fn signatures_must_be_drawn_pngs() {
+        let encode = |image: &image::RgbaImage| {
+            let mut png = Vec::new();
+            image::codecs::png::PngEncoder::new(&mut png)
+                .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgba8)
+                .unwrap();
+            png
+        };
+        let mut pad = image::RgbaImage::new(300, 100);
+        assert_eq!(clean_signature(&encode(&pad)), Err(SignatureError::Blank));
+        for x in 20..280 {
+            pad.put_pixel(x, 50 + (x % 20), image::Rgba([17, 17, 17, 255]));
+        }
+        let clean = clean_signature(&encode(&pad)).unwrap();
+        let back = image::load_from_memory(&clean).unwrap();
+        assert_eq!((back.width(), back.height()), (300, 100));
+        assert_eq!(clean_signature(b"not a png"), Err(SignatureError::NotPng));
+        assert_eq!(clean_signature(&phone_jpeg(40, 40)), Err(SignatureError::NotPng));
     }
 
     #[test]
