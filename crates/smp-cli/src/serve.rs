@@ -70,7 +70,9 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             println!("Log in with it; you will be asked to choose your own.");
         }
         println!("SMP Studio on http://{} (Ctrl-C stops it)", args.addr);
-        smp_web::serve(args.addr, store).await.with_context(|| format!("cannot serve on {}", args.addr))
+        smp_web::serve(args.addr, store, args.data.data.clone())
+            .await
+            .with_context(|| format!("cannot serve on {}", args.addr))
     })
 }
 

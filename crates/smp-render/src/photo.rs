@@ -86,8 +86,9 @@ fn decode<R: BufRead + Seek>(
     path: &Path,
     max_pixels: u64,
 ) -> Result<RgbImage, PhotoError> {
-    let mut reader =
-        reader.with_guessed_format().map_err(|e| PhotoError::Unreadable { path: path.to_owned(), source: e })?;
+    let mut reader = reader
+        .with_guessed_format()
+        .map_err(|e| PhotoError::Unreadable { path: path.to_owned(), source: e })?;
     if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) {
         return Err(PhotoError::NotAnImage(path.to_owned()));
     }
@@ -109,7 +110,9 @@ fn decode<R: BufRead + Seek>(
     }
     let orientation = decoder.orientation().map_err(corrupt)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| match corrupt(e) {
-        PhotoError::TooLarge { .. } => PhotoError::TooLarge { path: path.to_owned(), width, height, max_pixels },
+        PhotoError::TooLarge { .. } => {
+            PhotoError::TooLarge { path: path.to_owned(), width, height, max_pixels }
+        }
         other => other,
     })?;
     image.apply_orientation(orientation);
@@ -294,9 +297,8 @@ mod tests {
         let mut plain = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90).encode_image(&image).unwrap();
         // TIFF header, one IFD entry: Orientation (0x0112) SHORT 1 = 6.
-        let tiff: &[u8] = &[
-            b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,
-        ];
+        let tiff: &[u8] =
+            &[b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0];
         let mut app1 = b"Exif\0\0".to_vec();
         app1.extend_from_slice(tiff);
         let comment = b"GPS 48.8584 N 2.2945 E";

@@ -5,13 +5,20 @@
 //! SameSite=Strict); repeated failed logins for a name are slowed down.
 #![warn(missing_docs)]
 
+mod admin;
+mod assets;
+mod consent;
+mod intake;
+mod photos;
+
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, FromRequestParts, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, FromRequestParts, Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, SET_COOKIE, X_FRAME_OPTIONS};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
@@ -37,19 +44,20 @@ const MAX_TRACKED_NAMES: usize = 10_000;
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
+    photo_dir: PathBuf,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
 }
 
 impl AppState {
-    /// The state over a store.
-    pub fn new(store: Store) -> Self {
-        Self { store, failures: Arc::default() }
+    /// The state over a store, with client photos kept under `data_dir`.
+    pub fn new(store: Store, data_dir: impl Into<PathBuf>) -> Self {
+        Self { store, photo_dir: data_dir.into().join("photos"), failures: Arc::default() }
     }
 }
 
 /// The app's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let forms = Router::new()
         .route("/healthz", get(healthz))
         .route("/", get(|| async { Redirect::to("/clients") }))
         .route("/login", get(login_page).post(login))
@@ -57,28 +65,63 @@ pub fn router(state: AppState) -> Router {
         .route("/password", get(password_page).post(change_password))
         .route("/clients", get(clients).post(create_client))
         .route("/clients/{id}", get(client_chart))
-        .route("/clients/{id}/intake", get(intake_page).post(submit_intake))
+        .route("/clients/{id}/intake", get(intake::intake_page).post(intake::submit_intake))
+        .route("/clients/{id}/consents/{consent}", get(consent::view))
+        .route("/clients/{id}/consents/{consent}/signature.png", get(consent::signature))
+        .route("/photos/{photo}", get(photos::full))
+        .route("/photos/{photo}/thumbnail", get(photos::thumbnail))
         .route("/audit", get(audit_log))
-        .layer(RequestBodyLimitLayer::new(FORM_LIMIT_BYTES))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/users/{user}/reset", post(admin::reset_password))
+        .route("/admin/studio", get(admin::studio).post(admin::save_studio))
+        .route("/assets/{*path}", get(assets::serve))
+        .layer(RequestBodyLimitLayer::new(FORM_LIMIT_BYTES));
+    // A drawn signature and a photo are larger than any typed form.
+    let signatures = Router::new()
+        .route("/clients/{id}/consent", get(consent::form).post(consent::sign))
+        .layer(RequestBodyLimitLayer::new(consent::BODY_LIMIT_BYTES));
+    let uploads = Router::new()
+        .route("/clients/{id}/photos", post(photos::upload))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(photos::BODY_LIMIT_BYTES));
+    forms
+        .merge(signatures)
+        .merge(uploads)
+        .layer(axum::middleware::map_response(explain_too_large))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(
             CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'",
             ),
         ))
-        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .with_state(state)
 }
 
+/// The body limit answers with a bare status; a person needs words.
+async fn explain_too_large(response: Response) -> Response {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    PageError(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "That was too large to accept: a photo may be up to {} MB. Go back and choose a smaller file.",
+            photos::MAX_UPLOAD_BYTES >> 20
+        ),
+    )
+    .into_response()
+}
+
 /// Serves the app on `addr` until the process ends.
-pub async fn serve(addr: std::net::SocketAddr, store: Store) -> std::io::Result<()> {
+pub async fn serve(addr: std::net::SocketAddr, store: Store, data_dir: PathBuf) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, router(AppState::new(store))).await
+    axum::serve(listener, router(AppState::new(store, data_dir))).await
 }
 
 /// A failure shown to the user as a page.
-struct PageError(StatusCode, String);
+pub(crate) struct PageError(StatusCode, String);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
@@ -135,22 +178,83 @@ impl FromRequestParts<AppState> for LoggedIn {
 impl LoggedIn {
     /// Refuses a form whose CSRF token is not this session's.
     fn check_csrf(&self, token: &str) -> Result<(), PageError> {
-        if token.len() == self.0.csrf.len()
-            && token.bytes().zip(self.0.csrf.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
-        {
-            Ok(())
-        } else {
-            Err(PageError(
-                StatusCode::FORBIDDEN,
-                "This form has expired. Go back, reload the page and try again.".into(),
-            ))
-        }
+        csrf_matches(&self.0, token)
     }
 
     /// Sends a user who must change their password to do that first.
     fn require_ready(&self) -> Result<(), Redirect> {
         if self.0.user.must_change_password { Err(Redirect::to("/password")) } else { Ok(()) }
     }
+}
+
+/// A logged-in staff member who has chosen their own password: what every
+/// page past the login needs. Others go to the login or password page.
+struct Staff(Session);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let who = LoggedIn::from_request_parts(parts, state).await?;
+        who.require_ready().map_err(IntoResponse::into_response)?;
+        Ok(Staff(who.0))
+    }
+}
+
+impl Staff {
+    fn check_csrf(&self, token: &str) -> Result<(), PageError> {
+        csrf_matches(&self.0, token)
+    }
+
+    /// Refuses anyone but practitioners and admins.
+    fn require_clinical(&self, what: &str) -> Result<(), PageError> {
+        if clinical(&self.0) {
+            Ok(())
+        } else {
+            Err(PageError(StatusCode::FORBIDDEN, format!("{what} are for practitioners.")))
+        }
+    }
+
+    /// Refuses anyone but admins.
+    fn require_admin(&self, what: &str) -> Result<(), PageError> {
+        if self.0.user.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(PageError(StatusCode::FORBIDDEN, format!("{what} is for admins.")))
+        }
+    }
+
+    fn studio<'a>(&self, state: &'a AppState) -> smp_store::StudioStore<'a> {
+        state.store.studio(&self.0.user.studio)
+    }
+
+    /// One of this studio's clients; another studio's is as absent as a
+    /// missing one.
+    async fn client(&self, state: &AppState, id: &str) -> Result<smp_store::Client, PageError> {
+        self.studio(state)
+            .client(id)
+            .await?
+            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into()))
+    }
+}
+
+/// Compares in constant time, so the token cannot be guessed byte by byte.
+fn csrf_matches(session: &Session, token: &str) -> Result<(), PageError> {
+    if token.len() == session.csrf.len()
+        && token.bytes().zip(session.csrf.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
+    {
+        Ok(())
+    } else {
+        Err(PageError(
+            StatusCode::FORBIDDEN,
+            "This form has expired. Go back, reload the page and try again.".into(),
+        ))
+    }
+}
+
+/// Runs a handler's body, showing its failure as a page.
+async fn page(run: impl Future<Output = Result<Response, PageError>>) -> Response {
+    run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
@@ -301,16 +405,9 @@ struct SearchQuery {
     q: String,
 }
 
-async fn clients(
-    State(state): State<AppState>,
-    who: LoggedIn,
-    Query(search): Query<SearchQuery>,
-) -> Response {
-    if let Err(r) = who.require_ready() {
-        return r.into_response();
-    }
-    let render = async {
-        let clients = state.store.studio(&who.0.user.studio).search_clients(&search.q, 200).await?;
+async fn clients(State(state): State<AppState>, who: Staff, Query(search): Query<SearchQuery>) -> Response {
+    page(async {
+        let clients = who.studio(&state).search_clients(&search.q, 200).await?;
         let page = ClientsPage {
             who: &who.0,
             query: &search.q,
@@ -318,9 +415,9 @@ async fn clients(
             form: ClientFields::default(),
             error: None,
         };
-        Ok::<_, PageError>(Html(page.render()?))
-    };
-    render.await.into_response()
+        Ok(Html(page.render()?).into_response())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -335,15 +432,8 @@ struct ClientForm {
     phone: String,
 }
 
-async fn create_client(
-    State(state): State<AppState>,
-    who: LoggedIn,
-    Form(form): Form<ClientForm>,
-) -> Response {
-    if let Err(r) = who.require_ready() {
-        return r.into_response();
-    }
-    let run = async {
+async fn create_client(State(state): State<AppState>, who: Staff, Form(form): Form<ClientForm>) -> Response {
+    page(async {
         who.check_csrf(&form.csrf)?;
         let fields = ClientFields {
             full_name: form.full_name,
@@ -351,7 +441,7 @@ async fn create_client(
             email: Some(form.email),
             phone: Some(form.phone),
         };
-        let studio = state.store.studio(&who.0.user.studio);
+        let studio = who.studio(&state);
         match studio.create_client(&fields).await {
             Ok(client) => Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response()),
             Err(StoreError::Invalid(m)) => {
@@ -362,8 +452,8 @@ async fn create_client(
             }
             Err(e) => Err(PageError::from(e)),
         }
-    };
-    run.await.unwrap_or_else(IntoResponse::into_response)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -372,7 +462,20 @@ struct ClientPage<'a> {
     who: &'a Session,
     client: smp_store::Client,
     clinical: bool,
+    timeline: Vec<Event>,
     screenings: Vec<ScreeningView>,
+    consents: Vec<consent::ConsentView>,
+    photos: Vec<photos::PhotoView>,
+    upload: photos::UploadForm,
+}
+
+/// One line of the chart's timeline.
+struct Event {
+    at: i64,
+    when: String,
+    what: &'static str,
+    detail: String,
+    href: Option<String>,
 }
 
 /// A stored screening as the chart shows it.
@@ -385,6 +488,7 @@ struct ScreeningView {
     findings: Vec<(String, String, String, String)>,
 }
 
+/// A moment as staff read it (UTC: the studio's time zone is not known yet).
 fn day_of(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
@@ -411,225 +515,78 @@ fn screening_view(s: &smp_store::Screening) -> ScreeningView {
     }
 }
 
-/// Whether a role may see health answers and screening details.
+/// Whether a role may see health answers, screening details and photos.
 fn clinical(session: &Session) -> bool {
     matches!(session.user.role, Role::Admin | Role::Practitioner)
 }
 
-async fn client_chart(State(state): State<AppState>, who: LoggedIn, Path(id): Path<String>) -> Response {
-    if let Err(r) = who.require_ready() {
-        return r.into_response();
-    }
-    let run = async {
-        // Another studio's client is as absent as a missing one.
-        let studio = state.store.studio(&who.0.user.studio);
-        let client = studio.client(&id).await?.ok_or_else(|| {
-            PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into())
-        })?;
-        let stored = studio.screenings(&id).await?;
-        let clinical = clinical(&who.0);
-        if clinical && !stored.is_empty() {
-            studio.audit(&who.0.user, "view-health", &id).await?;
-        }
-        let screenings = stored.iter().map(screening_view).collect();
-        Ok::<_, PageError>(
-            Html(ClientPage { who: &who.0, client, clinical, screenings }.render()?).into_response(),
-        )
-    };
-    run.await.unwrap_or_else(IntoResponse::into_response)
+async fn client_chart(State(state): State<AppState>, who: Staff, Path(id): Path<String>) -> Response {
+    page(chart(&state, &who, &id, photos::UploadForm::default(), StatusCode::OK)).await
 }
 
-// ---- intake and screening ------------------------------------------------
-
-/// The date an answer needs, by code (the intake file's key).
-fn date_key(code: &str) -> Option<&'static str> {
-    match code {
-        "chemotherapy" => Some("ended"),
-        "laser_treatment_scalp" | "scalp_peel" => Some("date"),
-        "isotretinoin" => Some("last_dose"),
-        _ => None,
-    }
-}
-
-/// One checkbox of the intake form.
-struct Question {
-    field: String,
-    label: String,
-    checked: bool,
-    date_field: Option<String>,
-    date_label: &'static str,
-    date: String,
-}
-
-#[derive(Template)]
-#[template(path = "intake.html")]
-struct IntakePage<'a> {
-    who: &'a Session,
-    client: smp_store::Client,
-    consultation_date: String,
-    birth_date: String,
-    pregnant: bool,
-    breastfeeding: bool,
-    sections: Vec<(&'static str, Vec<Question>)>,
-    error: Option<String>,
-}
-
-fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.date_naive().to_string()).unwrap_or_default()
-}
-
-fn questions(prefix: &str, codes: &[&str], answers: &[(String, String)]) -> Vec<Question> {
-    let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    codes
-        .iter()
-        .map(|code| {
-            let field = format!("{prefix}_{code}");
-            let date_field = date_key(code).map(|k| format!("{field}_{k}"));
-            Question {
-                label: smp_clinic::intake::label(code).to_string(),
-                checked: value(&field).is_some(),
-                date: date_field.as_deref().and_then(value).unwrap_or_default(),
-                date_label: match date_key(code) {
-                    Some("ended") => "ended on",
-                    Some("last_dose") => "last dose on",
-                    Some(_) => "on",
-                    None => "",
-                },
-                date_field,
-                field,
-            }
-        })
-        .collect()
-}
-
-fn intake_form<'a>(
-    who: &'a Session,
-    client: smp_store::Client,
-    answers: &[(String, String)],
-    error: Option<String>,
-) -> IntakePage<'a> {
-    let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    IntakePage {
-        who,
-        consultation_date: value("consultation_date").unwrap_or_else(today),
-        birth_date: value("birth_date").or_else(|| client.birth_date.clone()).unwrap_or_default(),
-        client,
-        pregnant: value("pregnant").is_some(),
-        breastfeeding: value("breastfeeding").is_some(),
-        sections: vec![
-            ("Allergies", questions("allergy", smp_clinic::intake::ALLERGIES, answers)),
-            ("Conditions", questions("condition", smp_clinic::intake::CONDITIONS, answers)),
-            ("Medications", questions("medication", smp_clinic::intake::MEDICATIONS, answers)),
-        ],
-        error,
-    }
-}
-
-/// The answers as the intake file `smp screen` reads. Only known codes are
-/// written, and dates only once they parse, so nothing typed can change the
-/// document's shape.
-fn intake_toml(answers: &[(String, String)]) -> Result<String, String> {
-    let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
-    let date = |key: &str, label: &str| -> Result<Option<String>, String> {
-        match value(key).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => v
-                .parse::<chrono::NaiveDate>()
-                .map(|d| Some(d.to_string()))
-                .map_err(|_| format!("{label}: {v:?} is not a date (YYYY-MM-DD)")),
-        }
-    };
-    let mut out = String::new();
-    let consultation =
-        date("consultation_date", "Consultation date")?.ok_or("The consultation date is missing.")?;
-    let birth = date("birth_date", "Birth date")?.ok_or("The birth date is missing.")?;
-    out.push_str(&format!("consultation_date = {consultation}\nbirth_date = {birth}\n"));
-    out.push_str(&format!(
-        "pregnant = {}\nbreastfeeding = {}\n",
-        value("pregnant").is_some(),
-        value("breastfeeding").is_some()
-    ));
-    let allergies: Vec<String> = smp_clinic::intake::ALLERGIES
-        .iter()
-        .filter(|c| value(&format!("allergy_{c}")).is_some())
-        .map(|c| format!("\"{c}\""))
-        .collect();
-    out.push_str(&format!("allergies = [{}]\n", allergies.join(", ")));
-    for (prefix, table, codes) in [
-        ("condition", "conditions", smp_clinic::intake::CONDITIONS),
-        ("medication", "medications", smp_clinic::intake::MEDICATIONS),
+/// The chart: the client's details, a timeline of everything recorded, and
+/// each kind of record in full, as far as the viewer's role allows. Views of
+/// health answers, consents and photos are audited.
+async fn chart(
+    state: &AppState,
+    who: &Staff,
+    id: &str,
+    upload: photos::UploadForm,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let client = who.client(state, id).await?;
+    let studio = who.studio(state);
+    let clinical = clinical(&who.0);
+    let stored_screenings = studio.screenings(id).await?;
+    let stored_consents = studio.consents(id).await?;
+    let stored_photos = if clinical { studio.photos(id).await? } else { Vec::new() };
+    for (shown, action) in [
+        (clinical && !stored_screenings.is_empty(), "view-health"),
+        (!stored_consents.is_empty(), "view-consent"),
+        (!stored_photos.is_empty(), "view-photos"),
     ] {
-        for code in codes.iter().filter(|c| value(&format!("{prefix}_{c}")).is_some()) {
-            out.push_str(&format!("[[{table}]]\ncode = \"{code}\"\n"));
-            if let Some(key) = date_key(code)
-                && let Some(d) = date(&format!("{prefix}_{code}_{key}"), &code.replace('_', " "))?
-            {
-                out.push_str(&format!("{key} = {d}\n"));
-            }
+        if shown {
+            studio.audit(&who.0.user, action, id).await?;
         }
     }
-    Ok(out)
-}
-
-async fn intake_page(State(state): State<AppState>, who: LoggedIn, Path(id): Path<String>) -> Response {
-    if let Err(r) = who.require_ready() {
-        return r.into_response();
-    }
-    let run = async {
-        if !clinical(&who.0) {
-            return Err(PageError(StatusCode::FORBIDDEN, "Health questions are for practitioners.".into()));
-        }
-        let client = state.store.studio(&who.0.user.studio).client(&id).await?.ok_or_else(|| {
-            PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into())
-        })?;
-        Ok(Html(intake_form(&who.0, client, &[], None).render()?).into_response())
+    let mut timeline: Vec<Event> = Vec::new();
+    timeline.extend(stored_screenings.iter().map(|s| Event {
+        at: s.created_at,
+        when: day_of(s.created_at),
+        what: "Health screening",
+        detail: if clinical {
+            format!("{}, by {}", s.outcome, s.staff_name)
+        } else {
+            format!("by {}", s.staff_name)
+        },
+        href: Some("#screening".into()),
+    }));
+    timeline.extend(stored_consents.iter().map(|c| Event {
+        at: c.signed_at,
+        when: day_of(c.signed_at),
+        what: "Consent signed",
+        detail: format!("version {} as “{}”, with {}", c.text_version, c.signed_name, c.staff_name),
+        href: Some(format!("/clients/{id}/consents/{}", c.id)),
+    }));
+    timeline.extend(stored_photos.iter().map(|p| Event {
+        at: p.created_at,
+        when: day_of(p.created_at),
+        what: "Photo",
+        detail: format!("{}, by {}", p.angle.as_str(), p.staff_name),
+        href: Some(format!("/photos/{}", p.id)),
+    }));
+    timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
+    let page = ClientPage {
+        who: &who.0,
+        clinical,
+        timeline,
+        screenings: stored_screenings.iter().map(screening_view).collect(),
+        consents: stored_consents.iter().map(consent::ConsentView::of).collect(),
+        photos: stored_photos.iter().map(photos::PhotoView::of).collect(),
+        upload,
+        client,
     };
-    run.await.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn submit_intake(
-    State(state): State<AppState>,
-    who: LoggedIn,
-    Path(id): Path<String>,
-    Form(answers): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(r) = who.require_ready() {
-        return r.into_response();
-    }
-    let run = async {
-        who.check_csrf(answers.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
-        if !clinical(&who.0) {
-            return Err(PageError(StatusCode::FORBIDDEN, "Health questions are for practitioners.".into()));
-        }
-        let studio = state.store.studio(&who.0.user.studio);
-        let client = studio.client(&id).await?.ok_or_else(|| {
-            PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into())
-        })?;
-        let parsed = intake_toml(&answers).and_then(|text| {
-            smp_clinic::intake::parse(&text).map(|intake| (text, intake)).map_err(|e| e.message)
-        });
-        let (text, intake) = match parsed {
-            Ok(v) => v,
-            Err(message) => {
-                let page = intake_form(&who.0, client, &answers, Some(message));
-                return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
-            }
-        };
-        let rules = smp_clinic::RuleSet::default_rules();
-        let result = smp_clinic::screen(&intake, &rules);
-        let json = serde_json::to_string(&result).map_err(|_| {
-            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The result could not be stored.".into())
-        })?;
-        studio
-            .record_screening(&id, &who.0.user, &text, &rules.version, result.outcome.as_str(), &json)
-            .await?;
-        Ok(Redirect::to(&format!("/clients/{id}")).into_response())
-    };
-    run.await.unwrap_or_else(IntoResponse::into_response)
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 #[derive(Template)]
@@ -639,18 +596,14 @@ struct AuditPage<'a> {
     entries: Vec<(String, smp_store::AuditEntry)>,
 }
 
-/// Who viewed or changed health answers, newest first: for admins.
-async fn audit_log(State(state): State<AppState>, who: LoggedIn) -> Response {
-    if let Err(r) = who.require_ready() {
-        return r.into_response();
-    }
-    let run = async {
-        if who.0.user.role != Role::Admin {
-            return Err(PageError(StatusCode::FORBIDDEN, "The audit log is for admins.".into()));
-        }
-        let entries = state.store.studio(&who.0.user.studio).audit_log(500).await?;
+/// Who viewed or changed health answers, consents and photos, newest first:
+/// for admins.
+async fn audit_log(State(state): State<AppState>, who: Staff) -> Response {
+    page(async {
+        who.require_admin("The audit log")?;
+        let entries = who.studio(&state).audit_log(500).await?;
         let entries = entries.into_iter().map(|e| (day_of(e.at), e)).collect();
         Ok(Html(AuditPage { who: &who.0, entries }.render()?).into_response())
-    };
-    run.await.unwrap_or_else(IntoResponse::into_response)
+    })
+    .await
 }

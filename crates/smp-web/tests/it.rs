@@ -15,34 +15,126 @@ struct App {
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_in(dir.path()).await.unwrap();
-    App { router: router(AppState::new(store.clone())), store, _dir: dir }
+    App { router: router(AppState::new(store.clone(), dir.path())), store, _dir: dir }
 }
 
 struct Reply {
     status: StatusCode,
     location: Option<String>,
     cookie: Option<String>,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
     body: String,
 }
 
 async fn send(app: &App, method: &str, uri: &str, cookie: Option<&str>, form: Option<&str>) -> Reply {
+    let body = form.map(|f| ("application/x-www-form-urlencoded".to_string(), f.as_bytes().to_vec()));
+    send_body(app, method, uri, cookie, body).await
+}
+
+/// Sends a request with a body of the given content type.
+async fn send_body(
+    app: &App,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    body: Option<(String, Vec<u8>)>,
+) -> Reply {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, format!("{SESSION_COOKIE}={c}"));
     }
-    let req = match form {
-        Some(f) => req
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(f.to_string())),
+    let req = match body {
+        Some((kind, bytes)) => req
+            .header(header::CONTENT_TYPE, kind)
+            .header(header::CONTENT_LENGTH, bytes.len())
+            .body(Body::from(bytes)),
         None => req.body(Body::empty()),
     }
     .unwrap();
     let res = app.router.clone().oneshot(req).await.unwrap();
     let status = res.status();
-    let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
-    let cookie = res.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_string());
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
-    Reply { status, location, cookie, body: String::from_utf8_lossy(&bytes).into_owned() }
+    let header =
+        |name| res.headers().get(name).map(|v: &header::HeaderValue| v.to_str().unwrap().to_string());
+    let (location, cookie, content_type) =
+        (header(header::LOCATION), header(header::SET_COOKIE), header(header::CONTENT_TYPE));
+    let bytes = axum::body::to_bytes(res.into_body(), 64 << 20).await.unwrap().to_vec();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    Reply { status, location, cookie, content_type, bytes, body }
+}
+
+/// A multipart form: text fields, then the photo file under `name`.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----smp-test-boundary-7d3f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A JPEG as a phone writes one: EXIF "rotate 90° clockwise" and a comment
+/// naming where it was taken.
+fn phone_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image =
+        image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 90]));
+    let mut plain = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90).encode_image(&image).unwrap();
+    let mut app1 = b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0".to_vec();
+    let comment = b"GPS 48.8584 N 2.2945 E".to_vec();
+    let mut out = plain[..2].to_vec();
+    for (marker, body) in [(0xE1u8, std::mem::take(&mut app1)), (0xFE, comment)] {
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&body);
+    }
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A PNG whose header claims `width` x `height` pixels, without the pixels.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    // IHDR, then the start of the pixel data the header promises, then the end.
+    for chunk in [ihdr, b"IDAT\x78\x9c\x01\x00\x00".to_vec(), b"IEND".to_vec()] {
+        out.extend_from_slice(&(chunk.len() as u32 - 4).to_be_bytes());
+        out.extend_from_slice(&chunk);
+        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Logs in and returns the session token and its CSRF token.
@@ -299,4 +391,424 @@ async fn only_admins_read_the_audit_log_of_their_own_studio() {
     let r = send(&app, "GET", "/audit", Some(&bob), None).await;
     assert!(r.status.is_success() && !r.body.contains("view-health"));
     assert_eq!(send(&app, "GET", "/audit", None, None).await.location.as_deref(), Some("/login"));
+}
+
+/// A signature as the pad sends it: a PNG data URL, form-encoded.
+fn drawn_signature(strokes: bool) -> String {
+    use base64::Engine;
+    let mut pad = image::RgbaImage::new(400, 120);
+    if strokes {
+        for x in 30..370 {
+            let y = 60 + ((x as f32 / 17.0).sin() * 25.0) as u32;
+            for dy in 0..3 {
+                pad.put_pixel(x, y + dy, image::Rgba([17, 17, 17, 255]));
+            }
+        }
+    }
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        pad.as_raw(),
+        400,
+        120,
+        image::ExtendedColorType::Rgba8,
+    )
+    .unwrap();
+    let url = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png));
+    url.replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D")
+        .replace(':', "%3A")
+        .replace(';', "%3B")
+        .replace(',', "%2C")
+}
+
+#[tokio::test]
+async fn consents_are_signed_shown_superseded_and_never_edited() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    staff(&app, &a, "fred").await;
+    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    let (ada, csrf) = login(&app, "ada", "a long password").await;
+    let (fred, fred_csrf) = login(&app, "fred", "a long password").await;
+    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let chart =
+        send(&app, "POST", "/clients", Some(&fred), Some(&format!("csrf={fred_csrf}&full_name=Ivy+Ink")))
+            .await
+            .location
+            .unwrap();
+    let form_url = format!("{chart}/consent");
+
+    // The front desk takes the consent: the studio's text, version 1.
+    let r = send(&app, "GET", &form_url, Some(&fred), None).await;
+    assert!(r.status.is_success() && r.body.contains("Consent to scalp micropigmentation"), "{}", r.body);
+    assert!(r.body.contains("Version 1") && r.body.contains("/assets/signature.js"));
+    let text_id =
+        r.body.split("name=\"text_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let sign = |csrf: &str, agree: bool, name: &str, signature: &str| {
+        format!(
+            "csrf={csrf}&text_id={text_id}{}&signed_name={name}&signature={signature}",
+            if agree { "&agree=on" } else { "" }
+        )
+    };
+
+    // Each thing missing gets its own message, and the typed name is kept.
+    let r = send(
+        &app,
+        "POST",
+        &form_url,
+        Some(&fred),
+        Some(&sign(&fred_csrf, false, "Ivy+Ink", &drawn_signature(true))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("read and understood") && r.body.contains("value=\"Ivy Ink\""), "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        &form_url,
+        Some(&fred),
+        Some(&sign(&fred_csrf, true, "Ivy+Ink", &drawn_signature(false))),
+    )
+    .await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("empty"), "{}", r.body);
+    let r = send(&app, "POST", &form_url, Some(&fred), Some(&sign(&fred_csrf, true, "Ivy+Ink", ""))).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("sign in the box"), "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        &form_url,
+        Some(&fred),
+        Some(&sign(&fred_csrf, true, "+", &drawn_signature(true))),
+    )
+    .await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("full name"), "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        &form_url,
+        Some(&fred),
+        Some(&sign("forged", true, "Ivy+Ink", &drawn_signature(true))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let r = send(
+        &app,
+        "POST",
+        &form_url,
+        Some(&fred),
+        Some(&sign(&fred_csrf, true, "Ivy+Ink", &drawn_signature(true))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let record = r.location.unwrap();
+    let r = send(&app, "GET", &record, Some(&fred), None).await;
+    assert!(
+        r.body.contains("In force") && r.body.contains("Ivy Ink") && r.body.contains("fred"),
+        "{}",
+        r.body
+    );
+    let r = send(&app, "GET", &format!("{record}/signature.png"), Some(&ada), None).await;
+    assert_eq!(r.content_type.as_deref(), Some("image/png"));
+    assert_eq!(image::load_from_memory(&r.bytes).unwrap().width(), 400);
+
+    // The admin publishes a new text; the client signs again under it, and
+    // the first record stays as signed, marked superseded.
+    let r = send(
+        &app,
+        "POST",
+        "/admin/studio",
+        Some(&ada),
+        Some(&format!("csrf={csrf}&name=A&consent_text=Version+two+text.")),
+    )
+    .await;
+    assert!(r.status.is_success() && r.body.contains("version 2"), "{}", r.body);
+    let r = send(&app, "GET", &form_url, Some(&ada), None).await;
+    assert!(r.body.contains("Version two text."));
+    let r = send(
+        &app,
+        "POST",
+        &form_url,
+        Some(&ada),
+        Some(&sign(&csrf, true, "Ivy+Ink", &drawn_signature(true))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "the form carried version 1's id");
+    assert!(r.body.contains("changed while") && r.body.contains("Version two text."), "{}", r.body);
+    let text_v2 =
+        r.body.split("name=\"text_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let again = sign(&csrf, true, "Ivy+Ink", &drawn_signature(true)).replace(&text_id, &text_v2);
+    let r = send(&app, "POST", &form_url, Some(&ada), Some(&again)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(&app, "GET", &record, Some(&ada), None).await;
+    assert!(r.body.contains("Superseded") && r.body.contains("Consent to scalp micropigmentation"));
+    let r = send(&app, "GET", &chart, Some(&fred), None).await;
+    assert!(
+        r.body.contains("superseded") && r.body.contains("in force") && r.body.contains("Consent signed")
+    );
+
+    // Another studio reaches none of it.
+    for url in [&form_url, &record, &format!("{record}/signature.png")] {
+        assert_eq!(send(&app, "GET", url, Some(&bo), None).await.status, StatusCode::NOT_FOUND, "{url}");
+    }
+    let r =
+        send(&app, "POST", &form_url, Some(&bo), Some(&sign(&bo_csrf, true, "Ivy", &drawn_signature(true))))
+            .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&app, "GET", &form_url, None, None).await.location.as_deref(), Some("/login"));
+
+    let actions: Vec<String> =
+        app.store.studio(&a).audit_log(50).await.unwrap().into_iter().map(|e| e.action).collect();
+    for action in ["sign-consent", "view-consent", "publish-consent-text"] {
+        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+    staff(&app, &a, "fred").await;
+    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    let (pia, csrf) = login(&app, "pia", "a long password").await;
+    let (fred, fred_csrf) = login(&app, "fred", "a long password").await;
+    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let chart = send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy")))
+        .await
+        .location
+        .unwrap();
+    let upload = format!("{chart}/photos");
+    let photo = phone_jpeg(64, 40);
+    let form = |csrf: &str, angle: &str, file: Option<(&str, &[u8])>| {
+        multipart(&[("csrf", csrf), ("angle", angle)], file)
+    };
+
+    let r = send_body(
+        &app,
+        "POST",
+        &upload,
+        Some(&pia),
+        Some(form(&csrf, "crown", Some(("IMG_0042 at home.jpg", &photo)))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = send(&app, "GET", &chart, Some(&pia), None).await;
+    assert!(r.body.contains("crown") && r.body.contains("40 × 64"), "upright: {}", r.body);
+    assert!(!r.body.contains("IMG_0042"), "the uploaded name is not kept");
+    let id = r.body.split("/photos/").nth(1).unwrap().split(['"', '/']).next().unwrap().to_string();
+
+    // On disk: the server's names only, no metadata, upright.
+    let folder = app._dir.path().join("photos").join(&a.0);
+    let mut names: Vec<String> =
+        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, [format!("{id}.jpg"), format!("{id}.thumb.jpg")]);
+    let stored = std::fs::read(folder.join(format!("{id}.jpg"))).unwrap();
+    assert!(!contains(&stored, b"Exif") && !contains(&stored, b"GPS"));
+
+    let r = send(&app, "GET", &format!("/photos/{id}"), Some(&pia), None).await;
+    assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("image/jpeg")));
+    assert_eq!(r.bytes, stored);
+    let r = send(&app, "GET", &format!("/photos/{id}/thumbnail"), Some(&pia), None).await;
+    let thumb = image::load_from_memory(&r.bytes).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (40, 64));
+
+    // Bad uploads: a message beside the field, the angle kept, nothing stored.
+    let r = send_body(
+        &app,
+        "POST",
+        &upload,
+        Some(&pia),
+        Some(form(&csrf, "top", Some(("notes.pdf", b"%PDF-1.7")))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("not a photo") && r.body.contains("value=\"top\" selected"), "{}", r.body);
+    let r = send_body(
+        &app,
+        "POST",
+        &upload,
+        Some(&pia),
+        Some(form(&csrf, "top", Some(("huge.png", &png_claiming(9000, 9000))))),
+    )
+    .await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST
+            && r.body.contains("9000 × 9000")
+            && r.body.contains("50 megapixels"),
+        "{}",
+        r.body
+    );
+    let r =
+        send_body(&app, "POST", &upload, Some(&pia), Some(form(&csrf, "", Some(("a.jpg", &photo))))).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("Choose the angle"));
+    let r = send_body(&app, "POST", &upload, Some(&pia), Some(form(&csrf, "front", None))).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("Choose a photo"));
+    let r =
+        send_body(&app, "POST", &upload, Some(&pia), Some(form("forged", "front", Some(("a.jpg", &photo)))))
+            .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let big = vec![0u8; 31 << 20];
+    let r = send_body(&app, "POST", &upload, Some(&pia), Some(form(&csrf, "front", Some(("big.jpg", &big)))))
+        .await;
+    assert!(r.status == StatusCode::PAYLOAD_TOO_LARGE && r.body.contains("30 MB"), "{}", r.status);
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2, "nothing else was stored");
+
+    // The front desk neither uploads nor sees photos; another studio finds none.
+    let r = send_body(
+        &app,
+        "POST",
+        &upload,
+        Some(&fred),
+        Some(form(&fred_csrf, "front", Some(("a.jpg", &photo)))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, "GET", &format!("/photos/{id}"), Some(&fred), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(&app, "GET", &chart, Some(&fred), None).await;
+    assert!(r.body.contains("Photos are for practitioners") && !r.body.contains(&id));
+    assert_eq!(
+        send(&app, "GET", &format!("/photos/{id}"), Some(&bo), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&app, "GET", &format!("/photos/{id}/thumbnail"), Some(&bo), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r =
+        send_body(&app, "POST", &upload, Some(&bo), Some(form(&bo_csrf, "front", Some(("a.jpg", &photo)))))
+            .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, "GET", &format!("/photos/{id}"), None, None).await.location.as_deref(),
+        Some("/login")
+    );
+
+    let actions: Vec<String> =
+        app.store.studio(&a).audit_log(50).await.unwrap().into_iter().map(|e| e.action).collect();
+    for action in ["upload-photo", "view-photos", "view-photo"] {
+        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn admins_manage_their_own_studios_staff_and_settings() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+    let bob = app.store.create_user(&b, "bob", Role::Admin, "a long password", false).await.unwrap();
+    let (ada, csrf) = login(&app, "ada", "a long password").await;
+    let (pia, pia_csrf) = login(&app, "pia", "a long password").await;
+
+    let r = send(&app, "GET", "/admin/users", Some(&ada), None).await;
+    assert!(r.status.is_success() && r.body.contains("pia") && !r.body.contains("bob"), "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        "/admin/users",
+        Some(&ada),
+        Some(&format!("csrf={csrf}&name=new+one&role=front-desk")),
+    )
+    .await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST
+            && r.body.contains("no spaces")
+            && r.body.contains("value=\"new one\"")
+    );
+    let r =
+        send(&app, "POST", "/admin/users", Some(&ada), Some(&format!("csrf={csrf}&name=nia&role="))).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("Choose a role"));
+    let r = send(
+        &app,
+        "POST",
+        "/admin/users",
+        Some(&ada),
+        Some(&format!("csrf={csrf}&name=nia&role=front-desk")),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let password = r.body.split("class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let nia = app.store.verify_login("nia", &password).await.unwrap().expect("the one-time password works");
+    assert!(nia.must_change_password && nia.role == Role::FrontDesk && nia.studio == a);
+    let r = send(&app, "POST", "/admin/users", Some(&ada), Some(&format!("csrf={csrf}&name=nia&role=admin")))
+        .await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("already exists"));
+
+    let r = send(
+        &app,
+        "POST",
+        &format!("/admin/users/{}/reset", nia.id),
+        Some(&ada),
+        Some(&format!("csrf={csrf}")),
+    )
+    .await;
+    let fresh = r.body.split("class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_ne!(fresh, password);
+    assert!(app.store.verify_login("nia", &fresh).await.unwrap().is_some());
+    let r = send(
+        &app,
+        "POST",
+        &format!("/admin/users/{}/reset", bob.id),
+        Some(&ada),
+        Some(&format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "another studio's admin is out of reach");
+    assert!(app.store.verify_login("bob", "a long password").await.unwrap().is_some());
+
+    let r =
+        send(&app, "POST", "/admin/studio", Some(&ada), Some(&format!("csrf={csrf}&name=+&consent_text=x")))
+            .await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("needs a name"));
+    let r = send(
+        &app,
+        "POST",
+        "/admin/studio",
+        Some(&ada),
+        Some(&format!("csrf={csrf}&name=Main+Street&consent_text=Our+text")),
+    )
+    .await;
+    assert!(r.status.is_success() && r.body.contains("Saved"));
+    assert_eq!(app.store.studio(&a).name().await.unwrap(), "Main Street");
+    assert_eq!(app.store.studio(&b).name().await.unwrap(), "B");
+
+    // Practitioners manage neither.
+    for (method, url, form) in [
+        ("GET", "/admin/users".to_string(), None),
+        ("POST", "/admin/users".to_string(), Some(format!("csrf={pia_csrf}&name=x1&role=admin"))),
+        ("POST", format!("/admin/users/{}/reset", nia.id), Some(format!("csrf={pia_csrf}"))),
+        ("GET", "/admin/studio".to_string(), None),
+        ("POST", "/admin/studio".to_string(), Some(format!("csrf={pia_csrf}&name=Mine&consent_text=t"))),
+    ] {
+        assert_eq!(
+            send(&app, method, &url, Some(&pia), form.as_deref()).await.status,
+            StatusCode::FORBIDDEN,
+            "{url}"
+        );
+    }
+    assert!(app.store.verify_login("x1", "whatever").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn assets_are_served_from_the_binary() {
+    let app = app().await;
+    let r = send(&app, "GET", "/assets/vendor/htmx.min.js", None, None).await;
+    assert_eq!(
+        (r.status, r.content_type.as_deref()),
+        (StatusCode::OK, Some("text/javascript; charset=utf-8"))
+    );
+    assert!(r.body.contains("htmx"));
+    let r = send(&app, "GET", "/assets/signature.js", None, None).await;
+    assert!(r.status.is_success() && r.body.contains("toDataURL"));
+    assert_eq!(send(&app, "GET", "/assets/../Cargo.toml", None, None).await.status, StatusCode::NOT_FOUND);
 }

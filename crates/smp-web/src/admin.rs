@@ -1,0 +1,197 @@
+//! Admin pages: the studio's staff accounts and its settings (name and
+//! consent text).
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use smp_store::{Role, Session, StoreError, User};
+
+use crate::{AppState, PageError, Staff, consent, page};
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage<'a> {
+    who: &'a Session,
+    users: Vec<User>,
+    name: String,
+    role: String,
+    error: Option<String>,
+    /// A one-time password just made, shown once: (user name, password).
+    issued: Option<(String, String)>,
+}
+
+impl UsersPage<'_> {
+    fn roles(&self) -> [(&'static str, &'static str, bool); 3] {
+        [Role::FrontDesk, Role::Practitioner, Role::Admin].map(|r| {
+            let label = match r {
+                Role::Admin => "Admin: users and studio settings, and everything clinical",
+                Role::Practitioner => "Practitioner: everything clinical",
+                Role::FrontDesk => "Front desk: clients and consent, no health answers or photos",
+            };
+            (r.as_str(), label, r.as_str() == self.role)
+        })
+    }
+}
+
+async fn users_page(
+    state: &AppState,
+    who: &Staff,
+    status: StatusCode,
+    form: (String, String, Option<String>),
+    issued: Option<(String, String)>,
+) -> Result<Response, PageError> {
+    let users = who.studio(state).users().await?;
+    let (name, role, error) = form;
+    let page = UsersPage { who: &who.0, users, name, role, error, issued };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn users(State(state): State<AppState>, who: Staff) -> Response {
+    page(async {
+        who.require_admin("Managing staff")?;
+        users_page(&state, &who, StatusCode::OK, (String::new(), "practitioner".into(), None), None).await
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewUser {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Adds an account with a one-time password, shown once, to hand over.
+pub(crate) async fn add_user(
+    State(state): State<AppState>,
+    who: Staff,
+    Form(form): Form<NewUser>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        who.require_admin("Managing staff")?;
+        let refused = |m: String| (form.name.clone(), form.role.clone(), Some(m));
+        let Some(role) = Role::parse(&form.role) else {
+            let form = refused("Choose a role.".into());
+            return users_page(&state, &who, StatusCode::BAD_REQUEST, form, None).await;
+        };
+        let password = smp_store::one_time_password();
+        match state.store.create_user(&who.0.user.studio, &form.name, role, &password, true).await {
+            Ok(user) => {
+                who.studio(&state).audit(&who.0.user, "add-user", &user.name).await?;
+                let blank = (String::new(), "practitioner".into(), None);
+                users_page(&state, &who, StatusCode::OK, blank, Some((user.name, password))).await
+            }
+            Err(e @ (StoreError::Invalid(_) | StoreError::UserExists(_))) => {
+                users_page(&state, &who, StatusCode::BAD_REQUEST, refused(e.to_string()), None).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfOnly {
+    csrf: String,
+}
+
+/// Gives an account a new one-time password (a forgotten password).
+pub(crate) async fn reset_password(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(user_id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        who.require_admin("Managing staff")?;
+        let studio = who.studio(&state);
+        let name =
+            studio.users().await?.into_iter().find(|u| u.id == user_id).map(|u| u.name).ok_or_else(|| {
+                PageError(StatusCode::NOT_FOUND, "There is no such user in this studio.".into())
+            })?;
+        let password = studio.reset_password(&who.0.user, &user_id).await?.ok_or_else(|| {
+            PageError(StatusCode::NOT_FOUND, "There is no such user in this studio.".into())
+        })?;
+        let blank = (String::new(), "practitioner".into(), None);
+        users_page(&state, &who, StatusCode::OK, blank, Some((name, password))).await
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "admin_studio.html")]
+struct StudioPage<'a> {
+    who: &'a Session,
+    name: String,
+    consent_text: String,
+    consent_version: i64,
+    saved: bool,
+    error: Option<String>,
+}
+
+pub(crate) async fn studio(State(state): State<AppState>, who: Staff) -> Response {
+    page(async {
+        who.require_admin("The studio's settings")?;
+        let studio = who.studio(&state);
+        let text = consent::current_text(&studio).await?;
+        let page = StudioPage {
+            who: &who.0,
+            name: studio.name().await?,
+            consent_text: text.body,
+            consent_version: text.version,
+            saved: false,
+            error: None,
+        };
+        Ok(Html(page.render()?).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StudioForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    consent_text: String,
+}
+
+/// Saves the name, and the consent text as a new version when it changed:
+/// consents already signed keep the version they were signed under.
+pub(crate) async fn save_studio(
+    State(state): State<AppState>,
+    who: Staff,
+    Form(form): Form<StudioForm>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        who.require_admin("The studio's settings")?;
+        let studio = who.studio(&state);
+        let mut result = studio.rename(&who.0.user, &form.name).await;
+        if result.is_ok() {
+            result = studio.publish_consent_text(Some(&who.0.user), &form.consent_text).await.map(|_| ());
+        }
+        let (status, error) = match result {
+            Ok(()) => (StatusCode::OK, None),
+            Err(StoreError::Invalid(m)) => (StatusCode::BAD_REQUEST, Some(m)),
+            Err(e) => return Err(e.into()),
+        };
+        let version = consent::current_text(&studio).await?.version;
+        let page = StudioPage {
+            who: &who.0,
+            saved: error.is_none(),
+            name: form.name,
+            consent_text: form.consent_text,
+            consent_version: version,
+            error,
+        };
+        Ok((status, Html(page.render()?)).into_response())
+    })
+    .await
+}

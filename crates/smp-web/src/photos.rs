@@ -1,0 +1,227 @@
+//! Client photos: uploaded from a tablet camera or a file, turned upright,
+//! stripped of every piece of metadata (a phone's GPS position included) by
+//! re-encoding, and stored under names the server chooses. For practitioners
+//! and admins only: photos of a scalp are health records.
+
+use std::path::{Path as FsPath, PathBuf};
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Redirect, Response};
+use smp_render::photo::{CleanPhoto, PhotoError, clean_photo, write_atomically};
+use smp_store::{Photo, PhotoAngle, StudioId};
+
+use crate::{AppState, PageError, Staff, chart, day_of, page};
+
+/// Largest photo file accepted.
+pub(crate) const MAX_UPLOAD_BYTES: usize = 30 << 20;
+/// Largest upload request: the photo and the form's few small fields.
+pub(crate) const BODY_LIMIT_BYTES: usize = MAX_UPLOAD_BYTES + (64 << 10);
+/// Largest photo accepted, in pixels: above any tablet or phone camera
+/// (48 MP sensors deliver 12 MP by default), well below what the memory of
+/// a small server holds.
+pub(crate) const MAX_UPLOAD_PIXELS: u64 = 50_000_000;
+
+/// A stored photo as the chart shows it.
+pub(crate) struct PhotoView {
+    pub id: String,
+    pub angle: &'static str,
+    pub when: String,
+    pub staff: String,
+    pub size: String,
+}
+
+impl PhotoView {
+    pub(crate) fn of(p: &Photo) -> Self {
+        Self {
+            id: p.id.clone(),
+            angle: p.angle.as_str(),
+            when: day_of(p.created_at),
+            staff: p.staff_name.clone(),
+            size: format!("{} × {}", p.width, p.height),
+        }
+    }
+}
+
+/// The upload form's state: the angle chosen and what was wrong.
+#[derive(Default)]
+pub(crate) struct UploadForm {
+    pub angle: String,
+    pub error: Option<String>,
+}
+
+impl UploadForm {
+    /// The angles to choose from, as (value, selected).
+    pub(crate) fn angles(&self) -> Vec<(&'static str, bool)> {
+        PhotoAngle::ALL.iter().map(|a| (a.as_str(), a.as_str() == self.angle)).collect()
+    }
+}
+
+/// Where a studio's photos live: one folder per studio, files named by id.
+fn folder(state: &AppState, studio: &StudioId) -> PathBuf {
+    state.photo_dir.join(&studio.0)
+}
+
+fn file(folder: &FsPath, id: &str, thumbnail: bool) -> PathBuf {
+    folder.join(if thumbnail { format!("{id}.thumb.jpg") } else { format!("{id}.jpg") })
+}
+
+/// Words for a refused photo, naming what is wrong.
+fn explain(e: &PhotoError) -> String {
+    match e {
+        PhotoError::NotAnImage(_) => "This file is not a photo: choose a JPEG, PNG or WebP image.".into(),
+        PhotoError::TooLarge { width, height, max_pixels, .. } if *width > 0 => format!(
+            "This photo is {width} × {height} pixels; the largest accepted is {} megapixels. \
+             Use the camera's standard size.",
+            max_pixels / 1_000_000
+        ),
+        PhotoError::TooLarge { max_pixels, .. } => {
+            format!("This photo is larger than {} megapixels.", max_pixels / 1_000_000)
+        }
+        PhotoError::Corrupt { .. } | PhotoError::Unreadable { .. } => {
+            "This photo is damaged or incomplete and cannot be read. Take or choose it again.".into()
+        }
+        other => format!("This photo could not be stored: {other}"),
+    }
+}
+
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    page(async {
+        let (mut csrf, mut angle, mut bytes) = (String::new(), String::new(), None::<Vec<u8>>);
+        let incomplete = |e: axum::extract::multipart::MultipartError| {
+            let status = e.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("That file is too large: a photo may be up to {} MB.", MAX_UPLOAD_BYTES >> 20)
+            } else {
+                "The upload did not arrive complete. Try again.".to_string()
+            };
+            PageError(status, message)
+        };
+        while let Some(field) = multipart.next_field().await.map_err(incomplete)? {
+            match field.name() {
+                Some("csrf") => csrf = field.text().await.map_err(incomplete)?,
+                Some("angle") => angle = field.text().await.map_err(incomplete)?,
+                // The uploaded file's name is never used.
+                Some("photo") => bytes = Some(field.bytes().await.map_err(incomplete)?.to_vec()),
+                _ => {}
+            }
+        }
+        who.check_csrf(&csrf)?;
+        who.require_clinical("Photos")?;
+        who.client(&state, &id).await?;
+        let refuse = |angle: String, error: String| UploadForm { angle, error: Some(error) };
+        let form = match (PhotoAngle::parse(&angle), bytes) {
+            (None, _) => Err(refuse(angle, "Choose the angle the photo shows.".into())),
+            (Some(_), None) => Err(refuse(angle, "Choose a photo to upload.".into())),
+            (Some(_), Some(b)) if b.is_empty() => Err(refuse(angle, "Choose a photo to upload.".into())),
+            (Some(_), Some(b)) if b.len() > MAX_UPLOAD_BYTES => Err(refuse(
+                angle,
+                format!(
+                    "This file is {} MB; a photo may be up to {} MB.",
+                    b.len() >> 20,
+                    MAX_UPLOAD_BYTES >> 20
+                ),
+            )),
+            (Some(a), Some(b)) => Ok((a, b)),
+        };
+        let (angle, bytes) = match form {
+            Ok(v) => v,
+            Err(form) => return chart(&state, &who, &id, form, StatusCode::BAD_REQUEST).await,
+        };
+        // Decoding and encoding a camera photo takes a CPU for a moment:
+        // off the async workers.
+        let cleaned =
+            tokio::task::spawn_blocking(move || clean_photo(&bytes, "the photo", MAX_UPLOAD_PIXELS))
+                .await
+                .map_err(|_| {
+                    PageError(StatusCode::INTERNAL_SERVER_ERROR, "The photo could not be processed.".into())
+                })?;
+        let photo = match cleaned {
+            Ok(p) => p,
+            Err(e) => {
+                let form = refuse(angle.as_str().to_string(), explain(&e));
+                return chart(&state, &who, &id, form, StatusCode::BAD_REQUEST).await;
+            }
+        };
+        let photo_id = smp_store::new_photo_id();
+        let folder = folder(&state, &who.0.user.studio);
+        let (width, height, size) = (photo.width, photo.height, photo.jpeg.len() as u64);
+        save_files(folder.clone(), photo_id.clone(), photo).await?;
+        // Files first, then the record: a crash in between leaves an
+        // orphan file, never a record without its photo.
+        let recorded =
+            who.studio(&state).add_photo(&photo_id, &id, &who.0.user, angle, width, height, size).await;
+        if !matches!(recorded, Ok(true)) {
+            for thumbnail in [false, true] {
+                let _ = std::fs::remove_file(file(&folder, &photo_id, thumbnail));
+            }
+            recorded?;
+            return Err(PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into()));
+        }
+        Ok(Redirect::to(&format!("/clients/{id}#photos")).into_response())
+    })
+    .await
+}
+
+/// Writes the photo and its thumbnail atomically (temporary file, fsync,
+/// rename, folder fsync).
+async fn save_files(folder: PathBuf, id: String, photo: CleanPhoto) -> Result<(), PageError> {
+    let failed = || {
+        PageError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The photo could not be saved; nothing was stored.".into(),
+        )
+    };
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&folder).map_err(|_| ())?;
+        for (thumbnail, bytes) in [(false, &photo.jpeg), (true, &photo.thumbnail)] {
+            let path = file(&folder, &id, thumbnail);
+            write_atomically(&path, |out| std::io::Write::write_all(out, bytes).map_err(|e| e.to_string()))
+                .map_err(|_| ())?;
+        }
+        Ok::<_, ()>(())
+    })
+    .await
+    .map_err(|_| failed())?
+    .map_err(|()| failed())
+}
+
+async fn send(state: AppState, who: Staff, photo_id: String, thumbnail: bool) -> Response {
+    page(async {
+        who.require_clinical("Photos")?;
+        let studio = who.studio(&state);
+        let photo = studio.photo(&photo_id).await?.ok_or_else(|| {
+            PageError(StatusCode::NOT_FOUND, "There is no such photo in this studio.".into())
+        })?;
+        if !thumbnail {
+            studio.audit(&who.0.user, "view-photo", &photo.client_id).await?;
+        }
+        let path = file(&folder(&state, &who.0.user.studio), &photo.id, thumbnail);
+        let bytes = tokio::fs::read(&path).await.map_err(|_| {
+            PageError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The photo's file is missing from the photo store.".into(),
+            )
+        })?;
+        Ok(([(CONTENT_TYPE, "image/jpeg")], bytes).into_response())
+    })
+    .await
+}
+
+pub(crate) async fn full(State(state): State<AppState>, who: Staff, Path(photo): Path<String>) -> Response {
+    send(state, who, photo, false).await
+}
+
+pub(crate) async fn thumbnail(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(photo): Path<String>,
+) -> Response {
+    send(state, who, photo, true).await
+}
