@@ -1,11 +1,13 @@
 // End to end in a real headless Chromium (Debian's), driven by playwright-core:
 // first login with the one-time password, the forced password change, a new
-// client, the health questions, the screening on the chart.
+// client, the health questions, the screening on the chart, the consent
+// signed on the signature pad, a photo uploaded, the live client search.
 // Run by crates/smp-cli/tests/it.rs, which starts `smp serve` and passes
 // SMP_URL, SMP_ADMIN_PASSWORD and SCREENSHOTS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const url = process.env.SMP_URL;
@@ -60,8 +62,52 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(body, /allergy-latex/);
     await page.screenshot({ path: `${shots}/05-screening.png`, fullPage: true });
 
-    await page.goto(`${url}/clients?q=marta`);
+    // The consent: read, tick, type the name, sign with the pointer.
+    await page.click('text=Sign the consent');
+    await page.waitForURL(/\/consent$/);
+    assert.match(await page.textContent('.consent-text'), /Consent to scalp micropigmentation/);
+    await page.check('input[name=agree]');
+    await page.fill('#signed_name', 'Marta Ruiz');
+    await page.locator('#signature-pad').scrollIntoViewIfNeeded();
+    const pad = await page.locator('#signature-pad').boundingBox();
+    await page.mouse.move(pad.x + 30, pad.y + 120);
+    await page.mouse.down();
+    for (let i = 0; i <= 40; i++) {
+      await page.mouse.move(pad.x + 30 + i * 12, pad.y + 100 + Math.sin(i / 3) * 40);
+    }
+    await page.mouse.up();
+    await page.screenshot({ path: `${shots}/06-consent.png`, fullPage: true });
+    await page.click('main button[type=submit]');
+    await page.waitForURL(/\/consents\/[0-9a-f]+$/);
+    assert.match(await page.textContent('main'), /In force[\s\S]*Name typed: Marta Ruiz/);
+    const signature = await page.locator('img.signature').evaluate((img) => img.complete && img.naturalWidth);
+    assert.ok(signature > 0, 'the signature image shows');
+    await page.screenshot({ path: `${shots}/07-consent-record.png`, fullPage: true });
+
+    // A photo of the crown, from a file as a tablet's camera would give it.
+    await page.click('text=Marta Ruiz');
+    await page.selectOption('#angle', 'crown');
+    await page.setInputFiles('#photo', fileURLToPath(new URL('../docs/render.jpg', import.meta.url)));
+    await page.click('text=Upload the photo');
+    await page.waitForURL(/\/clients\/[0-9a-f]+#photos$/);
+    const thumb = page.locator('.photos img').first();
+    await thumb.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector('.photos img')?.naturalWidth > 0);
+    assert.match(await page.textContent('.photos figcaption'), /crown/);
+    assert.match(await page.textContent('#timeline'), /Consent signed[\s\S]*Health screening/);
+    await page.screenshot({ path: `${shots}/08-chart-photo-consent.png`, fullPage: true });
+
+    // Live search (htmx): the list narrows as the name is typed.
+    await page.goto(`${url}/clients`);
+    await page.fill('#full_name', 'Otto Other');
+    await page.click('text=Add the client');
+    await page.goto(`${url}/clients`);
+    assert.ok(await page.isVisible('a:has-text("Otto Other")'));
+    await page.fill('#q', 'mar');
+    await page.waitForFunction(() => !document.querySelector('#client-list').textContent.includes('Otto'));
     assert.ok(await page.isVisible('a:has-text("Marta Ruiz")'), 'found by search');
+    assert.match(page.url(), /q=mar/, 'the search is in the address, for back and reload');
+    await page.screenshot({ path: `${shots}/09-search.png` });
     await page.click('text=Log out');
     await page.waitForURL(/\/login$/);
   } finally {
