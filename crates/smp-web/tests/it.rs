@@ -12,9 +12,22 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
+/// The app on a fresh database: embedded SQLite, or PostgreSQL when
+/// `SMP_WEB_TEST_DATABASE_URL` names a server (`scripts/test` runs this
+/// suite once on each). On PostgreSQL every app gets a schema of its own.
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_in(dir.path()).await.unwrap();
+    let store = match std::env::var("SMP_WEB_TEST_DATABASE_URL") {
+        Err(_) => Store::open_in(dir.path()).await.unwrap(),
+        Ok(url) => {
+            sqlx::any::install_default_drivers();
+            let schema = format!("web_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sqlx::AnyPool::connect(&url).await.expect("SMP_WEB_TEST_DATABASE_URL is reachable");
+            sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.unwrap();
+            let separator = if url.contains('?') { '&' } else { '?' };
+            Store::open(&format!("{url}{separator}options=-c%20search_path%3D{schema}")).await.unwrap()
+        }
+    };
     App { router: router(AppState::new(store.clone(), dir.path())), store, _dir: dir }
 }
 
