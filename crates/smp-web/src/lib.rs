@@ -114,10 +114,31 @@ async fn explain_too_large(response: Response) -> Response {
     .into_response()
 }
 
-/// Serves the app on `addr` until the process ends.
+/// Serves the app on `addr` until Ctrl-C (or SIGTERM), letting requests in
+/// flight (a photo being saved, say) finish first.
 pub async fn serve(addr: std::net::SocketAddr, store: Store, data_dir: PathBuf) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, router(AppState::new(store, data_dir))).await
+    axum::serve(listener, router(AppState::new(store, data_dir)))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
 }
 
 /// A failure shown to the user as a page.
