@@ -149,8 +149,7 @@ fn main() -> Result<()> {
     // -- rasterising --------------------------------------------------------
     let photo = smp_render::synthetic::scalp_photo(WIDTH, HEIGHT, [196, 150, 124], 7);
     let dots = smp_render::dots(&design, &pattern);
-    let appearance =
-        SimpleOptics.healed_dot(&Skin { fitzpatrick: design.client.fitzpatrick }, &design.pigment);
+    let appearance = SimpleOptics.healed_dot(&Skin::of_type(design.client.fitzpatrick), &design.pigment);
     let mut raster = Vec::new();
     let mut floor = Vec::new();
     let mut buffer = photo.clone();

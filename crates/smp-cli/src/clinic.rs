@@ -196,7 +196,7 @@ fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::Skin, s
     let photo = smp_render::load_photo(&crate::photo_path(path, &design))?;
     let skin_lab = smp_render::skin_tone(&photo, &design)
         .with_context(|| format!("{}: the zones hold no pixel of the photo", path.display()))?;
-    let skin = smp_optics::Skin { fitzpatrick: design.client.fitzpatrick };
+    let skin = smp_optics::Skin::of_type(design.client.fitzpatrick);
     Ok((design, skin, skin_lab))
 }
 

@@ -249,7 +249,7 @@ mod tests {
     }
 
     fn skin_iii() -> (Skin, Lab) {
-        (Skin { fitzpatrick: Fitzpatrick::new(3).unwrap() }, srgb8_to_lab([196, 150, 124]))
+        (Skin::of_type(Fitzpatrick::new(3).unwrap()), srgb8_to_lab([196, 150, 124]))
     }
 
     const PIGMENT: Pigment = Pigment { dilution: 0.6, depth_mm: 0.35 };

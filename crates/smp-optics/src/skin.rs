@@ -31,13 +31,14 @@
 //! melanin absorbs the light on its way to the ink and back; epidermal ink
 //! is darker because nothing scatters above it; more water is lighter.
 //!
-//! Status: a candidate for the renderer, not wired in yet. With these
-//! coefficients the healed dot is cooler (bluer) than the skin around it,
-//! as practitioners see, but at a fixed amount of ink its b* *rises* with
-//! depth, because the dot also lightens toward the skin's own (yellow) b*;
-//! practice says deep work looks bluer still. Blood absorption in the
-//! dermis and the split of scattering between epidermis and dermis are the
-//! next things to examine before this model replaces the simple one.
+//! Status: behind `LayeredOptics`, not the renderer's default (see the
+//! crate's notes: its healed dots keep too much blue). What it shows about
+//! depth: deeper ink takes relatively more red than blue (the layer above
+//! it sends blue back before it reaches the ink), so at the same lightness
+//! a deeper dot is bluer. At a fixed amount of ink, though, the dot's own
+//! b* *rises* with depth, because the dot also lightens toward the skin's
+//! (yellow) colour: a two-flux model of a scattering layer over an absorber
+//! does not darken and blue at once.
 
 use crate::spectral::{SAMPLES, wavelengths};
 
@@ -46,9 +47,10 @@ pub const EPIDERMIS_MM: f64 = 0.08;
 /// Thickness of the layer the ink sits in, mm.
 pub const INK_LAYER_MM: f64 = 0.05;
 /// Optical depth (natural-log units, per pass) of full-strength carbon
-/// black in a healed impression: calibrated so a dot at dilution 0.6 and
-/// 0.35 mm reads as dark stubble, as healed SMP does.
-pub const FULL_STRENGTH_OPTICAL_DEPTH: f64 = 6.0;
+/// black in a healed impression: a calibration, so that a dot at dilution
+/// 0.6 and 0.35 mm reads as dark stubble, as healed SMP does, while the
+/// dilutions practitioners use (0.15-1) still differ visibly.
+pub const FULL_STRENGTH_OPTICAL_DEPTH: f64 = 1.0;
 
 /// The skin an impression sits in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,10 +105,12 @@ fn dermis_scattering(nm: f64) -> f64 {
 }
 
 /// Share of the diffuse-light backscattering `S = 0.75 mu_s'` that the
-/// model keeps: a calibration, so that a healed dot at 0.35 mm and dilution
-/// 0.6 in type III skin reads as dark stubble, as healed SMP does. The full
-/// diffuse value lets too much light turn back above the ink for that.
-pub const SCATTER_CALIBRATION: f64 = 0.2;
+/// model keeps: a calibration. The ink lies within the first transport mean
+/// free path (`1/mu_s'`, 0.2-0.3 mm), where light is still mostly forward
+/// and the diffuse value overstates what turns back before the ink; with
+/// it a healed dot at 0.35 mm would be a faint shadow, not the dark stubble
+/// healed SMP is.
+pub const SCATTER_CALIBRATION: f64 = 0.1;
 
 /// Kubelka-Munk `a` and `b` of a medium.
 fn km(mu_a: f64, mu_s: f64) -> (f64, f64, f64) {
@@ -163,7 +167,7 @@ mod tests {
     fn bare_skin_darkens_with_melanin() {
         let light = reflectance_to_lab(&reflectance(SkinLayers { melanin: 0.02 }, None));
         let dark = reflectance_to_lab(&reflectance(SkinLayers { melanin: 0.38 }, None));
-        assert!(light.l > 60.0 && dark.l < light.l - 20.0, "{light:?} {dark:?}");
+        assert!(light.l > 55.0 && dark.l < light.l - 20.0, "{light:?} {dark:?}");
         assert!(light.b > 5.0, "skin is yellowish, not grey: {light:?}");
     }
 

@@ -70,7 +70,7 @@ pub fn render_stage(
     gaps: &[f64],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> CompositeStats {
-    let skin = Skin { fitzpatrick: design.client.fitzpatrick };
+    let skin = Skin::of_type(design.client.fitzpatrick);
     let factors = Factors::of_client(&design.client);
     let all = dots(design, pattern);
     let ages = ageing::session_ages(stage, pattern.sessions, gaps);
