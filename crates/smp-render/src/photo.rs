@@ -131,6 +131,8 @@ pub struct CleanPhoto {
     pub jpeg: Vec<u8>,
     /// A small JPEG for lists.
     pub thumbnail: Vec<u8>,
+    /// A screen-size JPEG (long side [`SCREEN_SIDE`]) for editing and previews.
+    pub screen: Vec<u8>,
     /// Width, upright.
     pub width: u32,
     /// Height, upright.
@@ -139,17 +141,26 @@ pub struct CleanPhoto {
 
 /// Long side of a thumbnail, pixels: sharp on a tablet's high-density screen.
 pub const THUMBNAIL_SIDE: u32 = 480;
+/// Long side of the screen-size copy the design editor draws on and the
+/// live preview renders: about a tablet's screen in device pixels.
+pub const SCREEN_SIDE: u32 = 1600;
+
+/// A copy of `image` whose long side is at most `side` (filtered in linear
+/// light; the image itself when it is smaller).
+pub fn fit_within(image: &RgbImage, side: u32) -> RgbImage {
+    let (width, height) = image.dimensions();
+    let target = if width >= height {
+        side.min(width)
+    } else {
+        ((side as u64 * width as u64) / height as u64).clamp(1, width as u64) as u32
+    };
+    crate::preview::downscale(image, target)
+}
 
 /// Decodes an upload, turns it upright and re-encodes it without metadata.
 pub fn clean_photo(bytes: &[u8], label: &str, max_pixels: u64) -> Result<CleanPhoto, PhotoError> {
     let image = decode_photo(bytes, label, max_pixels)?;
     let (width, height) = image.dimensions();
-    let thumb_width = if width >= height {
-        THUMBNAIL_SIDE.min(width)
-    } else {
-        ((THUMBNAIL_SIDE as u64 * width as u64) / height as u64).clamp(1, width as u64) as u32
-    };
-    let thumbnail = crate::preview::downscale(&image, thumb_width);
     let encode = |image: &RgbImage| {
         let mut out = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
@@ -157,7 +168,15 @@ pub fn clean_photo(bytes: &[u8], label: &str, max_pixels: u64) -> Result<CleanPh
             .map(|()| out)
             .map_err(|e| PhotoError::Corrupt { path: PathBuf::from(label), message: e.to_string() })
     };
-    Ok(CleanPhoto { jpeg: encode(&image)?, thumbnail: encode(&thumbnail)?, width, height })
+    let screen = fit_within(&image, SCREEN_SIDE);
+    let thumbnail = fit_within(&screen, THUMBNAIL_SIDE);
+    Ok(CleanPhoto {
+        jpeg: encode(&image)?,
+        thumbnail: encode(&thumbnail)?,
+        screen: encode(&screen)?,
+        width,
+        height,
+    })
 }
 
 /// Why a drawn signature was refused.

@@ -14,9 +14,11 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
 mod consent;
+mod design;
 mod photo;
 
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
+pub use design::{DesignVersion, MAX_DESIGN_BYTES};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 
 /// What went wrong in storage.

@@ -8,6 +8,7 @@
 mod admin;
 mod assets;
 mod consent;
+mod designs;
 mod intake;
 mod photos;
 
@@ -70,6 +71,9 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/consents/{consent}/signature.png", get(consent::signature))
         .route("/photos/{photo}", get(photos::full))
         .route("/photos/{photo}/thumbnail", get(photos::thumbnail))
+        .route("/photos/{photo}/screen", get(photos::screen))
+        .route("/clients/{id}/photos/{photo}/design", get(designs::edit).post(designs::save))
+        .route("/clients/{id}/photos/{photo}/preview", post(designs::preview))
         .route("/audit", get(audit_log))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{user}/reset", post(admin::reset_password))
@@ -487,6 +491,7 @@ struct ClientPage<'a> {
     screenings: Vec<ScreeningView>,
     consents: Vec<consent::ConsentView>,
     photos: Vec<photos::PhotoView>,
+    designs: Vec<(String, smp_store::DesignVersion)>,
     upload: photos::UploadForm,
 }
 
@@ -561,6 +566,7 @@ async fn chart(
     let stored_screenings = studio.screenings(id).await?;
     let stored_consents = studio.consents(id).await?;
     let stored_photos = if clinical { studio.photos(id).await? } else { Vec::new() };
+    let stored_designs = if clinical { studio.designs(id).await? } else { Vec::new() };
     for (shown, action) in [
         (clinical && !stored_screenings.is_empty(), "view-health"),
         (!stored_consents.is_empty(), "view-consent"),
@@ -596,6 +602,13 @@ async fn chart(
         detail: format!("{}, by {}", p.angle.as_str(), p.staff_name),
         href: Some(format!("/photos/{}", p.id)),
     }));
+    timeline.extend(stored_designs.iter().map(|d| Event {
+        at: d.created_at,
+        when: day_of(d.created_at),
+        what: "Design",
+        detail: format!("version {}, by {}", d.version, d.staff_name),
+        href: Some(format!("/clients/{id}/photos/{}/design?design={}", d.photo_id, d.id)),
+    }));
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
     let page = ClientPage {
         who: &who.0,
@@ -604,6 +617,7 @@ async fn chart(
         screenings: stored_screenings.iter().map(screening_view).collect(),
         consents: stored_consents.iter().map(consent::ConsentView::of).collect(),
         photos: stored_photos.iter().map(photos::PhotoView::of).collect(),
+        designs: stored_designs.iter().map(|d| (day_of(d.created_at), d.clone())).collect(),
         upload,
         client,
     };

@@ -63,8 +63,46 @@ fn folder(state: &AppState, studio: &StudioId) -> PathBuf {
     state.photo_dir.join(&studio.0)
 }
 
-fn file(folder: &FsPath, id: &str, thumbnail: bool) -> PathBuf {
-    folder.join(if thumbnail { format!("{id}.thumb.jpg") } else { format!("{id}.jpg") })
+/// The stored copies of a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Copy {
+    Full,
+    Thumbnail,
+    Screen,
+}
+
+fn file(folder: &FsPath, id: &str, copy: Copy) -> PathBuf {
+    folder.join(match copy {
+        Copy::Full => format!("{id}.jpg"),
+        Copy::Thumbnail => format!("{id}.thumb.jpg"),
+        Copy::Screen => format!("{id}.screen.jpg"),
+    })
+}
+
+/// The screen-size copy of a photo, decoded: made from the full photo and
+/// kept when it is missing (photos stored before copies existed).
+pub(crate) async fn screen_copy(
+    state: &AppState,
+    studio: &StudioId,
+    photo: &Photo,
+) -> Result<image::RgbImage, PageError> {
+    let folder = folder(state, studio);
+    let id = photo.id.clone();
+    let missing = || PageError(StatusCode::INTERNAL_SERVER_ERROR, "The photo's file is missing from the photo store.".into());
+    tokio::task::spawn_blocking(move || {
+        let screen = file(&folder, &id, Copy::Screen);
+        if let Ok(image) = smp_render::load_photo(&screen) {
+            return Ok(image);
+        }
+        let full = smp_render::load_photo(&file(&folder, &id, Copy::Full)).map_err(|_| ())?;
+        let copy = smp_render::photo::fit_within(&full, smp_render::photo::SCREEN_SIDE);
+        // Kept for next time; a failure to keep it costs only time.
+        let _ = smp_render::save_image(&copy, &screen);
+        Ok(copy)
+    })
+    .await
+    .map_err(|_| missing())?
+    .map_err(|()| missing())
 }
 
 /// Words for a refused photo, naming what is wrong.
@@ -158,8 +196,8 @@ pub(crate) async fn upload(
         let recorded =
             who.studio(&state).add_photo(&photo_id, &id, &who.0.user, angle, width, height, size).await;
         if !matches!(recorded, Ok(true)) {
-            for thumbnail in [false, true] {
-                let _ = std::fs::remove_file(file(&folder, &photo_id, thumbnail));
+            for copy in [Copy::Full, Copy::Thumbnail, Copy::Screen] {
+                let _ = std::fs::remove_file(file(&folder, &photo_id, copy));
             }
             recorded?;
             return Err(PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into()));
@@ -180,8 +218,8 @@ async fn save_files(folder: PathBuf, id: String, photo: CleanPhoto) -> Result<()
     };
     tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&folder).map_err(|_| ())?;
-        for (thumbnail, bytes) in [(false, &photo.jpeg), (true, &photo.thumbnail)] {
-            let path = file(&folder, &id, thumbnail);
+        for (copy, bytes) in [(Copy::Full, &photo.jpeg), (Copy::Thumbnail, &photo.thumbnail), (Copy::Screen, &photo.screen)] {
+            let path = file(&folder, &id, copy);
             write_atomically(&path, |out| std::io::Write::write_all(out, bytes).map_err(|e| e.to_string()))
                 .map_err(|_| ())?;
         }
@@ -192,17 +230,21 @@ async fn save_files(folder: PathBuf, id: String, photo: CleanPhoto) -> Result<()
     .map_err(|()| failed())
 }
 
-async fn send(state: AppState, who: Staff, photo_id: String, thumbnail: bool) -> Response {
+async fn send(state: AppState, who: Staff, photo_id: String, copy: Copy) -> Response {
     page(async {
         who.require_clinical("Photos")?;
         let studio = who.studio(&state);
         let photo = studio.photo(&photo_id).await?.ok_or_else(|| {
             PageError(StatusCode::NOT_FOUND, "There is no such photo in this studio.".into())
         })?;
-        if !thumbnail {
+        if copy == Copy::Full {
             studio.audit(&who.0.user, "view-photo", &photo.client_id).await?;
         }
-        let path = file(&folder(&state, &who.0.user.studio), &photo.id, thumbnail);
+        if copy == Copy::Screen {
+            // Made on demand for photos stored before screen copies existed.
+            screen_copy(&state, &who.0.user.studio, &photo).await?;
+        }
+        let path = file(&folder(&state, &who.0.user.studio), &photo.id, copy);
         let bytes = tokio::fs::read(&path).await.map_err(|_| {
             PageError(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -215,7 +257,7 @@ async fn send(state: AppState, who: Staff, photo_id: String, thumbnail: bool) ->
 }
 
 pub(crate) async fn full(State(state): State<AppState>, who: Staff, Path(photo): Path<String>) -> Response {
-    send(state, who, photo, false).await
+    send(state, who, photo, Copy::Full).await
 }
 
 pub(crate) async fn thumbnail(
@@ -223,5 +265,9 @@ pub(crate) async fn thumbnail(
     who: Staff,
     Path(photo): Path<String>,
 ) -> Response {
-    send(state, who, photo, true).await
+    send(state, who, photo, Copy::Thumbnail).await
+}
+
+pub(crate) async fn screen(State(state): State<AppState>, who: Staff, Path(photo): Path<String>) -> Response {
+    send(state, who, photo, Copy::Screen).await
 }

@@ -1,0 +1,203 @@
+// The design editor: tap to place the scale's two points, the hairline's
+// points and the zone's corners on the photo; drag any point to move it;
+// undo and redo; every change asks the server for a fresh simulation, and a
+// slower, older answer never replaces a newer one.
+(function () {
+  "use strict";
+  var form = document.getElementById("design-form");
+  if (!form) return;
+  var W = Number(form.dataset.width), H = Number(form.dataset.height);
+  var svg = document.getElementById("overlay");
+  var hint = document.getElementById("hint");
+  var previewImg = document.getElementById("preview");
+  var previewState = document.getElementById("preview-state");
+  var NS = "http://www.w3.org/2000/svg";
+  var R = Math.max(W, H) / 110;
+  svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+  svg.setAttribute("preserveAspectRatio", "none");
+
+  var HINTS = {
+    scale: "Tap two points whose distance you know (a ruler on the scalp), then type the distance in mm below.",
+    hairline: "Tap along the hairline from left to right; drag a point to adjust it.",
+    zone: "Tap the corners of the area to treat, around the scalp; drag a corner to adjust it."
+  };
+  var field = function (name) { return form.elements.namedItem(name); };
+  var parse = function (text) {
+    return (text || "").trim().split(/\s+/).filter(Boolean).map(function (p) { return p.split(",").map(Number); });
+  };
+  var format = function (points) {
+    return points.map(function (p) { return Math.round(p[0]) + "," + Math.round(p[1]); }).join(" ");
+  };
+  var state = {
+    scale: parse(field("scale_from").value).concat(parse(field("scale_to").value)),
+    hairline: parse(field("hairline").value),
+    zone: parse(field("zone").value)
+  };
+  var params = Array.prototype.filter.call(form.elements, function (e) {
+    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "seed"].indexOf(e.name) < 0 && e.id !== "stage";
+  });
+  var mode = state.scale.length < 2 ? "scale" : (state.zone.length < 3 ? (state.hairline.length ? "zone" : "hairline") : "zone");
+
+  function snapshot() {
+    var values = {};
+    params.forEach(function (e) { values[e.name] = e.value; });
+    return JSON.stringify({ scale: state.scale, hairline: state.hairline, zone: state.zone, values: values });
+  }
+  function restore(text) {
+    var s = JSON.parse(text);
+    state.scale = s.scale; state.hairline = s.hairline; state.zone = s.zone;
+    params.forEach(function (e) { if (e.name in s.values) e.value = s.values[e.name]; });
+  }
+  var undo = [], redo = [];
+  function remember() { undo.push(snapshot()); if (undo.length > 200) undo.shift(); redo = []; }
+
+  function write() {
+    field("scale_from").value = state.scale[0] ? format([state.scale[0]]) : "";
+    field("scale_to").value = state.scale[1] ? format([state.scale[1]]) : "";
+    field("hairline").value = format(state.hairline);
+    field("zone").value = format(state.zone);
+  }
+
+  function el(name, attrs) {
+    var e = document.createElementNS(NS, name);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    svg.appendChild(e);
+    return e;
+  }
+  function draw() {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var pts = function (list) { return list.map(function (p) { return p[0] + "," + p[1]; }).join(" "); };
+    if (state.zone.length) {
+      el("polygon", { points: pts(state.zone), fill: "rgba(60,180,120,0.18)", stroke: "#2fa56a", "stroke-width": R / 3 });
+    }
+    if (state.hairline.length) {
+      el("polyline", { points: pts(state.hairline), fill: "none", stroke: "#19b5d8", "stroke-width": R / 2.5 });
+    }
+    if (state.scale.length === 2) {
+      el("line", { x1: state.scale[0][0], y1: state.scale[0][1], x2: state.scale[1][0], y2: state.scale[1][1],
+        stroke: "#f0b429", "stroke-width": R / 3, "stroke-dasharray": R + " " + R / 2 });
+    }
+    [["zone", "#2fa56a"], ["hairline", "#19b5d8"], ["scale", "#f0b429"]].forEach(function (kind) {
+      state[kind[0]].forEach(function (p, i) {
+        var c = el("circle", { cx: p[0], cy: p[1], r: R, fill: kind[1], stroke: "#fff", "stroke-width": R / 4 });
+        c.dataset.kind = kind[0];
+        c.dataset.index = i;
+        c.style.cursor = "grab";
+      });
+    });
+  }
+
+  function toPhoto(event) {
+    var box = svg.getBoundingClientRect();
+    return [Math.min(W, Math.max(0, (event.clientX - box.left) / box.width * W)),
+            Math.min(H, Math.max(0, (event.clientY - box.top) / box.height * H))];
+  }
+  var dragging = null;
+  svg.addEventListener("pointerdown", function (event) {
+    event.preventDefault();
+    svg.setPointerCapture(event.pointerId);
+    remember();
+    var t = event.target;
+    if (t.dataset && t.dataset.kind) {
+      dragging = { kind: t.dataset.kind, index: Number(t.dataset.index) };
+      return;
+    }
+    var p = toPhoto(event);
+    if (mode === "scale") {
+      if (state.scale.length >= 2) state.scale = [];
+      state.scale.push(p);
+      if (state.scale.length === 2) field("scale_mm").focus();
+    } else {
+      state[mode].push(p);
+    }
+    changed();
+  });
+  svg.addEventListener("pointermove", function (event) {
+    if (!dragging) return;
+    event.preventDefault();
+    state[dragging.kind][dragging.index] = toPhoto(event);
+    write();
+    draw();
+  });
+  ["pointerup", "pointercancel"].forEach(function (name) {
+    svg.addEventListener(name, function () { if (dragging) { dragging = null; changed(); } });
+  });
+
+  function setMode(next) {
+    mode = next;
+    document.querySelectorAll("[data-mode]").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+    });
+    hint.textContent = HINTS[mode];
+  }
+  document.querySelectorAll("[data-mode]").forEach(function (b) {
+    b.addEventListener("click", function () { setMode(b.dataset.mode); });
+  });
+  function step(from, to) {
+    if (!from.length) return;
+    to.push(snapshot());
+    restore(from.pop());
+    changed();
+  }
+  document.querySelector("[data-action=undo]").addEventListener("click", function () { step(undo, redo); });
+  document.querySelector("[data-action=redo]").addEventListener("click", function () { step(redo, undo); });
+  document.querySelector("[data-action=clear]").addEventListener("click", function () {
+    remember(); state[mode] = []; changed();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
+    if (document.activeElement && document.activeElement.tagName === "INPUT" && document.activeElement.type === "text") return;
+    event.preventDefault();
+    if (event.shiftKey) step(redo, undo); else step(undo, redo);
+  });
+  params.forEach(function (e) {
+    e.addEventListener("focus", remember);
+    e.addEventListener("input", changed);
+    e.addEventListener("change", changed);
+  });
+  document.getElementById("stage").addEventListener("change", changed);
+
+  // The preview: one request in flight at most; each answer is shown only
+  // when it answers the latest change.
+  var latest = 0, timer = null, controller = null, previewUrl = null;
+  function changed() {
+    write();
+    draw();
+    clearTimeout(timer);
+    timer = setTimeout(requestPreview, 120);
+  }
+  function requestPreview() {
+    var seq = ++latest;
+    if (controller) controller.abort();
+    controller = new AbortController();
+    var body = new URLSearchParams(new FormData(form));
+    body.delete("csrf");
+    var started = performance.now();
+    previewState.textContent = "updating…";
+    fetch(form.dataset.preview, { method: "POST", body: body, signal: controller.signal, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.ok) return response.blob().then(function (blob) { return { blob: blob }; });
+        return response.text().then(function (text) { return { error: text }; });
+      })
+      .then(function (answer) {
+        if (seq !== latest) return;
+        if (answer.error) { previewState.textContent = answer.error; return; }
+        if (previewUrl) URL.revokeObjectURL(previewUrl);
+        previewUrl = URL.createObjectURL(answer.blob);
+        previewImg.src = previewUrl;
+        previewImg.dataset.seq = String(seq);
+        previewState.textContent = "updated in " + Math.round(performance.now() - started) + " ms";
+      })
+      .catch(function (error) {
+        if (error.name !== "AbortError" && seq === latest) previewState.textContent = "The preview did not arrive.";
+      });
+  }
+
+  var split = document.getElementById("split-at");
+  split.addEventListener("input", function () {
+    previewImg.style.clipPath = "inset(0 " + (100 - Number(split.value)) + "% 0 0)";
+  });
+
+  setMode(mode);
+  changed();
+})();

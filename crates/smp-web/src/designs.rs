@@ -1,0 +1,486 @@
+//! The design editor on a client's photo: scale, hairline and zone drawn on
+//! the photo, the parameters beside it, a live preview of the simulation at
+//! screen size, and versions saved as design files (schema 1).
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use smp_core::design::parse;
+use smp_optics::SimpleOptics;
+use smp_optics::ageing::Stage;
+use smp_pattern::Pattern;
+use smp_store::{Photo, PhotoAngle, Session};
+
+use crate::{AppState, PageError, Staff, day_of, page, photos};
+
+/// What the editor sends: the drawing in the full photo's pixels and the
+/// parameters. Points are `x,y` pairs separated by spaces.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct EditorForm {
+    #[serde(default)]
+    pub scale_from: String,
+    #[serde(default)]
+    pub scale_to: String,
+    #[serde(default)]
+    pub scale_mm: String,
+    #[serde(default)]
+    pub hairline: String,
+    #[serde(default = "default_style")]
+    pub style: String,
+    #[serde(default = "default_transition")]
+    pub transition_mm: String,
+    #[serde(default)]
+    pub zone: String,
+    #[serde(default = "default_density")]
+    pub density: String,
+    #[serde(default = "default_feather")]
+    pub feather_mm: String,
+    #[serde(default = "default_diameter")]
+    pub diameter_mm: String,
+    #[serde(default = "default_dilution")]
+    pub dilution: String,
+    #[serde(default = "default_depth")]
+    pub depth_mm: String,
+    #[serde(default = "default_fitzpatrick")]
+    pub fitzpatrick: String,
+    #[serde(default = "default_hair")]
+    pub hair_color: String,
+    #[serde(default = "default_seed")]
+    pub seed: String,
+}
+
+fn default_style() -> String {
+    "soft".into()
+}
+fn default_transition() -> String {
+    "8".into()
+}
+fn default_density() -> String {
+    "60".into()
+}
+fn default_feather() -> String {
+    "4".into()
+}
+fn default_diameter() -> String {
+    "0.45".into()
+}
+fn default_dilution() -> String {
+    "0.6".into()
+}
+fn default_depth() -> String {
+    "0.35".into()
+}
+fn default_fitzpatrick() -> String {
+    "3".into()
+}
+fn default_hair() -> String {
+    "#2a221d".into()
+}
+fn default_seed() -> String {
+    "1".into()
+}
+
+impl Default for EditorForm {
+    fn default() -> Self {
+        serde_json::from_str("{}").expect("every field has a default")
+    }
+}
+
+/// Points from `x,y x,y ...`, scaled by `factor`; `what` names them in errors.
+fn points(text: &str, factor: f64, what: &str) -> Result<Vec<[f64; 2]>, String> {
+    text.split_whitespace()
+        .map(|pair| {
+            let (x, y) = pair.split_once(',').ok_or_else(|| format!("{what}: {pair:?} is not a point x,y"))?;
+            let parse = |v: &str| v.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+            match (parse(x), parse(y)) {
+                (Some(x), Some(y)) => Ok([x * factor, y * factor]),
+                _ => Err(format!("{what}: {pair:?} is not a point x,y")),
+            }
+        })
+        .collect()
+}
+
+fn number(text: &str, what: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("{what}: {:?} is not a number", text.trim()))
+}
+
+fn toml_points(points: &[[f64; 2]]) -> String {
+    let inner: Vec<String> = points.iter().map(|[x, y]| format!("[{x:.1}, {y:.1}]")).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+/// The photo's view in the design file, from its angle label.
+fn view_of(angle: PhotoAngle) -> &'static str {
+    match angle {
+        PhotoAngle::Front => "front",
+        PhotoAngle::Left => "left",
+        PhotoAngle::Right => "right",
+        PhotoAngle::Top | PhotoAngle::Crown => "top",
+        PhotoAngle::Back => "back",
+    }
+}
+
+/// The design file for the editor's state, with every coordinate scaled by
+/// `factor` (1 for the photo itself; the preview draws on a smaller copy).
+/// Only numbers, known words and checked colours go into the text, so
+/// nothing typed can change the document's shape; the design parser then
+/// checks every value as it checks a file.
+pub(crate) fn design_toml(
+    form: &EditorForm,
+    photo_file: &str,
+    angle: PhotoAngle,
+    factor: f64,
+) -> Result<String, String> {
+    let scale_from = points(&form.scale_from, factor, "The scale's first point")?;
+    let scale_to = points(&form.scale_to, factor, "The scale's second point")?;
+    let (Some(from), Some(to)) = (scale_from.first(), scale_to.first()) else {
+        return Err("Set the scale: click two points on the photo and type their distance in mm.".into());
+    };
+    let mm = number(&form.scale_mm, "The scale's distance")?;
+    let zone = points(&form.zone, factor, "The zone")?;
+    if zone.len() < 3 {
+        return Err("Draw the zone to treat: at least three points on the photo.".into());
+    }
+    let hairline = points(&form.hairline, factor, "The hairline")?;
+    let style = match form.style.as_str() {
+        s @ ("defined" | "soft" | "broken" | "mature") => s,
+        other => return Err(format!("{other:?} is not a hairline style")),
+    };
+    let hair = smp_core::Srgb8::from_hex(form.hair_color.trim())
+        .ok_or_else(|| format!("The hair colour {:?} is not a colour like #2a221d", form.hair_color))?;
+    let seed = form.seed.trim().parse::<u64>().map_err(|_| format!("The seed {:?} is not a whole number", form.seed))?;
+    let fitzpatrick = form
+        .fitzpatrick
+        .trim()
+        .parse::<u8>()
+        .map_err(|_| format!("The skin type {:?} is not 1 to 6", form.fitzpatrick))?;
+    let mut out = format!(
+        "schema = 1\nseed = {seed}\n\n[photo]\npath = \"{photo_file}\"\nview = \"{}\"\n\
+         scale = {{ from = [{:.1}, {:.1}], to = [{:.1}, {:.1}], mm = {mm} }}\n\n\
+         [client]\nfitzpatrick = {fitzpatrick}\nhair_color = \"{}\"\n\n",
+        view_of(angle),
+        from[0],
+        from[1],
+        to[0],
+        to[1],
+        hair.to_hex()
+    );
+    if hairline.len() >= 2 {
+        out.push_str(&format!(
+            "[hairline]\nstyle = \"{style}\"\npoints = {}\ntransition_mm = {}\n\n",
+            toml_points(&hairline),
+            number(&form.transition_mm, "The transition")?
+        ));
+    }
+    out.push_str(&format!(
+        "[[zones]]\nname = \"treated\"\npolygon = {}\ndensity = {}\nfeather_mm = {}\n\n\
+         [impressions]\ndiameter_mm = {}\nsize_variation = 0.15\n\n[pigment]\ndilution = {}\ndepth_mm = {}\n",
+        toml_points(&zone),
+        number(&form.density, "The density")?,
+        number(&form.feather_mm, "The feather")?,
+        number(&form.diameter_mm, "The dot size")?,
+        number(&form.dilution, "The dilution")?,
+        number(&form.depth_mm, "The depth")?,
+    ));
+    Ok(out)
+}
+
+/// The editor's state back from a saved design file, in the photo's pixels.
+fn form_of(design_toml: &str) -> EditorForm {
+    let mut form = EditorForm::default();
+    let Ok(doc) = design_toml.parse::<toml::Table>() else { return form };
+    let pair = |v: &toml::Value| -> Option<String> {
+        let a = v.as_array()?;
+        let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+        Some(format!("{},{}", num(a.first()?)?, num(a.get(1)?)?))
+    };
+    let list = |v: Option<&toml::Value>| -> String {
+        v.and_then(|v| v.as_array()).map(|a| a.iter().filter_map(pair).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    };
+    let text = |v: Option<&toml::Value>| -> Option<String> {
+        v.map(|v| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    if let Some(scale) = doc.get("photo").and_then(|p| p.get("scale")) {
+        form.scale_from = scale.get("from").and_then(pair).unwrap_or_default();
+        form.scale_to = scale.get("to").and_then(pair).unwrap_or_default();
+        form.scale_mm = text(scale.get("mm")).unwrap_or_default();
+    }
+    if let Some(client) = doc.get("client") {
+        form.fitzpatrick = text(client.get("fitzpatrick")).unwrap_or(form.fitzpatrick);
+        form.hair_color = text(client.get("hair_color")).unwrap_or(form.hair_color);
+    }
+    if let Some(h) = doc.get("hairline") {
+        form.hairline = list(h.get("points"));
+        form.style = text(h.get("style")).unwrap_or(form.style);
+        form.transition_mm = text(h.get("transition_mm")).unwrap_or(form.transition_mm);
+    }
+    if let Some(z) = doc.get("zones").and_then(|z| z.as_array()).and_then(|z| z.first()) {
+        form.zone = list(z.get("polygon"));
+        form.density = text(z.get("density")).unwrap_or(form.density);
+        form.feather_mm = text(z.get("feather_mm")).unwrap_or(form.feather_mm);
+    }
+    form.diameter_mm = text(doc.get("impressions").and_then(|i| i.get("diameter_mm"))).unwrap_or(form.diameter_mm);
+    if let Some(p) = doc.get("pigment") {
+        form.dilution = text(p.get("dilution")).unwrap_or(form.dilution);
+        form.depth_mm = text(p.get("depth_mm")).unwrap_or(form.depth_mm);
+    }
+    form.seed = text(doc.get("seed")).unwrap_or(form.seed);
+    form
+}
+
+/// One of the client's photos, or a page saying there is none.
+async fn client_photo(state: &AppState, who: &Staff, client_id: &str, photo_id: &str) -> Result<Photo, PageError> {
+    who.require_clinical("Designs")?;
+    who.client(state, client_id).await?;
+    who.studio(state)
+        .photo(photo_id)
+        .await?
+        .filter(|p| p.client_id == client_id)
+        .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such photo.".into()))
+}
+
+/// The stages the preview offers, as (value, label).
+const STAGES: [(&str, &str); 9] = [
+    ("before", "Before"),
+    ("session-1", "Session 1"),
+    ("session-2", "Session 2"),
+    ("session-3", "Session 3"),
+    ("healed", "Healed"),
+    ("years:1", "1 year"),
+    ("years:3", "3 years"),
+    ("years:5", "5 years"),
+    ("years:10", "10 years"),
+];
+
+#[derive(Template)]
+#[template(path = "design.html")]
+struct EditorPage<'a> {
+    who: &'a Session,
+    client: smp_store::Client,
+    photo: Photo,
+    form: EditorForm,
+    versions: Vec<(String, smp_store::DesignVersion)>,
+    current: Option<i64>,
+    message: Option<String>,
+    error: Option<String>,
+    stages: &'static [(&'static str, &'static str)],
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EditorQuery {
+    design: Option<String>,
+}
+
+async fn editor(
+    state: &AppState,
+    who: &Staff,
+    client_id: &str,
+    photo: Photo,
+    form: EditorForm,
+    current: Option<i64>,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let client = who.client(state, client_id).await?;
+    let versions =
+        who.studio(state).designs(client_id).await?.into_iter().map(|v| (day_of(v.created_at), v)).collect();
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let page = EditorPage { who: &who.0, client, photo, form, versions, current, message, error, stages: &STAGES };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The editor, empty or with a saved version (`?design=ID`).
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, photo_id)): Path<(String, String)>,
+    Query(query): Query<EditorQuery>,
+) -> Response {
+    page(async {
+        let photo = client_photo(&state, &who, &client_id, &photo_id).await?;
+        let (form, current, message) = match &query.design {
+            Some(id) => {
+                let saved = who
+                    .studio(&state)
+                    .design(id)
+                    .await?
+                    .filter(|d| d.client_id == client_id)
+                    .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()))?;
+                let note = format!("Version {} by {}, {}.", saved.version, saved.staff_name, day_of(saved.created_at));
+                (form_of(&saved.design_toml), Some(saved.version), Some(note))
+            }
+            None => (EditorForm::default(), None, None),
+        };
+        editor(&state, &who, &client_id, photo, form, current, message, None).await
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SaveForm {
+    csrf: String,
+    #[serde(flatten)]
+    editor: EditorForm,
+}
+
+/// Saves the editor's state as the client's next design version.
+pub(crate) async fn save(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, photo_id)): Path<(String, String)>,
+    Form(form): Form<SaveForm>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        let photo = client_photo(&state, &who, &client_id, &photo_id).await?;
+        let checked = design_toml(&form.editor, &format!("{}.jpg", photo.id), photo.angle, 1.0)
+            .and_then(|text| parse(&text).map(|_| text).map_err(|e| explain(&e)));
+        let text = match checked {
+            Ok(text) => text,
+            Err(error) => {
+                return editor(&state, &who, &client_id, photo, form.editor, None, None, Some(error)).await;
+            }
+        };
+        let saved = who
+            .studio(&state)
+            .save_design(&client_id, &photo.id, &who.0.user, &text)
+            .await?
+            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such photo.".into()))?;
+        Ok(Redirect::to(&format!("/clients/{client_id}/photos/{}/design?design={}", photo.id, saved.id))
+            .into_response())
+    })
+    .await
+}
+
+fn explain(e: &smp_core::design::DesignError) -> String {
+    if e.key.is_empty() { e.message.clone() } else { format!("{}: {}", e.key, e.message) }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PreviewForm {
+    #[serde(default = "healed")]
+    stage: String,
+    #[serde(flatten)]
+    editor: EditorForm,
+}
+
+fn healed() -> String {
+    "healed".into()
+}
+
+/// The simulation of the editor's state at screen size, as JPEG; a plain
+/// text message with status 422 when the design is not complete or valid.
+pub(crate) async fn preview(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, photo_id)): Path<(String, String)>,
+    Form(form): Form<PreviewForm>,
+) -> Response {
+    let unusable = |m: String| (StatusCode::UNPROCESSABLE_ENTITY, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m);
+    let photo = match client_photo(&state, &who, &client_id, &photo_id).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let Ok(stage) = form.stage.parse::<Stage>() else {
+        return unusable(format!("{:?} is not a stage", form.stage)).into_response();
+    };
+    let screen = match photos::screen_copy(&state, &who.0.user.studio, &photo).await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let factor = screen.width() as f64 / photo.width.max(1) as f64;
+    let design = match design_toml(&form.editor, "screen.jpg", photo.angle, factor)
+        .and_then(|text| parse(&text).map_err(|e| explain(&e)))
+    {
+        Ok(d) => d,
+        Err(m) => return unusable(m).into_response(),
+    };
+    let rendered = tokio::task::spawn_blocking(move || render_preview(&screen, &design, stage)).await;
+    match rendered {
+        Ok(Ok(jpeg)) => ([(CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "The preview could not be drawn.").into_response(),
+    }
+}
+
+/// Pattern, stage and JPEG of the screen-size copy.
+pub(crate) fn render_preview(
+    screen: &image::RgbImage,
+    design: &smp_core::Design,
+    stage: Stage,
+) -> Result<Vec<u8>, image::ImageError> {
+    let mut canvas = screen.clone();
+    if stage != Stage::Before {
+        let pattern = Pattern::generate(design);
+        smp_render::render_stage(
+            &mut canvas,
+            design,
+            &pattern,
+            &SimpleOptics,
+            stage,
+            &smp_render::DEFAULT_GAPS,
+            &|_, _| {},
+        );
+    }
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&canvas)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drawn() -> EditorForm {
+        EditorForm {
+            scale_from: "100,900".into(),
+            scale_to: "1100,900".into(),
+            scale_mm: "100".into(),
+            hairline: "200,300 600,200 1000,300".into(),
+            zone: "150,250 1050,250 1050,800 150,800".into(),
+            ..EditorForm::default()
+        }
+    }
+
+    #[test]
+    fn the_editors_state_becomes_a_valid_design_and_back() {
+        let text = design_toml(&drawn(), "p.jpg", PhotoAngle::Front, 1.0).unwrap();
+        let design = parse(&text).unwrap();
+        assert!((design.photo.mm_per_px - 0.1).abs() < 1e-9);
+        assert_eq!(design.zones[0].polygon.vertices().len(), 4);
+        let back = form_of(&text);
+        assert_eq!((back.zone.as_str(), back.scale_mm.as_str()), ("150,250 1050,250 1050,800 150,800", "100"));
+        assert_eq!(back.hairline, "200,300 600,200 1000,300");
+        // Scaled for a half-size copy: the same millimetres.
+        let half = parse(&design_toml(&drawn(), "p.jpg", PhotoAngle::Front, 0.5).unwrap()).unwrap();
+        assert!((half.photo.mm_per_px - 0.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn nothing_typed_changes_the_documents_shape() {
+        let mut form = drawn();
+        form.style = "soft\"\n[evil]".into();
+        assert!(design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("not a hairline style"));
+        let mut form = drawn();
+        form.hair_color = "#123456\"\nx = 1".into();
+        assert!(design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).is_err());
+        let mut form = drawn();
+        form.density = "60\n[x]".into();
+        assert!(design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("density"));
+        let mut form = drawn();
+        form.zone = "1,1 2,2".into();
+        assert!(design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("zone"));
+        let mut form = drawn();
+        form.scale_from.clear();
+        assert!(design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("scale"));
+    }
+}
