@@ -87,7 +87,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     // A photo of the crown, from a file as a tablet's camera would give it.
     await page.click('text=Marta Ruiz');
     await page.selectOption('#angle', 'crown');
-    await page.setInputFiles('#photo', fileURLToPath(new URL('../docs/render.jpg', import.meta.url)));
+    await page.setInputFiles('#photo', process.env.SMP_SCALP_PHOTO ?? fileURLToPath(new URL('../docs/render.jpg', import.meta.url)));
     await page.click('text=Upload the photo');
     await page.waitForURL(/\/clients\/[0-9a-f]+#photos$/);
     const thumb = page.locator('.photos img').first();
@@ -96,6 +96,39 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(await page.textContent('.photos figcaption'), /crown/);
     assert.match(await page.textContent('#timeline'), /Consent signed[\s\S]*Health screening/);
     await page.screenshot({ path: `${shots}/08-chart-photo-consent.png`, fullPage: true });
+
+    // The design editor on that photo: scale, hairline, zone; the preview
+    // follows each change; the stage changes it; a version is saved.
+    await page.click('.photos a:has-text("Design on this photo")');
+    await page.waitForURL(/\/design$/);
+    const overlay = page.locator('#overlay');
+    await overlay.scrollIntoViewIfNeeded();
+    const box = await overlay.boundingBox();
+    const tap = (fx, fy) => page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    await tap(0.1, 0.92);
+    await tap(0.9, 0.92);
+    await page.fill('#scale_mm', '140');
+    await page.click('[data-mode=hairline]');
+    for (const [fx, fy] of [[0.15, 0.3], [0.35, 0.2], [0.5, 0.17], [0.65, 0.2], [0.85, 0.3]]) await tap(fx, fy);
+    await page.click('[data-mode=zone]');
+    for (const [fx, fy] of [[0.1, 0.22], [0.9, 0.22], [0.92, 0.85], [0.08, 0.85]]) await tap(fx, fy);
+    await page.waitForFunction(() => /updated in/.test(document.getElementById('preview-state').textContent));
+    await page.waitForFunction(() => document.getElementById('preview').naturalWidth > 0);
+    const firstPreview = await page.locator('#preview').getAttribute('src');
+    await page.screenshot({ path: `${shots}/10-design-healed.png`, fullPage: true });
+    await page.selectOption('#stage', 'session-1');
+    await page.waitForFunction((before) => {
+      const img = document.getElementById('preview');
+      return img.getAttribute('src') !== before && /updated in/.test(document.getElementById('preview-state').textContent);
+    }, firstPreview);
+    await page.waitForFunction(() => document.getElementById('preview').complete && document.getElementById('preview').naturalWidth > 0);
+    await page.screenshot({ path: `${shots}/11-design-session-1.png`, fullPage: true });
+    await page.click('[data-action=undo]');
+    await page.click('[data-action=redo]');
+    await page.click('text=Save as a new version');
+    await page.waitForURL(/design=[0-9a-f]+$/);
+    assert.match(await page.textContent('h1'), /version 1/);
+    assert.equal((await page.inputValue('input[name=zone]')).split(' ').length, 4, 'the zone came back');
 
     // Live search (htmx): the list narrows as the name is typed.
     await page.goto(`${url}/clients`);

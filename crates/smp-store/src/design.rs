@@ -57,13 +57,14 @@ impl StudioStore<'_> {
             return Err(StoreError::Invalid("The design is too large to store.".into()));
         }
         let mut tx = self.store.pool.begin().await?;
-        let photo_ok = sqlx::query("SELECT 1 FROM photos WHERE studio_id = $1 AND client_id = $2 AND id = $3")
-            .bind(&self.studio.0)
-            .bind(client_id)
-            .bind(photo_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
+        let photo_ok =
+            sqlx::query("SELECT 1 FROM photos WHERE studio_id = $1 AND client_id = $2 AND id = $3")
+                .bind(&self.studio.0)
+                .bind(client_id)
+                .bind(photo_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
         if !photo_ok {
             return Ok(None);
         }

@@ -93,7 +93,8 @@ impl Default for EditorForm {
 fn points(text: &str, factor: f64, what: &str) -> Result<Vec<[f64; 2]>, String> {
     text.split_whitespace()
         .map(|pair| {
-            let (x, y) = pair.split_once(',').ok_or_else(|| format!("{what}: {pair:?} is not a point x,y"))?;
+            let (x, y) =
+                pair.split_once(',').ok_or_else(|| format!("{what}: {pair:?} is not a point x,y"))?;
             let parse = |v: &str| v.trim().parse::<f64>().ok().filter(|v| v.is_finite());
             match (parse(x), parse(y)) {
                 (Some(x), Some(y)) => Ok([x * factor, y * factor]),
@@ -155,7 +156,11 @@ pub(crate) fn design_toml(
     };
     let hair = smp_core::Srgb8::from_hex(form.hair_color.trim())
         .ok_or_else(|| format!("The hair colour {:?} is not a colour like #2a221d", form.hair_color))?;
-    let seed = form.seed.trim().parse::<u64>().map_err(|_| format!("The seed {:?} is not a whole number", form.seed))?;
+    let seed = form
+        .seed
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| format!("The seed {:?} is not a whole number", form.seed))?;
     let fitzpatrick = form
         .fitzpatrick
         .trim()
@@ -202,7 +207,9 @@ fn form_of(design_toml: &str) -> EditorForm {
         Some(format!("{},{}", num(a.first()?)?, num(a.get(1)?)?))
     };
     let list = |v: Option<&toml::Value>| -> String {
-        v.and_then(|v| v.as_array()).map(|a| a.iter().filter_map(pair).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+        v.and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(pair).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
     };
     let text = |v: Option<&toml::Value>| -> Option<String> {
         v.map(|v| match v {
@@ -229,7 +236,8 @@ fn form_of(design_toml: &str) -> EditorForm {
         form.density = text(z.get("density")).unwrap_or(form.density);
         form.feather_mm = text(z.get("feather_mm")).unwrap_or(form.feather_mm);
     }
-    form.diameter_mm = text(doc.get("impressions").and_then(|i| i.get("diameter_mm"))).unwrap_or(form.diameter_mm);
+    form.diameter_mm =
+        text(doc.get("impressions").and_then(|i| i.get("diameter_mm"))).unwrap_or(form.diameter_mm);
     if let Some(p) = doc.get("pigment") {
         form.dilution = text(p.get("dilution")).unwrap_or(form.dilution);
         form.depth_mm = text(p.get("depth_mm")).unwrap_or(form.depth_mm);
@@ -239,7 +247,12 @@ fn form_of(design_toml: &str) -> EditorForm {
 }
 
 /// One of the client's photos, or a page saying there is none.
-async fn client_photo(state: &AppState, who: &Staff, client_id: &str, photo_id: &str) -> Result<Photo, PageError> {
+async fn client_photo(
+    state: &AppState,
+    who: &Staff,
+    client_id: &str,
+    photo_id: &str,
+) -> Result<Photo, PageError> {
     who.require_clinical("Designs")?;
     who.client(state, client_id).await?;
     who.studio(state)
@@ -295,7 +308,8 @@ async fn editor(
     let versions =
         who.studio(state).designs(client_id).await?.into_iter().map(|v| (day_of(v.created_at), v)).collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let page = EditorPage { who: &who.0, client, photo, form, versions, current, message, error, stages: &STAGES };
+    let page =
+        EditorPage { who: &who.0, client, photo, form, versions, current, message, error, stages: &STAGES };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -310,13 +324,16 @@ pub(crate) async fn edit(
         let photo = client_photo(&state, &who, &client_id, &photo_id).await?;
         let (form, current, message) = match &query.design {
             Some(id) => {
-                let saved = who
-                    .studio(&state)
-                    .design(id)
-                    .await?
-                    .filter(|d| d.client_id == client_id)
-                    .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()))?;
-                let note = format!("Version {} by {}, {}.", saved.version, saved.staff_name, day_of(saved.created_at));
+                let saved =
+                    who.studio(&state).design(id).await?.filter(|d| d.client_id == client_id).ok_or_else(
+                        || PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()),
+                    )?;
+                let note = format!(
+                    "Version {} by {}, {}.",
+                    saved.version,
+                    saved.staff_name,
+                    day_of(saved.created_at)
+                );
                 (form_of(&saved.design_toml), Some(saved.version), Some(note))
             }
             None => (EditorForm::default(), None, None),
@@ -386,7 +403,8 @@ pub(crate) async fn preview(
     Path((client_id, photo_id)): Path<(String, String)>,
     Form(form): Form<PreviewForm>,
 ) -> Response {
-    let unusable = |m: String| (StatusCode::UNPROCESSABLE_ENTITY, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m);
+    let unusable =
+        |m: String| (StatusCode::UNPROCESSABLE_ENTITY, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m);
     let photo = match client_photo(&state, &who, &client_id, &photo_id).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -458,7 +476,10 @@ mod tests {
         assert!((design.photo.mm_per_px - 0.1).abs() < 1e-9);
         assert_eq!(design.zones[0].polygon.vertices().len(), 4);
         let back = form_of(&text);
-        assert_eq!((back.zone.as_str(), back.scale_mm.as_str()), ("150,250 1050,250 1050,800 150,800", "100"));
+        assert_eq!(
+            (back.zone.as_str(), back.scale_mm.as_str()),
+            ("150,250 1050,250 1050,800 150,800", "100")
+        );
         assert_eq!(back.hairline, "200,300 600,200 1000,300");
         // Scaled for a half-size copy: the same millimetres.
         let half = parse(&design_toml(&drawn(), "p.jpg", PhotoAngle::Front, 0.5).unwrap()).unwrap();
@@ -469,7 +490,9 @@ mod tests {
     fn nothing_typed_changes_the_documents_shape() {
         let mut form = drawn();
         form.style = "soft\"\n[evil]".into();
-        assert!(design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("not a hairline style"));
+        assert!(
+            design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("not a hairline style")
+        );
         let mut form = drawn();
         form.hair_color = "#123456\"\nx = 1".into();
         assert!(design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).is_err());

@@ -88,7 +88,12 @@ pub(crate) async fn screen_copy(
 ) -> Result<image::RgbImage, PageError> {
     let folder = folder(state, studio);
     let id = photo.id.clone();
-    let missing = || PageError(StatusCode::INTERNAL_SERVER_ERROR, "The photo's file is missing from the photo store.".into());
+    let missing = || {
+        PageError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The photo's file is missing from the photo store.".into(),
+        )
+    };
     tokio::task::spawn_blocking(move || {
         let screen = file(&folder, &id, Copy::Screen);
         if let Ok(image) = smp_render::load_photo(&screen) {
@@ -218,7 +223,9 @@ async fn save_files(folder: PathBuf, id: String, photo: CleanPhoto) -> Result<()
     };
     tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&folder).map_err(|_| ())?;
-        for (copy, bytes) in [(Copy::Full, &photo.jpeg), (Copy::Thumbnail, &photo.thumbnail), (Copy::Screen, &photo.screen)] {
+        for (copy, bytes) in
+            [(Copy::Full, &photo.jpeg), (Copy::Thumbnail, &photo.thumbnail), (Copy::Screen, &photo.screen)]
+        {
             let path = file(&folder, &id, copy);
             write_atomically(&path, |out| std::io::Write::write_all(out, bytes).map_err(|e| e.to_string()))
                 .map_err(|_| ())?;

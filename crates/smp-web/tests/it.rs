@@ -825,3 +825,115 @@ async fn assets_are_served_from_the_binary() {
     assert!(r.status.is_success() && r.body.contains("toDataURL"));
     assert_eq!(send(&app, "GET", "/assets/../Cargo.toml", None, None).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn designs_are_drawn_previewed_and_saved_in_versions() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+    staff(&app, &a, "fred").await;
+    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    let (pia, csrf) = login(&app, "pia", "a long password").await;
+    let (fred, _) = login(&app, "fred", "a long password").await;
+    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let chart = send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy")))
+        .await
+        .location
+        .unwrap();
+    // A plain skin-coloured photo, 800 x 600.
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&image::RgbImage::from_pixel(800, 600, image::Rgb([196, 150, 124])))
+        .unwrap();
+    let r = send_body(
+        &app,
+        "POST",
+        &format!("{chart}/photos"),
+        Some(&pia),
+        Some(multipart(&[("csrf", &csrf), ("angle", "top")], Some(("top.jpg", &jpeg)))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let body = send(&app, "GET", &chart, Some(&pia), None).await.body;
+    let editor = body
+        .split("href=\"")
+        .find(|s| s.contains("/design\""))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let base = editor.trim_end_matches("/design").to_string();
+
+    let r = send(&app, "GET", &editor, Some(&pia), None).await;
+    assert!(
+        r.status.is_success()
+            && r.body.contains("/assets/editor.js")
+            && r.body.contains("data-width=\"800\""),
+        "{}",
+        r.body
+    );
+
+    let drawing = "scale_from=50%2C550&scale_to=750%2C550&scale_mm=140&hairline=100%2C150+400%2C100+700%2C150\
+                   &zone=60%2C120+740%2C120+740%2C520+60%2C520&style=soft&density=60&diameter_mm=0.45";
+    let r =
+        send(&app, "POST", &format!("{base}/preview"), Some(&pia), Some(&format!("{drawing}&stage=healed")))
+            .await;
+    assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("image/jpeg")), "{}", r.body);
+    let healed = image::load_from_memory(&r.bytes).unwrap().to_rgb8();
+    assert_eq!(healed.dimensions(), (800, 600), "screen size (the photo is smaller than a screen)");
+    let r =
+        send(&app, "POST", &format!("{base}/preview"), Some(&pia), Some(&format!("{drawing}&stage=before")))
+            .await;
+    let before = image::load_from_memory(&r.bytes).unwrap().to_rgb8();
+    let darker = |img: &image::RgbImage| img.pixels().filter(|p| p[1] < 120).count();
+    assert!(darker(&healed) > 10 * (darker(&before) + 1000), "dots appear inside the zone");
+    assert!(healed.get_pixel(20, 20)[1] > 140, "nothing outside the zone");
+
+    // An unfinished drawing gets words, not a picture.
+    let r =
+        send(&app, "POST", &format!("{base}/preview"), Some(&pia), Some("scale_mm=140&stage=healed")).await;
+    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("scale"), "{}", r.body);
+    let r =
+        send(&app, "POST", &format!("{base}/preview"), Some(&pia), Some(&format!("{drawing}&density=900")))
+            .await;
+    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("density"), "{}", r.body);
+
+    // Saving makes versions; each can be opened again.
+    let r = send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf={csrf}&{drawing}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let first = r.location.unwrap();
+    let r =
+        send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf={csrf}&{drawing}&dilution=0.4"))).await;
+    let second = r.location.unwrap();
+    let r = send(&app, "GET", &second, Some(&pia), None).await;
+    assert!(
+        r.body.contains("version 2") && r.body.contains("value=\"0.4\"") && r.body.contains("Version 1"),
+        "{}",
+        r.body
+    );
+    let r = send(&app, "GET", &first, Some(&pia), None).await;
+    assert!(r.body.contains("version 1") && r.body.contains("value=\"0.6\""));
+    let r = send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf={csrf}&scale_mm=140"))).await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST
+            && r.body.contains("Set the scale")
+            && r.body.contains("value=\"140\"")
+    );
+    let r = send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf=forged&{drawing}"))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(send(&app, "GET", &chart, Some(&pia), None).await.body.contains("Version 2"));
+
+    // Front desk and other studios: nothing.
+    assert_eq!(send(&app, "GET", &editor, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
+    let r = send(&app, "POST", &format!("{base}/preview"), Some(&fred), Some(drawing)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, "GET", &editor, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&app, "GET", &first, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
+    let r = send(&app, "POST", &editor, Some(&bo), Some(&format!("csrf={bo_csrf}&{drawing}"))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(&app, "POST", &format!("{base}/preview"), Some(&bo), Some(drawing)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app.store.studio(&a).audit_log(5).await.unwrap().iter().any(|e| e.action == "save-design"));
+}
