@@ -13,6 +13,8 @@ use rayon::prelude::*;
 use smp_optics::{DotOptics, SimpleOptics, Skin};
 use smp_pattern::Pattern;
 
+mod preview;
+
 const WIDTH: u32 = 6000;
 const HEIGHT: u32 = 4000;
 const RUNS: usize = 7;
@@ -120,6 +122,17 @@ fn machine() -> String {
 }
 
 fn main() -> Result<()> {
+    if std::env::args().any(|a| a == "--preview-only") {
+        // A quick look at one row while working on the editor.
+        let p = preview::measure(15)?;
+        println!(
+            "preview: median {:.0} ms over {} requests, {} impressions",
+            p.median.as_secs_f64() * 1e3,
+            p.runs,
+            p.impressions
+        );
+        return Ok(());
+    }
     let args = parse_args()?;
     std::fs::create_dir_all(&args.work)?;
     let work = args.work.canonicalize()?;
@@ -244,6 +257,8 @@ fn main() -> Result<()> {
     let scipy_n = field("scipy_points")?;
     let cv_s = field("cv2_circles_s")?;
 
+    let previews = preview::measure(15)?;
+
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("Machine: {}. Medians of {RUNS} runs (5 for whole commands, 3 for SciPy).", machine());
     println!();
@@ -287,5 +302,11 @@ fn main() -> Result<()> {
         ms(staged_s) / ms(full_s)
     );
     println!("| peak memory of that render | {:.0} MB | | | <= 300 MB |", peak as f64 / 1e6);
+    println!(
+        "| design editor preview: request after a change to the last JPEG byte, 12 MP photo, {} impressions (median of {}) | {:.0} ms | | | <= 300 ms |",
+        previews.impressions,
+        previews.runs,
+        ms(previews.median)
+    );
     Ok(())
 }
