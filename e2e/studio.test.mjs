@@ -116,6 +116,12 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.waitForFunction(() => document.getElementById('preview').naturalWidth > 0);
     const firstPreview = await page.locator('#preview').getAttribute('src');
     await page.screenshot({ path: `${shots}/10-design-healed.png`, fullPage: true });
+    // Too large a dot: the editor says so in words.
+    await page.fill('#diameter_mm', '0.8');
+    await page.waitForFunction(() => /larger than stubble/.test(document.getElementById('warnings').textContent));
+    await page.screenshot({ path: `${shots}/10b-design-warning.png` });
+    await page.fill('#diameter_mm', '0.45');
+    await page.waitForFunction(() => !/larger than stubble/.test(document.getElementById('warnings').textContent));
     await page.selectOption('#stage', 'session-1');
     await page.waitForFunction((before) => {
       const img = document.getElementById('preview');

@@ -2,6 +2,7 @@
 //! geometry designs are drawn with. No I/O happens here.
 #![warn(missing_docs)]
 
+pub mod advice;
 pub mod design;
 pub mod geometry;
 pub mod source;

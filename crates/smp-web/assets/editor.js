@@ -166,12 +166,28 @@
     clearTimeout(timer);
     timer = setTimeout(requestPreview, 120);
   }
+  var warningsList = document.getElementById("warnings");
+  function requestAdvice(seq, body) {
+    fetch(form.dataset.advice, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        if (seq !== latest) return;
+        while (warningsList.firstChild) warningsList.removeChild(warningsList.firstChild);
+        (answer.warnings || []).forEach(function (text) {
+          var li = document.createElement("li");
+          li.textContent = text;
+          warningsList.appendChild(li);
+        });
+      })
+      .catch(function () {});
+  }
   function requestPreview() {
     var seq = ++latest;
     if (controller) controller.abort();
     controller = new AbortController();
     var body = new URLSearchParams(new FormData(form));
     body.delete("csrf");
+    requestAdvice(seq, new URLSearchParams(body));
     var started = performance.now();
     previewState.textContent = "updating…";
     fetch(form.dataset.preview, { method: "POST", body: body, signal: controller.signal, credentials: "same-origin" })

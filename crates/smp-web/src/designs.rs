@@ -430,6 +430,51 @@ pub(crate) async fn preview(
     }
 }
 
+/// Plain-language warnings for the editor's state, as JSON
+/// `{"warnings": [...], "problem": null | "..."}`: the design's own (dot
+/// size, merging, hairline style) and the pigment's on this client's skin
+/// as the photo shows it (blue risk, too dark, too little contrast).
+pub(crate) async fn advice(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, photo_id)): Path<(String, String)>,
+    Form(form): Form<PreviewForm>,
+) -> Response {
+    let photo = match client_photo(&state, &who, &client_id, &photo_id).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let screen = match photos::screen_copy(&state, &who.0.user.studio, &photo).await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let factor = screen.width() as f64 / photo.width.max(1) as f64;
+    let answer = match design_toml(&form.editor, "screen.jpg", photo.angle, factor)
+        .and_then(|text| parse(&text).map_err(|e| explain(&e)))
+    {
+        Err(problem) => serde_json::json!({ "warnings": [], "problem": problem }),
+        Ok(design) => {
+            let mut warnings = smp_core::advice::warnings(&design);
+            if let Some(skin_lab) = smp_render::skin_tone(&screen, &design) {
+                let skin = smp_optics::Skin::of_type(design.client.fitzpatrick);
+                let report = smp_optics::forecast::pigment_report(
+                    &SimpleOptics,
+                    &skin,
+                    skin_lab,
+                    &design.client,
+                    &design.pigment,
+                );
+                warnings.extend(report.warnings.into_iter().map(|w| {
+                    let mut chars = w.chars();
+                    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+                }));
+            }
+            serde_json::json!({ "warnings": warnings, "problem": null })
+        }
+    };
+    ([(CONTENT_TYPE, "application/json")], answer.to_string()).into_response()
+}
+
 /// Pattern, stage and JPEG of the screen-size copy.
 pub(crate) fn render_preview(
     screen: &image::RgbImage,

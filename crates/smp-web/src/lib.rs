@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/photos/{photo}/screen", get(photos::screen))
         .route("/clients/{id}/photos/{photo}/design", get(designs::edit).post(designs::save))
         .route("/clients/{id}/photos/{photo}/preview", post(designs::preview))
+        .route("/clients/{id}/photos/{photo}/advice", post(designs::advice))
         .route("/audit", get(audit_log))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{user}/reset", post(admin::reset_password))

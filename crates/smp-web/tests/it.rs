@@ -891,6 +891,32 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     assert!(darker(&healed) > 10 * (darker(&before) + 1000), "dots appear inside the zone");
     assert!(healed.get_pixel(20, 20)[1] > 140, "nothing outside the zone");
 
+    // Advice in plain words, for the design and for the pigment on this skin.
+    let r = send(&app, "POST", &format!("{base}/advice"), Some(&pia), Some(drawing)).await;
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
+    let advice: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
+    assert!(advice["problem"].is_null(), "{advice}");
+    let r = send(
+        &app,
+        "POST",
+        &format!("{base}/advice"),
+        Some(&pia),
+        Some(&format!("{}&depth_mm=1.2", drawing.replace("diameter_mm=0.45", "diameter_mm=0.8"))),
+    )
+    .await;
+    let advice = String::from_utf8_lossy(&r.bytes).to_string();
+    assert!(advice.contains("larger than stubble") && advice.contains("blue"), "{advice}");
+    let r = send(&app, "POST", &format!("{base}/advice"), Some(&pia), Some("scale_mm=1")).await;
+    assert!(String::from_utf8_lossy(&r.bytes).contains("Set the scale"));
+    assert_eq!(
+        send(&app, "POST", &format!("{base}/advice"), Some(&fred), Some(drawing)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&app, "POST", &format!("{base}/advice"), Some(&bo), Some(drawing)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
     // An unfinished drawing gets words, not a picture.
     let r =
         send(&app, "POST", &format!("{base}/preview"), Some(&pia), Some("scale_mm=140&stage=healed")).await;
