@@ -294,22 +294,37 @@ pub(crate) struct EditorQuery {
     design: Option<String>,
 }
 
+/// What the editor page shows besides the photo: the drawing and
+/// parameters, the version open, and a note or an error.
+struct EditorView {
+    form: EditorForm,
+    current: Option<i64>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
 async fn editor(
     state: &AppState,
     who: &Staff,
     client_id: &str,
     photo: Photo,
-    form: EditorForm,
-    current: Option<i64>,
-    message: Option<String>,
-    error: Option<String>,
+    view: EditorView,
 ) -> Result<Response, PageError> {
     let client = who.client(state, client_id).await?;
     let versions =
         who.studio(state).designs(client_id).await?.into_iter().map(|v| (day_of(v.created_at), v)).collect();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let page =
-        EditorPage { who: &who.0, client, photo, form, versions, current, message, error, stages: &STAGES };
+    let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let page = EditorPage {
+        who: &who.0,
+        client,
+        photo,
+        form: view.form,
+        versions,
+        current: view.current,
+        message: view.message,
+        error: view.error,
+        stages: &STAGES,
+    };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -338,7 +353,7 @@ pub(crate) async fn edit(
             }
             None => (EditorForm::default(), None, None),
         };
-        editor(&state, &who, &client_id, photo, form, current, message, None).await
+        editor(&state, &who, &client_id, photo, EditorView { form, current, message, error: None }).await
     })
     .await
 }
@@ -365,7 +380,8 @@ pub(crate) async fn save(
         let text = match checked {
             Ok(text) => text,
             Err(error) => {
-                return editor(&state, &who, &client_id, photo, form.editor, None, None, Some(error)).await;
+                let view = EditorView { form: form.editor, current: None, message: None, error: Some(error) };
+                return editor(&state, &who, &client_id, photo, view).await;
             }
         };
         let saved = who
