@@ -620,7 +620,7 @@ async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
     let mut names: Vec<String> =
         std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, [format!("{id}.jpg"), format!("{id}.thumb.jpg")]);
+    assert_eq!(names, [format!("{id}.jpg"), format!("{id}.screen.jpg"), format!("{id}.thumb.jpg")]);
     let stored = std::fs::read(folder.join(format!("{id}.jpg"))).unwrap();
     assert!(!contains(&stored, b"Exif") && !contains(&stored, b"GPS"));
 
@@ -670,7 +670,7 @@ async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
     let r = send_body(&app, "POST", &upload, Some(&pia), Some(form(&csrf, "front", Some(("big.jpg", &big)))))
         .await;
     assert!(r.status == StatusCode::PAYLOAD_TOO_LARGE && r.body.contains("30 MB"), "{}", r.status);
-    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2, "nothing else was stored");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 3, "nothing else was stored");
 
     // The front desk neither uploads nor sees photos; another studio finds none.
     let r = send_body(
