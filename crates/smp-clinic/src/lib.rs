@@ -6,6 +6,7 @@
 pub mod aftercare;
 pub mod dates;
 pub mod intake;
+pub mod passport;
 pub mod plan;
 pub mod protocol;
 pub mod screening;

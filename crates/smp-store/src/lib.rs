@@ -16,10 +16,12 @@ use sqlx::{AnyPool, Row};
 mod consent;
 mod design;
 mod photo;
+mod treatment;
 
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
 pub use design::{DesignVersion, MAX_DESIGN_BYTES};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
+pub use treatment::{SharedAftercare, TreatmentSession};
 
 /// What went wrong in storage.
 #[derive(Debug, thiserror::Error)]

@@ -333,3 +333,56 @@ async fn admins_reset_passwords_and_rename_only_their_own_studio() {
         assert!(matches!(sa.rename(&admin, " ").await, Err(StoreError::Invalid(_))));
     }
 }
+
+#[tokio::test]
+async fn sessions_and_aftercare_links_stay_in_their_studio_and_expire() {
+    for (store, _dir) in stores().await {
+        let a = store.create_studio("Studio A").await.unwrap();
+        let b = store.create_studio("B").await.unwrap();
+        let pia = store
+            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let bob = store
+            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
+        let sa = store.studio(&a);
+        let client =
+            sa.create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() }).await.unwrap();
+        let photo = smp_store::new_photo_id();
+        assert!(sa.add_photo(&photo, &client.id, &pia, PhotoAngle::Top, 10, 10, 10).await.unwrap());
+        let design = sa.save_design(&client.id, &photo, &pia, "schema = 1").await.unwrap().unwrap();
+        assert_eq!(design.version, 1);
+        assert_eq!(sa.save_design(&client.id, &photo, &pia, "schema = 1").await.unwrap().unwrap().version, 2);
+        assert!(store.studio(&b).save_design(&client.id, &photo, &bob, "x").await.unwrap().is_none());
+
+        let id = sa
+            .record_session(&client.id, &pia, "2026-12-01", 1, Some(&design.id), "{\"pain\":3}")
+            .await
+            .unwrap()
+            .expect("recorded");
+        let list = sa.treatment_sessions(&client.id).await.unwrap();
+        assert_eq!(
+            (list[0].id.as_str(), list[0].date.as_str(), list[0].design_version),
+            (id.as_str(), "2026-12-01", Some(1))
+        );
+        assert!(store.studio(&b).treatment_sessions(&client.id).await.unwrap().is_empty());
+        assert!(store.studio(&b).treatment_session(&id).await.unwrap().is_none());
+        assert!(
+            store
+                .studio(&b)
+                .record_session(&client.id, &bob, "2026-12-01", 1, None, "{}")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let token = sa.share_aftercare(&id, &pia, 30).await.unwrap().unwrap();
+        assert!(token.len() >= 64);
+        let shared = store.shared_aftercare(&token).await.unwrap().unwrap();
+        assert_eq!((shared.session_date.as_str(), shared.studio_name.as_str()), ("2026-12-01", "Studio A"));
+        assert!(store.shared_aftercare("not-a-token").await.unwrap().is_none());
+        assert!(store.studio(&b).share_aftercare(&id, &bob, 30).await.unwrap().is_none());
+    }
+}

@@ -1,0 +1,191 @@
+//! Treatment sessions (each with its ink passport) and the aftercare links
+//! handed to clients.
+
+use sqlx::Row;
+
+use crate::{Store, StoreError, StudioStore, User, new_id, now_ms, random_token};
+
+/// A recorded treatment session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreatmentSession {
+    /// Id.
+    pub id: String,
+    /// Whose.
+    pub client_id: String,
+    /// ISO date of the session.
+    pub date: String,
+    /// Which session of the plan.
+    pub number: i64,
+    /// The design version worked from, if one was named.
+    pub design_id: Option<String>,
+    /// Its version number.
+    pub design_version: Option<i64>,
+    /// The ink passport (JSON, as the clinical core checked it).
+    pub passport_json: String,
+    /// Who worked.
+    pub staff_name: String,
+    /// When it was recorded, unix milliseconds.
+    pub created_at: i64,
+}
+
+/// What an aftercare link opens: the session's date and the studio, no more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedAftercare {
+    /// ISO date of the session.
+    pub session_date: String,
+    /// Which session of the plan.
+    pub number: i64,
+    /// The studio's name.
+    pub studio_name: String,
+    /// When the link stops working, unix milliseconds.
+    pub expires_at: i64,
+}
+
+const COLUMNS: &str = "t.id, t.client_id, t.session_date, t.number, t.design_id, d.version, t.passport_json, \
+     u.name, t.created_at FROM treatment_sessions t JOIN users u ON u.id = t.staff_id \
+     LEFT JOIN designs d ON d.id = t.design_id";
+
+fn session_from(r: &sqlx::any::AnyRow) -> TreatmentSession {
+    TreatmentSession {
+        id: r.get("id"),
+        client_id: r.get("client_id"),
+        date: r.get("session_date"),
+        number: r.get("number"),
+        design_id: r.get("design_id"),
+        design_version: r.get("version"),
+        passport_json: r.get("passport_json"),
+        staff_name: r.get("name"),
+        created_at: r.get("created_at"),
+    }
+}
+
+impl StudioStore<'_> {
+    /// Records a session of one of this studio's clients, with its audit
+    /// line. `design_id`, when given, must be one of the client's designs.
+    /// `None` when the client (or the design) is not this studio's.
+    pub async fn record_session(
+        &self,
+        client_id: &str,
+        staff: &User,
+        date: &str,
+        number: i64,
+        design_id: Option<&str>,
+        passport_json: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.store.pool.begin().await?;
+        if !self.owns_client(&mut tx, client_id).await? {
+            return Ok(None);
+        }
+        if let Some(design) = design_id {
+            let ours =
+                sqlx::query("SELECT 1 FROM designs WHERE studio_id = $1 AND client_id = $2 AND id = $3")
+                    .bind(&self.studio.0)
+                    .bind(client_id)
+                    .bind(design)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ours.is_none() {
+                return Ok(None);
+            }
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO treatment_sessions (id, studio_id, client_id, design_id, session_date, number, passport_json, staff_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .bind(design_id)
+        .bind(date)
+        .bind(number)
+        .bind(passport_json)
+        .bind(&staff.id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(&mut tx, staff, "record-session", client_id).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// A client's sessions, latest first.
+    pub async fn treatment_sessions(&self, client_id: &str) -> Result<Vec<TreatmentSession>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} WHERE t.studio_id = $1 AND t.client_id = $2 ORDER BY t.session_date DESC, t.number DESC"
+        ))
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.iter().map(session_from).collect())
+    }
+
+    /// One of this studio's sessions.
+    pub async fn treatment_session(&self, id: &str) -> Result<Option<TreatmentSession>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} WHERE t.studio_id = $1 AND t.id = $2"))
+            .bind(&self.studio.0)
+            .bind(id)
+            .fetch_optional(&self.store.pool)
+            .await?;
+        Ok(row.as_ref().map(session_from))
+    }
+
+    /// A read-only aftercare link for one of this studio's sessions, valid
+    /// for `days`: its token (256 random bits). `None` when the session is
+    /// not this studio's.
+    pub async fn share_aftercare(
+        &self,
+        session_id: &str,
+        staff: &User,
+        days: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.store.pool.begin().await?;
+        let client: Option<String> =
+            sqlx::query("SELECT client_id FROM treatment_sessions WHERE studio_id = $1 AND id = $2")
+                .bind(&self.studio.0)
+                .bind(session_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.get("client_id"));
+        let Some(client) = client else { return Ok(None) };
+        let token = random_token();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO aftercare_links (token, studio_id, session_id, staff_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&token)
+        .bind(&self.studio.0)
+        .bind(session_id)
+        .bind(&staff.id)
+        .bind(now)
+        .bind(now + days.clamp(1, 365) * 86_400_000)
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(&mut tx, staff, "share-aftercare", &client).await?;
+        tx.commit().await?;
+        Ok(Some(token))
+    }
+}
+
+impl Store {
+    /// What a live aftercare link opens; `None` for an unknown or expired token.
+    pub async fn shared_aftercare(&self, token: &str) -> Result<Option<SharedAftercare>, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.session_date, t.number, s.name, l.expires_at FROM aftercare_links l \
+             JOIN treatment_sessions t ON t.id = l.session_id JOIN studios s ON s.id = l.studio_id \
+             WHERE l.token = $1 AND l.expires_at > $2",
+        )
+        .bind(token)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| SharedAftercare {
+            session_date: r.get("session_date"),
+            number: r.get("number"),
+            studio_name: r.get("name"),
+            expires_at: r.get("expires_at"),
+        }))
+    }
+}
