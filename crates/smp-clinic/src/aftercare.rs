@@ -215,9 +215,22 @@ impl Aftercare {
     /// A printable page in plain language (one A4 page): each restriction
     /// as a bar over the first month, then what to do and when.
     pub fn to_html(&self) -> String {
-        AftercarePage { care: self, days: (0..=DAYS).collect() }
+        AftercarePage { care: self, days: (0..=DAYS).collect(), studio: None, calendar_href: None }
             .render()
             .expect("the template renders from plain values")
+    }
+
+    /// The same page as handed to a client online: naming the studio, with
+    /// a link to the calendar file.
+    pub fn to_html_shared(&self, studio: &str, calendar_href: &str) -> String {
+        AftercarePage {
+            care: self,
+            days: (0..=DAYS).collect(),
+            studio: Some(studio),
+            calendar_href: Some(calendar_href),
+        }
+        .render()
+        .expect("the template renders from plain values")
     }
 }
 
@@ -243,6 +256,8 @@ pub struct Phase {
 struct AftercarePage<'a> {
     care: &'a Aftercare,
     days: Vec<u32>,
+    studio: Option<&'a str>,
+    calendar_href: Option<&'a str>,
 }
 
 #[cfg(test)]

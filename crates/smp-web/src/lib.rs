@@ -11,6 +11,7 @@ mod consent;
 mod designs;
 mod intake;
 mod photos;
+mod sessions;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,7 +21,9 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, FromRequestParts, Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, SET_COOKIE, X_FRAME_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, REFERRER_POLICY, SET_COOKIE, X_FRAME_OPTIONS,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -75,6 +78,12 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/photos/{photo}/design", get(designs::edit).post(designs::save))
         .route("/clients/{id}/photos/{photo}/preview", post(designs::preview))
         .route("/clients/{id}/photos/{photo}/advice", post(designs::advice))
+        .route("/clients/{id}/sessions", post(sessions::record))
+        .route("/clients/{id}/sessions/new", get(sessions::new))
+        .route("/clients/{id}/sessions/{session}", get(sessions::view))
+        .route("/clients/{id}/sessions/{session}/aftercare-link", post(sessions::share))
+        .route("/aftercare/{token}", get(sessions::aftercare))
+        .route("/aftercare/{token}/calendar.ics", get(sessions::calendar))
         .route("/audit", get(audit_log))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{user}/reset", post(admin::reset_password))
@@ -94,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .merge(uploads)
         .layer(axum::middleware::map_response(explain_too_large))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Aftercare links carry their token in the path: never hand it on.
+        .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(
             CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -493,7 +504,19 @@ struct ClientPage<'a> {
     consents: Vec<consent::ConsentView>,
     photos: Vec<photos::PhotoView>,
     designs: Vec<(String, smp_store::DesignVersion)>,
+    sessions: Vec<smp_store::TreatmentSession>,
     upload: photos::UploadForm,
+}
+
+/// "1st", "2nd", "3rd", "4th"... session.
+fn ordinal(n: i64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix} session")
 }
 
 /// One line of the chart's timeline.
@@ -568,6 +591,7 @@ async fn chart(
     let stored_consents = studio.consents(id).await?;
     let stored_photos = if clinical { studio.photos(id).await? } else { Vec::new() };
     let stored_designs = if clinical { studio.designs(id).await? } else { Vec::new() };
+    let stored_sessions = studio.treatment_sessions(id).await?;
     for (shown, action) in [
         (clinical && !stored_screenings.is_empty(), "view-health"),
         (!stored_consents.is_empty(), "view-consent"),
@@ -610,6 +634,13 @@ async fn chart(
         detail: format!("version {}, by {}", d.version, d.staff_name),
         href: Some(format!("/clients/{id}/photos/{}/design?design={}", d.photo_id, d.id)),
     }));
+    timeline.extend(stored_sessions.iter().map(|t| Event {
+        at: t.created_at,
+        when: day_of(t.created_at),
+        what: "Session",
+        detail: format!("{} of {}, by {}", ordinal(t.number), t.date, t.staff_name),
+        href: clinical.then(|| format!("/clients/{id}/sessions/{}", t.id)),
+    }));
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
     let page = ClientPage {
         who: &who.0,
@@ -619,6 +650,7 @@ async fn chart(
         consents: stored_consents.iter().map(consent::ConsentView::of).collect(),
         photos: stored_photos.iter().map(photos::PhotoView::of).collect(),
         designs: stored_designs.iter().map(|d| (day_of(d.created_at), d.clone())).collect(),
+        sessions: stored_sessions,
         upload,
         client,
     };

@@ -963,3 +963,92 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(app.store.studio(&a).audit_log(5).await.unwrap().iter().any(|e| e.action == "save-design"));
 }
+
+#[tokio::test]
+async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
+    let app = app().await;
+    let a = app.store.create_studio("Main Street SMP").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+    staff(&app, &a, "fred").await;
+    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    let (pia, csrf) = login(&app, "pia", "a long password").await;
+    let (fred, fred_csrf) = login(&app, "fred", "a long password").await;
+    let (bo, _) = login(&app, "bo", "a long password").await;
+    let chart =
+        send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy+Secret")))
+            .await
+            .location
+            .unwrap();
+    let r = send(&app, "GET", &format!("{chart}/sessions/new"), Some(&pia), None).await;
+    assert!(
+        r.status.is_success() && r.body.contains("name=\"number\" type=\"number\" value=\"1\""),
+        "{}",
+        r.body
+    );
+
+    let passport = |expiry: &str| {
+        format!(
+            "csrf={csrf}&design_id=&date=2026-12-01&number=1&zones=front&pigment_brand=Perma+Blend&pigment_batch=L2311-07\
+             &pigment_expiry={expiry}&dilution=0.6&needle=3RL&needle_mm=0.25&machine=3.5+mm&anaesthetic=none\
+             &duration_min=210&pain=3&notes=calm"
+        )
+    };
+    let r = send(&app, "POST", &format!("{chart}/sessions"), Some(&pia), Some(&passport("2026-11-01"))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("expired on 2026-11-01") && r.body.contains("value=\"L2311-07\""), "{}", r.body);
+    assert!(r.body.contains("id=\"pigment_expiry-error\""), "the message sits by its field");
+    let r = send(&app, "POST", &format!("{chart}/sessions"), Some(&pia), Some(&passport("2027-06-30"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let session = r.location.unwrap();
+    let r = send(&app, "GET", &session, Some(&pia), None).await;
+    assert!(
+        r.body.contains("L2311-07") && r.body.contains("Perma Blend") && r.body.contains("3RL"),
+        "{}",
+        r.body
+    );
+    let r = send(&app, "GET", &chart, Some(&fred), None).await;
+    assert!(r.body.contains("Session 1") && !r.body.contains("L2311-07"), "front desk sees the schedule");
+
+    // The aftercare link: public, read-only, no health data or client name.
+    let r =
+        send(&app, "POST", &format!("{session}/aftercare-link"), Some(&pia), Some(&format!("csrf={csrf}")))
+            .await;
+    let link =
+        r.body.split("id=\"aftercare-link\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = send(&app, "GET", &link, None, None).await;
+    assert!(
+        r.status.is_success() && r.body.contains("Your SMP aftercare") && r.body.contains("Main Street SMP")
+    );
+    assert!(!r.body.contains("Ivy") && !r.body.contains("L2311") && !r.body.contains("Secret"));
+    let r = send(&app, "GET", &format!("{link}/calendar.ics"), None, None).await;
+    assert!(
+        r.content_type.as_deref().unwrap().starts_with("text/calendar") && r.body.contains("BEGIN:VCALENDAR")
+    );
+    let r = send(&app, "GET", "/aftercare/0123456789abcdef", None, None).await;
+    assert!(r.status == StatusCode::NOT_FOUND && r.body.contains("expired or does not exist"));
+
+    // Roles and studios.
+    assert_eq!(send(&app, "GET", &session, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &app,
+        "POST",
+        &format!("{chart}/sessions"),
+        Some(&fred),
+        Some(&passport("2027-06-30").replace(&csrf, &fred_csrf)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, "GET", &session, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, "GET", &format!("{chart}/sessions/new"), Some(&bo), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = send(&app, "POST", &format!("{session}/aftercare-link"), Some(&pia), Some("csrf=forged")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let actions: Vec<String> =
+        app.store.studio(&a).audit_log(20).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(
+        actions.contains(&"record-session".to_string()) && actions.contains(&"share-aftercare".to_string())
+    );
+}

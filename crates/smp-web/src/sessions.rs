@@ -1,0 +1,281 @@
+//! Treatment sessions: the ink passport recorded for each, and the
+//! aftercare handed to the client through a read-only, expiring link that
+//! shows no health data.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use smp_clinic::aftercare::FollowUp;
+use smp_clinic::passport::SessionForm;
+use smp_store::{Session, TreatmentSession};
+
+use crate::{AppState, PageError, Staff, day_of, page};
+
+/// How long an aftercare link works: through healing and the next session.
+pub(crate) const AFTERCARE_LINK_DAYS: i64 = 60;
+
+/// The passport's fields, in the form's order: (name, label, input type, hint).
+const FIELDS: [(&str, &str, &str, &str); 14] = [
+    ("date", "Session date", "date", ""),
+    ("number", "Session number", "number", "1, 2, 3; 4 and on for touch-ups"),
+    ("zones", "Zones treated", "text", "e.g. hairline, front, crown"),
+    ("pigment_brand", "Pigment brand and product", "text", ""),
+    ("pigment_batch", "Batch or lot", "text", ""),
+    ("pigment_expiry", "Pigment expiry date", "date", ""),
+    ("dilution", "Dilution (1 = full strength)", "text", ""),
+    ("needle", "Needle configuration", "text", "e.g. 1RL, 3RL"),
+    ("needle_mm", "Needle diameter (mm)", "text", "e.g. 0.25"),
+    ("machine", "Machine settings", "text", "stroke, voltage, speed"),
+    ("anaesthetic", "Anaesthetic used", "text", "none, or the product"),
+    ("duration_min", "Duration (minutes)", "number", ""),
+    ("pain", "Pain reported (0-10)", "number", ""),
+    ("notes", "Notes", "text", ""),
+];
+
+/// A field of the form as shown: its value and, when wrong, why.
+pub(crate) struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    hint: &'static str,
+    value: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "session_form.html")]
+struct FormPage<'a> {
+    who: &'a Session,
+    client: smp_store::Client,
+    fields: Vec<Field>,
+    designs: Vec<(String, i64, bool)>,
+}
+
+fn fields(values: &[(String, String)], error: Option<(&str, String)>) -> Vec<Field> {
+    FIELDS
+        .iter()
+        .map(|&(name, label, kind, hint)| Field {
+            name,
+            label,
+            kind,
+            hint,
+            value: values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default(),
+            error: error.as_ref().filter(|(f, _)| *f == name).map(|(_, m)| m.clone()),
+        })
+        .collect()
+}
+
+async fn form_page(
+    state: &AppState,
+    who: &Staff,
+    client_id: &str,
+    values: &[(String, String)],
+    error: Option<(&str, String)>,
+) -> Result<Response, PageError> {
+    let client = who.client(state, client_id).await?;
+    let chosen = values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str());
+    let designs = who
+        .studio(state)
+        .designs(client_id)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let selected = chosen.map_or(i == 0, |c| c == d.id);
+            (d.id, d.version, selected)
+        })
+        .collect();
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let page = FormPage { who: &who.0, client, fields: fields(values, error), designs };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn new(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(client_id): Path<String>,
+) -> Response {
+    page(async {
+        who.require_clinical("Session records")?;
+        let done = who.studio(&state).treatment_sessions(&client_id).await?;
+        let next = done.iter().map(|s| s.number).max().unwrap_or(0) + 1;
+        let today = chrono::Utc::now().date_naive().to_string();
+        let defaults: Vec<(String, String)> = [
+            ("date", today.as_str()),
+            ("number", &next.to_string()),
+            ("dilution", "0.6"),
+            ("needle", "3RL"),
+            ("needle_mm", "0.25"),
+            ("anaesthetic", "none"),
+            ("pain", "0"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        form_page(&state, &who, &client_id, &defaults, None).await
+    })
+    .await
+}
+
+pub(crate) async fn record(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(client_id): Path<String>,
+    Form(values): Form<Vec<(String, String)>>,
+) -> Response {
+    page(async {
+        who.check_csrf(values.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
+        who.require_clinical("Session records")?;
+        who.client(&state, &client_id).await?;
+        let record = match (SessionForm { fields: &values }).check() {
+            Ok(r) => r,
+            Err(e) => return form_page(&state, &who, &client_id, &values, Some((e.field, e.message))).await,
+        };
+        let design =
+            values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+        let passport = serde_json::to_string(&record).map_err(|_| {
+            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The record could not be stored.".into())
+        })?;
+        let id = who
+            .studio(&state)
+            .record_session(
+                &client_id,
+                &who.0.user,
+                &record.date.to_string(),
+                record.number as i64,
+                design,
+                &passport,
+            )
+            .await?
+            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()))?;
+        Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{id}")).into_response())
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "session.html")]
+struct PassportPage<'a> {
+    who: &'a Session,
+    client: smp_store::Client,
+    session: TreatmentSession,
+    rows: Vec<(&'static str, String)>,
+    recorded: String,
+    link: Option<String>,
+}
+
+async fn passport_page(
+    state: &AppState,
+    who: &Staff,
+    client_id: &str,
+    session_id: &str,
+    link: Option<String>,
+) -> Result<Response, PageError> {
+    who.require_clinical("Session records")?;
+    let client = who.client(state, client_id).await?;
+    let session = who
+        .studio(state)
+        .treatment_session(session_id)
+        .await?
+        .filter(|s| s.client_id == client_id)
+        .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))?;
+    let passport: serde_json::Value = serde_json::from_str(&session.passport_json).unwrap_or_default();
+    let rows = FIELDS
+        .iter()
+        .filter(|(name, ..)| !matches!(*name, "date" | "number"))
+        .map(|(name, label, ..)| {
+            let value = match &passport[name] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (*label, value)
+        })
+        .collect();
+    let recorded = format!("{}, by {}", day_of(session.created_at), session.staff_name);
+    let page = PassportPage { who: &who.0, client, session, rows, recorded, link };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub(crate) async fn view(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, session_id)): Path<(String, String)>,
+) -> Response {
+    page(passport_page(&state, &who, &client_id, &session_id, None)).await
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+/// Makes a read-only aftercare link for the client and shows it once.
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, session_id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        who.require_clinical("Aftercare links")?;
+        who.client(&state, &client_id).await?;
+        let token = who
+            .studio(&state)
+            .share_aftercare(&session_id, &who.0.user, AFTERCARE_LINK_DAYS)
+            .await?
+            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))?;
+        passport_page(&state, &who, &client_id, &session_id, Some(format!("/aftercare/{token}"))).await
+    })
+    .await
+}
+
+/// The aftercare a live link opens, or a page saying it has expired.
+async fn shared(
+    state: &AppState,
+    token: &str,
+) -> Result<(smp_store::SharedAftercare, smp_clinic::Aftercare), PageError> {
+    let shared = state.store.shared_aftercare(token).await?.ok_or_else(|| {
+        PageError(
+            StatusCode::NOT_FOUND,
+            "This aftercare link has expired or does not exist. Ask your studio for a new one.".into(),
+        )
+    })?;
+    let date = shared.session_date.parse().map_err(|_| {
+        PageError(StatusCode::INTERNAL_SERVER_ERROR, "The session's date is unreadable.".into())
+    })?;
+    let care = smp_clinic::aftercare(
+        date,
+        &smp_clinic::Protocol::default_protocol(),
+        FollowUp { next_session: None, touch_up: None },
+    );
+    Ok((shared, care))
+}
+
+/// The client's aftercare page: public through the token, no login.
+pub(crate) async fn aftercare(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    page(async {
+        let (shared, care) = shared(&state, &token).await?;
+        Ok(Html(care.to_html_shared(&shared.studio_name, &format!("/aftercare/{token}/calendar.ics")))
+            .into_response())
+    })
+    .await
+}
+
+pub(crate) async fn calendar(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    page(async {
+        let (_, care) = shared(&state, &token).await?;
+        Ok((
+            [
+                (CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"smp-aftercare.ics\""),
+            ],
+            care.to_ics(chrono::Utc::now()),
+        )
+            .into_response())
+    })
+    .await
+}
