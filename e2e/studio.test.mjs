@@ -136,6 +136,38 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(await page.textContent('h1'), /version 1/);
     assert.equal((await page.inputValue('input[name=zone]')).split(' ').length, 4, 'the zone came back');
 
+    // A session with its ink passport, then the client's aftercare link and
+    // calendar.
+    await page.click('text=Marta Ruiz');
+    await page.click('text=Record a session');
+    await page.waitForURL(/\/sessions\/new$/);
+    await page.fill('#date', '2026-12-01');
+    await page.fill('#zones', 'hairline, front');
+    await page.fill('#pigment_brand', 'Perma Blend SMP Black');
+    await page.fill('#pigment_batch', 'L2311-07');
+    await page.fill('#pigment_expiry', '2026-10-31');
+    await page.fill('#duration_min', '210');
+    await page.fill('#pain', '3');
+    await page.click('text=Record the session');
+    assert.match(await page.textContent('#pigment_expiry-error'), /expired on 2026-10-31/);
+    await page.screenshot({ path: `${shots}/12-session-expired-pigment.png`, fullPage: true });
+    await page.fill('#pigment_expiry', '2027-06-30');
+    await page.click('text=Record the session');
+    await page.waitForURL(/\/sessions\/[0-9a-f]+$/);
+    assert.match(await page.textContent('main'), /L2311-07[\s\S]*design version 1|design version 1[\s\S]*L2311-07/i);
+    await page.click('text=Make an aftercare link');
+    const link = await page.getAttribute('#aftercare-link', 'href');
+    await page.screenshot({ path: `${shots}/13-session-passport.png`, fullPage: true });
+    const client = await browser.newContext();
+    const clientPage = await client.newPage();
+    await clientPage.goto(`${url}${link}`);
+    assert.match(await clientPage.textContent('h1'), /Your SMP aftercare/);
+    assert.doesNotMatch(await clientPage.content(), /Marta|L2311/);
+    await clientPage.screenshot({ path: `${shots}/14-client-aftercare.png`, fullPage: true });
+    const [download] = await Promise.all([clientPage.waitForEvent('download'), clientPage.click('text=Add these dates to your calendar')]);
+    assert.equal(download.suggestedFilename(), 'smp-aftercare.ics');
+    await client.close();
+
     // Live search (htmx): the list narrows as the name is typed.
     await page.goto(`${url}/clients`);
     await page.fill('#full_name', 'Otto Other');
