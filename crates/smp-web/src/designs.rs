@@ -284,6 +284,7 @@ struct EditorPage<'a> {
     form: EditorForm,
     versions: Vec<(String, smp_store::DesignVersion)>,
     current: Option<i64>,
+    current_id: Option<String>,
     message: Option<String>,
     error: Option<String>,
     stages: &'static [(&'static str, &'static str)],
@@ -299,6 +300,7 @@ pub(crate) struct EditorQuery {
 struct EditorView {
     form: EditorForm,
     current: Option<i64>,
+    current_id: Option<String>,
     message: Option<String>,
     error: Option<String>,
 }
@@ -321,6 +323,7 @@ async fn editor(
         form: view.form,
         versions,
         current: view.current,
+        current_id: view.current_id,
         message: view.message,
         error: view.error,
         stages: &STAGES,
@@ -337,7 +340,7 @@ pub(crate) async fn edit(
 ) -> Response {
     page(async {
         let photo = client_photo(&state, &who, &client_id, &photo_id).await?;
-        let (form, current, message) = match &query.design {
+        let (form, current, current_id, message) = match &query.design {
             Some(id) => {
                 let saved =
                     who.studio(&state).design(id).await?.filter(|d| d.client_id == client_id).ok_or_else(
@@ -349,11 +352,18 @@ pub(crate) async fn edit(
                     saved.staff_name,
                     day_of(saved.created_at)
                 );
-                (form_of(&saved.design_toml), Some(saved.version), Some(note))
+                (form_of(&saved.design_toml), Some(saved.version), Some(saved.id), Some(note))
             }
-            None => (EditorForm::default(), None, None),
+            None => (EditorForm::default(), None, None, None),
         };
-        editor(&state, &who, &client_id, photo, EditorView { form, current, message, error: None }).await
+        editor(
+            &state,
+            &who,
+            &client_id,
+            photo,
+            EditorView { form, current, current_id, message, error: None },
+        )
+        .await
     })
     .await
 }
@@ -380,7 +390,13 @@ pub(crate) async fn save(
         let text = match checked {
             Ok(text) => text,
             Err(error) => {
-                let view = EditorView { form: form.editor, current: None, message: None, error: Some(error) };
+                let view = EditorView {
+                    form: form.editor,
+                    current: None,
+                    current_id: None,
+                    message: None,
+                    error: Some(error),
+                };
                 return editor(&state, &who, &client_id, photo, view).await;
             }
         };
@@ -491,7 +507,68 @@ pub(crate) async fn advice(
     ([(CONTENT_TYPE, "application/json")], answer.to_string()).into_response()
 }
 
-/// Pattern, stage and JPEG of the screen-size copy.
+#[derive(Deserialize)]
+pub(crate) struct ExportQuery {
+    #[serde(default = "healed")]
+    stage: String,
+}
+
+/// A saved version rendered on the full photo at a stage, as a JPEG download.
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, design_id)): Path<(String, String)>,
+    Query(query): Query<ExportQuery>,
+) -> Response {
+    page(async {
+        who.require_clinical("Designs")?;
+        who.client(&state, &client_id).await?;
+        let saved = who
+            .studio(&state)
+            .design(&design_id)
+            .await?
+            .filter(|d| d.client_id == client_id)
+            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()))?;
+        let stage = query
+            .stage
+            .parse::<Stage>()
+            .map_err(|_| PageError(StatusCode::BAD_REQUEST, format!("{:?} is not a stage.", query.stage)))?;
+        let design = parse(&saved.design_toml).map_err(|e| {
+            PageError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("The saved design is unreadable: {}", explain(&e)),
+            )
+        })?;
+        let photo = who
+            .studio(&state)
+            .photo(&saved.photo_id)
+            .await?
+            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "The design's photo is gone.".into()))?;
+        let full = photos::full_photo(&state, &who.0.user.studio, &photo).await?;
+        // An export shows the client's photo: logged like a photo view.
+        who.studio(&state).audit(&who.0.user, "export-design", &client_id).await?;
+        let jpeg = tokio::task::spawn_blocking(move || render_preview(&full, &design, stage))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| {
+                PageError(StatusCode::INTERNAL_SERVER_ERROR, "The export could not be drawn.".into())
+            })?;
+        let name = format!(
+            "attachment; filename=\"design-v{}-{}.jpg\"",
+            saved.version,
+            query.stage.replace(':', "-")
+        );
+        Ok((
+            [(CONTENT_TYPE, "image/jpeg".to_string()), (axum::http::header::CONTENT_DISPOSITION, name)],
+            jpeg,
+        )
+            .into_response())
+    })
+    .await
+}
+
+/// The design rendered at `stage` on `photo` (a copy), as JPEG.
 pub(crate) fn render_preview(
     screen: &image::RgbImage,
     design: &smp_core::Design,
@@ -511,7 +588,9 @@ pub(crate) fn render_preview(
         );
     }
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&canvas)?;
+    // Screen-size previews favour speed; full-size exports are for keeping.
+    let quality = if canvas.width() > smp_render::photo::SCREEN_SIDE { 92 } else { 85 };
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(&canvas)?;
     Ok(out)
 }
 

@@ -79,6 +79,25 @@ fn file(folder: &FsPath, id: &str, copy: Copy) -> PathBuf {
     })
 }
 
+/// The full photo, decoded.
+pub(crate) async fn full_photo(
+    state: &AppState,
+    studio: &StudioId,
+    photo: &Photo,
+) -> Result<image::RgbImage, PageError> {
+    let path = file(&folder(state, studio), &photo.id, Copy::Full);
+    tokio::task::spawn_blocking(move || smp_render::load_photo(&path))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            PageError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The photo's file is missing from the photo store.".into(),
+            )
+        })
+}
+
 /// The screen-size copy of a photo, decoded: made from the full photo and
 /// kept when it is missing (photos stored before copies existed).
 pub(crate) async fn screen_copy(

@@ -951,6 +951,17 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(send(&app, "GET", &chart, Some(&pia), None).await.body.contains("Version 2"));
 
+    // Full-resolution export of a saved version at a stage.
+    let design_id = second.rsplit("design=").next().unwrap().to_string();
+    let export = format!("{chart}/designs/{design_id}/export?stage=years%3A5");
+    let r = send(&app, "GET", &export, Some(&pia), None).await;
+    assert_eq!(r.content_type.as_deref(), Some("image/jpeg"), "{}", r.body);
+    assert_eq!(image::load_from_memory(&r.bytes).unwrap().to_rgb8().dimensions(), (800, 600));
+    let r = send(&app, "GET", &format!("{chart}/designs/{design_id}/export?stage=someday"), Some(&pia), None).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("not a stage"));
+    assert_eq!(send(&app, "GET", &export, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, "GET", &export, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
+
     // Front desk and other studios: nothing.
     assert_eq!(send(&app, "GET", &editor, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
     let r = send(&app, "POST", &format!("{base}/preview"), Some(&fred), Some(drawing)).await;
