@@ -170,6 +170,21 @@ pub fn fitzpatrick_from_ita(ita: f64) -> u8 {
     }
 }
 
+/// A typical skin colour of a Fitzpatrick type: the middle of its ITA band
+/// at a plausible lightness. For estimates made without a photo (a studio's
+/// follow-up list); the client's photo is always better.
+pub fn typical_skin(fitzpatrick: u8) -> Lab {
+    let rgb = match fitzpatrick {
+        1 => [236, 200, 180],
+        2 => [220, 178, 152],
+        3 => [196, 150, 124],
+        4 => [160, 112, 84],
+        5 => [120, 82, 62],
+        _ => [88, 60, 46],
+    };
+    srgb8_to_lab(rgb)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

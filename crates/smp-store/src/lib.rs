@@ -21,7 +21,7 @@ mod treatment;
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
 pub use design::{DesignVersion, MAX_DESIGN_BYTES};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
-pub use treatment::{SharedAftercare, TreatmentSession};
+pub use treatment::{LatestSession, SharedAftercare, TreatmentSession};
 
 /// What went wrong in storage.
 #[derive(Debug, thiserror::Error)]

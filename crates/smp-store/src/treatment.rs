@@ -189,3 +189,65 @@ impl Store {
         }))
     }
 }
+
+/// A client's latest session, for the studio's follow-up list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestSession {
+    /// The client.
+    pub client_id: String,
+    /// Their name.
+    pub client_name: String,
+    /// ISO date of their latest session.
+    pub date: String,
+    /// Which session it was.
+    pub number: i64,
+    /// The design it was worked from (schema 1 text), if named.
+    pub design_toml: Option<String>,
+}
+
+impl StudioStore<'_> {
+    /// Sessions of every client of the studio dated from `from` to `to`
+    /// (ISO dates, inclusive), by date: (client id, client name, session).
+    pub async fn sessions_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, TreatmentSession)>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT c.full_name AS client_name, {COLUMNS} JOIN clients c ON c.id = t.client_id \
+             WHERE t.studio_id = $1 AND t.session_date >= $2 AND t.session_date <= $3 \
+             ORDER BY t.session_date, c.full_name"
+        ))
+        .bind(&self.studio.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get::<String, _>("client_name"), session_from(r))).collect())
+    }
+
+    /// Each client's latest session, with the design it was worked from.
+    pub async fn latest_sessions(&self) -> Result<Vec<LatestSession>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.client_id, c.full_name, t.session_date, t.number, d.design_toml FROM treatment_sessions t \
+             JOIN clients c ON c.id = t.client_id LEFT JOIN designs d ON d.id = t.design_id \
+             WHERE t.studio_id = $1 AND NOT EXISTS (SELECT 1 FROM treatment_sessions later \
+               WHERE later.client_id = t.client_id AND (later.session_date > t.session_date \
+                 OR (later.session_date = t.session_date AND later.created_at > t.created_at))) \
+             ORDER BY t.session_date",
+        )
+        .bind(&self.studio.0)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| LatestSession {
+                client_id: r.get("client_id"),
+                client_name: r.get("full_name"),
+                date: r.get("session_date"),
+                number: r.get("number"),
+                design_toml: r.get("design_toml"),
+            })
+            .collect())
+    }
+}

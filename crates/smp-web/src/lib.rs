@@ -8,6 +8,7 @@
 mod admin;
 mod assets;
 mod consent;
+mod dashboard;
 mod designs;
 mod intake;
 mod photos;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/sessions/{session}/aftercare-link", post(sessions::share))
         .route("/aftercare/{token}", get(sessions::aftercare))
         .route("/aftercare/{token}/calendar.ics", get(sessions::calendar))
+        .route("/dashboard", get(dashboard::dashboard))
         .route("/audit", get(audit_log))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{user}/reset", post(admin::reset_password))

@@ -957,7 +957,8 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     let r = send(&app, "GET", &export, Some(&pia), None).await;
     assert_eq!(r.content_type.as_deref(), Some("image/jpeg"), "{}", r.body);
     assert_eq!(image::load_from_memory(&r.bytes).unwrap().to_rgb8().dimensions(), (800, 600));
-    let r = send(&app, "GET", &format!("{chart}/designs/{design_id}/export?stage=someday"), Some(&pia), None).await;
+    let r = send(&app, "GET", &format!("{chart}/designs/{design_id}/export?stage=someday"), Some(&pia), None)
+        .await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("not a stage"));
     assert_eq!(send(&app, "GET", &export, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
     assert_eq!(send(&app, "GET", &export, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
@@ -1062,4 +1063,51 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     assert!(
         actions.contains(&"record-session".to_string()) && actions.contains(&"share-aftercare".to_string())
     );
+}
+
+#[tokio::test]
+async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    let pia = app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+    staff(&app, &a, "fred").await;
+    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    let (fred, _) = login(&app, "fred", "a long password").await;
+    let (bo, _) = login(&app, "bo", "a long password").await;
+    let studio = app.store.studio(&a);
+    let client = |name: &str| {
+        let fields = smp_store::ClientFields { full_name: name.into(), ..Default::default() };
+        let studio = app.store.studio(&a);
+        async move { studio.create_client(&fields).await.unwrap() }
+    };
+    let today = chrono::Utc::now().date_naive();
+    let days_ago = |n: u64| (today - chrono::Days::new(n)).to_string();
+    let (now, healing, faded) =
+        (client("Nina Now").await, client("Hal Healing").await, client("Fay Faded").await);
+    studio.record_session(&now.id, &pia, &today.to_string(), 2, None, "{}").await.unwrap().unwrap();
+    studio.record_session(&healing.id, &pia, &days_ago(35), 1, None, "{}").await.unwrap().unwrap();
+    let photo = smp_store::new_photo_id();
+    studio.add_photo(&photo, &faded.id, &pia, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
+    let design =
+        studio.save_design(&faded.id, &photo, &pia, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
+    studio
+        .record_session(&faded.id, &pia, &days_ago(5 * 365), 3, Some(&design.id), "{}")
+        .await
+        .unwrap()
+        .unwrap();
+
+    let r = send(&app, "GET", "/dashboard", Some(&fred), None).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let section = |id: &str| {
+        r.body.split(&format!("id=\"{id}\"")).nth(1).unwrap().split("</div>").next().unwrap().to_string()
+    };
+    assert!(section("this-week").contains("Nina Now") && !section("this-week").contains("Hal"));
+    assert!(section("healing").contains("Hal Healing") && !section("healing").contains("Nina"));
+    assert!(section("touch-ups").contains("Fay Faded"), "{}", section("touch-ups"));
+    assert!(
+        !send(&app, "GET", "/dashboard", Some(&bo), None).await.body.contains("Nina"),
+        "another studio sees none"
+    );
+    assert_eq!(send(&app, "GET", "/dashboard", None, None).await.location.as_deref(), Some("/login"));
 }
