@@ -16,11 +16,13 @@ use sqlx::{AnyPool, Row};
 mod consent;
 mod design;
 mod photo;
+mod plan;
 mod treatment;
 
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
 pub use design::{DesignVersion, MAX_DESIGN_BYTES};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
+pub use plan::{PlannedSession, TreatmentPlan};
 pub use treatment::{LatestSession, SharedAftercare, TreatmentSession};
 
 /// What went wrong in storage.

@@ -12,6 +12,7 @@ mod dashboard;
 mod designs;
 mod intake;
 mod photos;
+mod plans;
 mod sessions;
 
 use std::collections::HashMap;
@@ -87,6 +88,8 @@ pub fn router(state: AppState) -> Router {
         .route("/aftercare/{token}", get(sessions::aftercare))
         .route("/aftercare/{token}/calendar.ics", get(sessions::calendar))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/calendar", get(plans::calendar))
+        .route("/clients/{id}/plan", get(plans::view).post(plans::save))
         .route("/audit", get(audit_log))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{user}/reset", post(admin::reset_password))

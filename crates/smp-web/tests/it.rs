@@ -1111,3 +1111,78 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
     );
     assert_eq!(send(&app, "GET", "/dashboard", None, None).await.location.as_deref(), Some("/login"));
 }
+
+#[tokio::test]
+async fn plans_follow_the_protocol_and_fill_the_calendar() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    let pia_user =
+        app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+    staff(&app, &a, "fred").await;
+    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    let (pia, csrf) = login(&app, "pia", "a long password").await;
+    let (fred, _) = login(&app, "fred", "a long password").await;
+    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let studio = app.store.studio(&a);
+    let client = studio
+        .create_client(&smp_store::ClientFields { full_name: "Paul Plan".into(), ..Default::default() })
+        .await
+        .unwrap();
+    let photo = smp_store::new_photo_id();
+    studio.add_photo(&photo, &client.id, &pia_user, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
+    let design =
+        studio.save_design(&client.id, &photo, &pia_user, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
+    let url = format!("/clients/{}/plan", client.id);
+    let r = send(&app, "GET", &url, Some(&pia), None).await;
+    assert!(r.status.is_success() && r.body.contains("Make a plan"), "{}", r.body);
+
+    let start = chrono::Utc::now().date_naive() + chrono::Days::new(3);
+    let r = send(
+        &app,
+        "POST",
+        &url,
+        Some(&pia),
+        Some(&format!("csrf={csrf}&design_id={}&start={start}", design.id)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let plan = studio.plan(&client.id).await.unwrap().unwrap();
+    assert_eq!(plan.sessions.len(), 3);
+    assert_eq!(plan.sessions[0].date, start.to_string());
+    assert!(plan.sessions.iter().all(|s| s.impressions > 0 && s.hours > 0.0));
+
+    // Session 2 moved to the day after session 1: refused with the reason.
+    let too_soon = start + chrono::Days::new(1);
+    let dates = format!("date_1={start}&date_2={too_soon}&date_3={}", plan.sessions[2].date);
+    let r = send(&app, "POST", &url, Some(&pia), Some(&format!("csrf={csrf}&{dates}"))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("healing window") && r.body.contains(&format!("value=\"{too_soon}\"")),
+        "{}",
+        r.body
+    );
+    assert_eq!(studio.plan(&client.id).await.unwrap().unwrap(), plan, "nothing changed");
+    // A later date is fine.
+    let later = start + chrono::Days::new(20);
+    let dates = format!("date_1={start}&date_2={later}&date_3={}", later + chrono::Days::new(30));
+    let r = send(&app, "POST", &url, Some(&pia), Some(&format!("csrf={csrf}&{dates}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(studio.plan(&client.id).await.unwrap().unwrap().sessions[1].date, later.to_string());
+
+    // The calendar lists the planned sessions; another studio's does not.
+    let r = send(&app, "GET", "/calendar", Some(&fred), None).await;
+    assert!(r.body.contains("Paul Plan") && r.body.contains("session 1"), "{}", r.body);
+    assert!(!send(&app, "GET", "/calendar", Some(&bo), None).await.body.contains("Paul"));
+    assert_eq!(send(&app, "GET", &url, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, "GET", &url, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &app,
+        "POST",
+        &url,
+        Some(&bo),
+        Some(&format!("csrf={bo_csrf}&design_id={}&start={start}", design.id)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,135 @@
+//! The treatment plan: a client's sessions to come. A saved plan replaces
+//! the client's previous one (it is a schedule; what was done is in the
+//! session records).
+
+use sqlx::Row;
+
+use crate::{StoreError, StudioStore, User, new_id, now_ms};
+
+/// One planned session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedSession {
+    /// 1-based.
+    pub number: i64,
+    /// ISO date.
+    pub date: String,
+    /// Impressions to place.
+    pub impressions: i64,
+    /// Estimated working hours.
+    pub hours: f64,
+    /// What the session does.
+    pub focus: String,
+}
+
+/// A client's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreatmentPlan {
+    /// The design version planned.
+    pub design_id: String,
+    /// Its version number.
+    pub design_version: i64,
+    /// The sessions, in order.
+    pub sessions: Vec<PlannedSession>,
+}
+
+fn planned_from(r: &sqlx::any::AnyRow) -> PlannedSession {
+    PlannedSession {
+        number: r.get("number"),
+        date: r.get("session_date"),
+        impressions: r.get("impressions"),
+        hours: r.get("hours"),
+        focus: r.get("focus"),
+    }
+}
+
+impl StudioStore<'_> {
+    /// Replaces the client's plan with `sessions` for the design `design_id`
+    /// (one of the client's). `false` when the client or design is not this
+    /// studio's. Dates are checked by the caller (the clinical core).
+    pub async fn save_plan(
+        &self,
+        client_id: &str,
+        design_id: &str,
+        staff: &User,
+        sessions: &[PlannedSession],
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.store.pool.begin().await?;
+        let ours = sqlx::query("SELECT 1 FROM designs WHERE studio_id = $1 AND client_id = $2 AND id = $3")
+            .bind(&self.studio.0)
+            .bind(client_id)
+            .bind(design_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if ours.is_none() {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM planned_sessions WHERE studio_id = $1 AND client_id = $2")
+            .bind(&self.studio.0)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        let now = now_ms();
+        for s in sessions {
+            sqlx::query(
+                "INSERT INTO planned_sessions (id, studio_id, client_id, design_id, number, session_date, impressions, hours, focus, staff_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(new_id())
+            .bind(&self.studio.0)
+            .bind(client_id)
+            .bind(design_id)
+            .bind(s.number)
+            .bind(&s.date)
+            .bind(s.impressions)
+            .bind(s.hours)
+            .bind(&s.focus)
+            .bind(&staff.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        self.audit_in(&mut tx, staff, "plan-sessions", client_id).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The client's plan, if one was saved.
+    pub async fn plan(&self, client_id: &str) -> Result<Option<TreatmentPlan>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.number, p.session_date, p.impressions, p.hours, p.focus, p.design_id, d.version \
+             FROM planned_sessions p JOIN designs d ON d.id = p.design_id \
+             WHERE p.studio_id = $1 AND p.client_id = $2 ORDER BY p.number",
+        )
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        Ok(Some(TreatmentPlan {
+            design_id: first.get("design_id"),
+            design_version: first.get("version"),
+            sessions: rows.iter().map(planned_from).collect(),
+        }))
+    }
+
+    /// The studio's planned sessions from `from` to `to` (ISO dates,
+    /// inclusive), by date: (client id, client name, session).
+    pub async fn planned_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, String, PlannedSession)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.client_id, c.full_name, p.number, p.session_date, p.impressions, p.hours, p.focus \
+             FROM planned_sessions p JOIN clients c ON c.id = p.client_id \
+             WHERE p.studio_id = $1 AND p.session_date >= $2 AND p.session_date <= $3 \
+             ORDER BY p.session_date, c.full_name",
+        )
+        .bind(&self.studio.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get("client_id"), r.get("full_name"), planned_from(r))).collect())
+    }
+}

@@ -1,0 +1,194 @@
+//! The treatment plan (from the clinical core: dates, impressions, hours),
+//! editable within the protocol's healing windows, and the studio's
+//! calendar of planned sessions.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{Days, NaiveDate};
+use smp_clinic::Protocol;
+use smp_store::{PlannedSession, Session, TreatmentPlan};
+
+use crate::{AppState, PageError, Staff, page};
+
+/// Weeks the calendar looks ahead.
+const CALENDAR_WEEKS: u64 = 8;
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage<'a> {
+    who: &'a Session,
+    client: smp_store::Client,
+    /// The plan's design version, when there is a plan.
+    version: Option<i64>,
+    /// Each planned session with its date as shown (as typed, when an edit
+    /// was refused).
+    rows: Vec<(PlannedSession, String)>,
+    designs: Vec<(String, i64)>,
+    start: String,
+    total_hours: f64,
+    error: Option<String>,
+}
+
+async fn plan_page(
+    state: &AppState,
+    who: &Staff,
+    client_id: &str,
+    dates: Option<Vec<String>>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    who.require_clinical("Treatment plans")?;
+    let client = who.client(state, client_id).await?;
+    let studio = who.studio(state);
+    let plan = studio.plan(client_id).await?;
+    let designs = studio.designs(client_id).await?.into_iter().map(|d| (d.id, d.version)).collect();
+    let total_hours = plan.as_ref().map_or(0.0, |p| p.sessions.iter().map(|s| s.hours).sum());
+    let version = plan.as_ref().map(|p| p.design_version);
+    let rows = plan
+        .map(|p: TreatmentPlan| {
+            p.sessions
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let shown =
+                        dates.as_ref().and_then(|d| d.get(i).cloned()).unwrap_or_else(|| s.date.clone());
+                    (s, shown)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let start = chrono::Utc::now().date_naive().to_string();
+    let page = PlanPage { who: &who.0, client, version, rows, designs, start, total_hours, error };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn view(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(client_id): Path<String>,
+) -> Response {
+    page(plan_page(&state, &who, &client_id, None, None)).await
+}
+
+/// Makes a plan from a design version and a first date (`start`,
+/// `design_id`), or moves the sessions of the plan (`date_1`, `date_2`...).
+pub(crate) async fn save(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(client_id): Path<String>,
+    Form(values): Form<Vec<(String, String)>>,
+) -> Response {
+    page(async {
+        let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
+        who.check_csrf(&value("csrf").unwrap_or_default())?;
+        who.require_clinical("Treatment plans")?;
+        who.client(&state, &client_id).await?;
+        let studio = who.studio(&state);
+        let protocol = Protocol::default_protocol();
+        let refuse =
+            |dates: Option<Vec<String>>, m: String| plan_page(&state, &who, &client_id, dates, Some(m));
+        let (design_id, sessions): (String, Vec<PlannedSession>) = if let Some(start) = value("start") {
+            let Ok(start) = start.parse::<NaiveDate>() else {
+                return refuse(None, format!("{start:?} is not a date (YYYY-MM-DD).")).await;
+            };
+            let design_id = value("design_id").unwrap_or_default();
+            let saved =
+                studio.design(&design_id).await?.filter(|d| d.client_id == client_id).ok_or_else(|| {
+                    PageError(StatusCode::NOT_FOUND, "This client has no such design.".into())
+                })?;
+            let design = smp_core::parse(&saved.design_toml).map_err(|e| {
+                PageError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("The design is unreadable: {}", e.message),
+                )
+            })?;
+            let plan = match smp_clinic::plan(&design, start, None, &protocol) {
+                Ok(p) => p,
+                Err(e) => return refuse(None, format!("{e}.")).await,
+            };
+            let sessions = plan
+                .sessions
+                .iter()
+                .map(|s| PlannedSession {
+                    number: s.number as i64,
+                    date: s.date.to_string(),
+                    impressions: s.impressions as i64,
+                    hours: s.hours,
+                    focus: s.focus.clone(),
+                })
+                .collect();
+            (saved.id, sessions)
+        } else {
+            let plan = studio
+                .plan(&client_id)
+                .await?
+                .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no plan yet.".into()))?;
+            let typed: Vec<String> =
+                (1..=plan.sessions.len()).map(|n| value(&format!("date_{n}")).unwrap_or_default()).collect();
+            let mut dates = Vec::new();
+            for (n, text) in typed.iter().enumerate() {
+                match text.parse::<NaiveDate>() {
+                    Ok(d) => dates.push(d),
+                    Err(_) => {
+                        return refuse(
+                            Some(typed.clone()),
+                            format!("Session {}: {text:?} is not a date.", n + 1),
+                        )
+                        .await;
+                    }
+                }
+            }
+            // The one check of the protocol's healing windows, with its reason.
+            if let Err(e) = smp_clinic::plan::check_spacing(&dates, &protocol) {
+                let m = format!("{}{}.", e.to_string()[..1].to_uppercase(), &e.to_string()[1..]);
+                return refuse(Some(typed), m).await;
+            }
+            let sessions = plan
+                .sessions
+                .into_iter()
+                .zip(&dates)
+                .map(|(s, d)| PlannedSession { date: d.to_string(), ..s })
+                .collect();
+            (plan.design_id, sessions)
+        };
+        if !studio.save_plan(&client_id, &design_id, &who.0.user, &sessions).await? {
+            return Err(PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()));
+        }
+        Ok(Redirect::to(&format!("/clients/{client_id}/plan")).into_response())
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage<'a> {
+    who: &'a Session,
+    range: String,
+    days: Vec<(String, Vec<(String, String, PlannedSession)>)>,
+}
+
+/// The studio's planned sessions for the weeks ahead, day by day.
+pub(crate) async fn calendar(State(state): State<AppState>, who: Staff) -> Response {
+    page(async {
+        let today = chrono::Utc::now().date_naive();
+        let end = today + Days::new(7 * CALENDAR_WEEKS);
+        let planned = who.studio(&state).planned_between(&today.to_string(), &end.to_string()).await?;
+        let mut days: Vec<(String, Vec<(String, String, PlannedSession)>)> = Vec::new();
+        for (client_id, name, session) in planned {
+            let label = session
+                .date
+                .parse::<NaiveDate>()
+                .map(|d| d.format("%A %-d %B %Y").to_string())
+                .unwrap_or_else(|_| session.date.clone());
+            match days.last_mut() {
+                Some((day, list)) if *day == label => list.push((client_id, name, session)),
+                _ => days.push((label, vec![(client_id, name, session)])),
+            }
+        }
+        let page = CalendarPage { who: &who.0, range: format!("{today} to {end}"), days };
+        Ok(Html(page.render()?).into_response())
+    })
+    .await
+}
