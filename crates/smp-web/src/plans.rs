@@ -161,12 +161,15 @@ pub(crate) async fn save(
     .await
 }
 
+/// One day of the calendar: its label and (client id, client name, session).
+type CalendarDay = (String, Vec<(String, String, PlannedSession)>);
+
 #[derive(Template)]
 #[template(path = "calendar.html")]
 struct CalendarPage<'a> {
     who: &'a Session,
     range: String,
-    days: Vec<(String, Vec<(String, String, PlannedSession)>)>,
+    days: Vec<CalendarDay>,
 }
 
 /// The studio's planned sessions for the weeks ahead, day by day.
@@ -175,7 +178,7 @@ pub(crate) async fn calendar(State(state): State<AppState>, who: Staff) -> Respo
         let today = chrono::Utc::now().date_naive();
         let end = today + Days::new(7 * CALENDAR_WEEKS);
         let planned = who.studio(&state).planned_between(&today.to_string(), &end.to_string()).await?;
-        let mut days: Vec<(String, Vec<(String, String, PlannedSession)>)> = Vec::new();
+        let mut days: Vec<CalendarDay> = Vec::new();
         for (client_id, name, session) in planned {
             let label = session
                 .date
