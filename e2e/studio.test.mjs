@@ -122,7 +122,8 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.screenshot({ path: `${shots}/10b-design-warning.png` });
     await page.fill('#diameter_mm', '0.45');
     await page.waitForFunction(() => !/larger than stubble/.test(document.getElementById('warnings').textContent));
-    await page.selectOption('#stage', 'session-1');
+    await page.fill('#stage-slider', '1');
+    assert.equal(await page.textContent('#stage-label'), 'Session 1');
     await page.waitForFunction((before) => {
       const img = document.getElementById('preview');
       return img.getAttribute('src') !== before && /updated in/.test(document.getElementById('preview-state').textContent);

@@ -34,7 +34,7 @@
     zone: parse(field("zone").value)
   };
   var params = Array.prototype.filter.call(form.elements, function (e) {
-    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "seed"].indexOf(e.name) < 0 && e.id !== "stage";
+    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "seed", "stage"].indexOf(e.name) < 0;
   });
   var mode = state.scale.length < 2 ? "scale" : (state.zone.length < 3 ? (state.hairline.length ? "zone" : "hairline") : "zone");
 
@@ -155,7 +155,18 @@
     e.addEventListener("input", changed);
     e.addEventListener("change", changed);
   });
-  document.getElementById("stage").addEventListener("change", changed);
+  // The stage slider: before, each session, healed, the years after.
+  var slider = document.getElementById("stage-slider");
+  var stageInput = document.getElementById("stage");
+  var stageLabel = document.getElementById("stage-label");
+  var stageValues = slider.dataset.stages.split(" ");
+  var stageLabels = slider.dataset.labels.split("|");
+  slider.addEventListener("input", function () {
+    stageInput.value = stageValues[Number(slider.value)];
+    stageLabel.textContent = stageLabels[Number(slider.value)];
+    clearTimeout(timer);
+    timer = setTimeout(requestPreview, 60);
+  });
 
   // The preview: one request in flight at most; each answer is shown only
   // when it answers the latest change.
