@@ -168,6 +168,10 @@ pub struct Hairline {
     pub style: HairlineStyle,
     /// The points the curve passes through, in photo pixels.
     pub points: Vec<Point>,
+    /// On a front photo, the point between the brows (glabella), when
+    /// marked: the hairline's height above it is judged against the
+    /// client's age.
+    pub glabella: Option<Point>,
     /// The curve itself, in photo pixels.
     pub curve: Curve,
     /// Depth of the density gradient behind the line, in mm.
@@ -272,6 +276,8 @@ struct RawHairline {
     style: HairlineStyle,
     points: Vec<[f64; 2]>,
     transition_mm: f64,
+    #[serde(default)]
+    glabella: Option<[f64; 2]>,
 }
 
 #[derive(Deserialize)]
@@ -417,7 +423,11 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
                 0.0..=50.0,
                 " mm",
             )?;
-            Some(Hairline { style: h.style, points, curve, transition_mm })
+            let glabella = match h.glabella {
+                Some(p) => Some(check_point(&loc, &[Key("hairline"), Key("glabella")], p)?),
+                None => None,
+            };
+            Some(Hairline { style: h.style, points, curve, transition_mm, glabella })
         }
     };
 

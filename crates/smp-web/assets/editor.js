@@ -19,7 +19,8 @@
   var HINTS = {
     scale: "Tap two points whose distance you know (a ruler on the scalp), then type the distance in mm below.",
     hairline: "Tap along the hairline from left to right; drag a point to adjust it.",
-    zone: "Tap the corners of the area to treat, around the scalp; drag a corner to adjust it."
+    zone: "Tap the corners of the area to treat, around the scalp; drag a corner to adjust it.",
+    glabella: "On a front photo, tap the point between the brows: the hairline's height above it is checked for the client's age."
   };
   var field = function (name) { return form.elements.namedItem(name); };
   var parse = function (text) {
@@ -31,21 +32,22 @@
   var state = {
     scale: parse(field("scale_from").value).concat(parse(field("scale_to").value)),
     hairline: parse(field("hairline").value),
-    zone: parse(field("zone").value)
+    zone: parse(field("zone").value),
+    glabella: parse(field("glabella").value)
   };
   var params = Array.prototype.filter.call(form.elements, function (e) {
-    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "seed", "stage"].indexOf(e.name) < 0;
+    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "glabella", "seed", "stage"].indexOf(e.name) < 0;
   });
   var mode = state.scale.length < 2 ? "scale" : (state.zone.length < 3 ? (state.hairline.length ? "zone" : "hairline") : "zone");
 
   function snapshot() {
     var values = {};
     params.forEach(function (e) { values[e.name] = e.value; });
-    return JSON.stringify({ scale: state.scale, hairline: state.hairline, zone: state.zone, values: values });
+    return JSON.stringify({ scale: state.scale, hairline: state.hairline, zone: state.zone, glabella: state.glabella, values: values });
   }
   function restore(text) {
     var s = JSON.parse(text);
-    state.scale = s.scale; state.hairline = s.hairline; state.zone = s.zone;
+    state.scale = s.scale; state.hairline = s.hairline; state.zone = s.zone; state.glabella = s.glabella;
     params.forEach(function (e) { if (e.name in s.values) e.value = s.values[e.name]; });
   }
   var undo = [], redo = [];
@@ -56,6 +58,7 @@
     field("scale_to").value = state.scale[1] ? format([state.scale[1]]) : "";
     field("hairline").value = format(state.hairline);
     field("zone").value = format(state.zone);
+    field("glabella").value = format(state.glabella);
   }
 
   function el(name, attrs) {
@@ -77,7 +80,7 @@
       el("line", { x1: state.scale[0][0], y1: state.scale[0][1], x2: state.scale[1][0], y2: state.scale[1][1],
         stroke: "#f0b429", "stroke-width": R / 3, "stroke-dasharray": R + " " + R / 2 });
     }
-    [["zone", "#2fa56a"], ["hairline", "#19b5d8"], ["scale", "#f0b429"]].forEach(function (kind) {
+    [["zone", "#2fa56a"], ["hairline", "#19b5d8"], ["scale", "#f0b429"], ["glabella", "#d64f8a"]].forEach(function (kind) {
       state[kind[0]].forEach(function (p, i) {
         var c = el("circle", { cx: p[0], cy: p[1], r: R, fill: kind[1], stroke: "#fff", "stroke-width": R / 4 });
         c.dataset.kind = kind[0];
@@ -107,6 +110,8 @@
       if (state.scale.length >= 2) state.scale = [];
       state.scale.push(p);
       if (state.scale.length === 2) field("scale_mm").focus();
+    } else if (mode === "glabella") {
+      state.glabella = [p];
     } else {
       state[mode].push(p);
     }

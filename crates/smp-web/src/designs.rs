@@ -28,6 +28,9 @@ pub(crate) struct EditorForm {
     pub scale_mm: String,
     #[serde(default)]
     pub hairline: String,
+    /// The point between the brows, on a front photo (optional).
+    #[serde(default)]
+    pub glabella: String,
     #[serde(default = "default_style")]
     pub style: String,
     #[serde(default = "default_transition")]
@@ -179,10 +182,14 @@ pub(crate) fn design_toml(
     );
     if hairline.len() >= 2 {
         out.push_str(&format!(
-            "[hairline]\nstyle = \"{style}\"\npoints = {}\ntransition_mm = {}\n\n",
+            "[hairline]\nstyle = \"{style}\"\npoints = {}\ntransition_mm = {}\n",
             toml_points(&hairline),
             number(&form.transition_mm, "The transition")?
         ));
+        if let Some([x, y]) = points(&form.glabella, factor, "The point between the brows")?.first() {
+            out.push_str(&format!("glabella = [{x:.1}, {y:.1}]\n"));
+        }
+        out.push('\n');
     }
     out.push_str(&format!(
         "[[zones]]\nname = \"treated\"\npolygon = {}\ndensity = {}\nfeather_mm = {}\n\n\
@@ -228,6 +235,7 @@ fn form_of(design_toml: &str) -> EditorForm {
     }
     if let Some(h) = doc.get("hairline") {
         form.hairline = list(h.get("points"));
+        form.glabella = h.get("glabella").and_then(pair).unwrap_or_default();
         form.style = text(h.get("style")).unwrap_or(form.style);
         form.transition_mm = text(h.get("transition_mm")).unwrap_or(form.transition_mm);
     }
@@ -486,7 +494,8 @@ pub(crate) async fn advice(
     {
         Err(problem) => serde_json::json!({ "warnings": [], "problem": problem }),
         Ok(design) => {
-            let mut warnings = smp_core::advice::warnings(&design);
+            let age = who.client(&state, &client_id).await.ok().and_then(|c| age_of(c.birth_date.as_deref()));
+            let mut warnings = smp_core::advice::warnings(&design, age);
             if let Some(skin_lab) = smp_render::skin_tone(&screen, &design) {
                 let skin = smp_optics::Skin::of_type(design.client.fitzpatrick);
                 let report = smp_optics::forecast::pigment_report(
@@ -566,6 +575,12 @@ pub(crate) async fn export(
             .into_response())
     })
     .await
+}
+
+/// Age in whole years today, from an ISO birth date.
+fn age_of(birth_date: Option<&str>) -> Option<u32> {
+    let born: chrono::NaiveDate = birth_date?.parse().ok()?;
+    chrono::Utc::now().date_naive().years_since(born)
 }
 
 /// The design rendered at `stage` on `photo` (a copy), as JPEG.

@@ -164,6 +164,7 @@ struct PassportPage<'a> {
     rows: Vec<(&'static str, String)>,
     recorded: String,
     link: Option<String>,
+    photos: Vec<crate::photos::PhotoView>,
 }
 
 async fn passport_page(
@@ -195,7 +196,16 @@ async fn passport_page(
         })
         .collect();
     let recorded = format!("{}, by {}", day_of(session.created_at), session.staff_name);
-    let page = PassportPage { who: &who.0, client, session, rows, recorded, link };
+    // The photos taken on the session's day belong to its record.
+    let photos = who
+        .studio(state)
+        .photos(client_id)
+        .await?
+        .iter()
+        .filter(|p| day_of(p.created_at).starts_with(&session.date))
+        .map(crate::photos::PhotoView::of)
+        .collect();
+    let page = PassportPage { who: &who.0, client, session, rows, recorded, link, photos };
     Ok(Html(page.render()?).into_response())
 }
 

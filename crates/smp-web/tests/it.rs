@@ -837,10 +837,16 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     let (pia, csrf) = login(&app, "pia", "a long password").await;
     let (fred, _) = login(&app, "fred", "a long password").await;
     let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
-    let chart = send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy")))
-        .await
-        .location
-        .unwrap();
+    let chart = send(
+        &app,
+        "POST",
+        "/clients",
+        Some(&pia),
+        Some(&format!("csrf={csrf}&full_name=Ivy&birth_date=1970-05-01")),
+    )
+    .await
+    .location
+    .unwrap();
     // A plain skin-coloured photo, 800 x 600.
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
@@ -906,6 +912,17 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     .await;
     let advice = String::from_utf8_lossy(&r.bytes).to_string();
     assert!(advice.contains("larger than stubble") && advice.contains("blue"), "{advice}");
+    // The brows marked 5.8 cm below the hairline's lowest point: low for a client in their fifties.
+    let r = send(
+        &app,
+        "POST",
+        &format!("{base}/advice"),
+        Some(&pia),
+        Some(&format!("{drawing}&glabella=400%2C440")),
+    )
+    .await;
+    let advice = String::from_utf8_lossy(&r.bytes).to_string();
+    assert!(advice.contains("5.8 cm above the brows") && advice.contains("too young"), "{advice}");
     let r = send(&app, "POST", &format!("{base}/advice"), Some(&pia), Some("scale_mm=1")).await;
     assert!(String::from_utf8_lossy(&r.bytes).contains("Set the scale"));
     assert_eq!(
@@ -1016,6 +1033,28 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     let r = send(&app, "GET", &session, Some(&pia), None).await;
     assert!(
         r.body.contains("L2311-07") && r.body.contains("Perma Blend") && r.body.contains("3RL"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("No photo was uploaded on 2026-12-01"));
+    // A session recorded today lists the photos taken today.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = send_body(
+        &app,
+        "POST",
+        &format!("{chart}/photos"),
+        Some(&pia),
+        Some(multipart(&[("csrf", &csrf), ("angle", "crown")], Some(("a.jpg", &phone_jpeg(64, 40))))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let today_form = passport("2027-06-30")
+        .replace("date=2026-12-01", &format!("date={today}"))
+        .replace("number=1", "number=2");
+    let r = send(&app, "POST", &format!("{chart}/sessions"), Some(&pia), Some(&today_form)).await;
+    let r = send(&app, "GET", &r.location.unwrap(), Some(&pia), None).await;
+    assert!(
+        r.body.contains("Photos of the day") && r.body.contains("/thumbnail") && r.body.contains("crown"),
         "{}",
         r.body
     );
