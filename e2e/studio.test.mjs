@@ -132,10 +132,19 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.screenshot({ path: `${shots}/11-design-session-1.png`, fullPage: true });
     await page.click('[data-action=undo]');
     await page.click('[data-action=redo]');
+    // A second zone, denser, lower down.
+    await page.click('[data-action=new-zone]');
+    for (const [fx, fy] of [[0.3, 0.62], [0.7, 0.62], [0.7, 0.8], [0.3, 0.8]]) await tap(fx, fy);
+    await page.fill('#zone-density', '90');
+    assert.match(await page.textContent('#zone-label'), /zone 2 of 2/);
+    assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
+    await page.waitForFunction(() => /updated in/.test(document.getElementById('preview-state').textContent));
     await page.click('text=Save as a new version');
     await page.waitForURL(/design=[0-9a-f]+$/);
     assert.match(await page.textContent('h1'), /version 1/);
     assert.equal((await page.inputValue('input[name=zone]')).split(' ').length, 4, 'the zone came back');
+    assert.equal((await page.inputValue('input[name=extra_zones]')).split(' ').length, 4, 'and the second');
+    assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
 
     // A session with its ink passport, then the client's aftercare link and
     // calendar.

@@ -32,22 +32,31 @@
   var state = {
     scale: parse(field("scale_from").value).concat(parse(field("scale_to").value)),
     hairline: parse(field("hairline").value),
-    zone: parse(field("zone").value),
+    // Several zones, each with its own density; `current` is edited.
+    zones: [parse(field("zone").value)].concat(
+      field("extra_zones").value.split("|").filter(function (z) { return z.trim(); }).map(parse)),
+    densities: [field("density").value].concat(
+      field("extra_densities").value.split("|").filter(function (d) { return d.trim(); })),
+    current: 0,
     glabella: parse(field("glabella").value)
   };
+  var densityInput = document.getElementById("zone-density");
+  var zoneLabel = document.getElementById("zone-label");
   var params = Array.prototype.filter.call(form.elements, function (e) {
-    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "glabella", "seed", "stage"].indexOf(e.name) < 0;
+    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "extra_zones", "density", "extra_densities", "glabella", "seed", "stage"].indexOf(e.name) < 0;
   });
-  var mode = state.scale.length < 2 ? "scale" : (state.zone.length < 3 ? (state.hairline.length ? "zone" : "hairline") : "zone");
+  var mode = state.scale.length < 2 ? "scale" : (state.zones[0].length < 3 ? (state.hairline.length ? "zone" : "hairline") : "zone");
 
   function snapshot() {
     var values = {};
     params.forEach(function (e) { values[e.name] = e.value; });
-    return JSON.stringify({ scale: state.scale, hairline: state.hairline, zone: state.zone, glabella: state.glabella, values: values });
+    return JSON.stringify({ scale: state.scale, hairline: state.hairline, zones: state.zones, densities: state.densities,
+      current: state.current, glabella: state.glabella, values: values });
   }
   function restore(text) {
     var s = JSON.parse(text);
-    state.scale = s.scale; state.hairline = s.hairline; state.zone = s.zone; state.glabella = s.glabella;
+    state.scale = s.scale; state.hairline = s.hairline; state.zones = s.zones; state.densities = s.densities;
+    state.current = s.current; state.glabella = s.glabella;
     params.forEach(function (e) { if (e.name in s.values) e.value = s.values[e.name]; });
   }
   var undo = [], redo = [];
@@ -57,7 +66,12 @@
     field("scale_from").value = state.scale[0] ? format([state.scale[0]]) : "";
     field("scale_to").value = state.scale[1] ? format([state.scale[1]]) : "";
     field("hairline").value = format(state.hairline);
-    field("zone").value = format(state.zone);
+    field("zone").value = format(state.zones[0]);
+    field("extra_zones").value = state.zones.slice(1).map(format).join("|");
+    field("density").value = state.densities[0];
+    field("extra_densities").value = state.densities.slice(1).join("|");
+    densityInput.value = state.densities[state.current];
+    zoneLabel.textContent = state.zones.length > 1 ? " (zone " + (state.current + 1) + " of " + state.zones.length + ")" : "";
     field("glabella").value = format(state.glabella);
   }
 
@@ -70,9 +84,11 @@
   function draw() {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var pts = function (list) { return list.map(function (p) { return p[0] + "," + p[1]; }).join(" "); };
-    if (state.zone.length) {
-      el("polygon", { points: pts(state.zone), fill: "rgba(60,180,120,0.18)", stroke: "#2fa56a", "stroke-width": R / 3 });
-    }
+    state.zones.forEach(function (zone, z) {
+      if (!zone.length) return;
+      el("polygon", { points: pts(zone), fill: "rgba(60,180,120,0.18)", stroke: "#2fa56a",
+        "stroke-width": z === state.current ? R / 2 : R / 5 });
+    });
     if (state.hairline.length) {
       el("polyline", { points: pts(state.hairline), fill: "none", stroke: "#19b5d8", "stroke-width": R / 2.5 });
     }
@@ -80,13 +96,16 @@
       el("line", { x1: state.scale[0][0], y1: state.scale[0][1], x2: state.scale[1][0], y2: state.scale[1][1],
         stroke: "#f0b429", "stroke-width": R / 3, "stroke-dasharray": R + " " + R / 2 });
     }
-    [["zone", "#2fa56a"], ["hairline", "#19b5d8"], ["scale", "#f0b429"], ["glabella", "#d64f8a"]].forEach(function (kind) {
-      state[kind[0]].forEach(function (p, i) {
-        var c = el("circle", { cx: p[0], cy: p[1], r: R, fill: kind[1], stroke: "#fff", "stroke-width": R / 4 });
-        c.dataset.kind = kind[0];
-        c.dataset.index = i;
-        c.style.cursor = "grab";
-      });
+    var handle = function (p, kind, colour, i, zone) {
+      var c = el("circle", { cx: p[0], cy: p[1], r: R, fill: colour, stroke: "#fff", "stroke-width": R / 4 });
+      c.dataset.kind = kind;
+      c.dataset.index = i;
+      c.dataset.zone = zone;
+      c.style.cursor = "grab";
+    };
+    state.zones.forEach(function (zone, z) { zone.forEach(function (p, i) { handle(p, "zone", "#2fa56a", i, z); }); });
+    [["hairline", "#19b5d8"], ["scale", "#f0b429"], ["glabella", "#d64f8a"]].forEach(function (kind) {
+      state[kind[0]].forEach(function (p, i) { handle(p, kind[0], kind[1], i, 0); });
     });
   }
 
@@ -102,7 +121,8 @@
     remember();
     var t = event.target;
     if (t.dataset && t.dataset.kind) {
-      dragging = { kind: t.dataset.kind, index: Number(t.dataset.index) };
+      dragging = { kind: t.dataset.kind, index: Number(t.dataset.index), zone: Number(t.dataset.zone) };
+      if (dragging.kind === "zone") { state.current = dragging.zone; write(); draw(); }
       return;
     }
     var p = toPhoto(event);
@@ -112,6 +132,8 @@
       if (state.scale.length === 2) field("scale_mm").focus();
     } else if (mode === "glabella") {
       state.glabella = [p];
+    } else if (mode === "zone") {
+      state.zones[state.current].push(p);
     } else {
       state[mode].push(p);
     }
@@ -120,7 +142,8 @@
   svg.addEventListener("pointermove", function (event) {
     if (!dragging) return;
     event.preventDefault();
-    state[dragging.kind][dragging.index] = toPhoto(event);
+    var list = dragging.kind === "zone" ? state.zones[dragging.zone] : state[dragging.kind];
+    list[dragging.index] = toPhoto(event);
     write();
     draw();
   });
@@ -147,7 +170,33 @@
   document.querySelector("[data-action=undo]").addEventListener("click", function () { step(undo, redo); });
   document.querySelector("[data-action=redo]").addEventListener("click", function () { step(redo, undo); });
   document.querySelector("[data-action=clear]").addEventListener("click", function () {
-    remember(); state[mode] = []; changed();
+    remember();
+    if (mode === "zone") {
+      // Clearing a second zone removes it; the first is only emptied.
+      if (state.zones.length > 1) {
+        state.zones.splice(state.current, 1);
+        state.densities.splice(state.current, 1);
+        state.current = Math.max(0, state.current - 1);
+      } else {
+        state.zones[0] = [];
+      }
+    } else {
+      state[mode] = [];
+    }
+    changed();
+  });
+  document.querySelector("[data-action=new-zone]").addEventListener("click", function () {
+    remember();
+    state.zones.push([]);
+    state.densities.push(state.densities[state.current]);
+    state.current = state.zones.length - 1;
+    setMode("zone");
+    changed();
+  });
+  densityInput.addEventListener("focus", remember);
+  densityInput.addEventListener("input", function () {
+    state.densities[state.current] = densityInput.value;
+    changed();
   });
   document.addEventListener("keydown", function (event) {
     if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;

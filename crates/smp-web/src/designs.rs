@@ -39,6 +39,12 @@ pub(crate) struct EditorForm {
     pub zone: String,
     #[serde(default = "default_density")]
     pub density: String,
+    /// Further zones: polygons separated by `|`.
+    #[serde(default)]
+    pub extra_zones: String,
+    /// Their densities, in the same order, separated by `|`.
+    #[serde(default)]
+    pub extra_densities: String,
     #[serde(default = "default_feather")]
     pub feather_mm: String,
     #[serde(default = "default_diameter")]
@@ -152,6 +158,17 @@ pub(crate) fn design_toml(
     if zone.len() < 3 {
         return Err("Draw the zone to treat: at least three points on the photo.".into());
     }
+    let mut zones = vec![(zone, number(&form.density, "The density")?)];
+    let extra_densities: Vec<&str> = form.extra_densities.split('|').filter(|d| !d.trim().is_empty()).collect();
+    for (i, polygon) in form.extra_zones.split('|').filter(|z| !z.trim().is_empty()).enumerate() {
+        let what = format!("Zone {}", i + 2);
+        let polygon = points(polygon, factor, &what)?;
+        if polygon.len() < 3 {
+            return Err(format!("{what}: draw at least three points, or clear it."));
+        }
+        let density = extra_densities.get(i).ok_or_else(|| format!("{what} has no density"))?;
+        zones.push((polygon, number(density, &format!("{what}'s density"))?));
+    }
     let hairline = points(&form.hairline, factor, "The hairline")?;
     let style = match form.style.as_str() {
         s @ ("defined" | "soft" | "broken" | "mature") => s,
@@ -191,12 +208,16 @@ pub(crate) fn design_toml(
         }
         out.push('\n');
     }
+    let feather = number(&form.feather_mm, "The feather")?;
+    for (i, (polygon, density)) in zones.iter().enumerate() {
+        out.push_str(&format!(
+            "[[zones]]\nname = \"zone {}\"\npolygon = {}\ndensity = {density}\nfeather_mm = {feather}\n\n",
+            i + 1,
+            toml_points(polygon)
+        ));
+    }
     out.push_str(&format!(
-        "[[zones]]\nname = \"treated\"\npolygon = {}\ndensity = {}\nfeather_mm = {}\n\n\
-         [impressions]\ndiameter_mm = {}\nsize_variation = 0.15\n\n[pigment]\ndilution = {}\ndepth_mm = {}\n",
-        toml_points(&zone),
-        number(&form.density, "The density")?,
-        number(&form.feather_mm, "The feather")?,
+        "[impressions]\ndiameter_mm = {}\nsize_variation = 0.15\n\n[pigment]\ndilution = {}\ndepth_mm = {}\n",
         number(&form.diameter_mm, "The dot size")?,
         number(&form.dilution, "The dilution")?,
         number(&form.depth_mm, "The depth")?,
@@ -239,10 +260,16 @@ fn form_of(design_toml: &str) -> EditorForm {
         form.style = text(h.get("style")).unwrap_or(form.style);
         form.transition_mm = text(h.get("transition_mm")).unwrap_or(form.transition_mm);
     }
-    if let Some(z) = doc.get("zones").and_then(|z| z.as_array()).and_then(|z| z.first()) {
-        form.zone = list(z.get("polygon"));
-        form.density = text(z.get("density")).unwrap_or(form.density);
-        form.feather_mm = text(z.get("feather_mm")).unwrap_or(form.feather_mm);
+    if let Some(zones) = doc.get("zones").and_then(|z| z.as_array()) {
+        if let Some(z) = zones.first() {
+            form.zone = list(z.get("polygon"));
+            form.density = text(z.get("density")).unwrap_or(form.density);
+            form.feather_mm = text(z.get("feather_mm")).unwrap_or(form.feather_mm);
+        }
+        let rest = &zones[zones.len().min(1)..];
+        form.extra_zones = rest.iter().map(|z| list(z.get("polygon"))).collect::<Vec<_>>().join("|");
+        form.extra_densities =
+            rest.iter().map(|z| text(z.get("density")).unwrap_or_default()).collect::<Vec<_>>().join("|");
     }
     form.diameter_mm =
         text(doc.get("impressions").and_then(|i| i.get("diameter_mm"))).unwrap_or(form.diameter_mm);
@@ -639,6 +666,23 @@ mod tests {
         // Scaled for a half-size copy: the same millimetres.
         let half = parse(&design_toml(&drawn(), "p.jpg", PhotoAngle::Front, 0.5).unwrap()).unwrap();
         assert!((half.photo.mm_per_px - 0.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn several_zones_keep_their_own_density() {
+        let form = EditorForm {
+            extra_zones: "150,820 1050,820 1050,1000 150,1000".into(),
+            extra_densities: "90".into(),
+            ..drawn()
+        };
+        let text = design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).unwrap();
+        let design = parse(&text).unwrap();
+        assert_eq!(design.zones.len(), 2);
+        assert_eq!((design.zones[0].density_per_cm2, design.zones[1].density_per_cm2), (60.0, 90.0));
+        let back = form_of(&text);
+        assert_eq!((back.extra_zones.as_str(), back.extra_densities.as_str()), (form.extra_zones.as_str(), "90"));
+        let bad = EditorForm { extra_zones: "1,1 2,2".into(), extra_densities: "90".into(), ..drawn() };
+        assert!(design_toml(&bad, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("Zone 2"));
     }
 
     #[test]
