@@ -159,7 +159,8 @@ pub(crate) fn design_toml(
         return Err("Draw the zone to treat: at least three points on the photo.".into());
     }
     let mut zones = vec![(zone, number(&form.density, "The density")?)];
-    let extra_densities: Vec<&str> = form.extra_densities.split('|').filter(|d| !d.trim().is_empty()).collect();
+    let extra_densities: Vec<&str> =
+        form.extra_densities.split('|').filter(|d| !d.trim().is_empty()).collect();
     for (i, polygon) in form.extra_zones.split('|').filter(|z| !z.trim().is_empty()).enumerate() {
         let what = format!("Zone {}", i + 2);
         let polygon = points(polygon, factor, &what)?;
@@ -680,7 +681,10 @@ mod tests {
         assert_eq!(design.zones.len(), 2);
         assert_eq!((design.zones[0].density_per_cm2, design.zones[1].density_per_cm2), (60.0, 90.0));
         let back = form_of(&text);
-        assert_eq!((back.extra_zones.as_str(), back.extra_densities.as_str()), (form.extra_zones.as_str(), "90"));
+        assert_eq!(
+            (back.extra_zones.as_str(), back.extra_densities.as_str()),
+            (form.extra_zones.as_str(), "90")
+        );
         let bad = EditorForm { extra_zones: "1,1 2,2".into(), extra_densities: "90".into(), ..drawn() };
         assert!(design_toml(&bad, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("Zone 2"));
     }

@@ -246,7 +246,8 @@ pub(crate) async fn share(
             Some(host) => format!("{}://{host}", header("x-forwarded-proto").unwrap_or("http")),
             None => String::new(),
         };
-        passport_page(&state, &who, &client_id, &session_id, Some(format!("{origin}/aftercare/{token}"))).await
+        passport_page(&state, &who, &client_id, &session_id, Some(format!("{origin}/aftercare/{token}")))
+            .await
     })
     .await
 }

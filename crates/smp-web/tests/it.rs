@@ -172,6 +172,33 @@ async fn staff(app: &App, studio: &smp_store::StudioId, name: &str) {
     app.store.create_user(studio, name, Role::FrontDesk, "a long password", false).await.unwrap();
 }
 
+/// The people of most tests, logged in: in studio A (named `studio_a`) a
+/// practitioner, pia, and a front-desk member, fred; in studio B a
+/// practitioner, bo. Each login is (session token, CSRF token).
+struct Cast {
+    a: smp_store::StudioId,
+    pia_user: smp_store::User,
+    pia: (String, String),
+    fred: (String, String),
+    bo: (String, String),
+}
+
+async fn cast(app: &App, studio_a: &str) -> Cast {
+    let a = app.store.create_studio(studio_a).await.unwrap();
+    let b = app.store.create_studio("B").await.unwrap();
+    let pia_user =
+        app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+    staff(app, &a, "fred").await;
+    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    Cast {
+        pia: login(app, "pia", "a long password").await,
+        fred: login(app, "fred", "a long password").await,
+        bo: login(app, "bo", "a long password").await,
+        a,
+        pia_user,
+    }
+}
+
 #[tokio::test]
 async fn health_and_logged_out_redirects() {
     let app = app().await;
@@ -305,14 +332,7 @@ async fn pages_carry_protective_headers_and_bodies_are_limited() {
 #[tokio::test]
 async fn practitioners_screen_and_front_desk_sees_no_health_details() {
     let app = app().await;
-    let a = app.store.create_studio("A").await.unwrap();
-    let b = app.store.create_studio("B").await.unwrap();
-    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
-    staff(&app, &a, "fred").await;
-    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
-    let (pia, csrf) = login(&app, "pia", "a long password").await;
-    let (fred, fred_csrf) = login(&app, "fred", "a long password").await;
-    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, bo_csrf), .. } = cast(&app, "A").await;
     let r = send(
         &app,
         "POST",
@@ -583,14 +603,7 @@ async fn consents_are_signed_shown_superseded_and_never_edited() {
 #[tokio::test]
 async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
     let app = app().await;
-    let a = app.store.create_studio("A").await.unwrap();
-    let b = app.store.create_studio("B").await.unwrap();
-    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
-    staff(&app, &a, "fred").await;
-    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
-    let (pia, csrf) = login(&app, "pia", "a long password").await;
-    let (fred, fred_csrf) = login(&app, "fred", "a long password").await;
-    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, bo_csrf), .. } = cast(&app, "A").await;
     let chart = send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy")))
         .await
         .location
@@ -829,14 +842,7 @@ async fn assets_are_served_from_the_binary() {
 #[tokio::test]
 async fn designs_are_drawn_previewed_and_saved_in_versions() {
     let app = app().await;
-    let a = app.store.create_studio("A").await.unwrap();
-    let b = app.store.create_studio("B").await.unwrap();
-    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
-    staff(&app, &a, "fred").await;
-    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
-    let (pia, csrf) = login(&app, "pia", "a long password").await;
-    let (fred, _) = login(&app, "fred", "a long password").await;
-    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, _), bo: (bo, bo_csrf), .. } = cast(&app, "A").await;
     let chart = send(
         &app,
         "POST",
@@ -996,14 +1002,8 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
 #[tokio::test]
 async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     let app = app().await;
-    let a = app.store.create_studio("Main Street SMP").await.unwrap();
-    let b = app.store.create_studio("B").await.unwrap();
-    app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
-    staff(&app, &a, "fred").await;
-    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
-    let (pia, csrf) = login(&app, "pia", "a long password").await;
-    let (fred, fred_csrf) = login(&app, "fred", "a long password").await;
-    let (bo, _) = login(&app, "bo", "a long password").await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, _), .. } =
+        cast(&app, "Main Street SMP").await;
     let chart =
         send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy+Secret")))
             .await
@@ -1107,13 +1107,7 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
 #[tokio::test]
 async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
     let app = app().await;
-    let a = app.store.create_studio("A").await.unwrap();
-    let b = app.store.create_studio("B").await.unwrap();
-    let pia = app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
-    staff(&app, &a, "fred").await;
-    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
-    let (fred, _) = login(&app, "fred", "a long password").await;
-    let (bo, _) = login(&app, "bo", "a long password").await;
+    let Cast { a, fred: (fred, _), bo: (bo, _), pia_user: pia, .. } = cast(&app, "A").await;
     let studio = app.store.studio(&a);
     let client = |name: &str| {
         let fields = smp_store::ClientFields { full_name: name.into(), ..Default::default() };
@@ -1154,15 +1148,8 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
 #[tokio::test]
 async fn plans_follow_the_protocol_and_fill_the_calendar() {
     let app = app().await;
-    let a = app.store.create_studio("A").await.unwrap();
-    let b = app.store.create_studio("B").await.unwrap();
-    let pia_user =
-        app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
-    staff(&app, &a, "fred").await;
-    app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
-    let (pia, csrf) = login(&app, "pia", "a long password").await;
-    let (fred, _) = login(&app, "fred", "a long password").await;
-    let (bo, bo_csrf) = login(&app, "bo", "a long password").await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, _), bo: (bo, bo_csrf), pia_user, .. } =
+        cast(&app, "A").await;
     let studio = app.store.studio(&a);
     let client = studio
         .create_client(&smp_store::ClientFields { full_name: "Paul Plan".into(), ..Default::default() })
