@@ -1,7 +1,7 @@
 //! The storage suite: runs on SQLite always, and on PostgreSQL as well when
 //! `TEST_DATABASE_URL` names one.
 
-use smp_store::{ClientFields, PhotoAngle, Role, Store, StoreError};
+use smp_store::{Client, ClientFields, PhotoAngle, Role, Store, StoreError, StudioId, User};
 
 /// Every backend this run can reach, each with a fresh database or schema.
 async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
@@ -22,6 +22,23 @@ async fn stores_with_urls() -> Vec<(Store, Option<tempfile::TempDir>, String)> {
 /// A name no earlier run used (PostgreSQL keeps its data between runs).
 fn unique(name: &str) -> String {
     format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// Two studios with a practitioner each, and a client of the first:
+/// (studio A, studio B, A's practitioner, B's practitioner, A's client).
+async fn two_studios(store: &Store, a_name: &str) -> (StudioId, StudioId, User, User, Client) {
+    let a = store.create_studio(a_name).await.unwrap();
+    let b = store.create_studio("B").await.unwrap();
+    let pia =
+        store.create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false).await.unwrap();
+    let bob =
+        store.create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false).await.unwrap();
+    let client = store
+        .studio(&a)
+        .create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() })
+        .await
+        .unwrap();
+    (a, b, pia, bob, client)
 }
 
 #[tokio::test]
@@ -266,19 +283,8 @@ async fn consent_texts_are_versioned_and_signatures_supersede_never_change() {
 #[tokio::test]
 async fn photos_are_recorded_per_client_and_studio() {
     for (store, _dir) in stores().await {
-        let a = store.create_studio("A").await.unwrap();
-        let b = store.create_studio("B").await.unwrap();
-        let pia = store
-            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
-            .await
-            .unwrap();
-        let bob = store
-            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
-            .await
-            .unwrap();
+        let (a, b, pia, bob, client) = two_studios(&store, "A").await;
         let sa = store.studio(&a);
-        let client =
-            sa.create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() }).await.unwrap();
         let id = smp_store::new_photo_id();
         assert!(sa.add_photo(&id, &client.id, &pia, PhotoAngle::Crown, 4000, 3000, 123_456).await.unwrap());
         let other = smp_store::new_photo_id();
@@ -337,19 +343,8 @@ async fn admins_reset_passwords_and_rename_only_their_own_studio() {
 #[tokio::test]
 async fn sessions_and_aftercare_links_stay_in_their_studio_and_expire() {
     for (store, _dir) in stores().await {
-        let a = store.create_studio("Studio A").await.unwrap();
-        let b = store.create_studio("B").await.unwrap();
-        let pia = store
-            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
-            .await
-            .unwrap();
-        let bob = store
-            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
-            .await
-            .unwrap();
+        let (a, b, pia, bob, client) = two_studios(&store, "Studio A").await;
         let sa = store.studio(&a);
-        let client =
-            sa.create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() }).await.unwrap();
         let photo = smp_store::new_photo_id();
         assert!(sa.add_photo(&photo, &client.id, &pia, PhotoAngle::Top, 10, 10, 10).await.unwrap());
         let design = sa.save_design(&client.id, &photo, &pia, "schema = 1").await.unwrap().unwrap();
