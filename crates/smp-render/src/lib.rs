@@ -110,13 +110,23 @@ pub fn render_stage(
     }
     let mut layers: Vec<Layer<'_>> = groups
         .iter()
-        .map(|(dots, a)| Layer { dots, absorbance: a.absorbance, edge_softness: a.edge_softness })
+        .map(|(dots, a)| Layer {
+            dots,
+            absorbance: a.absorbance,
+            edge_softness: a.edge_softness,
+            downscale: 1,
+        })
         .collect();
     if !redness.is_empty() {
+        // Redness is wide and smooth: stamped at a resolution where its
+        // blobs keep about two pixels of radius, then interpolated back up.
+        let mean_radius = redness.iter().map(|d| d.radius as f64).sum::<f64>() / redness.len() as f64;
+        let downscale = (mean_radius / 2.0).floor().clamp(1.0, 8.0) as u32;
         layers.push(Layer {
             dots: &redness,
             absorbance: REDNESS_ABSORBANCE.map(|k| k * redness_level),
             edge_softness: 1.0,
+            downscale,
         });
     }
     composite_layers(photo, &layers, progress)
