@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// Send the login cookie over HTTPS only: use when a TLS proxy serves
+    /// the app to tablets over the network.
+    #[arg(long)]
+    secure_cookies: bool,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -70,9 +74,9 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             println!("Log in with it; you will be asked to choose your own.");
         }
         println!("SMP Studio on http://{} (Ctrl-C stops it)", args.addr);
-        smp_web::serve(args.addr, store, args.data.data.clone())
-            .await
-            .with_context(|| format!("cannot serve on {}", args.addr))
+        let state =
+            smp_web::AppState::new(store, args.data.data.clone()).with_secure_cookies(args.secure_cookies);
+        smp_web::serve(args.addr, state).await.with_context(|| format!("cannot serve on {}", args.addr))
     })
 }
 

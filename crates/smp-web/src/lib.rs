@@ -52,12 +52,35 @@ pub struct AppState {
     store: Store,
     photo_dir: PathBuf,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    secure_cookies: bool,
 }
 
 impl AppState {
     /// The state over a store, with client photos kept under `data_dir`.
     pub fn new(store: Store, data_dir: impl Into<PathBuf>) -> Self {
-        Self { store, photo_dir: data_dir.into().join("photos"), failures: Arc::default() }
+        Self {
+            store,
+            photo_dir: data_dir.into().join("photos"),
+            failures: Arc::default(),
+            secure_cookies: false,
+        }
+    }
+
+    /// Marks the session cookie `Secure` (sent over HTTPS only): for an app
+    /// served behind a TLS proxy, as it should be beyond the studio's own
+    /// machine.
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
+        self
+    }
+
+    /// The session cookie's attributes.
+    fn cookie_attributes(&self) -> &'static str {
+        if self.secure_cookies {
+            "HttpOnly; SameSite=Strict; Secure; Path=/"
+        } else {
+            "HttpOnly; SameSite=Strict; Path=/"
+        }
     }
 }
 
@@ -138,11 +161,9 @@ async fn explain_too_large(response: Response) -> Response {
 
 /// Serves the app on `addr` until Ctrl-C (or SIGTERM), letting requests in
 /// flight (a photo being saved, say) finish first.
-pub async fn serve(addr: std::net::SocketAddr, store: Store, data_dir: PathBuf) -> std::io::Result<()> {
+pub async fn serve(addr: std::net::SocketAddr, state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, router(AppState::new(store, data_dir)))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
@@ -365,8 +386,9 @@ async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Re
     state.failures.lock().expect("the lock is never poisoned: no panics while held").remove(&key);
     let session = state.store.start_session(&user, SESSION_HOURS).await?;
     let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        "{SESSION_COOKIE}={}; {}; Max-Age={}",
         session.token,
+        state.cookie_attributes(),
         SESSION_HOURS * 3600
     );
     let to = if user.must_change_password { "/password" } else { "/clients" };
@@ -385,7 +407,7 @@ async fn logout(
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
     state.store.end_session(&who.0.token).await?;
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let cookie = format!("{SESSION_COOKIE}=; {}; Max-Age=0", state.cookie_attributes());
     Ok(([(SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
 }
 

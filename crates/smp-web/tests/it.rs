@@ -1212,3 +1212,20 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn behind_tls_the_login_cookie_is_secure() {
+    let app = app().await;
+    let studio = app.store.create_studio("A").await.unwrap();
+    staff(&app, &studio, "fred").await;
+    let secure = router(AppState::new(app.store.clone(), app._dir.path()).with_secure_cookies(true));
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=fred&password=a+long+password"))
+        .unwrap();
+    let res = secure.oneshot(req).await.unwrap();
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("; Secure;") && cookie.contains("HttpOnly"), "{cookie}");
+    let (plain, _) = login(&app, "fred", "a long password").await;
+    assert!(!plain.is_empty(), "the default stays usable over plain HTTP on the studio's own machine");
+}
