@@ -14,8 +14,10 @@ use tower::ServiceExt;
 
 /// What the measurement found.
 pub struct PreviewTimes {
-    /// Median time of a preview request after a change.
+    /// Median time of a preview request after a change of the drawing.
     pub median: Duration,
+    /// Median time after a move of the stage slider (the pattern is kept).
+    pub stage_median: Duration,
     /// Requests measured.
     pub runs: usize,
     /// Impressions in the design previewed.
@@ -76,12 +78,13 @@ pub fn measure(runs: usize) -> Result<PreviewTimes> {
         let drawing = "scale_from=200%2C2900&scale_to=3800%2C2900&scale_mm=225\
                        &hairline=500%2C700+1400%2C450+2000%2C400+2600%2C450+3500%2C700\
                        &zone=400%2C380+3600%2C380+3600%2C2300+400%2C2300&style=soft&diameter_mm=0.45&stage=healed";
-        let preview = |density: usize| -> Result<Request<Body>> {
+        let request = |body: String| -> Result<Request<Body>> {
             Ok(Request::post(format!("/clients/{}/photos/{photo_id}/preview", client.id))
                 .header(header::COOKIE, &cookie)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(format!("{drawing}&density={density}")))?)
+                .body(Body::from(body))?)
         };
+        let preview = |density: usize| request(format!("{drawing}&density={density}"));
         // The first request makes the screen copy of older photos; uploads
         // make it already, so this only warms the caches.
         let (status, _) = send(&app, preview(60)?).await?;
@@ -96,6 +99,18 @@ pub fn measure(runs: usize) -> Result<PreviewTimes> {
             anyhow::ensure!(status == 200 && bytes.len() > 1000, "the preview answered {status}");
         }
         times.sort();
+        // Moves of the stage slider over the last drawing.
+        let mut stage_times = Vec::new();
+        for i in 0..runs {
+            let stage = ["session-1", "session-2", "session-3", "years%3A1", "years%3A5"][i % 5];
+            let body = format!("{}&density={}", drawing.replace("stage=healed", &format!("stage={stage}")), 60 + runs);
+            let req = request(body)?;
+            let start = Instant::now();
+            let (status, _) = send(&app, req).await?;
+            stage_times.push(start.elapsed());
+            anyhow::ensure!(status == 200, "the preview answered {status}");
+        }
+        stage_times.sort();
         // Impressions at the density of the middle run, for the table.
         let design_text = format!(
             "schema = 1\nseed = 1\n[photo]\npath = \"p.jpg\"\nview = \"top\"\n\
@@ -108,6 +123,11 @@ pub fn measure(runs: usize) -> Result<PreviewTimes> {
             61 + runs / 2
         );
         let impressions = smp_pattern::Pattern::generate(&smp_core::design::parse(&design_text)?).impressions.len();
-        Ok(PreviewTimes { median: times[times.len() / 2], runs, impressions })
+        Ok(PreviewTimes {
+            median: times[times.len() / 2],
+            stage_median: stage_times[stage_times.len() / 2],
+            runs,
+            impressions,
+        })
     })
 }

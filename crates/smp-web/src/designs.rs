@@ -3,6 +3,8 @@
 //! screen size, and versions saved as design files (schema 1).
 
 use askama::Template;
+use std::sync::Arc;
+
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -298,6 +300,65 @@ async fn client_photo(
         .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such photo.".into()))
 }
 
+/// What the live preview keeps between requests: the decoded screen copies
+/// of the photos being edited, and the patterns of the latest drawings (a
+/// stage, dilution or depth change leaves the pattern as it was).
+#[derive(Default)]
+pub(crate) struct PreviewCache {
+    screens: Vec<(String, Arc<image::RgbImage>)>,
+    patterns: Vec<(String, Arc<Pattern>)>,
+}
+
+/// Photos and patterns the cache holds: a few editors at once.
+const CACHED_SCREENS: usize = 4;
+const CACHED_PATTERNS: usize = 8;
+
+/// Keeps `value` under `key` in a small most-recent-first list.
+fn remember<T>(list: &mut Vec<(String, Arc<T>)>, key: String, value: Arc<T>, capacity: usize) {
+    list.retain(|(k, _)| *k != key);
+    list.insert(0, (key, value));
+    list.truncate(capacity);
+}
+
+fn recall<T>(list: &[(String, Arc<T>)], key: &str) -> Option<Arc<T>> {
+    list.iter().find(|(k, _)| k == key).map(|(_, v)| Arc::clone(v))
+}
+
+/// Everything the pattern depends on (not the pigment, the skin or the stage).
+fn pattern_key(photo_id: &str, design: &smp_core::Design) -> String {
+    format!(
+        "{photo_id} {} {} {:?} {:?} {:?} {:?}",
+        design.seed,
+        design.photo.mm_per_px,
+        design.hairline,
+        design.zones,
+        design.impressions,
+        design.sessions
+    )
+}
+
+impl AppState {
+    fn preview_cache(&self) -> std::sync::MutexGuard<'_, PreviewCache> {
+        // A poisoned cache only means a panic while it was held: its data is
+        // plain values, still usable.
+        self.previews.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The decoded screen copy of a photo, from the cache when it is there.
+async fn cached_screen(
+    state: &AppState,
+    who: &Staff,
+    photo: &Photo,
+) -> Result<Arc<image::RgbImage>, PageError> {
+    if let Some(screen) = recall(&state.preview_cache().screens, &photo.id) {
+        return Ok(screen);
+    }
+    let screen = Arc::new(photos::screen_copy(state, &who.0.user.studio, photo).await?);
+    remember(&mut state.preview_cache().screens, photo.id.clone(), Arc::clone(&screen), CACHED_SCREENS);
+    Ok(screen)
+}
+
 /// The stages the preview offers, as (value, label).
 const STAGES: [(&str, &str); 9] = [
     ("before", "Before"),
@@ -480,7 +541,7 @@ pub(crate) async fn preview(
     let Ok(stage) = form.stage.parse::<Stage>() else {
         return unusable(format!("{:?} is not a stage", form.stage)).into_response();
     };
-    let screen = match photos::screen_copy(&state, &who.0.user.studio, &photo).await {
+    let screen = match cached_screen(&state, &who, &photo).await {
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
@@ -491,9 +552,18 @@ pub(crate) async fn preview(
         Ok(d) => d,
         Err(m) => return unusable(m).into_response(),
     };
-    let rendered = tokio::task::spawn_blocking(move || render_preview(&screen, &design, stage)).await;
+    let key = pattern_key(&photo.id, &design);
+    let cached = recall(&state.preview_cache().patterns, &key);
+    let rendered = tokio::task::spawn_blocking(move || {
+        let pattern = cached.unwrap_or_else(|| Arc::new(Pattern::generate(&design)));
+        render_preview(&screen, &design, &pattern, stage).map(|jpeg| (jpeg, pattern))
+    })
+    .await;
     match rendered {
-        Ok(Ok(jpeg)) => ([(CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
+        Ok(Ok((jpeg, pattern))) => {
+            remember(&mut state.preview_cache().patterns, key, pattern, CACHED_PATTERNS);
+            ([(CONTENT_TYPE, "image/jpeg")], jpeg).into_response()
+        }
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "The preview could not be drawn.").into_response(),
     }
 }
@@ -512,7 +582,7 @@ pub(crate) async fn advice(
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let screen = match photos::screen_copy(&state, &who.0.user.studio, &photo).await {
+    let screen = match cached_screen(&state, &who, &photo).await {
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
@@ -584,13 +654,16 @@ pub(crate) async fn export(
         let full = photos::full_photo(&state, &who.0.user.studio, &photo).await?;
         // An export shows the client's photo: logged like a photo view.
         who.studio(&state).audit(&who.0.user, "export-design", &client_id).await?;
-        let jpeg = tokio::task::spawn_blocking(move || render_preview(&full, &design, stage))
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .ok_or_else(|| {
-                PageError(StatusCode::INTERNAL_SERVER_ERROR, "The export could not be drawn.".into())
-            })?;
+        let jpeg = tokio::task::spawn_blocking(move || {
+            let pattern = Pattern::generate(&design);
+            render_preview(&full, &design, &pattern, stage)
+        })
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The export could not be drawn.".into())
+        })?;
         let name = format!(
             "attachment; filename=\"design-v{}-{}.jpg\"",
             saved.version,
@@ -615,15 +688,15 @@ fn age_of(birth_date: Option<&str>) -> Option<u32> {
 pub(crate) fn render_preview(
     screen: &image::RgbImage,
     design: &smp_core::Design,
+    pattern: &Pattern,
     stage: Stage,
 ) -> Result<Vec<u8>, image::ImageError> {
     let mut canvas = screen.clone();
     if stage != Stage::Before {
-        let pattern = Pattern::generate(design);
         smp_render::render_stage(
             &mut canvas,
             design,
-            &pattern,
+            pattern,
             &SimpleOptics,
             stage,
             &smp_render::DEFAULT_GAPS,
@@ -667,6 +740,25 @@ mod tests {
         // Scaled for a half-size copy: the same millimetres.
         let half = parse(&design_toml(&drawn(), "p.jpg", PhotoAngle::Front, 0.5).unwrap()).unwrap();
         assert!((half.photo.mm_per_px - 0.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_pattern_is_kept_across_stage_and_pigment_changes_only() {
+        let design =
+            |form: &EditorForm| parse(&design_toml(form, "p.jpg", PhotoAngle::Top, 1.0).unwrap()).unwrap();
+        let base = pattern_key("photo", &design(&drawn()));
+        let pigment = EditorForm { dilution: "0.4".into(), depth_mm: "0.5".into(), ..drawn() };
+        assert_eq!(pattern_key("photo", &design(&pigment)), base);
+        let denser = EditorForm { density: "80".into(), ..drawn() };
+        assert_ne!(pattern_key("photo", &design(&denser)), base);
+        assert_ne!(pattern_key("other photo", &design(&drawn())), base);
+        let mut list = Vec::new();
+        for i in 0..5 {
+            remember(&mut list, format!("k{i}"), Arc::new(i), 3);
+        }
+        assert_eq!(list.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["k4", "k3", "k2"]);
+        assert_eq!(recall(&list, "k3").as_deref(), Some(&3));
+        assert!(recall(&list, "k0").is_none());
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub struct AppState {
     photo_dir: PathBuf,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
     secure_cookies: bool,
+    previews: Arc<Mutex<designs::PreviewCache>>,
 }
 
 impl AppState {
@@ -63,6 +64,7 @@ impl AppState {
             photo_dir: data_dir.into().join("photos"),
             failures: Arc::default(),
             secure_cookies: false,
+            previews: Arc::default(),
         }
     }
 
