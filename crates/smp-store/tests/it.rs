@@ -166,21 +166,7 @@ async fn sessions_live_until_ended_and_a_new_password_ends_the_others() {
 #[tokio::test]
 async fn screenings_are_kept_per_client_and_studio_with_an_audit_line() {
     for (store, _dir) in stores().await {
-        let a = store.create_studio("A").await.unwrap();
-        let b = store.create_studio("B").await.unwrap();
-        let pia = store
-            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
-            .await
-            .unwrap();
-        let bob = store
-            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
-            .await
-            .unwrap();
-        let client = store
-            .studio(&a)
-            .create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() })
-            .await
-            .unwrap();
+        let (a, b, pia, bob, client) = two_studios(&store, "A").await;
         assert!(
             store
                 .studio(&a)
@@ -209,16 +195,7 @@ async fn screenings_are_kept_per_client_and_studio_with_an_audit_line() {
 #[tokio::test]
 async fn consent_texts_are_versioned_and_signatures_supersede_never_change() {
     for (store, _dir, url) in stores_with_urls().await {
-        let a = store.create_studio("A").await.unwrap();
-        let b = store.create_studio("B").await.unwrap();
-        let pia = store
-            .create_user(&a, &unique("pia"), Role::Practitioner, "a long password", false)
-            .await
-            .unwrap();
-        let bob = store
-            .create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false)
-            .await
-            .unwrap();
+        let (a, b, pia, bob, client) = two_studios(&store, "A").await;
         let sa = store.studio(&a);
         assert_eq!(sa.consent_text().await.unwrap(), None);
         let v1 = sa.publish_consent_text(None, "I agree.\r\n").await.unwrap();
@@ -226,8 +203,6 @@ async fn consent_texts_are_versioned_and_signatures_supersede_never_change() {
         let same = sa.publish_consent_text(Some(&pia), "  I agree.  ").await.unwrap();
         assert_eq!(same, v1, "an unchanged text is not a new version");
         assert!(matches!(sa.publish_consent_text(Some(&pia), "   ").await, Err(StoreError::Invalid(_))));
-        let client =
-            sa.create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() }).await.unwrap();
         let first = sa.sign_consent(&client.id, &pia, &v1.id, "Cy", b"png-1").await.unwrap().unwrap();
         let v2 = sa.publish_consent_text(Some(&pia), "I agree, version two.").await.unwrap();
         assert_eq!(v2.version, 2);

@@ -284,20 +284,22 @@ fn form_of(design_toml: &str) -> EditorForm {
     form
 }
 
-/// One of the client's photos, or a page saying there is none.
+/// One of the client's photos, with the client, or a page saying there is none.
 async fn client_photo(
     state: &AppState,
     who: &Staff,
     client_id: &str,
     photo_id: &str,
-) -> Result<Photo, PageError> {
+) -> Result<(smp_store::Client, Photo), PageError> {
     who.require_clinical("Designs")?;
-    who.client(state, client_id).await?;
-    who.studio(state)
+    let client = who.client(state, client_id).await?;
+    let photo = who
+        .studio(state)
         .photo(photo_id)
         .await?
         .filter(|p| p.client_id == client_id)
-        .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such photo.".into()))
+        .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such photo.".into()))?;
+    Ok((client, photo))
 }
 
 /// What the live preview keeps between requests: the decoded screen copies
@@ -405,13 +407,12 @@ struct EditorView {
 async fn editor(
     state: &AppState,
     who: &Staff,
-    client_id: &str,
+    client: smp_store::Client,
     photo: Photo,
     view: EditorView,
 ) -> Result<Response, PageError> {
-    let client = who.client(state, client_id).await?;
     let versions =
-        who.studio(state).designs(client_id).await?.into_iter().map(|v| (day_of(v.created_at), v)).collect();
+        who.studio(state).designs(&client.id).await?.into_iter().map(|v| (day_of(v.created_at), v)).collect();
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = EditorPage {
         who: &who.0,
@@ -436,7 +437,7 @@ pub(crate) async fn edit(
     Query(query): Query<EditorQuery>,
 ) -> Response {
     page(async {
-        let photo = client_photo(&state, &who, &client_id, &photo_id).await?;
+        let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
         let (form, current, current_id, message) = match &query.design {
             Some(id) => {
                 let saved =
@@ -453,14 +454,8 @@ pub(crate) async fn edit(
             }
             None => (EditorForm::default(), None, None, None),
         };
-        editor(
-            &state,
-            &who,
-            &client_id,
-            photo,
-            EditorView { form, current, current_id, message, error: None },
-        )
-        .await
+        editor(&state, &who, client, photo, EditorView { form, current, current_id, message, error: None })
+            .await
     })
     .await
 }
@@ -481,7 +476,7 @@ pub(crate) async fn save(
 ) -> Response {
     page(async {
         who.check_csrf(&form.csrf)?;
-        let photo = client_photo(&state, &who, &client_id, &photo_id).await?;
+        let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
         let checked = design_toml(&form.editor, &format!("{}.jpg", photo.id), photo.angle, 1.0)
             .and_then(|text| parse(&text).map(|_| text).map_err(|e| explain(&e)));
         let text = match checked {
@@ -494,7 +489,7 @@ pub(crate) async fn save(
                     message: None,
                     error: Some(error),
                 };
-                return editor(&state, &who, &client_id, photo, view).await;
+                return editor(&state, &who, client, photo, view).await;
             }
         };
         let saved = who
@@ -534,8 +529,8 @@ pub(crate) async fn preview(
 ) -> Response {
     let unusable =
         |m: String| (StatusCode::UNPROCESSABLE_ENTITY, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m);
-    let photo = match client_photo(&state, &who, &client_id, &photo_id).await {
-        Ok(p) => p,
+    let (_, photo) = match client_photo(&state, &who, &client_id, &photo_id).await {
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
     let Ok(stage) = form.stage.parse::<Stage>() else {
@@ -578,8 +573,8 @@ pub(crate) async fn advice(
     Path((client_id, photo_id)): Path<(String, String)>,
     Form(form): Form<PreviewForm>,
 ) -> Response {
-    let photo = match client_photo(&state, &who, &client_id, &photo_id).await {
-        Ok(p) => p,
+    let (client, photo) = match client_photo(&state, &who, &client_id, &photo_id).await {
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
     let screen = match cached_screen(&state, &who, &photo).await {
@@ -592,7 +587,7 @@ pub(crate) async fn advice(
     {
         Err(problem) => serde_json::json!({ "warnings": [], "problem": problem }),
         Ok(design) => {
-            let age = who.client(&state, &client_id).await.ok().and_then(|c| age_of(c.birth_date.as_deref()));
+            let age = age_of(client.birth_date.as_deref());
             let mut warnings = smp_core::advice::warnings(&design, age);
             if let Some(skin_lab) = smp_render::skin_tone(&screen, &design) {
                 let skin = smp_optics::Skin::of_type(design.client.fitzpatrick);

@@ -85,48 +85,50 @@ pub(crate) async fn full_photo(
     studio: &StudioId,
     photo: &Photo,
 ) -> Result<image::RgbImage, PageError> {
-    let path = file(&folder(state, studio), &photo.id, Copy::Full);
+    decode(file(&folder(state, studio), &photo.id, Copy::Full)).await
+}
+
+/// A stored photo file, decoded off the async workers.
+async fn decode(path: PathBuf) -> Result<image::RgbImage, PageError> {
     tokio::task::spawn_blocking(move || smp_render::load_photo(&path))
         .await
         .ok()
         .and_then(Result::ok)
-        .ok_or_else(|| {
-            PageError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The photo's file is missing from the photo store.".into(),
-            )
-        })
+        .ok_or_else(missing_file)
 }
 
-/// The screen-size copy of a photo, decoded: made from the full photo and
-/// kept when it is missing (photos stored before copies existed).
+/// The screen-size copy's file, made from the full photo first when it is
+/// missing (photos stored before copies existed). An existing copy is not
+/// read here: serving it needs only its bytes.
+async fn screen_file(state: &AppState, studio: &StudioId, photo: &Photo) -> Result<PathBuf, PageError> {
+    let folder = folder(state, studio);
+    let id = photo.id.clone();
+    tokio::task::spawn_blocking(move || {
+        let screen = file(&folder, &id, Copy::Screen);
+        if !screen.is_file() {
+            let full = smp_render::load_photo(&file(&folder, &id, Copy::Full)).map_err(|_| ())?;
+            let copy = smp_render::photo::fit_within(&full, smp_render::photo::SCREEN_SIDE);
+            smp_render::save_image(&copy, &screen).map_err(|_| ())?;
+        }
+        Ok::<_, ()>(screen)
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .ok_or_else(missing_file)
+}
+
+fn missing_file() -> PageError {
+    PageError(StatusCode::INTERNAL_SERVER_ERROR, "The photo's file is missing from the photo store.".into())
+}
+
+/// The screen-size copy of a photo, decoded.
 pub(crate) async fn screen_copy(
     state: &AppState,
     studio: &StudioId,
     photo: &Photo,
 ) -> Result<image::RgbImage, PageError> {
-    let folder = folder(state, studio);
-    let id = photo.id.clone();
-    let missing = || {
-        PageError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The photo's file is missing from the photo store.".into(),
-        )
-    };
-    tokio::task::spawn_blocking(move || {
-        let screen = file(&folder, &id, Copy::Screen);
-        if let Ok(image) = smp_render::load_photo(&screen) {
-            return Ok(image);
-        }
-        let full = smp_render::load_photo(&file(&folder, &id, Copy::Full)).map_err(|_| ())?;
-        let copy = smp_render::photo::fit_within(&full, smp_render::photo::SCREEN_SIDE);
-        // Kept for next time; a failure to keep it costs only time.
-        let _ = smp_render::save_image(&copy, &screen);
-        Ok(copy)
-    })
-    .await
-    .map_err(|_| missing())?
-    .map_err(|()| missing())
+    decode(screen_file(state, studio, photo).await?).await
 }
 
 /// Words for a refused photo, naming what is wrong.
@@ -267,16 +269,10 @@ async fn send(state: AppState, who: Staff, photo_id: String, copy: Copy) -> Resp
             studio.audit(&who.0.user, "view-photo", &photo.client_id).await?;
         }
         if copy == Copy::Screen {
-            // Made on demand for photos stored before screen copies existed.
-            screen_copy(&state, &who.0.user.studio, &photo).await?;
+            screen_file(&state, &who.0.user.studio, &photo).await?;
         }
         let path = file(&folder(&state, &who.0.user.studio), &photo.id, copy);
-        let bytes = tokio::fs::read(&path).await.map_err(|_| {
-            PageError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The photo's file is missing from the photo store.".into(),
-            )
-        })?;
+        let bytes = tokio::fs::read(&path).await.map_err(|_| missing_file())?;
         Ok(([(CONTENT_TYPE, "image/jpeg")], bytes).into_response())
     })
     .await
