@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use smp_optics::{DotOptics, SimpleOptics, Skin};
+use smp_optics::{DotOptics, LayeredOptics, Skin};
 use smp_pattern::Pattern;
 
 mod preview;
@@ -163,7 +163,7 @@ fn main() -> Result<()> {
     // -- rasterising --------------------------------------------------------
     let photo = smp_render::synthetic::scalp_photo(WIDTH, HEIGHT, [196, 150, 124], 7);
     let dots = smp_render::dots(&design, &pattern);
-    let appearance = SimpleOptics.healed_dot(&Skin::of_type(design.client.fitzpatrick), &design.pigment);
+    let appearance = LayeredOptics.healed_dot(&Skin::of_type(design.client.fitzpatrick), &design.pigment);
     let mut raster = Vec::new();
     let mut floor = Vec::new();
     let mut buffer = photo.clone();

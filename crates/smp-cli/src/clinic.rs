@@ -203,7 +203,7 @@ fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::Skin, s
 pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
     let (design, skin, skin_lab) = design_and_skin(path)?;
     let report = smp_optics::forecast::pigment_report(
-        &smp_optics::SimpleOptics,
+        &smp_optics::LayeredOptics,
         &skin,
         skin_lab,
         &design.client,
@@ -246,7 +246,7 @@ pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
 pub fn forecast(path: &Path, as_json: bool) -> Result<String> {
     let (design, skin, skin_lab) = design_and_skin(path)?;
     let f = smp_optics::forecast::forecast(
-        &smp_optics::SimpleOptics,
+        &smp_optics::LayeredOptics,
         &skin,
         skin_lab,
         &design.client,

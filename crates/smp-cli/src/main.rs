@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use smp_core::{Design, EXAMPLE_DESIGN};
-use smp_optics::SimpleOptics;
+use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
 use smp_render::{
@@ -260,7 +260,7 @@ fn render(args: &RenderArgs) -> Result<String> {
                 &mut photo,
                 &design,
                 &pattern,
-                &SimpleOptics,
+                &LayeredOptics,
                 args.stage,
                 &DEFAULT_GAPS,
                 &|done, all| bar.set_position(30 + (40 * done / all.max(1)) as u64),
@@ -296,7 +296,7 @@ fn timeline(design_path: &Path, out: &Path, panel_width: u32) -> Result<()> {
         &photo,
         &design,
         &pattern,
-        &SimpleOptics,
+        &LayeredOptics,
         &DEFAULT_GAPS,
         panel_width,
         &|done, _| bar.set_position(1 + done as u64),

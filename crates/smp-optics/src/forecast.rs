@@ -235,7 +235,7 @@ pub fn forecast(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SimpleOptics;
+    use crate::LayeredOptics;
     use smp_core::{Fitzpatrick, Srgb8};
 
     fn client(uv: Uv, scalp: Scalp, lifestyle: &[&str]) -> Client {
@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn the_default_client_needs_a_touch_up_in_three_to_five_years() {
         let (skin, lab) = skin_iii();
-        let f = forecast(&SimpleOptics, &skin, lab, &client(Uv::Moderate, Scalp::Normal, &[]), &PIGMENT);
+        let f = forecast(&LayeredOptics, &skin, lab, &client(Uv::Moderate, Scalp::Normal, &[]), &PIGMENT);
         let due = f.touch_up_due_years.expect("due within 10 years");
         assert!((3.0..=5.0).contains(&due), "{due}");
         assert_eq!(f.curve[0].share, 1.0);
@@ -269,14 +269,14 @@ mod tests {
     fn sun_and_habits_bring_the_touch_up_forward() {
         let (skin, lab) = skin_iii();
         let due =
-            |c: Client| forecast(&SimpleOptics, &skin, lab, &c, &PIGMENT).touch_up_due_years.unwrap_or(99.0);
+            |c: Client| forecast(&LayeredOptics, &skin, lab, &c, &PIGMENT).touch_up_due_years.unwrap_or(99.0);
         let base = due(client(Uv::Moderate, Scalp::Normal, &[]));
         assert!(due(client(Uv::High, Scalp::Normal, &[])) < base);
         assert!(due(client(Uv::Low, Scalp::Normal, &[])) > base);
         assert!(due(client(Uv::Moderate, Scalp::Dry, &[])) < base);
         assert!(due(client(Uv::Moderate, Scalp::Normal, &["swimming", "gym"])) < base);
         let f =
-            forecast(&SimpleOptics, &skin, lab, &client(Uv::High, Scalp::Normal, &["swimming"]), &PIGMENT);
+            forecast(&LayeredOptics, &skin, lab, &client(Uv::High, Scalp::Normal, &["swimming"]), &PIGMENT);
         let uv = f.factors.iter().find(|e| e.factor == "uv_exposure").unwrap();
         assert!(uv.moves_years.unwrap() < 0.0 && uv.rate > 1.0, "{uv:?}");
         assert!(f.factors.iter().any(|e| e.factor == "lifestyle" && e.value == "swimming"));
@@ -286,9 +286,9 @@ mod tests {
     fn the_pigment_match_recommends_the_closest_dilution() {
         let (skin, lab) = skin_iii();
         let c = client(Uv::Moderate, Scalp::Normal, &[]);
-        let report = pigment_report(&SimpleOptics, &skin, lab, &c, &PIGMENT);
+        let report = pigment_report(&LayeredOptics, &skin, lab, &c, &PIGMENT);
         let at = |d: f64| {
-            ciede2000(dot_colour(&SimpleOptics, &skin, lab, &healed(d, 0.35)), srgb8_to_lab(c.hair_color.0))
+            ciede2000(dot_colour(&LayeredOptics, &skin, lab, &healed(d, 0.35)), srgb8_to_lab(c.hair_color.0))
         };
         let best = at(report.recommended_dilution);
         for d in [0.1, 0.3, 0.5, 0.7, 0.9, 1.0] {
@@ -302,17 +302,22 @@ mod tests {
     fn warnings_where_a_practitioner_wants_them() {
         let (skin, lab) = skin_iii();
         let c = client(Uv::Moderate, Scalp::Normal, &[]);
-        let deep = pigment_report(&SimpleOptics, &skin, lab, &c, &Pigment { dilution: 0.6, depth_mm: 1.2 });
+        let deep = pigment_report(&LayeredOptics, &skin, lab, &c, &Pigment { dilution: 0.6, depth_mm: 1.2 });
         assert!(deep.warnings.iter().any(|w| w.contains("blue-grey")), "{:?}", deep.warnings);
         let pale_hair = Client { hair_color: Srgb8([0xb8, 0x9a, 0x7a]), ..c.clone() };
-        let dark =
-            pigment_report(&SimpleOptics, &skin, lab, &pale_hair, &Pigment { dilution: 1.0, depth_mm: 0.35 });
+        let dark = pigment_report(
+            &LayeredOptics,
+            &skin,
+            lab,
+            &pale_hair,
+            &Pigment { dilution: 1.0, depth_mm: 0.35 },
+        );
         assert!(dark.warnings.iter().any(|w| w.contains("much darker")), "{:?}", dark.warnings);
         let dark_skin = srgb8_to_lab([62, 42, 32]);
         let low =
-            pigment_report(&SimpleOptics, &skin, dark_skin, &c, &Pigment { dilution: 0.2, depth_mm: 0.35 });
+            pigment_report(&LayeredOptics, &skin, dark_skin, &c, &Pigment { dilution: 0.2, depth_mm: 0.35 });
         assert!(low.warnings.iter().any(|w| w.contains("contrast")), "{:?}", low.warnings);
-        let fine = pigment_report(&SimpleOptics, &skin, lab, &c, &PIGMENT);
+        let fine = pigment_report(&LayeredOptics, &skin, lab, &c, &PIGMENT);
         assert!(!fine.warnings.iter().any(|w| w.contains("blue-grey")), "{:?}", fine.warnings);
     }
 }

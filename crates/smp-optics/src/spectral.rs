@@ -55,6 +55,26 @@ pub fn reflectance_to_xyz(reflectance: &[f64; SAMPLES]) -> [f64; 3] {
     xyz.map(|v| v / white_y)
 }
 
+/// A camera-like linear RGB of a reflectance spectrum under D65 (white = 1
+/// per channel). The sRGB colour-matching functions have negative lobes, so
+/// the exact linear sRGB of a dark, reddish skin can have a blue channel
+/// near zero or below it, and a ratio of two such values means nothing; a
+/// camera's channels, like these (the sRGB functions clipped at zero), only
+/// ever add light up. Used for ratios (ink over bare skin), never for a
+/// colour shown as it is.
+pub fn reflectance_to_camera_rgb(reflectance: &[f64; SAMPLES]) -> [f64; 3] {
+    let mut rgb = [0.0; 3];
+    let mut white = [0.0; 3];
+    for (i, nm) in wavelengths().enumerate() {
+        let sensitivity = crate::colour::xyz_to_linear_rgb(cmf(nm)).map(|v| v.max(0.0));
+        for c in 0..3 {
+            rgb[c] += D65[i] * reflectance[i] * sensitivity[c];
+            white[c] += D65[i] * sensitivity[c];
+        }
+    }
+    [0, 1, 2].map(|c| rgb[c] / white[c])
+}
+
 /// CIELAB of a reflectance spectrum under D65.
 pub fn reflectance_to_lab(reflectance: &[f64; SAMPLES]) -> Lab {
     xyz_to_lab(reflectance_to_xyz(reflectance))

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use image::{Rgb, RgbImage};
-use smp_optics::SimpleOptics;
+use smp_optics::LayeredOptics;
 use smp_pattern::Pattern;
 
 fn design(style: &str) -> smp_core::Design {
@@ -41,7 +41,7 @@ depth_mm = 0.35
 fn render(style: &str) -> RgbImage {
     let d = design(style);
     let mut photo = smp_render::synthetic::scalp_photo(320, 320, [196, 150, 124], 4);
-    smp_render::render_healed(&mut photo, &d, &Pattern::generate(&d), &SimpleOptics, &|_, _| {});
+    smp_render::render_healed(&mut photo, &d, &Pattern::generate(&d), &LayeredOptics, &|_, _| {});
     photo
 }
 
@@ -100,7 +100,7 @@ fn the_photo_survives_outside_the_dots() {
     let original = smp_render::synthetic::scalp_photo(320, 320, [196, 150, 124], 4);
     let mut photo = original.clone();
     let pattern = Pattern::generate(&d);
-    let stats = smp_render::render_healed(&mut photo, &d, &pattern, &SimpleOptics, &|_, _| {});
+    let stats = smp_render::render_healed(&mut photo, &d, &pattern, &LayeredOptics, &|_, _| {});
     assert_eq!(stats.dots_drawn, pattern.impressions.len());
     let reach_px = |diameter_mm: f64| diameter_mm / 2.0 * 8.0 * smp_render::raster::REACH as f64 + 1.0;
     let mut changed = 0;
@@ -140,7 +140,7 @@ fn render_at(stage: &str) -> RgbImage {
         &mut photo,
         &d,
         &Pattern::generate(&d),
-        &SimpleOptics,
+        &LayeredOptics,
         stage,
         &smp_render::DEFAULT_GAPS,
         &|_, _| {},

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Datelike, Days, NaiveDate};
-use smp_optics::SimpleOptics;
+use smp_optics::LayeredOptics;
 use smp_store::Session;
 
 use crate::{AppState, Staff, page};
@@ -44,7 +44,7 @@ fn touch_up_date(session_date: NaiveDate, design_toml: &str) -> Option<NaiveDate
     let design = smp_core::parse(design_toml).ok()?;
     let t = design.client.fitzpatrick;
     let forecast = smp_optics::forecast::forecast(
-        &SimpleOptics,
+        &LayeredOptics,
         &smp_optics::Skin::of_type(t),
         smp_optics::colour::typical_skin(t.get()),
         &design.client,

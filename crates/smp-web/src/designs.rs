@@ -11,7 +11,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smp_core::design::parse;
-use smp_optics::SimpleOptics;
+use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
 use smp_store::{Photo, PhotoAngle, Session};
@@ -592,7 +592,7 @@ pub(crate) async fn advice(
             if let Some(skin_lab) = smp_render::skin_tone(&screen, &design) {
                 let skin = smp_optics::Skin::of_type(design.client.fitzpatrick);
                 let report = smp_optics::forecast::pigment_report(
-                    &SimpleOptics,
+                    &LayeredOptics,
                     &skin,
                     skin_lab,
                     &design.client,
@@ -692,7 +692,7 @@ pub(crate) fn render_preview(
             &mut canvas,
             design,
             pattern,
-            &SimpleOptics,
+            &LayeredOptics,
             stage,
             &smp_render::DEFAULT_GAPS,
             &|_, _| {},
