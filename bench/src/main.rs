@@ -76,7 +76,7 @@ fn parse_args() -> Result<Args> {
     let mut smp = None;
     let mut python = None;
     let mut work = None;
-    let mut it = std::env::args().skip(1);
+    let mut it = std::env::args().skip(1).filter(|a| a != "--whole-only");
     while let Some(flag) = it.next() {
         let value = it.next().with_context(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
@@ -121,7 +121,112 @@ fn machine() -> String {
     format!("{cpu}, {} threads", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
 }
 
+/// Median times of compositing the design's dots onto `photo`, and of one
+/// read-and-write pass over the same buffer (the memory-bandwidth floor),
+/// interleaved run by run.
+fn measure_raster(
+    design: &smp_core::Design,
+    photo: &image::RgbImage,
+    dots: &[smp_render::Dot],
+) -> (Duration, Duration) {
+    let appearance = LayeredOptics.healed_dot(&Skin::of_type(design.client.fitzpatrick), &design.pigment);
+    let mut raster = Vec::new();
+    let mut floor = Vec::new();
+    let mut buffer = photo.clone();
+    for _ in 0..RUNS {
+        buffer.copy_from_slice(photo);
+        raster.push(
+            time(|| {
+                smp_render::composite(
+                    &mut buffer,
+                    dots,
+                    appearance.absorbance,
+                    appearance.edge_softness,
+                    &|_, _| {},
+                )
+            })
+            .0,
+        );
+        // The memory-bandwidth floor: read and write every byte once, on the
+        // same threads and in the same strips as the renderer. The loop
+        // vectorises (a `black_box` per byte would make it a scalar loop,
+        // measuring the CPU instead of the memory); the box on each strip
+        // keeps the writes from being optimised away.
+        floor.push(
+            time(|| {
+                buffer.par_chunks_mut(WIDTH as usize * 3 * 32).for_each(|strip| {
+                    for v in strip.iter_mut() {
+                        *v = v.wrapping_add(1);
+                    }
+                    black_box(strip);
+                })
+            })
+            .0,
+        );
+    }
+    (median(raster), median(floor))
+}
+
+/// Medians of whole `smp render` runs, interleaved: healed, `--stage
+/// before` (decode and re-encode) and `--stage session-2`; and the healed
+/// render's peak memory.
+struct Whole {
+    full: Duration,
+    plain: Duration,
+    staged: Duration,
+    peak: u64,
+}
+
+fn measure_whole(smp: &Path, design_path: &Path, work: &Path) -> Result<Whole> {
+    let mut full = Vec::new();
+    let mut plain = Vec::new();
+    let mut staged = Vec::new();
+    let mut peak = 0;
+    for _ in 0..5 {
+        let (t, _) = run_measured(
+            Command::new(smp)
+                .arg("render")
+                .arg(design_path)
+                .arg("--out")
+                .arg(work.join("stage.jpg"))
+                .args(["--stage", "session-2"]),
+        )?;
+        staged.push(t);
+        let (t, mem) = run_measured(
+            Command::new(smp).arg("render").arg(design_path).arg("--out").arg(work.join("out.jpg")),
+        )?;
+        full.push(t);
+        peak = peak.max(mem);
+        let (t, _) = run_measured(
+            Command::new(smp)
+                .arg("render")
+                .arg(design_path)
+                .arg("--out")
+                .arg(work.join("plain.jpg"))
+                .args(["--stage", "before"]),
+        )?;
+        plain.push(t);
+    }
+    Ok(Whole { full: median(full), plain: median(plain), staged: median(staged), peak })
+}
+
 fn main() -> Result<()> {
+    if std::env::args().any(|a| a == "--raster-only") {
+        // A quick look at the compositor while working on it.
+        let design = smp_core::parse(&design_text()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let pattern = Pattern::generate(&design);
+        let photo = smp_render::synthetic::scalp_photo(WIDTH, HEIGHT, [196, 150, 124], 7);
+        let dots = smp_render::dots(&design, &pattern);
+        let (raster, floor) = measure_raster(&design, &photo, &dots);
+        println!(
+            "rasterise {} dots: {:.1} ms; bandwidth floor {:.1} ms; {:.2}x",
+            dots.len(),
+            raster.as_secs_f64() * 1e3,
+            floor.as_secs_f64() * 1e3,
+            raster.as_secs_f64() / floor.as_secs_f64()
+        );
+        return Ok(());
+    }
     if std::env::args().any(|a| a == "--preview-only") {
         // A quick look at one row while working on the editor.
         let p = preview::measure(15)?;
@@ -136,6 +241,26 @@ fn main() -> Result<()> {
     }
     let args = parse_args()?;
     std::fs::create_dir_all(&args.work)?;
+    if std::env::args().any(|a| a == "--whole-only") {
+        // A quick look at the whole command while working on it.
+        let work = args.work.canonicalize()?;
+        let design_path = work.join("design.toml");
+        std::fs::write(&design_path, design_text())?;
+        let photo = smp_render::synthetic::scalp_photo(WIDTH, HEIGHT, [196, 150, 124], 7);
+        smp_render::save_image(&photo, &work.join("photo.jpg")).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let w = measure_whole(&args.smp, &design_path, &work)?;
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "healed {:.0} ms, before {:.0} ms ({:.2}x), session-2 {:.0} ms ({:.2}x of healed), peak {} MB",
+            ms(w.full),
+            ms(w.plain),
+            w.full.as_secs_f64() / w.plain.as_secs_f64(),
+            ms(w.staged),
+            w.staged.as_secs_f64() / w.full.as_secs_f64(),
+            w.peak / (1 << 20)
+        );
+        return Ok(());
+    }
     let work = args.work.canonicalize()?;
     let design_path = work.join("design.toml");
     std::fs::write(&design_path, design_text())?;
@@ -163,38 +288,7 @@ fn main() -> Result<()> {
     // -- rasterising --------------------------------------------------------
     let photo = smp_render::synthetic::scalp_photo(WIDTH, HEIGHT, [196, 150, 124], 7);
     let dots = smp_render::dots(&design, &pattern);
-    let appearance = LayeredOptics.healed_dot(&Skin::of_type(design.client.fitzpatrick), &design.pigment);
-    let mut raster = Vec::new();
-    let mut floor = Vec::new();
-    let mut buffer = photo.clone();
-    for _ in 0..RUNS {
-        buffer.copy_from_slice(&photo);
-        raster.push(
-            time(|| {
-                smp_render::composite(
-                    &mut buffer,
-                    &dots,
-                    appearance.absorbance,
-                    appearance.edge_softness,
-                    &|_, _| {},
-                )
-            })
-            .0,
-        );
-        // The memory-bandwidth floor: read and write every byte once, on the
-        // same threads and in the same strips as the renderer.
-        floor.push(
-            time(|| {
-                buffer.par_chunks_mut(WIDTH as usize * 3 * 32).for_each(|strip| {
-                    for v in strip.iter_mut() {
-                        *v = black_box(v.wrapping_add(1));
-                    }
-                })
-            })
-            .0,
-        );
-    }
-    let (raster_s, floor_s) = (median(raster), median(floor));
+    let (raster_s, floor_s) = measure_raster(&design, &photo, &dots);
 
     // Circles for OpenCV: the same centres and radii in pixels.
     let circles = work.join("circles.csv");
@@ -206,36 +300,8 @@ fn main() -> Result<()> {
 
     // -- whole command ------------------------------------------------------
     smp_render::save_image(&photo, &work.join("photo.jpg")).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut full = Vec::new();
-    let mut plain = Vec::new();
-    let mut staged = Vec::new();
-    let mut peak = 0;
-    for _ in 0..5 {
-        let (t, _) = run_measured(
-            Command::new(&args.smp)
-                .arg("render")
-                .arg(&design_path)
-                .arg("--out")
-                .arg(work.join("stage.jpg"))
-                .args(["--stage", "session-2"]),
-        )?;
-        staged.push(t);
-        let (t, mem) = run_measured(
-            Command::new(&args.smp).arg("render").arg(&design_path).arg("--out").arg(work.join("out.jpg")),
-        )?;
-        full.push(t);
-        peak = peak.max(mem);
-        let (t, _) = run_measured(
-            Command::new(&args.smp)
-                .arg("render")
-                .arg(&design_path)
-                .arg("--out")
-                .arg(work.join("plain.jpg"))
-                .args(["--stage", "before"]),
-        )?;
-        plain.push(t);
-    }
-    let (full_s, plain_s, staged_s) = (median(full), median(plain), median(staged));
+    let whole = measure_whole(&args.smp, &design_path, &work)?;
+    let (full_s, plain_s, staged_s, peak) = (whole.full, whole.plain, whole.staged, whole.peak);
 
     // -- Python peers -------------------------------------------------------
     let out = Command::new(&args.python)

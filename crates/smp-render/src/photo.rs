@@ -163,10 +163,9 @@ pub fn clean_photo(bytes: &[u8], label: &str, max_pixels: u64) -> Result<CleanPh
     let (width, height) = image.dimensions();
     let encode = |image: &RgbImage| {
         let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-            .encode_image(image)
+        encode_jpeg(image, JPEG_QUALITY, &mut out)
             .map(|()| out)
-            .map_err(|e| PhotoError::Corrupt { path: PathBuf::from(label), message: e.to_string() })
+            .map_err(|message| PhotoError::Corrupt { path: PathBuf::from(label), message })
     };
     let screen = fit_within(&image, SCREEN_SIDE);
     let thumbnail = fit_within(&screen, THUMBNAIL_SIDE);
@@ -262,13 +261,24 @@ const JPEG_QUALITY: u8 = 92;
 pub fn save_image(image: &RgbImage, path: &Path) -> Result<(), PhotoError> {
     let format = output_format(path)?;
     write_atomically(path, |out| match format {
-        ImageFormat::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(out, JPEG_QUALITY)
-            .encode_image(image)
-            .map_err(|e| e.to_string()),
+        ImageFormat::Jpeg => encode_jpeg(image, JPEG_QUALITY, out),
         _ => image::codecs::png::PngEncoder::new(out)
             .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
             .map_err(|e| e.to_string()),
     })
+}
+
+/// Encodes `image` as a baseline JPEG at `quality` (1-100; 4:4:4 chroma
+/// from 90 up). The `jpeg-encoder` crate rather than `image`'s own encoder:
+/// it has AVX2 paths and encodes a 24 MP photo in about half the time.
+pub fn encode_jpeg(image: &RgbImage, quality: u8, out: impl std::io::Write) -> Result<(), String> {
+    let (width, height) = image.dimensions();
+    let too_large = || format!("{width} x {height} px is larger than a JPEG can hold (65535 px a side)");
+    let w = u16::try_from(width).map_err(|_| too_large())?;
+    let h = u16::try_from(height).map_err(|_| too_large())?;
+    jpeg_encoder::Encoder::new(out, quality)
+        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| e.to_string())
 }
 
 /// Writes whatever `fill` produces to `path` atomically (temporary file in
@@ -308,6 +318,20 @@ pub fn write_atomically(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jpeg_round_trips_and_refuses_what_it_cannot_hold() {
+        let image = RgbImage::from_fn(37, 21, |x, y| image::Rgb([(x * 6) as u8, (y * 11) as u8, 128]));
+        let mut out = Vec::new();
+        encode_jpeg(&image, JPEG_QUALITY, &mut out).unwrap();
+        let back = image::load_from_memory(&out).unwrap().to_rgb8();
+        assert_eq!(back.dimensions(), (37, 21));
+        let worst = image.as_raw().iter().zip(back.as_raw()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+        assert!(worst < 12, "worst channel difference {worst}");
+        let wide = RgbImage::new(70_000, 1);
+        let message = encode_jpeg(&wide, JPEG_QUALITY, Vec::new()).unwrap_err();
+        assert!(message.contains("70000 x 1"), "{message}");
+    }
 
     /// A JPEG as a phone writes one: EXIF saying "rotate 90° clockwise" and
     /// a comment naming where it was taken.

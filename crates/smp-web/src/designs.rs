@@ -701,7 +701,12 @@ pub(crate) fn render_preview(
     let mut out = Vec::new();
     // Screen-size previews favour speed; full-size exports are for keeping.
     let quality = if canvas.width() > smp_render::photo::SCREEN_SIDE { 92 } else { 85 };
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(&canvas)?;
+    smp_render::photo::encode_jpeg(&canvas, quality, &mut out).map_err(|message| {
+        image::ImageError::Encoding(image::error::EncodingError::new(
+            image::ImageFormat::Jpeg.into(),
+            message,
+        ))
+    })?;
     Ok(out)
 }
 
