@@ -7,6 +7,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -16,9 +17,10 @@ use smp_core::{Design, EXAMPLE_DESIGN};
 use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
+use smp_render::photo::save_image_processing;
 use smp_render::{
-    DEFAULT_GAPS, PhotoError, check_folder, check_output, downscale, load_photo, render_stage, save_image,
-    write_atomically,
+    Compositor, DEFAULT_GAPS, PhotoError, StagePlan, check_folder, check_output, downscale, load_photo,
+    save_image, write_atomically,
 };
 
 #[derive(Parser)]
@@ -220,6 +222,7 @@ fn render(args: &RenderArgs) -> Result<String> {
     bar.set_position(30);
 
     let mut summary = String::new();
+    let mut plan = None;
     if let Some(pattern) = pattern {
         let (w, h) = (photo.width() as f64, photo.height() as f64);
         let on_photo = pattern
@@ -255,21 +258,24 @@ fn render(args: &RenderArgs) -> Result<String> {
             }
         );
         if args.stage != Stage::Before {
-            bar.set_message("rendering");
-            render_stage(
-                &mut photo,
-                &design,
-                &pattern,
-                &LayeredOptics,
-                args.stage,
-                &DEFAULT_GAPS,
-                &|done, all| bar.set_position(30 + (40 * done / all.max(1)) as u64),
-            );
+            plan = Some(StagePlan::new(&design, &pattern, &LayeredOptics, args.stage, &DEFAULT_GAPS));
         }
     }
-    bar.set_position(70);
-    bar.set_message("writing");
-    save_image(&photo, &args.out)?;
+    if let Some(plan) = &plan {
+        bar.set_message("rendering, writing");
+        let layers = plan.layers();
+        let compositor = Compositor::new(&layers, photo.width() as usize, photo.height() as usize);
+        let done = AtomicUsize::new(0);
+        // Compositing overlaps the encoding of the strips already done.
+        save_image_processing(&mut photo, &args.out, Compositor::STRIP_ROWS, &|strip, pixels| {
+            compositor.apply(strip, pixels);
+            let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+            bar.set_position(30 + (60 * done / compositor.strips().max(1)) as u64);
+        })?;
+    } else {
+        bar.set_message("writing");
+        save_image(&photo, &args.out)?;
+    }
     if let Some(width) = args.preview {
         save_image(&downscale(&photo, width), &preview_path(&args.out))?;
     }

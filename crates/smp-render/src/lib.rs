@@ -21,7 +21,7 @@ use smp_pattern::{Pattern, hash_unit, mix64};
 
 pub use photo::{PhotoError, check_folder, check_output, load_photo, save_image, write_atomically};
 pub use preview::downscale;
-pub use raster::{CompositeStats, Dot, Layer, composite, composite_layers};
+pub use raster::{CompositeStats, Compositor, Dot, Layer, composite, composite_layers};
 
 /// The dots of a pattern, in photo pixels, each with its own strength and
 /// edge shape drawn from the design's seed.
@@ -70,66 +70,96 @@ pub fn render_stage(
     gaps: &[f64],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> CompositeStats {
-    let skin = Skin::of_type(design.client.fitzpatrick);
-    let factors = Factors::of_client(&design.client);
-    let all = dots(design, pattern);
-    let ages = ageing::session_ages(stage, pattern.sessions, gaps);
-    let mut groups: Vec<(Vec<Dot>, DotAppearance)> = Vec::new();
-    let mut redness: Vec<Dot> = Vec::new();
-    let mut redness_level = 0.0f32;
-    for (s, age) in ages.iter().enumerate() {
-        let Some(age) = *age else { continue };
-        let state = ageing::ink_at(age, design.pigment.dilution, design.pigment.depth_mm, &factors);
-        let mut appearance = optics.dot(&skin, &state.ink);
-        appearance.edge_softness += state.blur as f32;
-        let session_dots: Vec<Dot> = pattern
-            .impressions
-            .iter()
-            .zip(&all)
-            .filter(|(imp, _)| imp.session as usize == s + 1)
-            .map(|(_, d)| Dot { radius: d.radius * state.size as f32, ..*d })
-            .collect();
-        if state.redness > 0.02 {
-            redness_level = redness_level.max(state.redness as f32);
-            redness.extend(session_dots.iter().map(|d| Dot {
-                radius: d.radius * REDNESS_SPREAD,
-                strength: 0.6,
-                ..*d
-            }));
-        }
-        // Sessions whose ink differs only in strength (same hue, same edge)
-        // share one layer, the difference carried by each dot's strength:
-        // one optical-density buffer less to fill and composite.
-        match groups.iter_mut().find(|(_, a)| same_but_strength(a, &appearance).is_some()) {
-            Some((dots, a)) => {
-                let scale = same_but_strength(a, &appearance).expect("checked just above");
-                dots.extend(session_dots.into_iter().map(|d| Dot { strength: d.strength * scale, ..d }));
+    let plan = StagePlan::new(design, pattern, optics, stage, gaps);
+    composite_layers(photo, &plan.layers(), progress)
+}
+
+/// The dots of a stage, grouped by appearance: what [`render_stage`]
+/// composites, for callers that composite it themselves (strip by strip
+/// with a [`Compositor`], overlapping the encoding of the output, say).
+pub struct StagePlan {
+    groups: Vec<(Vec<Dot>, DotAppearance)>,
+    redness: Vec<Dot>,
+    redness_level: f32,
+}
+
+impl StagePlan {
+    /// The dots of `pattern` as they look at `stage`.
+    pub fn new(
+        design: &Design,
+        pattern: &Pattern,
+        optics: &impl DotOptics,
+        stage: Stage,
+        gaps: &[f64],
+    ) -> Self {
+        let skin = Skin::of_type(design.client.fitzpatrick);
+        let factors = Factors::of_client(&design.client);
+        let all = dots(design, pattern);
+        let ages = ageing::session_ages(stage, pattern.sessions, gaps);
+        let mut groups: Vec<(Vec<Dot>, DotAppearance)> = Vec::new();
+        let mut redness: Vec<Dot> = Vec::new();
+        let mut redness_level = 0.0f32;
+        for (s, age) in ages.iter().enumerate() {
+            let Some(age) = *age else { continue };
+            let state = ageing::ink_at(age, design.pigment.dilution, design.pigment.depth_mm, &factors);
+            let mut appearance = optics.dot(&skin, &state.ink);
+            appearance.edge_softness += state.blur as f32;
+            let session_dots: Vec<Dot> = pattern
+                .impressions
+                .iter()
+                .zip(&all)
+                .filter(|(imp, _)| imp.session as usize == s + 1)
+                .map(|(_, d)| Dot { radius: d.radius * state.size as f32, ..*d })
+                .collect();
+            if state.redness > 0.02 {
+                redness_level = redness_level.max(state.redness as f32);
+                redness.extend(session_dots.iter().map(|d| Dot {
+                    radius: d.radius * REDNESS_SPREAD,
+                    strength: 0.6,
+                    ..*d
+                }));
             }
-            None => groups.push((session_dots, appearance)),
+            // Sessions whose ink differs only in strength (same hue, same edge)
+            // share one layer, the difference carried by each dot's strength:
+            // one optical-density buffer less to fill and composite.
+            match groups.iter_mut().find(|(_, a)| same_but_strength(a, &appearance).is_some()) {
+                Some((dots, a)) => {
+                    let scale = same_but_strength(a, &appearance).expect("checked just above");
+                    dots.extend(session_dots.into_iter().map(|d| Dot { strength: d.strength * scale, ..d }));
+                }
+                None => groups.push((session_dots, appearance)),
+            }
         }
+        Self { groups, redness, redness_level }
     }
-    let mut layers: Vec<Layer<'_>> = groups
-        .iter()
-        .map(|(dots, a)| Layer {
-            dots,
-            absorbance: a.absorbance,
-            edge_softness: a.edge_softness,
-            downscale: 1,
-        })
-        .collect();
-    if !redness.is_empty() {
-        // Redness is wide and smooth: stamped at a resolution where its
-        // blobs keep about two pixels of radius, then interpolated back up.
-        let mean_radius = redness.iter().map(|d| d.radius as f64).sum::<f64>() / redness.len() as f64;
-        let downscale = (mean_radius / 2.0).floor().clamp(1.0, 8.0) as u32;
-        layers.push(Layer {
-            dots: &redness,
-            absorbance: REDNESS_ABSORBANCE.map(|k| k * redness_level),
-            edge_softness: 1.0,
-            downscale,
-        });
+
+    /// The layers to composite, borrowing this plan's dots.
+    pub fn layers(&self) -> Vec<Layer<'_>> {
+        let mut layers: Vec<Layer<'_>> = self
+            .groups
+            .iter()
+            .map(|(dots, a)| Layer {
+                dots,
+                absorbance: a.absorbance,
+                edge_softness: a.edge_softness,
+                downscale: 1,
+            })
+            .collect();
+        if !self.redness.is_empty() {
+            // Redness is wide and smooth: stamped at a resolution where its
+            // blobs keep about two pixels of radius, then interpolated back up.
+            let mean_radius =
+                self.redness.iter().map(|d| d.radius as f64).sum::<f64>() / self.redness.len() as f64;
+            let downscale = (mean_radius / 2.0).floor().clamp(1.0, 8.0) as u32;
+            layers.push(Layer {
+                dots: &self.redness,
+                absorbance: REDNESS_ABSORBANCE.map(|k| k * self.redness_level),
+                edge_softness: 1.0,
+                downscale,
+            });
+        }
+        layers
     }
-    composite_layers(photo, &layers, progress)
 }
 
 /// When `b` is `a` scaled (absorbance proportional within 1%, the same

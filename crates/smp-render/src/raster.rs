@@ -6,6 +6,7 @@
 //! per pixel (one square root, a few multiplies, one table look-up) costs
 //! about what a bank look-up would, without quantising any of them.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use image::RgbImage;
@@ -67,6 +68,11 @@ pub struct Layer<'a> {
     /// redness around fresh work, where it costs a fraction of the time and
     /// looks the same.
     pub downscale: u32,
+}
+
+thread_local! {
+    /// Each thread's density buffers, one per layer, kept between strips.
+    static DENSITY_SCRATCH: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// How a layer's optical density is made for each strip.
@@ -170,99 +176,151 @@ pub fn composite_layers(
     layers: &[Layer<'_>],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> CompositeStats {
-    let (width, height) = (image.width() as usize, image.height() as usize);
-    if width == 0 || height == 0 || layers.is_empty() {
-        return CompositeStats::default();
-    }
-    let strips = height.div_ceil(STRIP_ROWS);
-    let fields: Vec<Density> = layers
-        .iter()
-        .map(|l| {
-            if l.downscale > 1 {
-                Density::Coarse(CoarseField::new(l, width, height))
-            } else {
-                Density::Stamped(bin_by_strip(l.dots, width, height, strips))
-            }
-        })
-        .collect();
-    let transmission: Vec<srgb::TransmissionTable> =
-        layers.iter().map(|l| srgb::TransmissionTable::new(l.absorbance)).collect();
-    let codec = srgb::Codec::get();
+    let compositor = Compositor::new(layers, image.width() as usize, image.height() as usize);
     let done = AtomicUsize::new(0);
-    let stats: Vec<usize> = image
-        .par_chunks_mut(width * 3 * STRIP_ROWS)
+    let touched: usize = image
+        .par_chunks_mut(compositor.strip_bytes().max(1))
         .enumerate()
         .map(|(strip, pixels)| {
-            let rows = pixels.len() / (width * 3);
-            let y0 = strip * STRIP_ROWS;
-            let densities: Vec<Vec<f32>> = layers
+            let touched = compositor.apply(strip, pixels);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, compositor.strips());
+            touched
+        })
+        .sum();
+    CompositeStats { dots_drawn: compositor.dots_drawn(), pixels_touched: touched }
+}
+
+/// Layers made ready to composite strip by strip, in any order and on any
+/// thread: dots binned by strip, coarse fields stamped, tables built. Lets
+/// a caller overlap compositing with other work on the finished strips
+/// (encoding them, say).
+pub struct Compositor<'a> {
+    layers: &'a [Layer<'a>],
+    fields: Vec<Density>,
+    transmission: Vec<srgb::TransmissionTable>,
+    width: usize,
+    height: usize,
+}
+
+impl<'a> Compositor<'a> {
+    /// Prepares `layers` for an image of `width` x `height` pixels.
+    pub fn new(layers: &'a [Layer<'a>], width: usize, height: usize) -> Self {
+        let strips = height.div_ceil(STRIP_ROWS);
+        let fields = if width == 0 || height == 0 {
+            Vec::new()
+        } else {
+            layers
                 .iter()
-                .zip(&fields)
-                .map(|(layer, field)| {
-                    let mut density = vec![0.0f32; width * rows];
-                    match field {
-                        Density::Stamped(bins) => {
-                            for &i in bins.members(strip) {
-                                stamp(
-                                    &mut density,
-                                    width,
-                                    rows,
-                                    y0,
-                                    &layer.dots[i as usize],
-                                    layer.edge_softness,
-                                );
-                            }
-                        }
-                        Density::Coarse(coarse) => {
-                            coarse.fill(&mut density, y0, rows);
-                        }
+                .map(|l| {
+                    if l.downscale > 1 {
+                        Density::Coarse(CoarseField::new(l, width, height))
+                    } else {
+                        Density::Stamped(bin_by_strip(l.dots, width, height, strips))
                     }
-                    density
                 })
-                .collect();
-            let mut touched = 0;
-            if let ([density], [table]) = (densities.as_slice(), transmission.as_slice()) {
-                // One layer, the common case: the tight loop.
-                for (px, &d) in pixels.chunks_exact_mut(3).zip(density) {
-                    if d > MIN_VISIBLE_DENSITY {
-                        touched += 1;
-                        for (v, t) in px.iter_mut().zip(table.at(d)) {
-                            *v = codec.encode(codec.decode(*v) * t);
-                        }
+                .collect()
+        };
+        let transmission = layers.iter().map(|l| srgb::TransmissionTable::new(l.absorbance)).collect();
+        Self { layers, fields, transmission, width, height }
+    }
+
+    /// Rows per strip.
+    pub const STRIP_ROWS: usize = STRIP_ROWS;
+
+    /// Number of strips.
+    pub fn strips(&self) -> usize {
+        self.height.div_ceil(STRIP_ROWS)
+    }
+
+    /// Bytes of a full strip of RGB pixels.
+    pub fn strip_bytes(&self) -> usize {
+        self.width * 3 * STRIP_ROWS
+    }
+
+    /// Dots that touch the image.
+    pub fn dots_drawn(&self) -> usize {
+        let strips = self.strips();
+        if strips == 0 {
+            return 0;
+        }
+        self.layers
+            .iter()
+            .map(|l| {
+                l.dots.iter().filter(|d| strip_range(d, self.width, self.height, strips).is_some()).count()
+            })
+            .sum()
+    }
+
+    /// Composites strip number `strip`, whose RGB pixels are `pixels` (the
+    /// last strip may be shorter); returns the pixels touched.
+    pub fn apply(&self, strip: usize, pixels: &mut [u8]) -> usize {
+        if self.fields.is_empty() || self.width == 0 {
+            return 0;
+        }
+        let width = self.width;
+        let rows = pixels.len() / (width * 3);
+        let y0 = strip * STRIP_ROWS;
+        // Density buffers are reused per thread: a fresh one per strip
+        // would be a fresh mapping from the allocator, and its page faults.
+        let mut densities = DENSITY_SCRATCH.with(|scratch| std::mem::take(&mut *scratch.borrow_mut()));
+        densities.resize_with(self.layers.len(), Vec::new);
+        for ((density, layer), field) in densities.iter_mut().zip(self.layers).zip(&self.fields) {
+            density.clear();
+            density.resize(width * rows, 0.0);
+            match field {
+                Density::Stamped(bins) => {
+                    for &i in bins.members(strip) {
+                        stamp(density, width, rows, y0, &layer.dots[i as usize], layer.edge_softness);
                     }
                 }
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, strips);
-                return touched;
+                Density::Coarse(coarse) => {
+                    coarse.fill(density, y0, rows);
+                }
             }
-            for (p, px) in pixels.chunks_exact_mut(3).enumerate() {
-                let mut t = [1.0f32; 3];
-                let mut any = false;
-                for (density, table) in densities.iter().zip(&transmission) {
-                    let d = density[p];
-                    if d > MIN_VISIBLE_DENSITY {
-                        any = true;
-                        let tk = table.at(d);
-                        for c in 0..3 {
-                            t[c] *= tk[c];
-                        }
-                    }
-                }
-                if any {
+        }
+        let touched = self.apply_densities(pixels, &densities);
+        DENSITY_SCRATCH.with(|scratch| *scratch.borrow_mut() = densities);
+        touched
+    }
+
+    /// Darkens `pixels` by the layers' densities over them.
+    fn apply_densities(&self, pixels: &mut [u8], densities: &[Vec<f32>]) -> usize {
+        let codec = srgb::Codec::get();
+        let mut touched = 0;
+        if let ([density], [table]) = (densities, self.transmission.as_slice()) {
+            // One layer, the common case: the tight loop.
+            for (px, &d) in pixels.chunks_exact_mut(3).zip(density) {
+                if d > MIN_VISIBLE_DENSITY {
                     touched += 1;
-                    for (v, t) in px.iter_mut().zip(t) {
+                    for (v, t) in px.iter_mut().zip(table.at(d)) {
                         *v = codec.encode(codec.decode(*v) * t);
                     }
                 }
             }
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, strips);
-            touched
-        })
-        .collect();
-    let dots_drawn = layers
-        .iter()
-        .map(|l| l.dots.iter().filter(|d| strip_range(d, width, height, strips).is_some()).count())
-        .sum();
-    CompositeStats { dots_drawn, pixels_touched: stats.iter().sum() }
+            return touched;
+        }
+        for (p, px) in pixels.chunks_exact_mut(3).enumerate() {
+            let mut t = [1.0f32; 3];
+            let mut any = false;
+            for (density, table) in densities.iter().zip(&self.transmission) {
+                let d = density[p];
+                if d > MIN_VISIBLE_DENSITY {
+                    any = true;
+                    let tk = table.at(d);
+                    for c in 0..3 {
+                        t[c] *= tk[c];
+                    }
+                }
+            }
+            if any {
+                touched += 1;
+                for (v, t) in px.iter_mut().zip(t) {
+                    *v = codec.encode(codec.decode(*v) * t);
+                }
+            }
+        }
+        touched
+    }
 }
 
 /// Dot indices per strip, in one flat array (compressed rows).

@@ -184,3 +184,57 @@ fn stages_progress_as_practitioners_describe() {
     let red_shift = |img: &RgbImage| zone_mean(img, 0) - zone_mean(img, 1);
     assert!(red_shift(&fresh) > red_shift(&healed) + 1.0);
 }
+
+#[test]
+fn compositing_while_encoding_writes_what_compositing_first_would() {
+    let d = design("broken");
+    let pattern = Pattern::generate(&d);
+    let stage = "session-2".parse().unwrap();
+    let plan = smp_render::StagePlan::new(&d, &pattern, &LayeredOptics, stage, &smp_render::DEFAULT_GAPS);
+    let layers = plan.layers();
+    // An odd height: the last strip is short.
+    let original = smp_render::synthetic::scalp_photo(320, 301, [196, 150, 124], 4);
+    let compositor = smp_render::Compositor::new(&layers, 320, 301);
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["streamed.jpg", "streamed.png"] {
+        let mut photo = original.clone();
+        let out = dir.path().join(name);
+        smp_render::photo::save_image_processing(
+            &mut photo,
+            &out,
+            smp_render::Compositor::STRIP_ROWS,
+            &|i, s| {
+                compositor.apply(i, s);
+            },
+        )
+        .unwrap();
+        let mut first = original.clone();
+        smp_render::composite_layers(&mut first, &layers, &|_, _| {});
+        assert!(photo == first, "{name}: the image in memory is composited too");
+        let reference = dir.path().join(format!("reference-{name}"));
+        smp_render::save_image(&first, &reference).unwrap();
+        assert!(std::fs::read(&out).unwrap() == std::fs::read(&reference).unwrap(), "{name}: same bytes");
+        assert_ne!(first, original, "the dots show");
+    }
+}
+
+#[test]
+fn encoding_from_every_worker_of_the_pool_at_once_does_not_wait_forever() {
+    use rayon::prelude::*;
+    // Each worker blocks on its own encoder: the strips must not need a free
+    // worker to be made.
+    let photo = smp_render::synthetic::scalp_photo(200, 150, [196, 150, 124], 4);
+    let dir = tempfile::tempdir().unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    let path = dir.path().to_owned();
+    std::thread::spawn(move || {
+        let jobs = 4 * rayon::current_num_threads();
+        let ok = (0..jobs)
+            .into_par_iter()
+            .map(|i| smp_render::save_image(&photo, &path.join(format!("{i}.jpg"))).is_ok())
+            .all(|ok| ok);
+        let _ = done.send(ok);
+    });
+    let ok = finished.recv_timeout(std::time::Duration::from_secs(60)).expect("encoding finished in time");
+    assert!(ok);
+}
