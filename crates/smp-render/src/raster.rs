@@ -73,6 +73,8 @@ pub struct Layer<'a> {
 thread_local! {
     /// Each thread's density buffers, one per layer, kept between strips.
     static DENSITY_SCRATCH: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+    /// Each thread's per-channel absorbance sums, for several layers.
+    static ABSORBANCE_SCRATCH: RefCell<[Vec<f32>; 3]> = const { RefCell::new([Vec::new(), Vec::new(), Vec::new()]) };
 }
 
 /// How a layer's optical density is made for each strip.
@@ -299,26 +301,36 @@ impl<'a> Compositor<'a> {
             }
             return touched;
         }
-        for (p, px) in pixels.chunks_exact_mut(3).enumerate() {
-            let mut t = [1.0f32; 3];
-            let mut any = false;
-            for (density, table) in densities.iter().zip(&self.transmission) {
-                let d = density[p];
-                if d > MIN_VISIBLE_DENSITY {
-                    any = true;
-                    let tk = table.at(d);
-                    for c in 0..3 {
-                        t[c] *= tk[c];
+        // Several layers: their absorbances add up per channel (Beer-Lambert),
+        // in passes over whole buffers that vectorise, and each pixel then
+        // needs one transmission per channel whatever the number of layers.
+        ABSORBANCE_SCRATCH.with(|scratch| {
+            let mut sums = scratch.borrow_mut();
+            let n = pixels.len() / 3;
+            for sum in sums.iter_mut() {
+                sum.clear();
+                sum.resize(n, 0.0);
+            }
+            for (density, layer) in densities.iter().zip(self.layers) {
+                for (sum, &k) in sums.iter_mut().zip(&layer.absorbance) {
+                    if k != 0.0 {
+                        for (a, &d) in sum.iter_mut().zip(density) {
+                            *a += d * k;
+                        }
                     }
                 }
             }
-            if any {
-                touched += 1;
-                for (v, t) in px.iter_mut().zip(t) {
-                    *v = codec.encode(codec.decode(*v) * t);
+            let exp = srgb::NegExpTable::get();
+            let [r, g, b] = &*sums;
+            for (((px, &r), &g), &b) in pixels.chunks_exact_mut(3).zip(r).zip(g).zip(b) {
+                if r.max(g).max(b) > MIN_VISIBLE_DENSITY {
+                    touched += 1;
+                    for (v, a) in px.iter_mut().zip([r, g, b]) {
+                        *v = codec.encode(codec.decode(*v) * exp.at(a));
+                    }
                 }
             }
-        }
+        });
         touched
     }
 }

@@ -99,6 +99,35 @@ impl TransmissionTable {
     }
 }
 
+/// `exp(-x)` tabulated, for absorbances that add up over several layers.
+pub struct NegExpTable {
+    table: Vec<f32>,
+}
+
+/// Beyond this, `exp(-x)` is black for 8-bit output.
+const MAX_ABSORBANCE: f32 = 16.0;
+/// Fine enough that nearest-entry look-up is within 0.05% of the exact value.
+const ABSORBANCE_STEPS: usize = 32_768;
+
+impl NegExpTable {
+    /// The table, built on first use.
+    pub fn get() -> &'static Self {
+        static TABLE: OnceLock<NegExpTable> = OnceLock::new();
+        TABLE.get_or_init(|| NegExpTable {
+            table: (0..=ABSORBANCE_STEPS)
+                .map(|i| (-(i as f32) / ABSORBANCE_STEPS as f32 * MAX_ABSORBANCE).exp())
+                .collect(),
+        })
+    }
+
+    /// `exp(-x)` for `x >= 0`.
+    #[inline]
+    pub fn at(&self, x: f32) -> f32 {
+        let i = (x.max(0.0) * (ABSORBANCE_STEPS as f32 / MAX_ABSORBANCE) + 0.5) as usize;
+        self.table[i.min(ABSORBANCE_STEPS)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +137,15 @@ mod tests {
         for v in 0..=255u8 {
             assert_eq!(encode(decode(v)), v);
         }
+    }
+
+    #[test]
+    fn negative_exponential_matches_exp() {
+        let t = NegExpTable::get();
+        for x in [0.0f32, 0.003, 0.5, 2.0, 9.7] {
+            assert!((t.at(x) / (-x).exp() - 1.0).abs() < 5e-4, "{x}");
+        }
+        assert_eq!(t.at(1e9), t.at(16.0));
     }
 
     #[test]
