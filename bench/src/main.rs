@@ -182,30 +182,22 @@ fn measure_whole(smp: &Path, design_path: &Path, work: &Path) -> Result<Whole> {
     let mut plain = Vec::new();
     let mut staged = Vec::new();
     let mut peak = 0;
-    for _ in 0..5 {
-        let (t, _) = run_measured(
+    let render = |out: &str, stage: &str| {
+        run_measured(
             Command::new(smp)
                 .arg("render")
                 .arg(design_path)
                 .arg("--out")
-                .arg(work.join("stage.jpg"))
-                .args(["--stage", "session-2"]),
-        )?;
-        staged.push(t);
-        let (t, mem) = run_measured(
-            Command::new(smp).arg("render").arg(design_path).arg("--out").arg(work.join("out.jpg")),
-        )?;
+                .arg(work.join(out))
+                .args(["--stage", stage]),
+        )
+    };
+    for _ in 0..5 {
+        staged.push(render("stage.jpg", "session-2")?.0);
+        let (t, mem) = render("out.jpg", "healed")?;
         full.push(t);
         peak = peak.max(mem);
-        let (t, _) = run_measured(
-            Command::new(smp)
-                .arg("render")
-                .arg(design_path)
-                .arg("--out")
-                .arg(work.join("plain.jpg"))
-                .args(["--stage", "before"]),
-        )?;
-        plain.push(t);
+        plain.push(render("plain.jpg", "before")?.0);
     }
     Ok(Whole { full: median(full), plain: median(plain), staged: median(staged), peak })
 }
