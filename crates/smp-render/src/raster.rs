@@ -199,7 +199,6 @@ pub fn composite_layers(
 pub struct Compositor<'a> {
     layers: &'a [Layer<'a>],
     fields: Vec<Density>,
-    transmission: Vec<srgb::TransmissionTable>,
     width: usize,
     height: usize,
 }
@@ -222,8 +221,7 @@ impl<'a> Compositor<'a> {
                 })
                 .collect()
         };
-        let transmission = layers.iter().map(|l| srgb::TransmissionTable::new(l.absorbance)).collect();
-        Self { layers, fields, transmission, width, height }
+        Self { layers, fields, width, height }
     }
 
     /// Rows per strip.
@@ -287,15 +285,15 @@ impl<'a> Compositor<'a> {
 
     /// Darkens `pixels` by the layers' densities over them.
     fn apply_densities(&self, pixels: &mut [u8], densities: &[Vec<f32>]) -> usize {
-        let codec = srgb::Codec::get();
+        let darken = srgb::DarkenTable::get();
         let mut touched = 0;
-        if let ([density], [table]) = (densities, self.transmission.as_slice()) {
+        if let ([density], [layer]) = (densities, self.layers) {
             // One layer, the common case: the tight loop.
             for (px, &d) in pixels.chunks_exact_mut(3).zip(density) {
                 if d > MIN_VISIBLE_DENSITY {
                     touched += 1;
-                    for (v, t) in px.iter_mut().zip(table.at(d)) {
-                        *v = codec.encode(codec.decode(*v) * t);
+                    for (v, k) in px.iter_mut().zip(layer.absorbance) {
+                        *v = darken.apply(*v, d * k);
                     }
                 }
             }
@@ -303,7 +301,7 @@ impl<'a> Compositor<'a> {
         }
         // Several layers: their absorbances add up per channel (Beer-Lambert),
         // in passes over whole buffers that vectorise, and each pixel then
-        // needs one transmission per channel whatever the number of layers.
+        // needs one look-up per channel whatever the number of layers.
         ABSORBANCE_SCRATCH.with(|scratch| {
             let mut sums = scratch.borrow_mut();
             let n = pixels.len() / 3;
@@ -320,13 +318,12 @@ impl<'a> Compositor<'a> {
                     }
                 }
             }
-            let exp = srgb::NegExpTable::get();
             let [r, g, b] = &*sums;
             for (((px, &r), &g), &b) in pixels.chunks_exact_mut(3).zip(r).zip(g).zip(b) {
                 if r.max(g).max(b) > MIN_VISIBLE_DENSITY {
                     touched += 1;
                     for (v, a) in px.iter_mut().zip([r, g, b]) {
-                        *v = codec.encode(codec.decode(*v) * exp.at(a));
+                        *v = darken.apply(*v, a);
                     }
                 }
             }
