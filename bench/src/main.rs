@@ -219,6 +219,40 @@ fn main() -> Result<()> {
         );
         return Ok(());
     }
+    if std::env::args().any(|a| a == "--stages-only") {
+        // A quick look at the compositor's cost per stage, in process.
+        let design = smp_core::parse(&design_text()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let pattern = Pattern::generate(&design);
+        let photo = smp_render::synthetic::scalp_photo(WIDTH, HEIGHT, [196, 150, 124], 7);
+        let stages = std::env::var("SMP_BENCH_STAGES").unwrap_or_else(|_| "healed,session-2,years:5".into());
+        for stage in stages.split(',') {
+            let stage: smp_optics::ageing::Stage = stage.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let mut buffer = photo.clone();
+            let mut plans = Vec::new();
+            let mut composites = Vec::new();
+            for _ in 0..RUNS {
+                buffer.copy_from_slice(&photo);
+                let (t, plan) = time(|| {
+                    smp_render::StagePlan::new(
+                        &design,
+                        &pattern,
+                        &LayeredOptics,
+                        stage,
+                        &smp_render::DEFAULT_GAPS,
+                    )
+                });
+                plans.push(t);
+                composites
+                    .push(time(|| smp_render::composite_layers(&mut buffer, &plan.layers(), &|_, _| {})).0);
+            }
+            println!(
+                "{stage:?}: plan {:.1} ms, composite {:.1} ms",
+                median(plans).as_secs_f64() * 1e3,
+                median(composites).as_secs_f64() * 1e3
+            );
+        }
+        return Ok(());
+    }
     if std::env::args().any(|a| a == "--preview-only") {
         // A quick look at one row while working on the editor.
         let p = preview::measure(15)?;

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use image::RgbImage;
 use rayon::prelude::*;
 
-use crate::srgb;
+use crate::srgb::DarkenTable;
 
 /// One dot to stamp, in photo pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,10 +37,6 @@ pub const MAX_IRREGULARITY: f32 = 0.2;
 /// the profile is cut to zero at twice the (irregular) radius, so pixels
 /// farther than this from every dot stay bit for bit as they were.
 pub const REACH: f32 = 2.0 * (1.0 + MAX_IRREGULARITY);
-
-/// Optical density below which a pixel is left as it is: it would change by
-/// less than about one 8-bit level.
-const MIN_VISIBLE_DENSITY: f32 = 1.0 / 512.0;
 
 /// Rows per strip: the unit of parallel work.
 const STRIP_ROWS: usize = 32;
@@ -70,11 +66,23 @@ pub struct Layer<'a> {
     pub downscale: u32,
 }
 
+/// One thread's working buffers, kept between strips.
+#[derive(Default)]
+struct Scratch {
+    /// A strip's density per stamped layer.
+    densities: Vec<Vec<f32>>,
+    /// One row's absorbance per channel, summed over the layers.
+    sums: [Vec<f32>; 3],
+    /// One row's darkening table rows per channel.
+    table_rows: [Vec<u16>; 3],
+    /// One row of a coarse layer, interpolated.
+    coarse: Vec<f32>,
+    /// The same, at the coarse layer's width.
+    coarse_between: Vec<f32>,
+}
+
 thread_local! {
-    /// Each thread's density buffers, one per layer, kept between strips.
-    static DENSITY_SCRATCH: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
-    /// Each thread's per-channel absorbance sums, for several layers.
-    static ABSORBANCE_SCRATCH: RefCell<[Vec<f32>; 3]> = const { RefCell::new([Vec::new(), Vec::new(), Vec::new()]) };
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
 /// How a layer's optical density is made for each strip.
@@ -122,33 +130,26 @@ impl CoarseField {
         Self { factor, width: cw, height: ch, density, columns }
     }
 
-    /// Fills a strip's density (`rows` rows from `y0`) by interpolation;
-    /// `false`, leaving it untouched, when the field is zero there.
-    fn fill(&self, out: &mut [f32], y0: usize, rows: usize) -> bool {
-        let f = self.factor as f32;
-        let coarse_row = |y: usize| {
-            let at = ((y as f32 + 0.5) / f - 0.5).clamp(0.0, (self.height - 1) as f32);
-            let top = (at.floor() as usize).min(self.height.saturating_sub(2));
-            (top, (at - top as f32).clamp(0.0, 1.0))
-        };
-        let (first, _) = coarse_row(y0);
-        let (last, _) = coarse_row(y0 + rows - 1);
-        let span = &self.density[first * self.width..((last + 2).min(self.height)) * self.width];
-        if span.iter().all(|&d| d <= 0.0) {
+    /// Interpolates the field's full-resolution row `y` into `out`;
+    /// `false`, leaving `out` as it was, when the field is zero there.
+    /// `between` holds the coarse row interpolated vertically.
+    fn row_into(&self, y: usize, between: &mut Vec<f32>, out: &mut [f32]) -> bool {
+        let at = ((y as f32 + 0.5) / self.factor as f32 - 0.5).clamp(0.0, (self.height - 1) as f32);
+        let top = (at.floor() as usize).min(self.height.saturating_sub(2));
+        let wy = (at - top as f32).clamp(0.0, 1.0);
+        let a = &self.density[top * self.width..][..self.width];
+        let b = &self.density[(top + 1).min(self.height - 1) * self.width..][..self.width];
+        if a.iter().chain(b).all(|&d| d <= 0.0) {
             return false;
         }
-        let full_width = self.columns.len();
-        for (row, line) in out.chunks_exact_mut(full_width).enumerate().take(rows) {
-            let (top, wy) = coarse_row(y0 + row);
-            let a = &self.density[top * self.width..(top + 1) * self.width];
-            let b = &self.density[(top + 1).min(self.height - 1) * self.width..][..self.width];
-            for (v, &(left, wx)) in line.iter_mut().zip(&self.columns) {
-                let l = left as usize;
-                let r = (l + 1).min(self.width - 1);
-                let upper = a[l] + (a[r] - a[l]) * wx;
-                let lower = b[l] + (b[r] - b[l]) * wx;
-                *v = upper + (lower - upper) * wy;
-            }
+        // Vertically over the coarse row first (it vectorises), then
+        // horizontally: two reads per full-resolution pixel instead of four.
+        between.clear();
+        between.extend(a.iter().zip(b).map(|(&a, &b)| a + (b - a) * wy));
+        between.push(*between.last().unwrap_or(&0.0));
+        for (v, &(left, wx)) in out.iter_mut().zip(&self.columns) {
+            let (l, r) = (between[left as usize], between[left as usize + 1]);
+            *v = l + (r - l) * wx;
         }
         true
     }
@@ -260,56 +261,65 @@ impl<'a> Compositor<'a> {
         let width = self.width;
         let rows = pixels.len() / (width * 3);
         let y0 = strip * STRIP_ROWS;
-        // Density buffers are reused per thread: a fresh one per strip
-        // would be a fresh mapping from the allocator, and its page faults.
-        let mut densities = DENSITY_SCRATCH.with(|scratch| std::mem::take(&mut *scratch.borrow_mut()));
-        densities.resize_with(self.layers.len(), Vec::new);
-        for ((density, layer), field) in densities.iter_mut().zip(self.layers).zip(&self.fields) {
-            density.clear();
-            density.resize(width * rows, 0.0);
-            match field {
-                Density::Stamped(bins) => {
-                    for &i in bins.members(strip) {
-                        stamp(density, width, rows, y0, &layer.dots[i as usize], layer.edge_softness);
-                    }
-                }
-                Density::Coarse(coarse) => {
-                    coarse.fill(density, y0, rows);
+        // Buffers are reused per thread: a fresh one per strip would be a
+        // fresh mapping from the allocator, and its page faults.
+        let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        scratch.densities.resize_with(self.layers.len(), Vec::new);
+        for ((density, layer), field) in scratch.densities.iter_mut().zip(self.layers).zip(&self.fields) {
+            if let Density::Stamped(bins) = field {
+                density.clear();
+                // Padding: `stamp` works in whole chunks that may run past the last pixel.
+                density.resize(width * rows + STAMP_CHUNK, 0.0);
+                for &i in bins.members(strip) {
+                    stamp(density, width, rows, y0, &layer.dots[i as usize], layer.edge_softness);
                 }
             }
         }
-        let touched = self.apply_densities(pixels, &densities);
-        DENSITY_SCRATCH.with(|scratch| *scratch.borrow_mut() = densities);
+        let mut touched = 0;
+        for (row, line) in pixels.chunks_exact_mut(width * 3).enumerate() {
+            touched += self.apply_row(&mut scratch, row, y0 + row, line);
+        }
+        SCRATCH.with(|s| *s.borrow_mut() = scratch);
         touched
     }
 
-    /// Darkens `pixels` by the layers' densities over them.
-    fn apply_densities(&self, pixels: &mut [u8], densities: &[Vec<f32>]) -> usize {
-        let darken = srgb::DarkenTable::get();
-        let mut touched = 0;
-        if let ([density], [layer]) = (densities, self.layers) {
-            // One layer, the common case: the tight loop.
-            for (px, &d) in pixels.chunks_exact_mut(3).zip(density) {
-                if d > MIN_VISIBLE_DENSITY {
-                    touched += 1;
-                    for (v, k) in px.iter_mut().zip(layer.absorbance) {
-                        *v = darken.apply(*v, d * k);
-                    }
+    /// Darkens one row of pixels, row `row` of the strip (`y` in the image),
+    /// by the layers' densities over it.
+    fn apply_row(&self, scratch: &mut Scratch, row: usize, y: usize, line: &mut [u8]) -> usize {
+        let width = self.width;
+        let Scratch { densities, sums, table_rows, coarse, coarse_between } = scratch;
+        for v in table_rows.iter_mut() {
+            v.resize(width, 0);
+        }
+        if let ([density], [layer]) = (&densities[..], self.layers)
+            && matches!(self.fields[0], Density::Stamped(_))
+        {
+            // One layer, the common case: no sums to keep.
+            let density = &density[row * width..][..width];
+            for (rows, k) in table_rows.iter_mut().zip(layer.absorbance) {
+                for (r, &d) in rows.iter_mut().zip(density) {
+                    *r = DarkenTable::row(d * k);
                 }
             }
-            return touched;
-        }
-        // Several layers: their absorbances add up per channel (Beer-Lambert),
-        // in passes over whole buffers that vectorise, and each pixel then
-        // needs one look-up per channel whatever the number of layers.
-        ABSORBANCE_SCRATCH.with(|scratch| {
-            let mut sums = scratch.borrow_mut();
-            let n = pixels.len() / 3;
+        } else {
+            // Several layers: absorbances add up per channel (Beer-Lambert),
+            // in passes that vectorise, and each pixel then needs one look-up
+            // per channel whatever the number of layers.
             for sum in sums.iter_mut() {
                 sum.clear();
-                sum.resize(n, 0.0);
+                sum.resize(width, 0.0);
             }
-            for (density, layer) in densities.iter().zip(self.layers) {
+            coarse.resize(width, 0.0);
+            for ((density, layer), field) in densities.iter().zip(self.layers).zip(&self.fields) {
+                let density = match field {
+                    Density::Stamped(_) => &density[row * width..][..width],
+                    Density::Coarse(field) => {
+                        if !field.row_into(y, coarse_between, coarse) {
+                            continue;
+                        }
+                        &coarse[..]
+                    }
+                };
                 for (sum, &k) in sums.iter_mut().zip(&layer.absorbance) {
                     if k != 0.0 {
                         for (a, &d) in sum.iter_mut().zip(density) {
@@ -318,16 +328,23 @@ impl<'a> Compositor<'a> {
                     }
                 }
             }
-            let [r, g, b] = &*sums;
-            for (((px, &r), &g), &b) in pixels.chunks_exact_mut(3).zip(r).zip(g).zip(b) {
-                if r.max(g).max(b) > MIN_VISIBLE_DENSITY {
-                    touched += 1;
-                    for (v, a) in px.iter_mut().zip([r, g, b]) {
-                        *v = darken.apply(*v, a);
-                    }
+            for (rows, sum) in table_rows.iter_mut().zip(sums.iter()) {
+                for (r, &a) in rows.iter_mut().zip(sum) {
+                    *r = DarkenTable::row(a);
                 }
             }
-        });
+        }
+        let darken = DarkenTable::get();
+        let [r, g, b] = &*table_rows;
+        let mut touched = 0;
+        for (((px, &r), &g), &b) in line.chunks_exact_mut(3).zip(r).zip(g).zip(b) {
+            if r | g | b != 0 {
+                touched += 1;
+                px[0] = darken.apply_row(px[0], r);
+                px[1] = darken.apply_row(px[1], g);
+                px[2] = darken.apply_row(px[2], b);
+            }
+        }
         touched
     }
 }
@@ -383,6 +400,9 @@ fn bin_by_strip(dots: &[Dot], width: usize, height: usize, strips: usize) -> Bin
     Bins { starts: counts, members }
 }
 
+/// Pixels `stamp` works on at once.
+const STAMP_CHUNK: usize = 4;
+
 /// Adds one dot's coverage into a strip's density buffer.
 fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, softness: f32) {
     // Small dots get a wider edge: a pixel's own footprint blurs them.
@@ -418,9 +438,14 @@ fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, s
         if x_hi < x_lo as isize {
             continue;
         }
-        let row = &mut density[(y - y0) * width + x_lo..=(y - y0) * width + x_hi as usize];
+        // Whole chunks, so the loop vectorises without a scalar tail: the
+        // cells past the row's end lie outside the reach, where coverage is
+        // exactly zero. A buffer without padding gets the tail one by one.
+        let start = (y - y0) * width + x_lo;
+        let len = (x_hi as usize + 1 - x_lo).next_multiple_of(STAMP_CHUNK);
+        let end = (start + len).min(density.len());
         let dx0 = (x_lo as f32 + 0.5 - dot.x) * inv_r;
-        for (i, cell) in row.iter_mut().enumerate() {
+        let cover = |i: usize| {
             let dx = dx0 + i as f32 * inv_r;
             let r2 = (dx * dx + dy * dy).max(1e-12);
             let inv_len = 1.0 / r2.sqrt();
@@ -433,8 +458,18 @@ fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, s
             let shape = 1.0 + c2 * cos2 + s2 * sin2 + c3 * cos3 + s3 * sin3;
             let t = r2 * inv_len / shape;
             let u = ((t - edge_start) * inv_edge).clamp(0.0, 1.0);
-            let coverage = 1.0 - u * u * u * (u * (6.0 * u - 15.0) + 10.0);
-            *cell += coverage * dot.strength;
+            (1.0 - u * u * u * (u * (6.0 * u - 15.0) + 10.0)) * dot.strength
+        };
+        let mut chunks = density[start..end].chunks_exact_mut(STAMP_CHUNK);
+        let mut i0 = 0;
+        for chunk in &mut chunks {
+            for (j, cell) in chunk.iter_mut().enumerate() {
+                *cell += cover(i0 + j);
+            }
+            i0 += STAMP_CHUNK;
+        }
+        for (j, cell) in chunks.into_remainder().iter_mut().enumerate() {
+            *cell += cover(i0 + j);
         }
     }
 }
@@ -442,6 +477,7 @@ fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::srgb;
 
     fn flat(w: u32, h: u32, v: u8) -> RgbImage {
         RgbImage::from_pixel(w, h, image::Rgb([v, v, v]))

@@ -102,8 +102,24 @@ impl DarkenTable {
     /// `v` darkened by absorbance `a` (negative counts as zero).
     #[inline]
     pub fn apply(&self, v: u8, a: f32) -> u8 {
-        let row = ((a.max(0.0) * DARKEN_STEPS_PER_UNIT + 0.5) as usize).min(DARKEN_ROWS - 1);
-        self.table[row * 256 + v as usize]
+        self.apply_row(v, Self::row(a))
+    }
+
+    /// The table's row for absorbance `a`, rounded: 0, no change, below
+    /// 1/256. Rounds by adding 2^23, after which a float's low mantissa bits
+    /// are the integer: unlike `as`, which must saturate and map NaN, this
+    /// vectorises in a loop over a buffer.
+    #[inline]
+    pub fn row(a: f32) -> u16 {
+        const ROUNDING: f32 = (1u32 << 23) as f32;
+        let steps = (a.max(0.0) * DARKEN_STEPS_PER_UNIT).min((DARKEN_ROWS - 1) as f32);
+        (steps + ROUNDING).to_bits() as u16
+    }
+
+    /// `v` darkened by the absorbance of table row `row` (see [`Self::row`]).
+    #[inline]
+    pub fn apply_row(&self, v: u8, row: u16) -> u8 {
+        self.table[(row as usize) << 8 | v as usize]
     }
 }
 
@@ -129,6 +145,12 @@ mod tests {
             }
             assert_eq!(table.apply(v, 0.0), v, "no absorbance, no change");
         }
+        assert_eq!(DarkenTable::row(f32::NAN), 0);
+        assert_eq!(DarkenTable::row(-3.0), 0);
+        assert_eq!(DarkenTable::row(1.0 / 512.0), 0);
+        assert_eq!(DarkenTable::row(1.0 / 128.0), 1);
+        assert_eq!(DarkenTable::row(2.5 / 128.0 + 1e-4), 3);
+        assert_eq!(DarkenTable::row(f32::INFINITY) as usize, DARKEN_ROWS - 1);
         assert_eq!(table.apply(200, 1e9), table.apply(200, 8.0));
     }
 }
