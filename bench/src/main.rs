@@ -219,6 +219,14 @@ fn main() -> Result<()> {
         );
         return Ok(());
     }
+    if std::env::args().any(|a| a == "--pattern-only") {
+        // A quick look at the sampler while working on it.
+        let design = smp_core::parse(&design_text()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let runs: Vec<Duration> =
+            (0..RUNS).map(|_| time(|| black_box(Pattern::generate(&design))).0).collect();
+        println!("pattern: {:.1} ms", median(runs).as_secs_f64() * 1e3);
+        return Ok(());
+    }
     if std::env::args().any(|a| a == "--stages-only") {
         // A quick look at the compositor's cost per stage, in process.
         let design = smp_core::parse(&design_text()).map_err(|e| anyhow::anyhow!("{e}"))?;

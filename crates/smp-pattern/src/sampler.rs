@@ -74,36 +74,6 @@ impl Grid {
         }
         Some(r as usize * self.cols + c as usize)
     }
-
-    fn insert(&mut self, p: Point) {
-        let i = self.index(p).expect("only points that fit are inserted");
-        self.cells[i] = p;
-    }
-
-    /// Whether `p` is on the grid and at least `r` from every point in it.
-    fn fits(&self, p: Point, r: f64) -> bool {
-        // A point in the same cell is always too close: the cheap check first.
-        match self.index(p) {
-            Some(own) if self.cells[own].x.is_nan() => {}
-            _ => return false,
-        }
-        let reach = (r / self.cell).ceil() as isize;
-        let c0 = ((p.x - self.origin.x) / self.cell) as isize;
-        let r0 = ((p.y - self.origin.y) / self.cell) as isize;
-        let r2 = r * r;
-        for rr in (r0 - reach).max(0)..=(r0 + reach).min(self.rows as isize - 1) {
-            let row = rr as usize * self.cols;
-            for cc in (c0 - reach).max(0)..=(c0 + reach).min(self.cols as isize - 1) {
-                let q = self.cells[row + cc as usize];
-                // Empty cells hold NaN, which compares false.
-                let (dx, dy) = (q.x - p.x, q.y - p.y);
-                if dx * dx + dy * dy < r2 {
-                    return false;
-                }
-            }
-        }
-        true
-    }
 }
 
 /// Samples `field` and splits the samples into sessions with the given
@@ -162,103 +132,141 @@ fn poisson_disk(
     r_max: f64,
 ) -> Vec<Point> {
     let grid = Grid::new(field, r_min / std::f64::consts::SQRT_2);
-    let halo_rows = (r_max / grid.cell).ceil() as usize + 1;
-    let band_rows = MIN_BAND_ROWS.max(halo_rows + 1);
-    let (cols, rows, cell, origin) = (grid.cols, grid.rows, grid.cell, grid.origin);
+    let bands = Bands::new(&grid, r_max);
     let mut cells = grid.cells;
-    let bands = rows.div_ceil(band_rows);
-    let mut found: Vec<Vec<Point>> = vec![Vec::new(); bands];
-    for parity in [0, 1] {
-        // What each band of this parity sees of its neighbours (already
-        // sampled, or empty in the first round).
-        let halos: Vec<(Vec<Point>, Vec<Point>)> = (0..bands)
-            .map(|b| {
-                if b % 2 != parity || parity == 0 {
-                    return (Vec::new(), Vec::new());
-                }
-                let top = b * band_rows;
-                let bottom = ((b + 1) * band_rows).min(rows);
-                let above = cells[top.saturating_sub(halo_rows) * cols..top * cols].to_vec();
-                let below = cells[bottom * cols..(bottom + halo_rows).min(rows) * cols].to_vec();
-                (above, below)
-            })
-            .collect();
-        let results: Vec<(usize, Vec<Point>)> = cells
-            .par_chunks_mut(band_rows * cols)
-            .zip(halos.par_iter())
-            .enumerate()
-            .filter(|(b, _)| b % 2 == parity)
-            .map(|(b, (own, (above, below)))| {
-                let mut band = Band { origin, cell, cols, first_row: b * band_rows, own, above, below };
-                let mut rng = Pcg64Mcg::seed_from_u64(mix64(seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9)));
-                (b, band.sample(&mut rng, radius))
-            })
-            .collect();
-        for (b, points) in results {
-            found[b] = points;
-        }
-    }
-    found.concat()
+    bands
+        .run(&mut cells, |b, band| {
+            let mut rng = Pcg64Mcg::seed_from_u64(mix64(seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9)));
+            band.sample(&mut rng, radius)
+        })
+        .concat()
 }
 
-/// One band of the background grid, with read-only copies of the rows of
-/// its neighbours that are within reach.
-struct Band<'a> {
+/// The background grid's rows cut into bands for parallel work. The cut
+/// depends on the geometry only, never on the thread count.
+struct Bands {
     origin: Point,
     cell: f64,
     cols: usize,
-    first_row: usize,
-    own: &'a mut [Point],
-    above: &'a [Point],
-    below: &'a [Point],
+    rows: usize,
+    /// Rows per band: at least the halo and [`MIN_BAND_ROWS`].
+    band_rows: usize,
+    /// Rows of its neighbours a band sees on either side: `reach` and one.
+    halo_rows: usize,
 }
 
-impl Band<'_> {
-    fn rows(&self) -> usize {
-        self.own.len() / self.cols
+impl Bands {
+    /// Bands of `grid` for work whose largest radius is `reach`.
+    fn new(grid: &Grid, reach: f64) -> Self {
+        let halo_rows = (reach / grid.cell).ceil() as usize + 1;
+        Bands {
+            origin: grid.origin,
+            cell: grid.cell,
+            cols: grid.cols,
+            rows: grid.rows,
+            band_rows: MIN_BAND_ROWS.max(halo_rows + 1),
+            halo_rows,
+        }
     }
 
-    /// The cell of `p` among this band's own cells.
+    fn count(&self) -> usize {
+        self.rows.div_ceil(self.band_rows)
+    }
+
+    /// Band number of a point on the grid.
+    fn of(&self, p: Point) -> usize {
+        let row = (((p.y - self.origin.y) / self.cell).max(0.0) as usize).min(self.rows - 1);
+        row / self.band_rows
+    }
+
+    /// Runs `work` on every band of `cells`, even bands all at once, then
+    /// odd ones, each on a copy of its rows and of its neighbours' rows
+    /// within reach (no two bands of one parity are within reach of each
+    /// other, so each sees all it must); each band's own rows are written
+    /// back after its round. The results come in band order.
+    fn run<T: Send>(&self, cells: &mut [Point], work: impl Fn(usize, &mut Band) -> T + Sync) -> Vec<T> {
+        let cols = self.cols;
+        let mut results: Vec<Option<T>> = (0..self.count()).map(|_| None).collect();
+        for parity in [0, 1] {
+            let done: Vec<(usize, Band, T)> = (0..self.count())
+                .into_par_iter()
+                .filter(|b| b % 2 == parity)
+                .map(|b| {
+                    let top = b * self.band_rows;
+                    let bottom = (top + self.band_rows).min(self.rows);
+                    let from = top.saturating_sub(self.halo_rows);
+                    let to = (bottom + self.halo_rows).min(self.rows);
+                    let mut band = Band {
+                        origin: self.origin,
+                        cell: self.cell,
+                        cols,
+                        first_row: top,
+                        above_rows: top - from,
+                        own_rows: bottom - top,
+                        cells: cells[from * cols..to * cols].to_vec(),
+                    };
+                    let result = work(b, &mut band);
+                    (b, band, result)
+                })
+                .collect();
+            for (b, band, result) in done {
+                let own = &band.cells[band.above_rows * cols..(band.above_rows + band.own_rows) * cols];
+                cells[band.first_row * cols..][..own.len()].copy_from_slice(own);
+                results[b] = Some(result);
+            }
+        }
+        results.into_iter().map(|r| r.expect("every band runs in one of the two rounds")).collect()
+    }
+}
+
+/// One band of the background grid: a copy of its own rows, with the rows
+/// of its neighbours within reach above and below them.
+struct Band {
+    origin: Point,
+    cell: f64,
+    cols: usize,
+    /// The grid row of the band's first own row.
+    first_row: usize,
+    /// Neighbours' rows before the own rows in `cells`.
+    above_rows: usize,
+    own_rows: usize,
+    /// Above, own and below rows; NaN where empty.
+    cells: Vec<Point>,
+}
+
+impl Band {
+    fn rows(&self) -> usize {
+        self.own_rows
+    }
+
+    /// The index in `cells` of `p`'s cell, when it is one of the band's own.
     fn own_index(&self, p: Point) -> Option<usize> {
         let c = (p.x - self.origin.x) / self.cell;
         let r = (p.y - self.origin.y) / self.cell - self.first_row as f64;
-        if !(c >= 0.0 && r >= 0.0 && c < self.cols as f64 && r < self.rows() as f64) {
+        if !(c >= 0.0 && r >= 0.0 && c < self.cols as f64 && r < self.own_rows as f64) {
             return None;
         }
-        Some(r as usize * self.cols + c as usize)
-    }
-
-    /// The point in global row `row` (as an offset from this band's first
-    /// row, possibly negative), column `col`: NaN where empty or unseen.
-    fn at(&self, row: isize, col: usize) -> Point {
-        let own_rows = self.rows() as isize;
-        let cols = self.cols as isize;
-        let slice_row = |slice: &[Point], r: isize| slice[(r * cols) as usize + col];
-        if row >= 0 && row < own_rows {
-            slice_row(self.own, row)
-        } else if row < 0 && -row <= self.above.len() as isize / cols {
-            slice_row(self.above, self.above.len() as isize / cols + row)
-        } else if row >= own_rows && row - own_rows < self.below.len() as isize / cols {
-            slice_row(self.below, row - own_rows)
-        } else {
-            Grid::EMPTY
-        }
+        Some((r as usize + self.above_rows) * self.cols + c as usize)
     }
 
     /// Whether `p` lies in this band and keeps distance `r` from every point
     /// the band can see.
     fn fits(&self, p: Point, r: f64) -> bool {
         match self.own_index(p) {
-            Some(own) if self.own[own].x.is_nan() => {}
+            Some(own) if self.cells[own].x.is_nan() => {}
             _ => return false,
         }
         let reach = (r / self.cell).ceil() as isize;
         let c0 = ((p.x - self.origin.x) / self.cell) as isize;
-        let r0 = ((p.y - self.origin.y) / self.cell) as isize - self.first_row as isize;
+        // Rows counted from the first row in `cells`.
+        let r0 =
+            ((p.y - self.origin.y) / self.cell) as isize - self.first_row as isize + self.above_rows as isize;
+        let seen_rows = (self.cells.len() / self.cols) as isize;
         let r2 = r * r;
-        for rr in r0 - reach..=r0 + reach {
-            for cc in (c0 - reach).max(0)..=(c0 + reach).min(self.cols as isize - 1) {
-                let q = self.at(rr, cc as usize);
+        let columns = (c0 - reach).max(0) as usize..=(c0 + reach).min(self.cols as isize - 1) as usize;
+        for rr in (r0 - reach).max(0)..=(r0 + reach).min(seen_rows - 1) {
+            let row = &self.cells[rr as usize * self.cols..][..self.cols];
+            for q in &row[columns.clone()] {
                 // Empty cells hold NaN, which compares false.
                 let (dx, dy) = (q.x - p.x, q.y - p.y);
                 if dx * dx + dy * dy < r2 {
@@ -287,7 +295,7 @@ impl Band<'_> {
                 match radius(seed_point) {
                     Some(rs) if self.fits(seed_point, rs) => {
                         let i = self.own_index(seed_point).expect("fits() checked it is in the band");
-                        self.own[i] = seed_point;
+                        self.cells[i] = seed_point;
                         active.push(points.len() as u32);
                         points.push(seed_point);
                     }
@@ -315,7 +323,7 @@ impl Band<'_> {
                             && self.fits(q, rq)
                         {
                             let i = self.own_index(q).expect("fits() checked it is in the band");
-                            self.own[i] = q;
+                            self.cells[i] = q;
                             active.push(points.len() as u32);
                             points.push(q);
                             placed = true;
@@ -334,6 +342,13 @@ impl Band<'_> {
 
 /// The session of every point: nested Poisson-disk subsets with exactly the
 /// requested cumulative counts.
+///
+/// Each level is picked in parallel bands the way [`poisson_disk`] samples:
+/// every band takes its share of the level's count (by the number of points
+/// it still has), even bands first, then odd ones, each seeing the points
+/// already picked in its neighbours' edge rows. Points are visited in one
+/// random order drawn from `rng`, and bands depend on the geometry only: the
+/// result is the same on any number of threads.
 fn split_sessions(
     field: &DensityField,
     points: &[Point],
@@ -354,55 +369,96 @@ fn split_sessions(
     let peak = field.max_density();
     let mut cumulative = 0.0;
     let mut selected_total = 0usize;
-    let mut unassigned = order;
     for level in 1..last {
         cumulative += shares[level as usize - 1];
         let target = ((cumulative * points.len() as f64).round() as usize).min(points.len());
         let fraction = target as f64 / points.len() as f64;
-        // Start a little wide and narrow until the level is full: the count
-        // comes out exact and the subset stays evenly spread.
-        let mut scale = 1.02;
-        let narrowest = 0.85;
-        let mut grid = Grid::new(
-            field,
-            narrowest * (SUBSET_PACKING / (fraction * peak)).sqrt() / std::f64::consts::SQRT_2,
-        );
-        for (i, p) in points.iter().enumerate() {
-            if session[i] < level {
-                grid.insert(*p);
+        let radius_at = |density: f64| (SUBSET_PACKING / (fraction * density)).sqrt();
+        let mut grid = Grid::new(field, SUBSET_NARROWEST * radius_at(peak) / std::f64::consts::SQRT_2);
+        for (p, _) in points.iter().zip(&session).filter(|(_, s)| **s < level) {
+            if let Some(i) = grid.index(*p) {
+                grid.cells[i] = *p;
             }
         }
-        while selected_total < target {
-            unassigned.retain(|&i| {
-                if selected_total >= target {
-                    return true;
-                }
+        let bands = Bands::new(&grid, SUBSET_WIDEST * radius_at(floor));
+        let mut cells = grid.cells;
+
+        // The rest by band in visiting order, each with its radius at this
+        // level before narrowing.
+        let mut todo: Vec<Vec<(u32, f64)>> = vec![Vec::new(); bands.count()];
+        for &i in &order {
+            if session[i as usize] == last {
                 let p = points[i as usize];
-                let d = field.density_at(p).max(floor);
-                let r = scale * (SUBSET_PACKING / (fraction * d)).sqrt();
-                if scale <= narrowest || grid.fits(p, r) {
-                    grid.insert_or_keep(p);
-                    session[i as usize] = level;
-                    selected_total += 1;
-                    false
-                } else {
-                    true
-                }
-            });
-            scale = (scale * 0.97).max(narrowest);
+                todo[bands.of(p)].push((i, radius_at(field.density_at(p).max(floor))));
+            }
+        }
+        let quotas = split_by_largest_remainder(target - selected_total, &todo);
+        let picked = bands.run(&mut cells, |b, band| band.pick(points, &todo[b], quotas[b]));
+        for i in picked.into_iter().flatten() {
+            session[i as usize] = level;
+            selected_total += 1;
         }
     }
     session
 }
 
-impl Grid {
-    /// Inserts `p` unless its cell is taken (only possible in the last
-    /// resort pass, where spacing is no longer checked).
-    fn insert_or_keep(&mut self, p: Point) {
-        if let Some(i) = self.index(p)
-            && self.cells[i].x.is_nan()
-        {
-            self.cells[i] = p;
+/// Widest and narrowest radius of a session subset, as a share of the
+/// radius its density calls for: picking starts a little wide and narrows
+/// until the level is full, so the count comes out exact and the subset
+/// stays evenly spread; at the narrowest every point visited is taken.
+const SUBSET_WIDEST: f64 = 1.02;
+const SUBSET_NARROWEST: f64 = 0.85;
+
+/// `total` split over the bands in proportion to the points each has left
+/// (Hamilton's method: whole parts first, then the largest remainders, ties
+/// to the first band), so the shares add up to exactly `total`.
+fn split_by_largest_remainder(total: usize, bands: &[Vec<(u32, f64)>]) -> Vec<usize> {
+    let all: usize = bands.iter().map(Vec::len).sum();
+    if all == 0 {
+        return vec![0; bands.len()];
+    }
+    let exact = |b: &Vec<(u32, f64)>| total as u128 * b.len() as u128;
+    let mut quotas: Vec<usize> = bands.iter().map(|b| (exact(b) / all as u128) as usize).collect();
+    let mut by_remainder: Vec<usize> = (0..bands.len()).collect();
+    by_remainder.sort_by_key(|&b| std::cmp::Reverse(exact(&bands[b]) % all as u128));
+    let short = total - quotas.iter().sum::<usize>();
+    for &b in by_remainder.iter().take(short) {
+        quotas[b] += 1;
+    }
+    quotas
+}
+
+impl Band {
+    /// Picks `quota` of the `candidates` (point index, radius), visiting
+    /// them in order, each at least its radius (narrowing pass by pass)
+    /// from every point the band sees; returns their indices.
+    fn pick(&mut self, points: &[Point], candidates: &[(u32, f64)], quota: usize) -> Vec<u32> {
+        let quota = quota.min(candidates.len());
+        let mut picked = Vec::with_capacity(quota);
+        let mut left = candidates.to_vec();
+        let mut scale = SUBSET_WIDEST;
+        while picked.len() < quota {
+            left.retain(|&(i, radius)| {
+                if picked.len() >= quota {
+                    return true;
+                }
+                let p = points[i as usize];
+                if scale <= SUBSET_NARROWEST || self.fits(p, scale * radius) {
+                    // At the narrowest, spacing is no longer checked and the
+                    // cell may be taken: the first point keeps it.
+                    if let Some(c) = self.own_index(p)
+                        && self.cells[c].x.is_nan()
+                    {
+                        self.cells[c] = p;
+                    }
+                    picked.push(i);
+                    false
+                } else {
+                    true
+                }
+            });
+            scale = (scale * 0.97).max(SUBSET_NARROWEST);
         }
+        picked
     }
 }
