@@ -340,9 +340,29 @@ impl Curve {
     /// Signed distance and arc position of `p`. The curve is extended past
     /// both ends along its end tangents, so it divides the whole plane in two.
     pub fn project(&self, p: Point) -> CurveProjection {
+        self.project_among(p, 0..self.polyline.len() - 1)
+    }
+
+    /// The segments (by index, ascending) that may hold the nearest point
+    /// of the curve to any point within `radius` of `centre`: for many
+    /// points close together, [`Self::project_among`] them gives what
+    /// [`Self::project`] gives, at a fraction of the cost.
+    pub fn segments_near(&self, centre: Point, radius: f64) -> Vec<usize> {
+        let distances: Vec<f64> =
+            self.polyline.windows(2).map(|w| segment_distance(centre, w[0], w[1]).0).collect();
+        let nearest = distances.iter().copied().fold(f64::INFINITY, f64::min);
+        // A point within `radius` of the centre is at most `nearest + radius`
+        // from the curve, and at least `d - radius` from a segment at `d`.
+        (0..distances.len()).filter(|&i| distances[i] <= nearest + 2.0 * radius).collect()
+    }
+
+    /// [`Self::project`] with the nearest segment sought among `segments`
+    /// only (ascending indices, holding the nearest: see
+    /// [`Self::segments_near`]).
+    pub fn project_among(&self, p: Point, segments: impl IntoIterator<Item = usize>) -> CurveProjection {
         let n = self.polyline.len();
         let mut best = (f64::INFINITY, 0usize, 0.0f64);
-        for i in 0..n - 1 {
+        for i in segments {
             let (d, t) = segment_distance(p, self.polyline[i], self.polyline[i + 1]);
             if d < best.0 {
                 best = (d, i, t);
@@ -474,6 +494,24 @@ mod tests {
             let d = curve.project(p).signed_distance.abs();
             let nearest_point = pts.iter().map(|q| q.distance(p)).fold(f64::INFINITY, f64::min);
             prop_assert!(d <= nearest_point + 1e-6);
+        }
+
+        #[test]
+        fn projecting_among_the_segments_near_gives_the_full_projection(
+            ys in proptest::collection::vec(-100.0f64..100.0, 2..8),
+            cx in -200.0f64..800.0, cy in -300.0f64..300.0, radius in 0.1f64..40.0,
+            offsets in proptest::collection::vec((-1.0f64..1.0, -1.0f64..1.0), 1..12),
+        ) {
+            let pts: Vec<Point> = ys.iter().enumerate().map(|(i, &y)| Point::new(i as f64 * 100.0, y)).collect();
+            let curve = Curve::through(&pts, 12).unwrap();
+            let centre = Point::new(cx, cy);
+            let near = curve.segments_near(centre, radius);
+            prop_assert!(!near.is_empty());
+            for (dx, dy) in offsets {
+                // Within `radius` of the centre.
+                let p = Point::new(cx + dx * radius * 0.7, cy + dy * radius * 0.7);
+                prop_assert_eq!(curve.project_among(p, near.iter().copied()), curve.project(p));
+            }
         }
     }
 }

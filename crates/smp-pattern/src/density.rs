@@ -359,6 +359,7 @@ fn apply_hairline(field: &HairlineField, density: &mut [f32], cols: usize, origi
                 }
                 continue;
             }
+            let segments = field.curve.segments_near(mid, block_radius);
             for r in 0..band_rows {
                 for c in bc..bc + block_cols {
                     let cell = &mut band[r * cols + c];
@@ -369,7 +370,7 @@ fn apply_hairline(field: &HairlineField, density: &mut [f32], cols: usize, origi
                         origin.x + c as f64 * cell_mm,
                         origin.y + (br * BLOCK + r) as f64 * cell_mm,
                     );
-                    let proj = field.curve.project(p);
+                    let proj = field.curve.project_among(p, segments.iter().copied());
                     *cell *= field.factor(p, proj.signed_distance, proj.arc_length) as f32;
                 }
             }

@@ -153,6 +153,30 @@ struct Bands {
     band_rows: usize,
     /// Rows of its neighbours a band sees on either side: `reach` and one.
     halo_rows: usize,
+    /// The cells within `reach` of a cell, nearest first.
+    nearby: Vec<Offset>,
+}
+
+/// A cell relative to another, and the least squared distance (in cells)
+/// between a point in one and a point in the other.
+#[derive(Debug, Clone, Copy)]
+struct Offset {
+    rows: isize,
+    cols: isize,
+    gap2: f64,
+}
+
+/// The cells within `reach` cells of a cell, by their least distance from
+/// it: a neighbourhood scan meets the likeliest conflicts first and stops
+/// where no point can be close enough.
+fn nearby_cells(reach: isize) -> Vec<Offset> {
+    let gap = |d: isize| (d.abs() - 1).max(0) as f64;
+    let mut nearby: Vec<Offset> = (-reach..=reach)
+        .flat_map(|rows| (-reach..=reach).map(move |cols| (rows, cols)))
+        .map(|(rows, cols)| Offset { rows, cols, gap2: gap(rows).powi(2) + gap(cols).powi(2) })
+        .collect();
+    nearby.sort_by(|a, b| a.gap2.total_cmp(&b.gap2).then(a.rows.cmp(&b.rows)).then(a.cols.cmp(&b.cols)));
+    nearby
 }
 
 impl Bands {
@@ -166,6 +190,7 @@ impl Bands {
             rows: grid.rows,
             band_rows: MIN_BAND_ROWS.max(halo_rows + 1),
             halo_rows,
+            nearby: nearby_cells(halo_rows as isize),
         }
     }
 
@@ -184,11 +209,11 @@ impl Bands {
     /// within reach (no two bands of one parity are within reach of each
     /// other, so each sees all it must); each band's own rows are written
     /// back after its round. The results come in band order.
-    fn run<T: Send>(&self, cells: &mut [Point], work: impl Fn(usize, &mut Band) -> T + Sync) -> Vec<T> {
+    fn run<T: Send>(&self, cells: &mut [Point], work: impl Fn(usize, &mut Band<'_>) -> T + Sync) -> Vec<T> {
         let cols = self.cols;
         let mut results: Vec<Option<T>> = (0..self.count()).map(|_| None).collect();
         for parity in [0, 1] {
-            let done: Vec<(usize, Band, T)> = (0..self.count())
+            let done: Vec<(usize, Band<'_>, T)> = (0..self.count())
                 .into_par_iter()
                 .filter(|b| b % 2 == parity)
                 .map(|b| {
@@ -204,6 +229,7 @@ impl Bands {
                         above_rows: top - from,
                         own_rows: bottom - top,
                         cells: cells[from * cols..to * cols].to_vec(),
+                        nearby: &self.nearby,
                     };
                     let result = work(b, &mut band);
                     (b, band, result)
@@ -221,7 +247,7 @@ impl Bands {
 
 /// One band of the background grid: a copy of its own rows, with the rows
 /// of its neighbours within reach above and below them.
-struct Band {
+struct Band<'a> {
     origin: Point,
     cell: f64,
     cols: usize,
@@ -232,9 +258,11 @@ struct Band {
     own_rows: usize,
     /// Above, own and below rows; NaN where empty.
     cells: Vec<Point>,
+    /// The cells within the halo's reach of a cell, nearest first.
+    nearby: &'a [Offset],
 }
 
-impl Band {
+impl Band<'_> {
     fn rows(&self) -> usize {
         self.own_rows
     }
@@ -256,22 +284,31 @@ impl Band {
             Some(own) if self.cells[own].x.is_nan() => {}
             _ => return false,
         }
-        let reach = (r / self.cell).ceil() as isize;
         let c0 = ((p.x - self.origin.x) / self.cell) as isize;
         // Rows counted from the first row in `cells`.
         let r0 =
             ((p.y - self.origin.y) / self.cell) as isize - self.first_row as isize + self.above_rows as isize;
-        let seen_rows = (self.cells.len() / self.cols) as isize;
+        let (seen_rows, cols) = ((self.cells.len() / self.cols) as isize, self.cols as isize);
         let r2 = r * r;
-        let columns = (c0 - reach).max(0) as usize..=(c0 + reach).min(self.cols as isize - 1) as usize;
-        for rr in (r0 - reach).max(0)..=(r0 + reach).min(seen_rows - 1) {
-            let row = &self.cells[rr as usize * self.cols..][..self.cols];
-            for q in &row[columns.clone()] {
-                // Empty cells hold NaN, which compares false.
-                let (dx, dy) = (q.x - p.x, q.y - p.y);
-                if dx * dx + dy * dy < r2 {
-                    return false;
-                }
+        let limit = r2 / (self.cell * self.cell);
+        // Cells beyond the table are at least its reach away in one axis.
+        debug_assert!(
+            self.nearby.last().is_none_or(|o| (o.rows * o.rows) as f64 >= limit),
+            "radius beyond the halo"
+        );
+        for offset in self.nearby {
+            if offset.gap2 >= limit {
+                break;
+            }
+            let (rr, cc) = (r0 + offset.rows, c0 + offset.cols);
+            if rr < 0 || rr >= seen_rows || cc < 0 || cc >= cols {
+                continue;
+            }
+            let q = self.cells[(rr * cols + cc) as usize];
+            // Empty cells hold NaN, which compares false.
+            let (dx, dy) = (q.x - p.x, q.y - p.y);
+            if dx * dx + dy * dy < r2 {
+                return false;
             }
         }
         true
@@ -428,7 +465,7 @@ fn split_by_largest_remainder(total: usize, bands: &[Vec<(u32, f64)>]) -> Vec<us
     quotas
 }
 
-impl Band {
+impl Band<'_> {
     /// Picks `quota` of the `candidates` (point index, radius), visiting
     /// them in order, each at least its radius (narrowing pass by pass)
     /// from every point the band sees; returns their indices.
