@@ -347,9 +347,9 @@ impl Band<'_> {
                     };
                     // Directions turn by the golden angle from a random start:
                     // evenly spread around the circle for any number of
-                    // tries, and one sin/cos per point instead of one per
-                    // candidate.
-                    let (mut sin, mut cos) = (rng.random::<f64>() * std::f64::consts::TAU).sin_cos();
+                    // tries, and one random direction per visit instead of
+                    // one per candidate.
+                    let (mut sin, mut cos) = random_direction(rng);
                     let mut placed = false;
                     for _ in 0..CANDIDATES {
                         // Uniform by area in the annulus [r, 2r].
@@ -374,6 +374,20 @@ impl Band<'_> {
             }
         }
         points
+    }
+}
+
+/// A uniformly random direction as (sine, cosine): a point drawn in the
+/// unit disk by rejection, normalised; cheaper than `sin_cos` of a random
+/// angle, and it runs once per visit of an active point.
+fn random_direction(rng: &mut Pcg64Mcg) -> (f64, f64) {
+    loop {
+        let (x, y) = (2.0 * rng.random::<f64>() - 1.0, 2.0 * rng.random::<f64>() - 1.0);
+        let r2 = x * x + y * y;
+        if r2 > 1e-6 && r2 <= 1.0 {
+            let inv = 1.0 / r2.sqrt();
+            return (y * inv, x * inv);
+        }
     }
 }
 

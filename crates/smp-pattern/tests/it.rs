@@ -107,13 +107,26 @@ fn sessions_have_the_requested_shares_and_each_prefix_is_evenly_spread() {
         );
         let median = nn[nn.len() / 2];
         assert!((0.7..1.1).contains(&(median / spacing_mm)), "session 1..={level}: median {median:.3}");
-        // The subset is as dense everywhere: compare the four quadrants.
-        let quads = [(5.0, 25.0), (25.0, 45.0)];
-        for (lo, hi) in quads {
-            let d = window_density(&p, lo, hi, level);
+        // The subset holds its density over the interior (greedy picking
+        // favours a zone's edge a little, where fewer neighbours compete:
+        // about 3% fewer inside, across seeds), and is as dense everywhere:
+        // each quadrant (4 cm2, about 100 impressions for session 1) close
+        // to the interior's mean.
+        let interior = window_density(&p, 5.0, 45.0, level);
+        assert!(
+            (interior / density - 1.0).abs() < 0.07,
+            "session 1..={level}: {interior:.1} vs {density:.1}"
+        );
+        for (x0, y0) in [(5.0, 5.0), (25.0, 5.0), (5.0, 25.0), (25.0, 25.0)] {
+            let inside = |i: &&Impression| {
+                i.session <= level
+                    && (x0 * 10.0..(x0 + 20.0) * 10.0).contains(&i.x_px)
+                    && (y0 * 10.0..(y0 + 20.0) * 10.0).contains(&i.y_px)
+            };
+            let d = p.impressions.iter().filter(inside).count() as f64 / 4.0;
             assert!(
-                (d / density - 1.0).abs() < 0.08,
-                "session 1..={level} window {lo}-{hi}: {d:.1} vs {density:.1}"
+                (d / interior - 1.0).abs() < 0.1,
+                "session 1..={level} quadrant at ({x0}, {y0}) mm: {d:.1} vs {interior:.1}"
             );
         }
     }
