@@ -400,11 +400,41 @@ fn bin_by_strip(dots: &[Dot], width: usize, height: usize, strips: usize) -> Bin
     Bins { starts: counts, members }
 }
 
-/// Pixels `stamp` works on at once.
-const STAMP_CHUNK: usize = 4;
+/// Most pixels `stamp` works on at once: the padding a strip's density
+/// buffer needs past its last pixel.
+const STAMP_CHUNK: usize = 8;
 
-/// Adds one dot's coverage into a strip's density buffer.
+/// Adds one dot's coverage into a strip's density buffer: eight pixels at
+/// a time on a CPU with AVX2 (checked at run time, so the binary still runs
+/// anywhere), four otherwise. Both give the same floats: no fused
+/// multiply-adds, and IEEE square roots and divisions either way.
 fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, softness: f32) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        unsafe { stamp_avx2(density, width, rows, y0, dot, softness) };
+        return;
+    }
+    stamp_in_chunks::<4>(density, width, rows, y0, dot, softness);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn stamp_avx2(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, softness: f32) {
+    stamp_in_chunks::<STAMP_CHUNK>(density, width, rows, y0, dot, softness);
+}
+
+/// [`stamp`], `CHUNK` pixels at a time; inlined into its callers, so that
+/// each compiles it for its own instruction set.
+#[inline(always)]
+fn stamp_in_chunks<const CHUNK: usize>(
+    density: &mut [f32],
+    width: usize,
+    rows: usize,
+    y0: usize,
+    dot: &Dot,
+    softness: f32,
+) {
     // Small dots get a wider edge: a pixel's own footprint blurs them.
     let pixel_blur = 0.5 / dot.radius.max(0.05);
     let softness = (softness * softness + pixel_blur * pixel_blur).sqrt();
@@ -442,7 +472,7 @@ fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, s
         // cells past the row's end lie outside the reach, where coverage is
         // exactly zero. A buffer without padding gets the tail one by one.
         let start = (y - y0) * width + x_lo;
-        let len = (x_hi as usize + 1 - x_lo).next_multiple_of(STAMP_CHUNK);
+        let len = (x_hi as usize + 1 - x_lo).next_multiple_of(CHUNK);
         let end = (start + len).min(density.len());
         let dx0 = (x_lo as f32 + 0.5 - dot.x) * inv_r;
         let cover = |i: usize| {
@@ -460,13 +490,13 @@ fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, s
             let u = ((t - edge_start) * inv_edge).clamp(0.0, 1.0);
             (1.0 - u * u * u * (u * (6.0 * u - 15.0) + 10.0)) * dot.strength
         };
-        let mut chunks = density[start..end].chunks_exact_mut(STAMP_CHUNK);
+        let mut chunks = density[start..end].chunks_exact_mut(CHUNK);
         let mut i0 = 0;
         for chunk in &mut chunks {
             for (j, cell) in chunk.iter_mut().enumerate() {
                 *cell += cover(i0 + j);
             }
-            i0 += STAMP_CHUNK;
+            i0 += CHUNK;
         }
         for (j, cell) in chunks.into_remainder().iter_mut().enumerate() {
             *cell += cover(i0 + j);
@@ -542,6 +572,21 @@ mod tests {
         let lin = |v: u8| srgb::decode(v);
         let expected = lin(a) * lin(a) / lin(200);
         assert!((lin(b) - expected).abs() < 0.01, "{b} vs {expected}");
+    }
+
+    #[test]
+    fn every_instruction_set_stamps_the_same_floats() {
+        let (width, rows) = (61, 40);
+        for (i, radius) in [0.3f32, 1.7, 3.4, 6.0, 11.5].into_iter().enumerate() {
+            let d =
+                Dot { x: 30.3 + i as f32, y: 18.6, radius, strength: 1.1, shape: [0.05, -0.08, 0.02, 0.07] };
+            let mut dispatched = vec![0.0f32; width * rows + STAMP_CHUNK];
+            let mut portable = dispatched.clone();
+            stamp(&mut dispatched, width, rows, 0, &d, 0.25);
+            stamp_in_chunks::<4>(&mut portable, width, rows, 0, &d, 0.25);
+            assert_eq!(dispatched, portable, "radius {radius}");
+            assert!(dispatched.iter().any(|&v| v > 0.5), "radius {radius}: the dot shows");
+        }
     }
 
     #[test]
