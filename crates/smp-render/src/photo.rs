@@ -374,7 +374,7 @@ impl Planes {
 }
 
 /// Encodes `strips` strips of `strip_rows` rows, strip `i` made by
-/// `planes_of(i)` on the thread pool, a batch at a time and in order,
+/// `planes_of(i)` on helper threads, a batch at a time and in order,
 /// while this thread encodes the strips already made.
 fn encode_jpeg_strips(
     width: u16,
@@ -385,22 +385,27 @@ fn encode_jpeg_strips(
     quality: u8,
     out: impl Write,
 ) -> Result<(), String> {
-    // On a worker of a thread pool, this thread's waiting for strips could
-    // leave no worker to make them (every worker encoding at once): the
-    // helper thread then makes them itself, one by one.
-    let use_pool = rayon::current_thread_index().is_none();
+    // The encoder keeps one core busy on its own; the strips are made on
+    // the others, so that making them never takes the encoder's core (on
+    // two cores: by one helper thread). From a worker of a thread pool,
+    // the same: a pool shared with the encoder could have every worker
+    // waiting for strips and none left to make them.
+    let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1);
+    let pool =
+        (helpers > 1).then(|| rayon::ThreadPoolBuilder::new().num_threads(helpers).build().ok()).flatten();
     std::thread::scope(|scope| {
-        let (ready, arrived) = mpsc::channel::<Planes>();
+        // Enough strips at a time to keep every helper busy, few enough
+        // that the encoder starts early; and a bounded queue, so that
+        // helpers running ahead of the encoder never hold the whole image
+        // in planes.
+        let batch = pool.as_ref().map_or(1, |pool| 2 * pool.current_num_threads());
+        let (ready, arrived) = mpsc::sync_channel::<Planes>(2 * batch + 4);
         scope.spawn(move || {
-            // Enough strips at a time to keep every thread busy, few enough
-            // that the encoder starts early.
-            let batch = if use_pool { 2 * rayon::current_num_threads() } else { 1 };
             for first in (0..strips).step_by(batch) {
                 let range = first..(first + batch).min(strips);
-                let made: Vec<Planes> = if use_pool {
-                    range.into_par_iter().map(planes_of).collect()
-                } else {
-                    range.map(planes_of).collect()
+                let made: Vec<Planes> = match &pool {
+                    Some(pool) => pool.install(|| range.into_par_iter().map(planes_of).collect()),
+                    None => range.map(planes_of).collect(),
                 };
                 for planes in made {
                     if ready.send(planes).is_err() {

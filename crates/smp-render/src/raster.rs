@@ -7,6 +7,7 @@
 //! about what a bank look-up would, without quantising any of them.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use image::RgbImage;
@@ -69,8 +70,12 @@ pub struct Layer<'a> {
 /// One thread's working buffers, kept between strips.
 #[derive(Default)]
 struct Scratch {
-    /// A strip's density per stamped layer.
+    /// A strip's density per stamped layer: all zero between strips (each
+    /// row is cleared over its extent once composited), so that a strip
+    /// costs in proportion to the dots in it, not to its pixels.
     densities: Vec<Vec<f32>>,
+    /// Per row of the strip, the columns any stamped dot wrote to.
+    extents: Vec<Extent>,
     /// One row's absorbance per channel, summed over the layers.
     sums: [Vec<f32>; 3],
     /// One row's darkening table rows per channel.
@@ -83,6 +88,26 @@ struct Scratch {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
+/// The columns `first..=last` of a row; empty when `first > last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Extent {
+    first: usize,
+    last: usize,
+}
+
+impl Extent {
+    const EMPTY: Self = Self { first: usize::MAX, last: 0 };
+
+    fn is_empty(self) -> bool {
+        self.first > self.last
+    }
+
+    fn cover(&mut self, first: usize, last: usize) {
+        self.first = self.first.min(first);
+        self.last = self.last.max(last);
+    }
 }
 
 /// How a layer's optical density is made for each strip.
@@ -99,6 +124,8 @@ struct CoarseField {
     width: usize,
     height: usize,
     density: Vec<f32>,
+    /// Per coarse row, the coarse columns where the density is not zero.
+    extents: Vec<Extent>,
     /// For each full-resolution column: the coarse column to its left and
     /// the weight of the one to its right.
     columns: Vec<(u32, f32)>,
@@ -114,12 +141,16 @@ impl CoarseField {
         let strips = ch.div_ceil(STRIP_ROWS);
         let bins = bin_by_strip(&dots, cw, ch, strips);
         let mut density = vec![0.0f32; cw * ch];
-        density.par_chunks_mut(cw * STRIP_ROWS).enumerate().for_each(|(strip, buffer)| {
-            let rows = buffer.len() / cw;
-            for &i in bins.members(strip) {
-                stamp(buffer, cw, rows, strip * STRIP_ROWS, &dots[i as usize], layer.edge_softness);
-            }
-        });
+        density.resize(cw * ch, 0.0);
+        let mut extents = vec![Extent::EMPTY; ch];
+        density.par_chunks_mut(cw * STRIP_ROWS).zip(extents.par_chunks_mut(STRIP_ROWS)).enumerate().for_each(
+            |(strip, (buffer, extents))| {
+                let y0 = strip * STRIP_ROWS;
+                for &i in bins.members(strip) {
+                    stamp(buffer, cw, extents, y0, &dots[i as usize], layer.edge_softness);
+                }
+            },
+        );
         let columns = (0..width)
             .map(|x| {
                 let at = ((x as f32 + 0.5) / f - 0.5).clamp(0.0, (cw - 1) as f32);
@@ -127,31 +158,46 @@ impl CoarseField {
                 (left as u32, (at - left as f32).clamp(0.0, 1.0))
             })
             .collect();
-        Self { factor, width: cw, height: ch, density, columns }
+        Self { factor, width: cw, height: ch, density, extents, columns }
     }
 
-    /// Interpolates the field's full-resolution row `y` into `out`;
-    /// `false`, leaving `out` as it was, when the field is zero there.
-    /// `between` holds the coarse row interpolated vertically.
-    fn row_into(&self, y: usize, between: &mut Vec<f32>, out: &mut [f32]) -> bool {
+    /// The coarse rows above and below full-resolution row `y`, and the
+    /// weight of the lower one.
+    fn rows_around(&self, y: usize) -> (usize, usize, f32) {
         let at = ((y as f32 + 0.5) / self.factor as f32 - 0.5).clamp(0.0, (self.height - 1) as f32);
         let top = (at.floor() as usize).min(self.height.saturating_sub(2));
-        let wy = (at - top as f32).clamp(0.0, 1.0);
+        (top, (top + 1).min(self.height - 1), (at - top as f32).clamp(0.0, 1.0))
+    }
+
+    /// The full-resolution columns of row `y` of `width` where the field
+    /// may not be zero; `None` where it is zero all along.
+    fn extent(&self, y: usize, width: usize) -> Option<Extent> {
+        let (top, bottom, _) = self.rows_around(y);
+        let mut coarse = self.extents[top];
+        coarse.cover(self.extents[bottom].first, self.extents[bottom].last);
+        // Full-resolution columns with a non-zero coarse neighbour.
+        (!coarse.is_empty()).then(|| Extent {
+            first: (coarse.first.saturating_sub(1) * self.factor).min(width - 1),
+            last: ((coarse.last + 2) * self.factor).min(width) - 1,
+        })
+    }
+
+    /// Interpolates the full-resolution row `y`, over the columns `span`,
+    /// into `out` (as long as the span). `between` holds the coarse row
+    /// interpolated vertically.
+    fn row_into(&self, y: usize, span: Range<usize>, between: &mut Vec<f32>, out: &mut [f32]) {
+        let (top, bottom, wy) = self.rows_around(y);
         let a = &self.density[top * self.width..][..self.width];
-        let b = &self.density[(top + 1).min(self.height - 1) * self.width..][..self.width];
-        if a.iter().chain(b).all(|&d| d <= 0.0) {
-            return false;
-        }
+        let b = &self.density[bottom * self.width..][..self.width];
         // Vertically over the coarse row first (it vectorises), then
         // horizontally: two reads per full-resolution pixel instead of four.
         between.clear();
         between.extend(a.iter().zip(b).map(|(&a, &b)| a + (b - a) * wy));
         between.push(*between.last().unwrap_or(&0.0));
-        for (v, &(left, wx)) in out.iter_mut().zip(&self.columns) {
+        for (v, &(left, wx)) in out.iter_mut().zip(&self.columns[span]) {
             let (l, r) = (between[left as usize], between[left as usize + 1]);
             *v = l + (r - l) * wx;
         }
-        true
     }
 }
 
@@ -264,14 +310,22 @@ impl<'a> Compositor<'a> {
         // Buffers are reused per thread: a fresh one per strip would be a
         // fresh mapping from the allocator, and its page faults.
         let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        scratch.extents.clear();
+        scratch.extents.resize(rows, Extent::EMPTY);
         scratch.densities.resize_with(self.layers.len(), Vec::new);
         for ((density, layer), field) in scratch.densities.iter_mut().zip(self.layers).zip(&self.fields) {
             if let Density::Stamped(bins) = field {
-                density.clear();
-                // Padding: `stamp` works in whole chunks that may run past the last pixel.
-                density.resize(width * rows + STAMP_CHUNK, 0.0);
+                // Still all zero from the last strip; only grows or shrinks.
+                density.resize(width * rows, 0.0);
                 for &i in bins.members(strip) {
-                    stamp(density, width, rows, y0, &layer.dots[i as usize], layer.edge_softness);
+                    stamp(
+                        density,
+                        width,
+                        &mut scratch.extents,
+                        y0,
+                        &layer.dots[i as usize],
+                        layer.edge_softness,
+                    );
                 }
             }
         }
@@ -284,69 +338,104 @@ impl<'a> Compositor<'a> {
     }
 
     /// Darkens one row of pixels, row `row` of the strip (`y` in the image),
-    /// by the layers' densities over it.
+    /// by the layers' densities over it, and clears the densities it used.
     fn apply_row(&self, scratch: &mut Scratch, row: usize, y: usize, line: &mut [u8]) -> usize {
         let width = self.width;
-        let Scratch { densities, sums, table_rows, coarse, coarse_between } = scratch;
-        for v in table_rows.iter_mut() {
-            v.resize(width, 0);
-        }
-        if let ([density], [layer]) = (&densities[..], self.layers)
+        let Scratch { densities, extents, sums, table_rows, coarse, coarse_between } = scratch;
+        let mut extent = extents[row];
+        if let ([density], [layer]) = (&mut densities[..], self.layers)
             && matches!(self.fields[0], Density::Stamped(_))
         {
             // One layer, the common case: no sums to keep.
-            let density = &density[row * width..][..width];
+            if extent.is_empty() {
+                return 0;
+            }
+            let span = extent.first..extent.last + 1;
+            let density = &mut density[row * width..][span.clone()];
             for (rows, k) in table_rows.iter_mut().zip(layer.absorbance) {
-                for (r, &d) in rows.iter_mut().zip(density) {
-                    *r = DarkenTable::row(d * k);
-                }
+                rows.clear();
+                rows.extend(density.iter().map(|&d| DarkenTable::row(d * k)));
             }
-        } else {
-            // Several layers: absorbances add up per channel (Beer-Lambert),
-            // in passes that vectorise, and each pixel then needs one look-up
-            // per channel whatever the number of layers.
-            for sum in sums.iter_mut() {
-                sum.clear();
-                sum.resize(width, 0.0);
+            density.fill(0.0);
+            return darken(&mut line[span.start * 3..span.end * 3], table_rows);
+        }
+        // Several layers: absorbances add up per channel (Beer-Lambert), in
+        // passes that vectorise, and each pixel then needs one look-up per
+        // channel whatever the number of layers.
+        for field in &self.fields {
+            if let Density::Coarse(field) = field
+                && let Some(reached) = field.extent(y, width)
+            {
+                extent.cover(reached.first, reached.last);
             }
-            coarse.resize(width, 0.0);
-            for ((density, layer), field) in densities.iter().zip(self.layers).zip(&self.fields) {
-                let density = match field {
-                    Density::Stamped(_) => &density[row * width..][..width],
-                    Density::Coarse(field) => {
-                        if !field.row_into(y, coarse_between, coarse) {
-                            continue;
-                        }
-                        &coarse[..]
+        }
+        if extent.is_empty() {
+            return 0;
+        }
+        let span = extent.first..extent.last + 1;
+        for sum in sums.iter_mut() {
+            sum.clear();
+            sum.resize(span.len(), 0.0);
+        }
+        coarse.resize(span.len(), 0.0);
+        for ((density, layer), field) in densities.iter_mut().zip(self.layers).zip(&self.fields) {
+            let density: &[f32] = match field {
+                Density::Stamped(_) => &density[row * width..][span.clone()],
+                Density::Coarse(field) => {
+                    if field.extent(y, width).is_none() {
+                        continue;
                     }
-                };
-                for (sum, &k) in sums.iter_mut().zip(&layer.absorbance) {
-                    if k != 0.0 {
-                        for (a, &d) in sum.iter_mut().zip(density) {
-                            *a += d * k;
-                        }
-                    }
+                    field.row_into(y, span.clone(), coarse_between, coarse);
+                    &coarse[..span.len()]
                 }
-            }
-            for (rows, sum) in table_rows.iter_mut().zip(sums.iter()) {
-                for (r, &a) in rows.iter_mut().zip(sum) {
-                    *r = DarkenTable::row(a);
+            };
+            for (sum, &k) in sums.iter_mut().zip(&layer.absorbance) {
+                if k != 0.0 {
+                    for (a, &d) in sum.iter_mut().zip(density) {
+                        *a += d * k;
+                    }
                 }
             }
         }
-        let darken = DarkenTable::get();
-        let [r, g, b] = &*table_rows;
-        let mut touched = 0;
-        for (((px, &r), &g), &b) in line.chunks_exact_mut(3).zip(r).zip(g).zip(b) {
-            if r | g | b != 0 {
-                touched += 1;
-                px[0] = darken.apply_row(px[0], r);
-                px[1] = darken.apply_row(px[1], g);
-                px[2] = darken.apply_row(px[2], b);
+        for (density, field) in densities.iter_mut().zip(&self.fields) {
+            if let Density::Stamped(_) = field {
+                density[row * width..][span.clone()].fill(0.0);
             }
         }
-        touched
+        for (rows, sum) in table_rows.iter_mut().zip(sums.iter()) {
+            rows.clear();
+            rows.extend(sum.iter().map(|&a| DarkenTable::row(a)));
+        }
+        darken(&mut line[span.start * 3..span.end * 3], table_rows)
     }
+}
+
+/// Darkens RGB `pixels` by the darkening table's rows per channel; returns
+/// the pixels changed.
+fn darken(pixels: &mut [u8], table_rows: &[Vec<u16>; 3]) -> usize {
+    let table = DarkenTable::get();
+    let [r, g, b] = table_rows;
+    // Eight pixels at a time: a group with no absorbance at all (between
+    // dots) is skipped with one well-predicted branch, and the others are
+    // looked up whole (row 0 leaves a code as it is), with no branch per
+    // pixel to mispredict along every dot's edge.
+    const GROUP: usize = 8;
+    let mut touched = 0;
+    for (((px, r), g), b) in
+        pixels.chunks_mut(3 * GROUP).zip(r.chunks(GROUP)).zip(g.chunks(GROUP)).zip(b.chunks(GROUP))
+    {
+        let changed = r.iter().zip(g).zip(b).filter(|((r, g), b)| *r | *g | *b != 0).count();
+        if changed == 0 {
+            continue;
+        }
+        touched += changed;
+        for (((px, &r), &g), &b) in px.chunks_exact_mut(3).zip(r).zip(g).zip(b) {
+            px[0] = table.apply_row(px[0], r);
+            px[1] = table.apply_row(px[1], g);
+            px[2] = table.apply_row(px[2], b);
+        }
+    }
+    touched
 }
 
 /// Dot indices per strip, in one flat array (compressed rows).
@@ -400,41 +489,51 @@ fn bin_by_strip(dots: &[Dot], width: usize, height: usize, strips: usize) -> Bin
     Bins { starts: counts, members }
 }
 
-/// Most pixels `stamp` works on at once: the padding a strip's density
-/// buffer needs past its last pixel.
+/// Pixels `stamp` works on at once, with AVX2.
 const STAMP_CHUNK: usize = 8;
 
-/// Adds one dot's coverage into a strip's density buffer: eight pixels at
+/// Adds one dot's coverage into a strip's density buffer (`extents.len()`
+/// rows of `width`, the first one image row `y0`): eight pixels at
 /// a time on a CPU with AVX2 (checked at run time, so the binary still runs
 /// anywhere), four otherwise. Both give the same floats: no fused
 /// multiply-adds, and IEEE square roots and divisions either way.
-fn stamp(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, softness: f32) {
+fn stamp(density: &mut [f32], width: usize, extents: &mut [Extent], y0: usize, dot: &Dot, softness: f32) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked just above.
-        unsafe { stamp_avx2(density, width, rows, y0, dot, softness) };
+        unsafe { stamp_avx2(density, width, extents, y0, dot, softness) };
         return;
     }
-    stamp_in_chunks::<4>(density, width, rows, y0, dot, softness);
+    stamp_in_chunks::<4>(density, width, extents, y0, dot, softness);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn stamp_avx2(density: &mut [f32], width: usize, rows: usize, y0: usize, dot: &Dot, softness: f32) {
-    stamp_in_chunks::<STAMP_CHUNK>(density, width, rows, y0, dot, softness);
-}
-
-/// [`stamp`], `CHUNK` pixels at a time; inlined into its callers, so that
-/// each compiles it for its own instruction set.
-#[inline(always)]
-fn stamp_in_chunks<const CHUNK: usize>(
+fn stamp_avx2(
     density: &mut [f32],
     width: usize,
-    rows: usize,
+    extents: &mut [Extent],
     y0: usize,
     dot: &Dot,
     softness: f32,
 ) {
+    stamp_in_chunks::<STAMP_CHUNK>(density, width, extents, y0, dot, softness);
+}
+
+/// [`stamp`], `CHUNK` pixels at a time; inlined into its callers, so that
+/// each compiles it for its own instruction set. `extents` has one entry
+/// per row of `density` (starting at image row `y0`), widened to the
+/// columns written.
+#[inline(always)]
+fn stamp_in_chunks<const CHUNK: usize>(
+    density: &mut [f32],
+    width: usize,
+    extents: &mut [Extent],
+    y0: usize,
+    dot: &Dot,
+    softness: f32,
+) {
+    let rows = extents.len();
     // Small dots get a wider edge: a pixel's own footprint blurs them.
     let pixel_blur = 0.5 / dot.radius.max(0.05);
     let softness = (softness * softness + pixel_blur * pixel_blur).sqrt();
@@ -454,52 +553,53 @@ fn stamp_in_chunks<const CHUNK: usize>(
         return;
     }
     let inv_r = 1.0 / dot.radius;
+    // The same columns on every row, those of the reach's bounding box:
+    // rows then share no work that one waits for from another, and the CPU
+    // overlaps them (per-row spans evaluate a fifth fewer pixels, but each
+    // row then waits on its own square root and roundings). Whole chunks,
+    // so the loop vectorises without a scalar tail: past the reach the
+    // coverage is exactly zero. Only a box cut by the row's end has a tail.
+    let x_lo = (dot.x - reach - 0.5).ceil().max(0.0) as usize;
+    let x_hi = ((dot.x + reach - 0.5).floor() as isize).min(width as isize - 1);
+    if x_hi < x_lo as isize {
+        return;
+    }
+    let x_hi = x_hi as usize;
+    let len = (x_hi + 1 - x_lo).next_multiple_of(CHUNK).min(width - x_lo);
+    let dx0 = (x_lo as f32 + 0.5 - dot.x) * inv_r;
     for y in y_lo..=y_hi {
         // Pixel centres sit at +0.5.
         let dy = (y as f32 + 0.5 - dot.y) * inv_r;
-        let span2 = reach_norm * reach_norm - dy * dy;
-        if span2 <= 0.0 {
-            continue;
-        }
-        // Only the pixels of this row inside the reach circle.
-        let half = span2.sqrt() * dot.radius;
-        let x_lo = (dot.x - half - 0.5).ceil().max(0.0) as usize;
-        let x_hi = ((dot.x + half - 0.5).floor().max(-1.0) as isize).min(width as isize - 1);
-        if x_hi < x_lo as isize {
-            continue;
-        }
-        // Whole chunks, so the loop vectorises without a scalar tail: the
-        // cells past the row's end lie outside the reach, where coverage is
-        // exactly zero. A buffer without padding gets the tail one by one.
+        extents[y - y0].cover(x_lo, x_hi);
         let start = (y - y0) * width + x_lo;
-        let len = (x_hi as usize + 1 - x_lo).next_multiple_of(CHUNK);
-        let end = (start + len).min(density.len());
-        let dx0 = (x_lo as f32 + 0.5 - dot.x) * inv_r;
-        let cover = |i: usize| {
+        // The pixel's index is an `i32`: its conversion to a float
+        // vectorises, that of a `usize` does not (no such instruction).
+        let cover = |i: i32| {
             let dx = dx0 + i as f32 * inv_r;
-            let r2 = (dx * dx + dy * dy).max(1e-12);
-            let inv_len = 1.0 / r2.sqrt();
-            // Harmonics of the angle from the coordinates, no trigonometry.
-            let (cx, sy) = (dx * inv_len, dy * inv_len);
-            let cos2 = cx * cx - sy * sy;
-            let sin2 = 2.0 * cx * sy;
-            let cos3 = cx * (cos2 - 2.0 * sy * sy);
-            let sin3 = sy * (2.0 * cx * cx + cos2);
-            let shape = 1.0 + c2 * cos2 + s2 * sin2 + c3 * cos3 + s3 * sin3;
-            let t = r2 * inv_len / shape;
+            let (dx2, dy2) = (dx * dx, dy * dy);
+            let r2 = (dx2 + dy2).max(1e-12);
+            let len = r2.sqrt();
+            // The edge's radius at this angle over the mean is
+            // `shape = 1 + p2 / r2 + p3 / (r2 len)`, the harmonics written
+            // as polynomials in the coordinates (cos 2t = (dx^2 - dy^2) / r2,
+            // and so on): no trigonometry, and `t = len / shape` with one
+            // division instead of three.
+            let p2 = c2 * (dx2 - dy2) + s2 * 2.0 * dx * dy;
+            let p3 = c3 * dx * (dx2 - 3.0 * dy2) + s3 * dy * (3.0 * dx2 - dy2);
+            let t = r2 * r2 / (len * (r2 + p2) + p3);
             let u = ((t - edge_start) * inv_edge).clamp(0.0, 1.0);
             (1.0 - u * u * u * (u * (6.0 * u - 15.0) + 10.0)) * dot.strength
         };
-        let mut chunks = density[start..end].chunks_exact_mut(CHUNK);
+        let mut chunks = density[start..start + len].chunks_exact_mut(CHUNK);
         let mut i0 = 0;
         for chunk in &mut chunks {
             for (j, cell) in chunk.iter_mut().enumerate() {
-                *cell += cover(i0 + j);
+                *cell += cover(i0 + j as i32);
             }
-            i0 += CHUNK;
+            i0 += CHUNK as i32;
         }
         for (j, cell) in chunks.into_remainder().iter_mut().enumerate() {
-            *cell += cover(i0 + j);
+            *cell += cover(i0 + j as i32);
         }
     }
 }
@@ -577,14 +677,26 @@ mod tests {
     #[test]
     fn every_instruction_set_stamps_the_same_floats() {
         let (width, rows) = (61, 40);
-        for (i, radius) in [0.3f32, 1.7, 3.4, 6.0, 11.5].into_iter().enumerate() {
-            let d =
-                Dot { x: 30.3 + i as f32, y: 18.6, radius, strength: 1.1, shape: [0.05, -0.08, 0.02, 0.07] };
-            let mut dispatched = vec![0.0f32; width * rows + STAMP_CHUNK];
+        // Sizes from a pixel to a large dot, and dots cut by either side.
+        for (x, radius) in
+            [(30.3f32, 0.3f32), (31.3, 1.7), (32.3, 3.4), (33.3, 6.0), (34.3, 11.5), (58.6, 3.4), (1.2, 4.0)]
+        {
+            let d = Dot { x, y: 18.6, radius, strength: 1.1, shape: [0.05, -0.08, 0.02, 0.07] };
+            let mut dispatched = vec![0.0f32; width * rows];
             let mut portable = dispatched.clone();
-            stamp(&mut dispatched, width, rows, 0, &d, 0.25);
-            stamp_in_chunks::<4>(&mut portable, width, rows, 0, &d, 0.25);
+            let mut extents = vec![Extent::EMPTY; rows];
+            stamp(&mut dispatched, width, &mut extents, 0, &d, 0.25);
+            stamp_in_chunks::<4>(&mut portable, width, &mut extents.clone(), 0, &d, 0.25);
             assert_eq!(dispatched, portable, "radius {radius}");
+            for (y, row) in dispatched.chunks(width).take(rows).enumerate() {
+                for (x, &v) in row.iter().enumerate() {
+                    let inside = extents[y].first <= x && x <= extents[y].last;
+                    assert!(
+                        v == 0.0 || inside,
+                        "radius {radius}: ({x}, {y}) written outside its row's extent"
+                    );
+                }
+            }
             assert!(dispatched.iter().any(|&v| v > 0.5), "radius {radius}: the dot shows");
         }
     }

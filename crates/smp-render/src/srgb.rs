@@ -74,15 +74,15 @@ impl Codec {
 /// one look-up per channel instead of two table look-ups, a multiply and
 /// the clamping around them.
 pub struct DarkenTable {
-    table: Vec<u8>,
+    table: Box<[u8; DARKEN_ROWS * 256]>,
 }
 
 /// Absorbance steps per unit.
 const DARKEN_STEPS_PER_UNIT: f32 = 128.0;
-/// Beyond this absorbance every code is as dark as at it (exp(-8): black
-/// for 8-bit output).
-const DARKEN_MAX: f32 = 8.0;
-const DARKEN_ROWS: usize = (DARKEN_MAX * DARKEN_STEPS_PER_UNIT) as usize + 1;
+/// Rows of the table: absorbance up to about 8, beyond which every code is
+/// as dark as at 8 (exp(-8): black for 8-bit output). A power of two, so
+/// that a look-up masked to it is in bounds without a check.
+const DARKEN_ROWS: usize = 1024;
 
 impl DarkenTable {
     /// The table, built on first use.
@@ -95,6 +95,7 @@ impl DarkenTable {
                 let t = (-(row as f32) / DARKEN_STEPS_PER_UNIT).exp();
                 table.extend((0..=255u8).map(|v| codec.encode(codec.decode(v) * t)));
             }
+            let table = table.into_boxed_slice().try_into().expect("the table has DARKEN_ROWS rows");
             DarkenTable { table }
         })
     }
@@ -119,7 +120,7 @@ impl DarkenTable {
     /// `v` darkened by the absorbance of table row `row` (see [`Self::row`]).
     #[inline]
     pub fn apply_row(&self, v: u8, row: u16) -> u8 {
-        self.table[(row as usize) << 8 | v as usize]
+        self.table[(row as usize & (DARKEN_ROWS - 1)) << 8 | v as usize]
     }
 }
 
