@@ -277,17 +277,16 @@ impl Band<'_> {
         Some((r as usize + self.above_rows) * self.cols + c as usize)
     }
 
-    /// Whether `p` lies in this band and keeps distance `r` from every point
-    /// the band can see.
-    fn fits(&self, p: Point, r: f64) -> bool {
-        match self.own_index(p) {
-            Some(own) if self.cells[own].x.is_nan() => {}
-            _ => return false,
+    /// The index in `cells` of `p`'s cell when `p` lies in this band, its
+    /// cell is empty and it keeps distance `r` from every point the band
+    /// can see; `None` otherwise.
+    fn fits(&self, p: Point, r: f64) -> Option<usize> {
+        let own = self.own_index(p)?;
+        if !self.cells[own].x.is_nan() {
+            return None;
         }
-        let c0 = ((p.x - self.origin.x) / self.cell) as isize;
-        // Rows counted from the first row in `cells`.
-        let r0 =
-            ((p.y - self.origin.y) / self.cell) as isize - self.first_row as isize + self.above_rows as isize;
+        // The cell's column and its row counted from the first row in `cells`.
+        let (r0, c0) = ((own / self.cols) as isize, (own % self.cols) as isize);
         let (seen_rows, cols) = ((self.cells.len() / self.cols) as isize, self.cols as isize);
         let r2 = r * r;
         let limit = r2 / (self.cell * self.cell);
@@ -308,10 +307,10 @@ impl Band<'_> {
             // Empty cells hold NaN, which compares false.
             let (dx, dy) = (q.x - p.x, q.y - p.y);
             if dx * dx + dy * dy < r2 {
-                return false;
+                return None;
             }
         }
-        true
+        Some(own)
     }
 
     fn sample(&mut self, rng: &mut Pcg64Mcg, radius: &impl Fn(Point) -> Option<f64>) -> Vec<Point> {
@@ -329,14 +328,13 @@ impl Band<'_> {
                     self.origin.x + (c as f64 + rng.random::<f64>() * 2.0) * cell,
                     self.origin.y + ((self.first_row + r) as f64 + rng.random::<f64>() * 2.0) * cell,
                 );
-                match radius(seed_point) {
-                    Some(rs) if self.fits(seed_point, rs) => {
-                        let i = self.own_index(seed_point).expect("fits() checked it is in the band");
+                match radius(seed_point).and_then(|rs| self.fits(seed_point, rs)) {
+                    Some(i) => {
                         self.cells[i] = seed_point;
                         active.push(points.len() as u32);
                         points.push(seed_point);
                     }
-                    _ => continue,
+                    None => continue,
                 }
                 while !active.is_empty() {
                     let slot = rng.random_range(0..active.len());
@@ -356,10 +354,7 @@ impl Band<'_> {
                         let rho = rc * (1.0 + 3.0 * rng.random::<f64>()).sqrt();
                         let q = Point::new(centre.x + rho * cos, centre.y + rho * sin);
                         (sin, cos) = (sin * step_cos + cos * step_sin, cos * step_cos - sin * step_sin);
-                        if let Some(rq) = radius(q)
-                            && self.fits(q, rq)
-                        {
-                            let i = self.own_index(q).expect("fits() checked it is in the band");
+                        if let Some(i) = radius(q).and_then(|rq| self.fits(q, rq)) {
                             self.cells[i] = q;
                             active.push(points.len() as u32);
                             points.push(q);
@@ -494,7 +489,7 @@ impl Band<'_> {
                     return true;
                 }
                 let p = points[i as usize];
-                if scale <= SUBSET_NARROWEST || self.fits(p, scale * radius) {
+                if scale <= SUBSET_NARROWEST || self.fits(p, scale * radius).is_some() {
                     // At the narrowest, spacing is no longer checked and the
                     // cell may be taken: the first point keeps it.
                     if let Some(c) = self.own_index(p)
