@@ -153,6 +153,8 @@ fn smoothstep(t: f64) -> f64 {
 pub struct DensityField {
     origin: Point,
     cell_mm: f64,
+    /// `1 / cell_mm`: the sampler looks the density up for every candidate.
+    per_cell: f64,
     cols: usize,
     rows: usize,
     /// Impressions per mm2 at each cell centre.
@@ -241,13 +243,23 @@ impl DensityField {
             let bounds = poly.bounds();
             (poly, bounds)
         });
-        Self { origin, cell_mm, cols, rows, density, zone, max_density, outlines: outlines.collect() }
+        Self {
+            origin,
+            cell_mm,
+            per_cell: 1.0 / cell_mm,
+            cols,
+            rows,
+            density,
+            zone,
+            max_density,
+            outlines: outlines.collect(),
+        }
     }
 
     /// Impressions per mm2 at `p` (mm), interpolated; 0 outside the grid.
     pub fn density_at(&self, p: Point) -> f64 {
-        let u = (p.x - self.origin.x) / self.cell_mm;
-        let v = (p.y - self.origin.y) / self.cell_mm;
+        let u = (p.x - self.origin.x) * self.per_cell;
+        let v = (p.y - self.origin.y) * self.per_cell;
         if !(u >= 0.0 && v >= 0.0) {
             return 0.0;
         }

@@ -49,6 +49,8 @@ pub struct Sample {
 struct Grid {
     origin: Point,
     cell: f64,
+    /// `1 / cell`: locating a point multiplies, on the sampler's hot path.
+    per_cell: f64,
     cols: usize,
     rows: usize,
     /// The point in each cell, NaN where empty: positions inline rather than
@@ -63,12 +65,12 @@ impl Grid {
         let bounds = field.bounds();
         let cols = (bounds.width() / cell).ceil() as usize + 1;
         let rows = (bounds.height() / cell).ceil() as usize + 1;
-        Grid { origin: bounds.min, cell, cols, rows, cells: vec![Self::EMPTY; cols * rows] }
+        Grid { origin: bounds.min, cell, per_cell: 1.0 / cell, cols, rows, cells: vec![Self::EMPTY; cols * rows] }
     }
 
     fn index(&self, p: Point) -> Option<usize> {
-        let c = (p.x - self.origin.x) / self.cell;
-        let r = (p.y - self.origin.y) / self.cell;
+        let c = (p.x - self.origin.x) * self.per_cell;
+        let r = (p.y - self.origin.y) * self.per_cell;
         if !(c >= 0.0 && r >= 0.0 && c < self.cols as f64 && r < self.rows as f64) {
             return None;
         }
@@ -147,6 +149,7 @@ fn poisson_disk(
 struct Bands {
     origin: Point,
     cell: f64,
+    per_cell: f64,
     cols: usize,
     rows: usize,
     /// Rows per band: at least the halo and [`MIN_BAND_ROWS`].
@@ -186,6 +189,7 @@ impl Bands {
         Bands {
             origin: grid.origin,
             cell: grid.cell,
+            per_cell: grid.per_cell,
             cols: grid.cols,
             rows: grid.rows,
             band_rows: MIN_BAND_ROWS.max(halo_rows + 1),
@@ -200,7 +204,7 @@ impl Bands {
 
     /// Band number of a point on the grid.
     fn of(&self, p: Point) -> usize {
-        let row = (((p.y - self.origin.y) / self.cell).max(0.0) as usize).min(self.rows - 1);
+        let row = (((p.y - self.origin.y) * self.per_cell).max(0.0) as usize).min(self.rows - 1);
         row / self.band_rows
     }
 
@@ -224,6 +228,7 @@ impl Bands {
                     let mut band = Band {
                         origin: self.origin,
                         cell: self.cell,
+                        per_cell: self.per_cell,
                         cols,
                         first_row: top,
                         above_rows: top - from,
@@ -250,6 +255,7 @@ impl Bands {
 struct Band<'a> {
     origin: Point,
     cell: f64,
+    per_cell: f64,
     cols: usize,
     /// The grid row of the band's first own row.
     first_row: usize,
@@ -269,8 +275,8 @@ impl Band<'_> {
 
     /// The index in `cells` of `p`'s cell, when it is one of the band's own.
     fn own_index(&self, p: Point) -> Option<usize> {
-        let c = (p.x - self.origin.x) / self.cell;
-        let r = (p.y - self.origin.y) / self.cell - self.first_row as f64;
+        let c = (p.x - self.origin.x) * self.per_cell;
+        let r = (p.y - self.origin.y) * self.per_cell - self.first_row as f64;
         if !(c >= 0.0 && r >= 0.0 && c < self.cols as f64 && r < self.own_rows as f64) {
             return None;
         }
@@ -289,7 +295,7 @@ impl Band<'_> {
         let (r0, c0) = ((own / self.cols) as isize, (own % self.cols) as isize);
         let (seen_rows, cols) = ((self.cells.len() / self.cols) as isize, self.cols as isize);
         let r2 = r * r;
-        let limit = r2 / (self.cell * self.cell);
+        let limit = r2 * (self.per_cell * self.per_cell);
         // Cells beyond the table are at least its reach away in one axis.
         debug_assert!(
             self.nearby.last().is_none_or(|o| (o.rows * o.rows) as f64 >= limit),
