@@ -65,7 +65,14 @@ impl Grid {
         let bounds = field.bounds();
         let cols = (bounds.width() / cell).ceil() as usize + 1;
         let rows = (bounds.height() / cell).ceil() as usize + 1;
-        Grid { origin: bounds.min, cell, per_cell: 1.0 / cell, cols, rows, cells: vec![Self::EMPTY; cols * rows] }
+        Grid {
+            origin: bounds.min,
+            cell,
+            per_cell: 1.0 / cell,
+            cols,
+            rows,
+            cells: vec![Self::EMPTY; cols * rows],
+        }
     }
 
     fn index(&self, p: Point) -> Option<usize> {

@@ -702,6 +702,39 @@ mod tests {
     }
 
     #[test]
+    fn a_composite_leaves_nothing_behind_for_the_next() {
+        // Density buffers are kept per thread and cleared only where dots
+        // wrote: whatever ran before, in any size and with any layers, a
+        // composite must come out the same.
+        let dots: Vec<Dot> =
+            (0..40).map(|i| dot(3.0 + i as f32 * 4.9, 7.0 + (i % 6) as f32 * 9.7, 2.6)).collect();
+        let edge: Vec<Dot> =
+            (0..30).map(|i| dot(if i % 2 == 0 { 0.4 } else { 89.7 }, i as f32 * 2.1, 3.3)).collect();
+        let render = |w: u32, h: u32, dots: &[Dot], redness: bool| {
+            let mut img = flat(w, h, 170);
+            let mut layers =
+                vec![Layer { dots, absorbance: [0.9, 1.0, 1.1], edge_softness: 0.2, downscale: 1 }];
+            if redness {
+                layers.push(Layer { dots, absorbance: [0.0, 0.3, 0.2], edge_softness: 1.0, downscale: 3 });
+            }
+            composite_layers(&mut img, &layers, &|_, _| {});
+            img
+        };
+        // One thread, so that every composite reuses the same buffers.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a pool");
+        pool.install(|| {
+            let first = render(90, 70, &dots, false);
+            render(90, 70, &edge, true);
+            render(200, 45, &dots, false);
+            render(31, 90, &edge, false);
+            assert_eq!(render(90, 70, &dots, false), first);
+            let staged = render(90, 70, &dots, true);
+            render(90, 70, &edge, false);
+            assert_eq!(render(90, 70, &dots, true), staged);
+        });
+    }
+
+    #[test]
     fn strip_boundaries_leave_no_seam() {
         // A dot across the 32-row strip boundary is drawn symmetrically.
         let mut img = flat(64, 64, 200);
