@@ -14,6 +14,7 @@ pub mod synthetic;
 pub mod timeline;
 
 use image::RgbImage;
+use rayon::prelude::*;
 use smp_core::Design;
 use smp_optics::ageing::{self, Factors, Stage};
 use smp_optics::{DotAppearance, DotOptics, Skin};
@@ -28,9 +29,10 @@ pub use raster::{CompositeStats, Compositor, Dot, Layer, composite, composite_la
 pub fn dots(design: &Design, pattern: &Pattern) -> Vec<Dot> {
     let px_per_mm = 1.0 / design.photo.mm_per_px;
     let seed = mix64(design.seed ^ 0xD07);
+    // In parallel: each dot depends on its own index only.
     pattern
         .impressions
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, imp)| {
             let u = |k: i64| hash_unit(seed, i as i64, k) as f32 - 0.5;
