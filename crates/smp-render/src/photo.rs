@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Cursor, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Mutex, OnceLock, mpsc};
 
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, Limits, RgbImage};
 use rayon::prelude::*;
@@ -385,25 +385,38 @@ fn encode_jpeg_strips(
     quality: u8,
     out: impl Write,
 ) -> Result<(), String> {
-    // The encoder keeps one core busy on its own; the strips are made on
-    // the others, so that making them never takes the encoder's core (on
-    // two cores: by one helper thread). From a worker of a thread pool,
-    // the same: a pool shared with the encoder could have every worker
-    // waiting for strips and none left to make them.
-    let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1);
-    let pool =
-        (helpers > 1).then(|| rayon::ThreadPoolBuilder::new().num_threads(helpers).build().ok()).flatten();
+    // The encoder keeps one core busy on its own; the strips are made by
+    // helpers on the other cores, never on the encoder's. That also holds
+    // when this runs on a worker of the global pool, where waiting for
+    // strips made on that same pool could leave every worker waiting and
+    // none making them.
+    encode_jpeg_strips_on(helper_pool(), width, height, strip_rows, strips, planes_of, quality, out)
+}
+
+/// [`encode_jpeg_strips`] with the strips made on `pool`, or one by one on
+/// a single helper thread.
+#[allow(clippy::too_many_arguments)] // the encoding's parameters, passed through
+fn encode_jpeg_strips_on(
+    pool: Option<&rayon::ThreadPool>,
+    width: u16,
+    height: u16,
+    strip_rows: usize,
+    strips: usize,
+    planes_of: &(dyn Fn(usize) -> Planes + Sync),
+    quality: u8,
+    out: impl Write,
+) -> Result<(), String> {
     std::thread::scope(|scope| {
         // Enough strips at a time to keep every helper busy, few enough
         // that the encoder starts early; and a bounded queue, so that
         // helpers running ahead of the encoder never hold the whole image
         // in planes.
-        let batch = pool.as_ref().map_or(1, |pool| 2 * pool.current_num_threads());
+        let batch = pool.map_or(1, |pool| 2 * pool.current_num_threads());
         let (ready, arrived) = mpsc::sync_channel::<Planes>(2 * batch + 4);
         scope.spawn(move || {
             for first in (0..strips).step_by(batch) {
                 let range = first..(first + batch).min(strips);
-                let made: Vec<Planes> = match &pool {
+                let made: Vec<Planes> = match pool {
                     Some(pool) => pool.install(|| range.into_par_iter().map(planes_of).collect()),
                     None => range.map(planes_of).collect(),
                 };
@@ -417,6 +430,26 @@ fn encode_jpeg_strips(
         let rows = StreamedRows { width, height, strip_rows, arrived, current: RefCell::new(None) };
         jpeg_encoder::Encoder::new(out, quality).encode_image(rows).map_err(|e| e.to_string())
     })
+}
+
+/// The threads that make strips for JPEG encoders: one fewer than the
+/// cores, shared by every encoding; `None` on two cores or fewer, where a
+/// single helper thread per encoding makes them.
+fn helper_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1);
+        (helpers > 1)
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(helpers)
+                    .thread_name(|i| format!("jpeg-helper-{i}"))
+                    .build()
+                    .ok()
+            })
+            .flatten()
+    })
+    .as_ref()
 }
 
 /// Rows for the JPEG encoder, taken from strips as they arrive in order.
@@ -522,6 +555,26 @@ mod tests {
         let wide = RgbImage::new(70_000, 1);
         let message = encode_jpeg(&wide, JPEG_QUALITY, Vec::new()).unwrap_err();
         assert!(message.contains("70000 x 1"), "{message}");
+    }
+
+    #[test]
+    fn helper_threads_make_the_same_jpeg_as_one() {
+        // Machines with more cores make strips on a pool of helpers; the
+        // bytes must not depend on it.
+        let image =
+            RgbImage::from_fn(301, 157, |x, y| image::Rgb([(x * 7 + y) as u8, (y * 5) as u8, (x ^ y) as u8]));
+        let strips: Vec<&[u8]> = image.as_raw().chunks(301 * 3 * 16).collect();
+        let encode = |pool: Option<&rayon::ThreadPool>| {
+            let mut out = Vec::new();
+            encode_jpeg_strips_on(pool, 301, 157, 16, strips.len(), &|i| Planes::of(strips[i]), 90, &mut out)
+                .unwrap();
+            out
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let one = encode(None);
+        assert_eq!(encode(Some(&pool)), one);
+        let back = image::load_from_memory(&one).unwrap().to_rgb8();
+        assert_eq!(back.dimensions(), (301, 157));
     }
 
     /// A JPEG as a phone writes one: EXIF saying "rotate 90° clockwise" and
