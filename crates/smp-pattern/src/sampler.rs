@@ -291,13 +291,16 @@ impl Band<'_> {
     }
 
     /// The index in `cells` of `p`'s cell when `p` lies in this band, its
-    /// cell is empty and it keeps distance `r` from every point the band
-    /// can see; `None` otherwise.
-    fn fits(&self, p: Point, r: f64) -> Option<usize> {
+    /// cell is empty, and it keeps its radius (from `radius`, `None` where
+    /// nothing may be placed) from every point the band can see; `None`
+    /// otherwise. The radius is asked for last: most candidates fail on
+    /// their own cell first, and the radius costs a density look-up.
+    fn fits(&self, p: Point, radius: impl FnOnce() -> Option<f64>) -> Option<usize> {
         let own = self.own_index(p)?;
         if !self.cells[own].x.is_nan() {
             return None;
         }
+        let r = radius()?;
         // The cell's column and its row counted from the first row in `cells`.
         let (r0, c0) = ((own / self.cols) as isize, (own % self.cols) as isize);
         let (seen_rows, cols) = ((self.cells.len() / self.cols) as isize, self.cols as isize);
@@ -341,7 +344,7 @@ impl Band<'_> {
                     self.origin.x + (c as f64 + rng.random::<f64>() * 2.0) * cell,
                     self.origin.y + ((self.first_row + r) as f64 + rng.random::<f64>() * 2.0) * cell,
                 );
-                match radius(seed_point).and_then(|rs| self.fits(seed_point, rs)) {
+                match self.fits(seed_point, || radius(seed_point)) {
                     Some(i) => {
                         self.cells[i] = seed_point;
                         active.push(points.len() as u32);
@@ -367,7 +370,7 @@ impl Band<'_> {
                         let rho = rc * (1.0 + 3.0 * rng.random::<f64>()).sqrt();
                         let q = Point::new(centre.x + rho * cos, centre.y + rho * sin);
                         (sin, cos) = (sin * step_cos + cos * step_sin, cos * step_cos - sin * step_sin);
-                        if let Some(i) = radius(q).and_then(|rq| self.fits(q, rq)) {
+                        if let Some(i) = self.fits(q, || radius(q)) {
                             self.cells[i] = q;
                             active.push(points.len() as u32);
                             points.push(q);
@@ -502,7 +505,7 @@ impl Band<'_> {
                     return true;
                 }
                 let p = points[i as usize];
-                if scale <= SUBSET_NARROWEST || self.fits(p, scale * radius).is_some() {
+                if scale <= SUBSET_NARROWEST || self.fits(p, || Some(scale * radius)).is_some() {
                     // At the narrowest, spacing is no longer checked and the
                     // cell may be taken: the first point keeps it.
                     if let Some(c) = self.own_index(p)
