@@ -277,12 +277,12 @@ pub fn save_image(image: &RgbImage, path: &Path) -> Result<(), PhotoError> {
 /// time. The colour conversion runs on the other threads, strip by strip,
 /// ahead of the (single-threaded) encoder.
 pub fn encode_jpeg(image: &RgbImage, quality: u8, out: impl Write) -> Result<(), String> {
-    let (width, height) = jpeg_dimensions(image)?;
+    let size = jpeg_dimensions(image)?;
     let strip_bytes = (image.width() as usize * 3 * PLAIN_STRIP_ROWS).max(1);
     let strips: Vec<&[u8]> = image.as_raw().chunks(strip_bytes).collect();
     encode_jpeg_strips(
-        width,
-        height,
+        helper_pool(),
+        size,
         PLAIN_STRIP_ROWS,
         strips.len(),
         &|i| Planes::of(strips[i]),
@@ -322,7 +322,7 @@ pub fn save_image_processing(
         return save_image(image, path);
     }
     let fail = |message| PhotoError::Write { path: path.to_owned(), message };
-    let (width, height) = jpeg_dimensions(image).map_err(fail)?;
+    let size = jpeg_dimensions(image).map_err(fail)?;
     // Each strip is taken by exactly one thread; the locks are never contended.
     let strips: Vec<Mutex<&mut [u8]>> = image.chunks_mut(strip_bytes).map(Mutex::new).collect();
     let planes_of = |i: usize| {
@@ -331,7 +331,7 @@ pub fn save_image_processing(
         Planes::of(&strip)
     };
     write_atomically(path, |out| {
-        encode_jpeg_strips(width, height, strip_rows, strips.len(), &planes_of, JPEG_QUALITY, out)
+        encode_jpeg_strips(helper_pool(), size, strip_rows, strips.len(), &planes_of, JPEG_QUALITY, out)
     })
 }
 
@@ -373,39 +373,20 @@ impl Planes {
     }
 }
 
-/// Encodes `strips` strips of `strip_rows` rows, strip `i` made by
-/// `planes_of(i)` on helper threads, a batch at a time and in order,
-/// while this thread encodes the strips already made.
+/// Encodes `strips` strips of `strip_rows` rows of an image of `size`
+/// (width, height), strip `i` made by `planes_of(i)` on `pool` (see
+/// [`helper_pool`]) or one by one on a single helper thread, a batch at a
+/// time and in order, while this thread encodes the strips already made.
 fn encode_jpeg_strips(
-    width: u16,
-    height: u16,
-    strip_rows: usize,
-    strips: usize,
-    planes_of: &(dyn Fn(usize) -> Planes + Sync),
-    quality: u8,
-    out: impl Write,
-) -> Result<(), String> {
-    // The encoder keeps one core busy on its own; the strips are made by
-    // helpers on the other cores, never on the encoder's. That also holds
-    // when this runs on a worker of the global pool, where waiting for
-    // strips made on that same pool could leave every worker waiting and
-    // none making them.
-    encode_jpeg_strips_on(helper_pool(), width, height, strip_rows, strips, planes_of, quality, out)
-}
-
-/// [`encode_jpeg_strips`] with the strips made on `pool`, or one by one on
-/// a single helper thread.
-#[allow(clippy::too_many_arguments)] // the encoding's parameters, passed through
-fn encode_jpeg_strips_on(
     pool: Option<&rayon::ThreadPool>,
-    width: u16,
-    height: u16,
+    size: (u16, u16),
     strip_rows: usize,
     strips: usize,
     planes_of: &(dyn Fn(usize) -> Planes + Sync),
     quality: u8,
     out: impl Write,
 ) -> Result<(), String> {
+    let (width, height) = size;
     std::thread::scope(|scope| {
         // Enough strips at a time to keep every helper busy, few enough
         // that the encoder starts early; and a bounded queue, so that
@@ -434,7 +415,11 @@ fn encode_jpeg_strips_on(
 
 /// The threads that make strips for JPEG encoders: one fewer than the
 /// cores, shared by every encoding; `None` on two cores or fewer, where a
-/// single helper thread per encoding makes them.
+/// single helper thread per encoding makes them. The encoder keeps one
+/// core busy on its own, and the strips are never made on its core. That
+/// also holds when encoding runs on a worker of the global pool, where
+/// waiting for strips made on that same pool could leave every worker
+/// waiting and none making them.
 fn helper_pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
@@ -566,7 +551,7 @@ mod tests {
         let strips: Vec<&[u8]> = image.as_raw().chunks(301 * 3 * 16).collect();
         let encode = |pool: Option<&rayon::ThreadPool>| {
             let mut out = Vec::new();
-            encode_jpeg_strips_on(pool, 301, 157, 16, strips.len(), &|i| Planes::of(strips[i]), 90, &mut out)
+            encode_jpeg_strips(pool, (301, 157), 16, strips.len(), &|i| Planes::of(strips[i]), 90, &mut out)
                 .unwrap();
             out
         };
