@@ -276,10 +276,6 @@ struct Band<'a> {
 }
 
 impl Band<'_> {
-    fn rows(&self) -> usize {
-        self.own_rows
-    }
-
     /// The index in `cells` of `p`'s cell, when it is one of the band's own.
     fn own_index(&self, p: Point) -> Option<usize> {
         let c = (p.x - self.origin.x) * self.per_cell;
@@ -333,7 +329,7 @@ impl Band<'_> {
         let mut points: Vec<Point> = Vec::new();
         let mut active: Vec<u32> = Vec::new();
         let (step_sin, step_cos) = GOLDEN_ANGLE.sin_cos();
-        let (cols, rows, cell) = (self.cols, self.rows(), self.cell);
+        let (cols, rows, cell) = (self.cols, self.own_rows, self.cell);
         // Seeds are offered in row order, one in each 2 x 2 block of cells:
         // separate zones each get one, and most holes the growth left are
         // filled (scanning every cell finds few more, at four times the
