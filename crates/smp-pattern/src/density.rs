@@ -263,7 +263,9 @@ impl DensityField {
         if !(u >= 0.0 && v >= 0.0) {
             return 0.0;
         }
-        let (c, r) = (u as usize, v as usize);
+        // Through `i64`: one instruction, where a float-to-`usize` cast
+        // takes several; far points saturate and fail the check below.
+        let (c, r) = (u as i64 as usize, v as i64 as usize);
         if c + 1 >= self.cols || r + 1 >= self.rows {
             return 0.0;
         }

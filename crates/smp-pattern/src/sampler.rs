@@ -81,7 +81,9 @@ impl Grid {
         if !(c >= 0.0 && r >= 0.0 && c < self.cols as f64 && r < self.rows as f64) {
             return None;
         }
-        Some(r as usize * self.cols + c as usize)
+        // Through `i64`: one instruction, where a float-to-`usize` cast takes
+        // several (the values are in range, checked above).
+        Some(r as i64 as usize * self.cols + c as i64 as usize)
     }
 }
 
@@ -283,7 +285,8 @@ impl Band<'_> {
         if !(c >= 0.0 && r >= 0.0 && c < self.cols as f64 && r < self.own_rows as f64) {
             return None;
         }
-        Some((r as usize + self.above_rows) * self.cols + c as usize)
+        // Through `i64`, as in `Grid::index`.
+        Some((r as i64 as usize + self.above_rows) * self.cols + c as i64 as usize)
     }
 
     /// The index in `cells` of `p`'s cell when `p` lies in this band, its
