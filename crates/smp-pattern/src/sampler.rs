@@ -278,15 +278,21 @@ struct Band<'a> {
 }
 
 impl Band<'_> {
-    /// The index in `cells` of `p`'s cell, when it is one of the band's own.
-    fn own_index(&self, p: Point) -> Option<usize> {
+    /// The row (counted from the first row in `cells`) and column of `p`'s
+    /// cell, when it is one of the band's own.
+    fn own_cell(&self, p: Point) -> Option<(usize, usize)> {
         let c = (p.x - self.origin.x) * self.per_cell;
         let r = (p.y - self.origin.y) * self.per_cell - self.first_row as f64;
         if !(c >= 0.0 && r >= 0.0 && c < self.cols as f64 && r < self.own_rows as f64) {
             return None;
         }
         // Through `i64`, as in `Grid::index`.
-        Some((r as i64 as usize + self.above_rows) * self.cols + c as i64 as usize)
+        Some((r as i64 as usize + self.above_rows, c as i64 as usize))
+    }
+
+    /// The index in `cells` of `p`'s cell, when it is one of the band's own.
+    fn own_index(&self, p: Point) -> Option<usize> {
+        self.own_cell(p).map(|(row, col)| row * self.cols + col)
     }
 
     /// The index in `cells` of `p`'s cell when `p` lies in this band, its
@@ -295,13 +301,13 @@ impl Band<'_> {
     /// otherwise. The radius is asked for last: most candidates fail on
     /// their own cell first, and the radius costs a density look-up.
     fn fits(&self, p: Point, radius: impl FnOnce() -> Option<f64>) -> Option<usize> {
-        let own = self.own_index(p)?;
+        let (row, col) = self.own_cell(p)?;
+        let own = row * self.cols + col;
         if !self.cells[own].x.is_nan() {
             return None;
         }
         let r = radius()?;
-        // The cell's column and its row counted from the first row in `cells`.
-        let (r0, c0) = ((own / self.cols) as isize, (own % self.cols) as isize);
+        let (r0, c0) = (row as isize, col as isize);
         let (seen_rows, cols) = ((self.cells.len() / self.cols) as isize, self.cols as isize);
         let r2 = r * r;
         let limit = r2 * (self.per_cell * self.per_cell);
