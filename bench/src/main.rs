@@ -330,9 +330,8 @@ fn main() -> Result<()> {
     let design = smp_core::parse(&design_text()).map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // -- whole command: first, while this process is still small ------------
-    let whole = measure_whole(&args.smp, &design_path, &work)?;
-    let (full_s, plain_s, staged_s, rich_s, peak) =
-        (whole.full, whole.plain, whole.staged, whole.rich, whole.peak);
+    let Whole { full: full_s, plain: plain_s, staged: staged_s, rich: rich_s, peak } =
+        measure_whole(&args.smp, &design_path, &work)?;
 
     // -- pattern ------------------------------------------------------------
     let pattern = Pattern::generate(&design);

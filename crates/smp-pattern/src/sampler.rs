@@ -510,19 +510,21 @@ impl Band<'_> {
                     return true;
                 }
                 let p = points[i as usize];
-                if scale <= SUBSET_NARROWEST || self.fits(p, || Some(scale * radius)).is_some() {
+                let cell = if scale <= SUBSET_NARROWEST {
                     // At the narrowest, spacing is no longer checked and the
                     // cell may be taken: the first point keeps it.
-                    if let Some(c) = self.own_index(p)
-                        && self.cells[c].x.is_nan()
-                    {
-                        self.cells[c] = p;
-                    }
-                    picked.push(i);
-                    false
+                    self.own_index(p).filter(|&c| self.cells[c].x.is_nan())
                 } else {
-                    true
+                    match self.fits(p, || Some(scale * radius)) {
+                        Some(c) => Some(c),
+                        None => return true,
+                    }
+                };
+                if let Some(c) = cell {
+                    self.cells[c] = p;
                 }
+                picked.push(i);
+                false
             });
             scale = (scale * 0.97).max(SUBSET_NARROWEST);
         }

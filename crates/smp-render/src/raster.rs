@@ -141,7 +141,6 @@ impl CoarseField {
         let strips = ch.div_ceil(STRIP_ROWS);
         let bins = bin_by_strip(&dots, cw, ch, strips);
         let mut density = vec![0.0f32; cw * ch];
-        density.resize(cw * ch, 0.0);
         let mut extents = vec![Extent::EMPTY; ch];
         density.par_chunks_mut(cw * STRIP_ROWS).zip(extents.par_chunks_mut(STRIP_ROWS)).enumerate().for_each(
             |(strip, (buffer, extents))| {
@@ -522,18 +521,41 @@ const STAMP_CHUNK_WIDE: usize = 16;
 /// binary still runs anywhere), four otherwise. All give the same floats:
 /// no fused multiply-adds, and IEEE square roots and divisions either way.
 fn stamp(density: &mut [f32], width: usize, extents: &mut [Extent], y0: usize, dot: &Dot, softness: f32) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU has AVX-512F, checked just above.
-        unsafe { stamp_avx512(density, width, extents, y0, dot, softness) };
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        unsafe { stamp_avx2(density, width, extents, y0, dot, softness) };
-        return;
-    }
+    // SAFETY: `stamp_path` picks a path whose instruction set the CPU has.
+    unsafe { stamp_path()(density, width, extents, y0, dot, softness) }
+}
+
+/// A stamping loop compiled for one instruction set: unsafe to call on a
+/// CPU without it.
+type StampFn = unsafe fn(&mut [f32], usize, &mut [Extent], usize, &Dot, f32);
+
+/// The widest stamping loop this CPU runs, chosen once (not per dot).
+fn stamp_path() -> StampFn {
+    static PATH: std::sync::OnceLock<StampFn> = std::sync::OnceLock::new();
+    *PATH.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return stamp_avx512 as StampFn;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return stamp_avx2 as StampFn;
+            }
+        }
+        stamp_portable as StampFn
+    })
+}
+
+/// The portable loop, four pixels at a time (unsafe only to share
+/// [`StampFn`]'s type: it needs no particular instruction set).
+unsafe fn stamp_portable(
+    density: &mut [f32],
+    width: usize,
+    extents: &mut [Extent],
+    y0: usize,
+    dot: &Dot,
+    softness: f32,
+) {
     stamp_in_chunks::<4>(density, width, extents, y0, dot, softness);
 }
 
@@ -716,9 +738,6 @@ mod tests {
         let expected = lin(a) * lin(a) / lin(200);
         assert!((lin(b) - expected).abs() < 0.01, "{b} vs {expected}");
     }
-
-    #[cfg(target_arch = "x86_64")]
-    type StampFn = unsafe fn(&mut [f32], usize, &mut [Extent], usize, &Dot, f32);
 
     #[test]
     fn every_instruction_set_stamps_the_same_floats() {
