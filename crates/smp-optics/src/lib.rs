@@ -25,6 +25,8 @@
 #![warn(missing_docs)]
 
 pub mod ageing;
+#[cfg(test)]
+mod collimated;
 pub mod colour;
 pub mod forecast;
 pub mod skin;
