@@ -237,6 +237,15 @@ pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
         report.delta_e00
     );
     let _ = writeln!(out, "Recommended dilution: {:.2}", report.recommended_dilution);
+    if let Some(cast) = report.depth_cast {
+        let _ = writeln!(
+            out,
+            "Depth cast: CIEDE2000 {:.1} from a dot as dark at {} mm (b* {:+.1})",
+            cast.delta_e00,
+            smp_optics::forecast::REFERENCE_DEPTH_MM,
+            cast.delta_b
+        );
+    }
     for w in &report.warnings {
         let _ = writeln!(out, "warning: {w}");
     }

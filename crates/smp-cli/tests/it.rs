@@ -444,6 +444,12 @@ fn pigment_and_forecast_report_their_contract_keys() {
     assert!(v["healed_hex"].as_str().unwrap().starts_with('#'));
     let r = v["recommended_dilution"].as_f64().unwrap();
     assert!((0.05..=1.0).contains(&r));
+    assert!(v["depth_cast"]["delta_e00"].as_f64().unwrap() < 3.5, "0.35 mm casts little: {v}");
+    // Too deep: the model, not a rule on the depth, says blue-grey.
+    fs::write(dir.path().join("deep.toml"), DESIGN.replace("depth_mm = 0.35", "depth_mm = 0.9")).unwrap();
+    let deep = smp(&["pigment", "deep.toml"], dir.path());
+    let text = String::from_utf8_lossy(&deep.stdout);
+    assert!(text.contains("Depth cast: CIEDE2000") && text.contains("reads blue-grey"), "{text}");
     let v = json_of(&smp(&["forecast", "design.toml", "--json"], dir.path()));
     let due = v["touch_up_due_years"].as_f64().expect("a touch-up within 10 years");
     assert!((2.0..=7.0).contains(&due), "{due}");

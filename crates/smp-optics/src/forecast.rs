@@ -21,6 +21,20 @@ pub const TOUCH_UP_SHARE: f64 = 0.65;
 /// The papillary dermis ends about here: deeper ink risks a blue cast.
 pub const DEEPEST_PAPILLARY_MM: f64 = 0.5;
 
+/// The depth a blue cast is measured from: the middle of the 0.25-0.5 mm
+/// that clinics aim for.
+pub const REFERENCE_DEPTH_MM: f64 = 0.3;
+
+/// A depth cast (CIEDE2000) a client sees at a glance, not only side by
+/// side: about three and a half times the just-noticeable difference.
+/// With the layered model it is reached near 0.45 mm on types I-III, where
+/// clinics say the papillary dermis ends.
+pub const VISIBLE_CAST: f64 = 3.5;
+
+/// The b* shift (below zero) from which a visible cast reads as blue
+/// rather than as a change of warmth.
+pub const BLUE_SHIFT: f64 = -1.0;
+
 /// Contrast (CIEDE2000) below which dots hardly read on the skin.
 pub const LOW_CONTRAST: f64 = 10.0;
 
@@ -46,6 +60,9 @@ pub struct PigmentReport {
     pub recommended_dilution: f64,
     /// What a practitioner would want to know.
     pub warnings: Vec<String>,
+    /// How the depth alone changes the dot, against one just as light at
+    /// [`REFERENCE_DEPTH_MM`]; `None` at or above that depth.
+    pub depth_cast: Option<DepthCast>,
     /// The skin it was worked out for.
     pub skin_lab: Lab,
     /// The hair colour.
@@ -56,6 +73,48 @@ pub struct PigmentReport {
     pub skin_ita: f64,
     /// The Fitzpatrick type the ITA suggests (the design's own is used).
     pub estimated_fitzpatrick: u8,
+}
+
+/// The cast the depth itself gives a healed dot: how it differs from a dot
+/// just as light placed at [`REFERENCE_DEPTH_MM`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DepthCast {
+    /// CIEDE2000 between the two dots.
+    pub delta_e00: f64,
+    /// Their difference in b* (the dot's minus the reference's): below
+    /// zero, the deeper dot is the bluer.
+    pub delta_b: f64,
+}
+
+/// The cast of a healed dot at `pigment`'s depth against a dot of the same
+/// lightness at [`REFERENCE_DEPTH_MM`]: what the depth changes once the
+/// darkness, which the dilution sets, is taken out. `None` at or above
+/// the reference depth.
+pub fn depth_cast(
+    optics: &impl DotOptics,
+    skin: &Skin,
+    skin_lab: Lab,
+    pigment: &Pigment,
+) -> Option<DepthCast> {
+    if pigment.depth_mm <= REFERENCE_DEPTH_MM {
+        return None;
+    }
+    let dot = dot_colour(optics, skin, skin_lab, &healed(pigment.dilution, pigment.depth_mm));
+    let at_reference =
+        |dilution: f64| dot_colour(optics, skin, skin_lab, &healed(dilution, REFERENCE_DEPTH_MM));
+    // Shallower ink is darker for the same amount, so the match takes no
+    // more ink than the dot has; lightness falls as the ink rises.
+    let (mut lighter, mut darker) = (0.0, pigment.dilution);
+    for _ in 0..40 {
+        let mid = 0.5 * (lighter + darker);
+        if at_reference(mid).l > dot.l {
+            lighter = mid;
+        } else {
+            darker = mid;
+        }
+    }
+    let reference = at_reference(0.5 * (lighter + darker));
+    Some(DepthCast { delta_e00: ciede2000(dot, reference), delta_b: dot.b - reference.b })
 }
 
 fn healed(dilution: f64, depth_mm: f64) -> InkState {
@@ -82,10 +141,17 @@ pub fn pigment_report(
         })
         .expect("a non-empty range");
     let contrast_e00 = ciede2000(dot, skin_lab);
+    let depth_cast = depth_cast(optics, skin, skin_lab, pigment);
     let mut warnings = Vec::new();
+    if let Some(cast) = depth_cast.filter(|c| c.delta_e00 >= VISIBLE_CAST && c.delta_b <= BLUE_SHIFT) {
+        warnings.push(format!(
+            "at {:.2} mm the healed dot reads blue-grey: CIEDE2000 {:.1} from a dot as dark at {REFERENCE_DEPTH_MM} mm, b* {:.1} lower",
+            pigment.depth_mm, cast.delta_e00, -cast.delta_b
+        ));
+    }
     if pigment.depth_mm > DEEPEST_PAPILLARY_MM {
         warnings.push(format!(
-            "depth {:.2} mm is below the papillary dermis (0.25-0.5 mm): deep ink heals blue-grey and spreads",
+            "depth {:.2} mm is below the papillary dermis (0.25-0.5 mm): deep ink spreads and blurs over the years",
             pigment.depth_mm
         ));
     }
@@ -106,6 +172,7 @@ pub fn pigment_report(
         delta_e00,
         recommended_dilution,
         warnings,
+        depth_cast,
         skin_lab,
         target_lab: target,
         contrast_e00,
@@ -319,5 +386,30 @@ mod tests {
         assert!(low.warnings.iter().any(|w| w.contains("contrast")), "{:?}", low.warnings);
         let fine = pigment_report(&LayeredOptics, &skin, lab, &c, &PIGMENT);
         assert!(!fine.warnings.iter().any(|w| w.contains("blue-grey")), "{:?}", fine.warnings);
+        // On very dark skin melanin takes the blue before it gets back out:
+        // deep ink still spreads, but its cast is not a blue one.
+        let (skin_v, lab_v) = (Skin::of_type(Fitzpatrick::new(5).unwrap()), srgb8_to_lab([120, 80, 60]));
+        let deep_v =
+            pigment_report(&LayeredOptics, &skin_v, lab_v, &c, &Pigment { dilution: 0.6, depth_mm: 1.2 });
+        assert!(!deep_v.warnings.iter().any(|w| w.contains("blue-grey")), "{:?}", deep_v.warnings);
+        assert!(deep_v.warnings.iter().any(|w| w.contains("spreads")), "{:?}", deep_v.warnings);
+    }
+
+    #[test]
+    fn the_depth_cast_grows_with_depth_and_is_blue() {
+        let (skin, lab) = skin_iii();
+        let cast =
+            |depth_mm: f64| depth_cast(&LayeredOptics, &skin, lab, &Pigment { dilution: 0.6, depth_mm });
+        assert_eq!(cast(REFERENCE_DEPTH_MM), None);
+        assert_eq!(cast(0.2), None);
+        let mut last = 0.0;
+        for depth in [0.35, 0.45, 0.6, 0.8, 1.0] {
+            let c = cast(depth).expect("below the reference");
+            assert!(c.delta_e00 > last && c.delta_b < 0.0, "{depth} mm: {c:?}");
+            last = c.delta_e00;
+        }
+        // The clinics' range stays clear of the warning, beyond it does not.
+        assert!(cast(0.4).unwrap().delta_e00 < VISIBLE_CAST);
+        assert!(cast(0.55).unwrap().delta_e00 > VISIBLE_CAST);
     }
 }
