@@ -402,11 +402,12 @@ mod tests {
             |depth_mm: f64| depth_cast(&LayeredOptics, &skin, lab, &Pigment { dilution: 0.6, depth_mm });
         assert_eq!(cast(REFERENCE_DEPTH_MM), None);
         assert_eq!(cast(0.2), None);
-        let mut last = 0.0;
+        // Deeper, bluer: b* falls as the depth grows, the darkness held.
+        let (mut last_e, mut last_b) = (0.0, 0.0);
         for depth in [0.35, 0.45, 0.6, 0.8, 1.0] {
             let c = cast(depth).expect("below the reference");
-            assert!(c.delta_e00 > last && c.delta_b < 0.0, "{depth} mm: {c:?}");
-            last = c.delta_e00;
+            assert!(c.delta_e00 > last_e && c.delta_b < last_b, "{depth} mm: {c:?}");
+            (last_e, last_b) = (c.delta_e00, c.delta_b);
         }
         // The clinics' range stays clear of the warning, beyond it does not.
         assert!(cast(0.4).unwrap().delta_e00 < VISIBLE_CAST);
