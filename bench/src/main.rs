@@ -225,7 +225,20 @@ fn measure_whole(smp: &Path, design_path: &Path, work: &Path) -> Result<Whole> {
     Ok(Whole { full: median(full), plain: median(plain), staged: median(staged), rich: median(rich), peak })
 }
 
+const USAGE: &str = "\
+usage: smp-bench --smp PATH --python PATH --work DIR [--whole-only]
+       smp-bench --raster-only | --pattern-only | --stages-only | --preview-only
+
+The full run prints the Markdown table bench/run puts into the README; PATH
+of --python needs numpy, scipy and opencv-python-headless. The single-row
+modes are quick looks while working on one part (SMP_BENCH_STAGES picks the
+stages of --stages-only, default healed,session-2,years:5).";
+
 fn main() -> Result<()> {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Ok(());
+    }
     if let Some(path) = std::env::args().skip_while(|a| a != "--write-photo").nth(1) {
         // The whole-command runs' input, made in its own process.
         let photo = smp_render::synthetic::scalp_photo(WIDTH, HEIGHT, [196, 150, 124], 7);

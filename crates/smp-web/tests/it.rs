@@ -73,7 +73,23 @@ async fn send_body(
         (header(header::LOCATION), header(header::SET_COOKIE), header(header::CONTENT_TYPE));
     let bytes = axum::body::to_bytes(res.into_body(), 64 << 20).await.unwrap().to_vec();
     let body = String::from_utf8_lossy(&bytes).into_owned();
+    if content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) {
+        assert_well_formed(uri, &body);
+    }
     Reply { status, location, cookie, content_type, bytes, body }
+}
+
+/// What every page the suite fetches must be: a plain-text title, and no
+/// element id twice (a block pasted into the wrong template shows as both).
+fn assert_well_formed(uri: &str, html: &str) {
+    if let Some(start) = html.find("<title>") {
+        let title = &html[start + 7..html[start..].find("</title>").map_or(start + 7, |end| start + end)];
+        assert!(!title.contains('<'), "{uri}: markup in the title: {title}");
+    }
+    let mut seen = std::collections::HashSet::new();
+    for id in html.split(" id=\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+        assert!(seen.insert(id), "{uri}: the id {id:?} appears twice");
+    }
 }
 
 /// A multipart form: text fields, then the photo file under `name`.
