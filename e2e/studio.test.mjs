@@ -122,6 +122,16 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.screenshot({ path: `${shots}/10b-design-warning.png` });
     await page.fill('#diameter_mm', '0.45');
     await page.waitForFunction(() => !/larger than stubble/.test(document.getElementById('warnings').textContent));
+    // Each stage's name under the slider stands clear of its neighbours,
+    // and a tap on one goes to that stage.
+    const ticks = await page.locator('.ticks span').evaluateAll((spans) =>
+      spans.map((s) => { const r = s.getBoundingClientRect(); return [r.left, r.right]; }));
+    assert.equal(ticks.length, 9);
+    for (let i = 1; i < ticks.length; i++) {
+      assert.ok(ticks[i][0] >= ticks[i - 1][1], `stage names ${i - 1} and ${i} overlap: ${JSON.stringify(ticks)}`);
+    }
+    await page.click('.ticks span:has-text("5 y")');
+    assert.equal(await page.textContent('#stage-label'), '5 years');
     await page.fill('#stage-slider', '1');
     assert.equal(await page.textContent('#stage-label'), 'Session 1');
     await page.waitForFunction((before) => {

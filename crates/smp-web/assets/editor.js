@@ -218,8 +218,16 @@
   slider.addEventListener("input", function () {
     stageInput.value = stageValues[Number(slider.value)];
     stageLabel.textContent = stageLabels[Number(slider.value)];
+    slider.setAttribute("aria-valuetext", stageLabels[Number(slider.value)]);
     clearTimeout(timer);
     timer = setTimeout(requestPreview, 60);
+  });
+  // A tap on a tick's label goes to that stage.
+  document.querySelectorAll(".ticks [data-index]").forEach(function (tick) {
+    tick.addEventListener("click", function () {
+      slider.value = tick.dataset.index;
+      slider.dispatchEvent(new Event("input"));
+    });
   });
 
   // The preview: one request in flight at most; each answer is shown only

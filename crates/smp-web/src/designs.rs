@@ -361,17 +361,30 @@ async fn cached_screen(
     Ok(screen)
 }
 
-/// The stages the preview offers, as (value, label).
-const STAGES: [(&str, &str); 9] = [
-    ("before", "Before"),
-    ("session-1", "Session 1"),
-    ("session-2", "Session 2"),
-    ("session-3", "Session 3"),
-    ("healed", "Healed"),
-    ("years:1", "1 year"),
-    ("years:3", "3 years"),
-    ("years:5", "5 years"),
-    ("years:10", "10 years"),
+/// A stage the preview offers: its `--stage` value, its name, and the
+/// short form under the slider's tick (nine names do not fit a tablet's
+/// half width; the full name shows above the preview).
+struct StageChoice {
+    value: &'static str,
+    label: &'static str,
+    short: &'static str,
+}
+
+const fn stage(value: &'static str, label: &'static str, short: &'static str) -> StageChoice {
+    StageChoice { value, label, short }
+}
+
+/// The stages the preview offers, in time order.
+const STAGES: [StageChoice; 9] = [
+    stage("before", "Before", "Before"),
+    stage("session-1", "Session 1", "S1"),
+    stage("session-2", "Session 2", "S2"),
+    stage("session-3", "Session 3", "S3"),
+    stage("healed", "Healed", "Healed"),
+    stage("years:1", "1 year", "1 y"),
+    stage("years:3", "3 years", "3 y"),
+    stage("years:5", "5 years", "5 y"),
+    stage("years:10", "10 years", "10 y"),
 ];
 
 #[derive(Template)]
@@ -386,7 +399,7 @@ struct EditorPage<'a> {
     current_id: Option<String>,
     message: Option<String>,
     error: Option<String>,
-    stages: &'static [(&'static str, &'static str)],
+    stages: &'static [StageChoice],
 }
 
 #[derive(Deserialize)]
