@@ -16,7 +16,9 @@ use crate::{AppState, PageError, Staff, day_of, page};
 /// How long an aftercare link works: through healing and the next session.
 pub(crate) const AFTERCARE_LINK_DAYS: i64 = 60;
 
-/// The passport's fields, in the form's order: (name, label, input type, hint).
+/// The passport's fields, in the form's order: (name, label, kind, hint);
+/// a kind is an input type, `decimal` (a number keypad that takes "0.25")
+/// or `textarea`.
 const FIELDS: [(&str, &str, &str, &str); 14] = [
     ("date", "Session date", "date", ""),
     ("number", "Session number", "number", "1, 2, 3; 4 and on for touch-ups"),
@@ -24,14 +26,14 @@ const FIELDS: [(&str, &str, &str, &str); 14] = [
     ("pigment_brand", "Pigment brand and product", "text", ""),
     ("pigment_batch", "Batch or lot", "text", ""),
     ("pigment_expiry", "Pigment expiry date", "date", ""),
-    ("dilution", "Dilution (1 = full strength)", "text", ""),
+    ("dilution", "Dilution (1 = full strength)", "decimal", ""),
     ("needle", "Needle configuration", "text", "e.g. 1RL, 3RL"),
-    ("needle_mm", "Needle diameter (mm)", "text", "e.g. 0.25"),
+    ("needle_mm", "Needle diameter (mm)", "decimal", "e.g. 0.25"),
     ("machine", "Machine settings", "text", "stroke, voltage, speed"),
     ("anaesthetic", "Anaesthetic used", "text", "none, or the product"),
     ("duration_min", "Duration (minutes)", "number", ""),
     ("pain", "Pain reported (0-10)", "number", ""),
-    ("notes", "Notes", "text", ""),
+    ("notes", "Notes", "textarea", ""),
 ];
 
 /// A field of the form as shown: its value and, when wrong, why.
@@ -42,6 +44,13 @@ pub(crate) struct Field {
     hint: &'static str,
     value: String,
     error: Option<String>,
+}
+
+impl Field {
+    /// The `type` of its `<input>`.
+    fn input_type(&self) -> &'static str {
+        if self.kind == "decimal" { "text" } else { self.kind }
+    }
 }
 
 #[derive(Template)]

@@ -1031,12 +1031,15 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         "{}",
         r.body
     );
+    // A tablet offers the keypad for decimals and room for a few lines of notes.
+    assert!(r.body.contains("name=\"needle_mm\" type=\"text\" inputmode=\"decimal\""), "{}", r.body);
+    assert!(r.body.contains("<textarea id=\"notes\" name=\"notes\""), "{}", r.body);
 
     let passport = |expiry: &str| {
         format!(
             "csrf={csrf}&design_id=&date=2026-12-01&number=1&zones=front&pigment_brand=Perma+Blend&pigment_batch=L2311-07\
              &pigment_expiry={expiry}&dilution=0.6&needle=3RL&needle_mm=0.25&machine=3.5+mm&anaesthetic=none\
-             &duration_min=210&pain=3&notes=calm"
+             &duration_min=210&pain=3&notes=calm%0Aasked+about+sport"
         )
     };
     let r = send(&app, "POST", &format!("{chart}/sessions"), Some(&pia), Some(&passport("2026-11-01"))).await;
@@ -1053,6 +1056,7 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         r.body
     );
     assert!(r.body.contains("No photo was uploaded on 2026-12-01"));
+    assert!(r.body.contains("class=\"keep-lines\">calm\nasked about sport<"), "notes keep their lines");
     // A session recorded today lists the photos taken today.
     let today = chrono::Utc::now().date_naive().to_string();
     let r = send_body(
