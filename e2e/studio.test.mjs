@@ -130,15 +130,21 @@ test('a practitioner charts a new client from login to screening', async () => {
     for (let i = 1; i < ticks.length; i++) {
       assert.ok(ticks[i][0] >= ticks[i - 1][1], `stage names ${i - 1} and ${i} overlap: ${JSON.stringify(ticks)}`);
     }
+    // Waits for the preview to answer the latest change, and returns it.
+    const nextPreview = async (before) => {
+      await page.waitForFunction((before) => {
+        const img = document.getElementById('preview');
+        return img.getAttribute('src') !== before && img.complete && img.naturalWidth > 0
+          && /updated in/.test(document.getElementById('preview-state').textContent);
+      }, before);
+      return page.locator('#preview').getAttribute('src');
+    };
     await page.click('.ticks span:has-text("5 y")');
     assert.equal(await page.textContent('#stage-label'), '5 years');
+    const fiveYears = await nextPreview(firstPreview);
     await page.fill('#stage-slider', '1');
     assert.equal(await page.textContent('#stage-label'), 'Session 1');
-    await page.waitForFunction((before) => {
-      const img = document.getElementById('preview');
-      return img.getAttribute('src') !== before && /updated in/.test(document.getElementById('preview-state').textContent);
-    }, firstPreview);
-    await page.waitForFunction(() => document.getElementById('preview').complete && document.getElementById('preview').naturalWidth > 0);
+    await nextPreview(fiveYears);
     await page.screenshot({ path: `${shots}/11-design-session-1.png`, fullPage: true });
     await page.click('[data-action=undo]');
     await page.click('[data-action=redo]');
