@@ -194,8 +194,11 @@ pub fn aftercare(args: &AftercareArgs) -> Result<String> {
 fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::Skin, smp_optics::colour::Lab)> {
     let design = crate::read_design(path)?;
     let photo = smp_render::load_photo(&crate::photo_path(path, &design))?;
-    let skin_lab = smp_render::skin_tone(&photo, &design)
-        .with_context(|| format!("{}: the zones hold no pixel of the photo", path.display()))?;
+    let skin_lab = smp_render::skin_tone(&photo, &design).with_context(|| {
+        let area =
+            if design.client.skin_region.is_some() { "client.skin_region holds" } else { "the zones hold" };
+        format!("{}: {area} no pixel of the photo", path.display())
+    })?;
     let skin = smp_optics::Skin::of_type(design.client.fitzpatrick);
     Ok((design, skin, skin_lab))
 }
@@ -216,7 +219,8 @@ pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Skin (median of the zones): {}; ITA {:.0} degrees, which suggests type {} (the design says {})",
+        "Skin (median of the {}): {}; ITA {:.0} degrees, which suggests type {} (the design says {})",
+        if design.client.skin_region.is_some() { "skin region" } else { "zones" },
         lab(report.skin_lab),
         report.skin_ita,
         report.estimated_fitzpatrick,

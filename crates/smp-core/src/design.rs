@@ -145,6 +145,9 @@ pub struct Client {
     pub scalp: Scalp,
     /// Habits from [`LIFESTYLE_HABITS`].
     pub lifestyle: Vec<String>,
+    /// Where on the photo to read the skin's colour, in photo pixels, when
+    /// not over the treated zones (say they still have hair, or a shadow).
+    pub skin_region: Option<Polygon>,
 }
 
 /// The character of a hairline.
@@ -268,6 +271,7 @@ struct RawClient {
     scalp: Scalp,
     #[serde(default)]
     lifestyle: Vec<String>,
+    skin_region: Option<Vec<[f64; 2]>>,
 }
 
 #[derive(Deserialize)]
@@ -391,6 +395,14 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
             ));
         }
     }
+    let skin_region = match &raw.client.skin_region {
+        None => None,
+        Some(points) => {
+            let path = [Key("client"), Key("skin_region")];
+            let vertices = check_points(&loc, &path, points)?;
+            Some(Polygon::new(vertices).map_err(|e| loc.error(&path, e.to_string()))?)
+        }
+    };
     let hair_color = Srgb8::from_hex(&raw.client.hair_color).ok_or_else(|| {
         loc.error(
             &[Key("client"), Key("hair_color")],
@@ -536,6 +548,7 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
             uv_exposure: raw.client.uv_exposure,
             scalp: raw.client.scalp,
             lifestyle: raw.client.lifestyle,
+            skin_region,
         },
         hairline,
         zones,
@@ -573,6 +586,19 @@ mod tests {
         assert_eq!(err.key, "zones[1].density");
         assert_eq!(err.line, Some(line_of("density = 60.0")));
         assert!(err.to_string().contains("out of range"), "{err}");
+    }
+
+    #[test]
+    fn a_skin_region_is_a_polygon_like_a_zone() {
+        let at = "lifestyle = []";
+        let design = with(at, "lifestyle = []\nskin_region = [[100, 100], [400, 100], [400, 300]]").unwrap();
+        assert_eq!(design.client.skin_region.map(|p| p.vertices().len()), Some(3));
+        assert_eq!(parse(EXAMPLE_DESIGN).unwrap().client.skin_region, None);
+        let err = with(at, "lifestyle = []\nskin_region = [[100, 100], [400, 100]]").unwrap_err();
+        assert_eq!(err.key, "client.skin_region");
+        assert_eq!(err.line, Some(line_of(at) + 1));
+        let crossing = "lifestyle = []\nskin_region = [[0, 0], [100, 100], [100, 0], [0, 100]]";
+        assert_eq!(with(at, crossing).unwrap_err().key, "client.skin_region");
     }
 
     #[test]

@@ -161,6 +161,15 @@ pub fn pigment_report(
             dot.l, target.l, recommended_dilution
         ));
     }
+    // Measured skin spans about L* 25-75 with b* 5-30 (Chardon 1991; Del
+    // Bino 2006); far outside, the sample is hair, shadow or background.
+    if !(15.0..=90.0).contains(&skin_lab.l) || skin_lab.b < 2.0 {
+        warnings.push(format!(
+            "the skin read from the photo (L* {:.0}, b* {:.0}) does not look like skin: hair, shadow or background? \
+             The colour advice needs bare scalp (a design file can name it in client.skin_region)",
+            skin_lab.l, skin_lab.b
+        ));
+    }
     if contrast_e00 < LOW_CONTRAST {
         warnings.push(format!(
             "contrast against this skin is low (CIEDE2000 {contrast_e00:.1}): the dots will hardly read"
@@ -312,6 +321,7 @@ mod tests {
             uv_exposure: uv,
             scalp,
             lifestyle: lifestyle.iter().map(|s| s.to_string()).collect(),
+            skin_region: None,
         }
     }
 
@@ -393,6 +403,10 @@ mod tests {
             pigment_report(&LayeredOptics, &skin_v, lab_v, &c, &Pigment { dilution: 0.6, depth_mm: 1.2 });
         assert!(!deep_v.warnings.iter().any(|w| w.contains("blue-grey")), "{:?}", deep_v.warnings);
         assert!(deep_v.warnings.iter().any(|w| w.contains("spreads")), "{:?}", deep_v.warnings);
+        // A sample of dark background, not skin.
+        let grey = pigment_report(&LayeredOptics, &skin, srgb8_to_lab([40, 42, 45]), &c, &PIGMENT);
+        assert!(grey.warnings.iter().any(|w| w.contains("does not look like skin")), "{:?}", grey.warnings);
+        assert!(!fine.warnings.iter().any(|w| w.contains("does not look like skin")), "{:?}", fine.warnings);
     }
 
     #[test]

@@ -185,12 +185,17 @@ pub fn render_healed(
 }
 
 /// The skin's colour on the photo: the per-channel median CIELAB of the
-/// pixels inside the design's zones (sampled on a grid of at most about
-/// 40,000 points), or `None` when the zones hold no pixel of the photo.
-/// The median keeps existing stubble and highlights from pulling it.
+/// pixels inside the client's `skin_region` when the design names one, else
+/// inside its zones (sampled on a grid of at most about 40,000 points), or
+/// `None` when those hold no pixel of the photo. The median keeps existing
+/// stubble and highlights from pulling it.
 pub fn skin_tone(photo: &RgbImage, design: &Design) -> Option<smp_optics::colour::Lab> {
     let (w, h) = photo.dimensions();
-    let bounds = design.zones.iter().map(|z| z.polygon.bounds()).reduce(smp_core::Rect::union)?;
+    let polygons: Vec<&smp_core::Polygon> = match &design.client.skin_region {
+        Some(region) => vec![region],
+        None => design.zones.iter().map(|z| &z.polygon).collect(),
+    };
+    let bounds = polygons.iter().map(|p| p.bounds()).reduce(smp_core::Rect::union)?;
     let x0 = bounds.min.x.max(0.0) as u32;
     let y0 = bounds.min.y.max(0.0) as u32;
     let x1 = (bounds.max.x.max(0.0) as u32).min(w);
@@ -204,7 +209,7 @@ pub fn skin_tone(photo: &RgbImage, design: &Design) -> Option<smp_optics::colour
     for y in (y0..y1).step_by(step as usize) {
         for x in (x0..x1).step_by(step as usize) {
             let p = smp_core::Point::new(x as f64 + 0.5, y as f64 + 0.5);
-            if design.zones.iter().any(|z| z.polygon.contains(p)) {
+            if polygons.iter().any(|polygon| polygon.contains(p)) {
                 let lab = smp_optics::colour::srgb8_to_lab(photo.get_pixel(x, y).0);
                 samples[0].push(lab.l);
                 samples[1].push(lab.a);

@@ -238,3 +238,26 @@ fn encoding_from_every_worker_of_the_pool_at_once_does_not_wait_forever() {
     let ok = finished.recv_timeout(std::time::Duration::from_secs(60)).expect("encoding finished in time");
     assert!(ok);
 }
+
+#[test]
+fn the_skin_is_read_where_the_design_says() {
+    // Stubble over the zone (dark), bare skin beside it.
+    let photo =
+        RgbImage::from_fn(400, 400, |x, _| if x < 300 { Rgb([70, 55, 45]) } else { Rgb([200, 160, 135]) });
+    let over_zones = smp_render::skin_tone(&photo, &design("soft")).unwrap();
+    let expected_dark = smp_optics::colour::srgb8_to_lab([70, 55, 45]);
+    assert!((over_zones.l - expected_dark.l).abs() < 0.01, "{over_zones:?}");
+
+    let mut named = design("soft");
+    let triangle = |points: [(f64, f64); 3]| {
+        smp_core::Polygon::new(points.iter().map(|&(x, y)| smp_core::Point::new(x, y)).collect()).unwrap()
+    };
+    named.client.skin_region = Some(triangle([(320.0, 50.0), (390.0, 50.0), (390.0, 350.0)]));
+    let in_region = smp_render::skin_tone(&photo, &named).unwrap();
+    let expected_bare = smp_optics::colour::srgb8_to_lab([200, 160, 135]);
+    assert!((in_region.l - expected_bare.l).abs() < 0.01 && (in_region.b - expected_bare.b).abs() < 0.01);
+
+    // A region off the photo has no skin to read.
+    named.client.skin_region = Some(triangle([(500.0, 0.0), (600.0, 0.0), (600.0, 90.0)]));
+    assert_eq!(smp_render::skin_tone(&photo, &named), None);
+}
