@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use smp_optics::{DotOptics, LayeredOptics, Skin};
+use smp_optics::{DotOptics, LayeredOptics};
 use smp_pattern::Pattern;
 
 mod preview;
@@ -132,7 +132,7 @@ fn measure_raster(
     photo: &image::RgbImage,
     dots: &[smp_render::Dot],
 ) -> (Duration, Duration) {
-    let appearance = LayeredOptics.healed_dot(&Skin::of_type(design.client.fitzpatrick), &design.pigment);
+    let appearance = LayeredOptics.healed_dot(&smp_render::client_skin(photo, design), &design.pigment);
     let mut raster = Vec::new();
     let mut floor = Vec::new();
     let mut buffer = photo.clone();
@@ -287,6 +287,7 @@ fn main() -> Result<()> {
                         &design,
                         &pattern,
                         &LayeredOptics,
+                        &smp_render::client_skin(&photo, &design),
                         stage,
                         &smp_render::DEFAULT_GAPS,
                     )

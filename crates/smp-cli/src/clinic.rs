@@ -199,7 +199,7 @@ fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::Skin, s
             if design.client.skin_region.is_some() { "client.skin_region holds" } else { "the zones hold" };
         format!("{}: {area} no pixel of the photo", path.display())
     })?;
-    let skin = smp_optics::Skin::of_type(design.client.fitzpatrick);
+    let skin = smp_optics::Skin::of_client(design.client.fitzpatrick, skin_lab);
     Ok((design, skin, skin_lab))
 }
 
@@ -219,12 +219,15 @@ pub fn pigment(path: &Path, as_json: bool) -> Result<String> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Skin (median of the {}): {}; ITA {:.0} degrees, which suggests type {} (the design says {})",
+        "Skin (median of the {}): {}; ITA {:.0} degrees, which suggests type {} ({})",
         if design.client.skin_region.is_some() { "skin region" } else { "zones" },
         lab(report.skin_lab),
         report.skin_ita,
         report.estimated_fitzpatrick,
-        design.client.fitzpatrick.get()
+        match design.client.fitzpatrick {
+            Some(t) => format!("the design says {}, which the model uses", t.get()),
+            None => "the design names no type: the model uses the photo's".to_string(),
+        }
     );
     let _ = writeln!(
         out,

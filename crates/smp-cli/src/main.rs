@@ -258,7 +258,8 @@ fn render(args: &RenderArgs) -> Result<String> {
             }
         );
         if args.stage != Stage::Before {
-            plan = Some(StagePlan::new(&design, &pattern, &LayeredOptics, args.stage, &DEFAULT_GAPS));
+            let skin = smp_render::client_skin(&photo, &design);
+            plan = Some(StagePlan::new(&design, &pattern, &LayeredOptics, &skin, args.stage, &DEFAULT_GAPS));
         }
     }
     if let Some(plan) = &plan {

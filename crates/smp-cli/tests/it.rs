@@ -450,6 +450,17 @@ fn pigment_and_forecast_report_their_contract_keys() {
     let deep = smp(&["pigment", "deep.toml"], dir.path());
     let text = String::from_utf8_lossy(&deep.stdout);
     assert!(text.contains("Depth cast: CIEDE2000") && text.contains("reads blue-grey"), "{text}");
+    // No type in the design: the photo's skin gives it, for the report and the render.
+    fs::write(dir.path().join("untyped.toml"), DESIGN.replace("fitzpatrick = 3\n", "")).unwrap();
+    let untyped = smp(&["pigment", "untyped.toml"], dir.path());
+    let text = String::from_utf8_lossy(&untyped.stdout);
+    assert!(untyped.status.success() && text.contains("the model uses the photo's"), "{text}");
+    fs::write(dir.path().join("type6.toml"), DESIGN.replace("fitzpatrick = 3", "fitzpatrick = 6")).unwrap();
+    let typed = json_of(&smp(&["pigment", "type6.toml", "--json"], dir.path()));
+    let untyped = json_of(&smp(&["pigment", "untyped.toml", "--json"], dir.path()));
+    assert_ne!(typed["healed_hex"], untyped["healed_hex"]);
+    let o = smp(&["render", "untyped.toml", "--out", "untyped.png"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
     let v = json_of(&smp(&["forecast", "design.toml", "--json"], dir.path()));
     let due = v["touch_up_due_years"].as_f64().expect("a touch-up within 10 years");
     assert!((2.0..=7.0).contains(&due), "{due}");

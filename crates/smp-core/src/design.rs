@@ -135,8 +135,9 @@ pub const LIFESTYLE_HABITS: &[&str] = &["swimming", "gym", "sauna", "outdoor_wor
 /// The client's skin, hair and habits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Client {
-    /// Skin phototype.
-    pub fitzpatrick: Fitzpatrick,
+    /// Skin phototype; `None` when the design leaves it to the photo (the
+    /// skin's colour there gives it, through its Individual Typology Angle).
+    pub fitzpatrick: Option<Fitzpatrick>,
     /// The natural stubble colour the dots should imitate.
     pub hair_color: Srgb8,
     /// Sun on the scalp (default moderate).
@@ -263,7 +264,7 @@ struct RawScale {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawClient {
-    fitzpatrick: i64,
+    fitzpatrick: Option<i64>,
     hair_color: String,
     #[serde(default)]
     uv_exposure: Uv,
@@ -380,13 +381,15 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
         return Err(loc.error(&[Key("photo"), Key("path")], "the photo path is empty"));
     }
 
-    let n = raw.client.fitzpatrick;
-    let fitzpatrick = u8::try_from(n).ok().and_then(Fitzpatrick::new).ok_or_else(|| {
-        loc.error(
-            &[Key("client"), Key("fitzpatrick")],
-            format!("{n} is not a Fitzpatrick type: expected 1 to 6"),
-        )
-    })?;
+    let fitzpatrick = match raw.client.fitzpatrick {
+        None => None,
+        Some(n) => Some(u8::try_from(n).ok().and_then(Fitzpatrick::new).ok_or_else(|| {
+            loc.error(
+                &[Key("client"), Key("fitzpatrick")],
+                format!("{n} is not a Fitzpatrick type: expected 1 to 6"),
+            )
+        })?),
+    };
     for (i, habit) in raw.client.lifestyle.iter().enumerate() {
         if !LIFESTYLE_HABITS.contains(&habit.as_str()) {
             return Err(loc.error(
@@ -586,6 +589,13 @@ mod tests {
         assert_eq!(err.key, "zones[1].density");
         assert_eq!(err.line, Some(line_of("density = 60.0")));
         assert!(err.to_string().contains("out of range"), "{err}");
+    }
+
+    #[test]
+    fn the_skin_type_may_be_left_to_the_photo() {
+        assert_eq!(parse(EXAMPLE_DESIGN).unwrap().client.fitzpatrick, Fitzpatrick::new(3));
+        let design = with("fitzpatrick = 3", "").unwrap();
+        assert_eq!(design.client.fitzpatrick, None);
     }
 
     #[test]

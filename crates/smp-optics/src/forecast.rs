@@ -316,7 +316,7 @@ mod tests {
 
     fn client(uv: Uv, scalp: Scalp, lifestyle: &[&str]) -> Client {
         Client {
-            fitzpatrick: Fitzpatrick::new(3).unwrap(),
+            fitzpatrick: Fitzpatrick::new(3),
             hair_color: Srgb8([0x2a, 0x22, 0x1d]),
             uv_exposure: uv,
             scalp,

@@ -60,6 +60,12 @@ impl Skin {
         Skin { melanin: skin::melanin_for_fitzpatrick(fitzpatrick.get()) }
     }
 
+    /// The client's skin: their type when the design gives it, else the
+    /// one the skin's colour on the photo (`skin_lab`) shows.
+    pub fn of_client(fitzpatrick: Option<Fitzpatrick>, skin_lab: colour::Lab) -> Self {
+        fitzpatrick.map_or_else(|| Skin::from_ita(colour::ita(skin_lab)), Skin::of_type)
+    }
+
     /// The skin whose colour on a photo has this Individual Typology Angle
     /// (degrees): the melanin of the types whose ITA bands (Chardon 1991)
     /// hold it, interpolated between the bands' middles, so that skin tones
@@ -135,6 +141,16 @@ mod tests {
     fn dot(dilution: f64, depth_mm: f64) -> DotAppearance {
         let skin = Skin::of_type(Fitzpatrick::new(3).unwrap());
         LayeredOptics.healed_dot(&skin, &Pigment { dilution, depth_mm })
+    }
+
+    #[test]
+    fn the_designs_type_overrides_the_photo_which_decides_otherwise() {
+        let fair = colour::srgb8_to_lab([226, 190, 170]);
+        let dark = colour::srgb8_to_lab([110, 75, 55]);
+        let iii = Fitzpatrick::new(3);
+        assert_eq!(Skin::of_client(iii, fair), Skin::of_client(iii, dark));
+        assert_eq!(Skin::of_client(iii, fair), Skin::of_type(iii.unwrap()));
+        assert!(Skin::of_client(None, dark).melanin > 2.0 * Skin::of_client(None, fair).melanin);
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn render_stage(
     gaps: &[f64],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> CompositeStats {
-    let plan = StagePlan::new(design, pattern, optics, stage, gaps);
+    let plan = StagePlan::new(design, pattern, optics, &client_skin(photo, design), stage, gaps);
     composite_layers(photo, &plan.layers(), progress)
 }
 
@@ -86,15 +86,16 @@ pub struct StagePlan {
 }
 
 impl StagePlan {
-    /// The dots of `pattern` as they look at `stage`.
+    /// The dots of `pattern` as they look at `stage`, in `skin` (see
+    /// [`client_skin`]).
     pub fn new(
         design: &Design,
         pattern: &Pattern,
         optics: &impl DotOptics,
+        skin: &Skin,
         stage: Stage,
         gaps: &[f64],
     ) -> Self {
-        let skin = Skin::of_type(design.client.fitzpatrick);
         let factors = Factors::of_client(&design.client);
         let all = dots(design, pattern);
         let ages = ageing::session_ages(stage, pattern.sessions, gaps);
@@ -104,7 +105,7 @@ impl StagePlan {
         for (s, age) in ages.iter().enumerate() {
             let Some(age) = *age else { continue };
             let state = ageing::ink_at(age, design.pigment.dilution, design.pigment.depth_mm, &factors);
-            let mut appearance = optics.dot(&skin, &state.ink);
+            let mut appearance = optics.dot(skin, &state.ink);
             appearance.edge_softness += state.blur as f32;
             let session_dots: Vec<Dot> = pattern
                 .impressions
@@ -182,6 +183,19 @@ pub fn render_healed(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> CompositeStats {
     render_stage(photo, design, pattern, optics, Stage::HEALED, &DEFAULT_GAPS, progress)
+}
+
+/// The skin the dots are seen through: the client's type when the design
+/// gives it, else the one the skin's colour on `photo` shows. A photo with
+/// no pixel of the zones gets type III, which shows nowhere: no dot of such
+/// a design lands on the photo.
+pub fn client_skin(photo: &RgbImage, design: &Design) -> Skin {
+    if let Some(t) = design.client.fitzpatrick {
+        return Skin::of_type(t);
+    }
+    skin_tone(photo, design).map_or(Skin { melanin: smp_optics::skin::melanin_for_fitzpatrick(3) }, |lab| {
+        Skin::of_client(None, lab)
+    })
 }
 
 /// The skin's colour on the photo: the per-channel median CIELAB of the

@@ -190,10 +190,12 @@ fn compositing_while_encoding_writes_what_compositing_first_would() {
     let d = design("broken");
     let pattern = Pattern::generate(&d);
     let stage = "session-2".parse().unwrap();
-    let plan = smp_render::StagePlan::new(&d, &pattern, &LayeredOptics, stage, &smp_render::DEFAULT_GAPS);
-    let layers = plan.layers();
     // An odd height: the last strip is short.
     let original = smp_render::synthetic::scalp_photo(320, 301, [196, 150, 124], 4);
+    let skin = smp_render::client_skin(&original, &d);
+    let plan =
+        smp_render::StagePlan::new(&d, &pattern, &LayeredOptics, &skin, stage, &smp_render::DEFAULT_GAPS);
+    let layers = plan.layers();
     let compositor = smp_render::Compositor::new(&layers, 320, 301);
     let dir = tempfile::tempdir().unwrap();
     for name in ["streamed.jpg", "streamed.png"] {

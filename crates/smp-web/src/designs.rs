@@ -603,7 +603,7 @@ pub(crate) async fn advice(
             let age = age_of(client.birth_date.as_deref());
             let mut warnings = smp_core::advice::warnings(&design, age);
             if let Some(skin_lab) = smp_render::skin_tone(&screen, &design) {
-                let skin = smp_optics::Skin::of_type(design.client.fitzpatrick);
+                let skin = smp_render::client_skin(&screen, &design);
                 let report = smp_optics::forecast::pigment_report(
                     &LayeredOptics,
                     &skin,
