@@ -170,6 +170,15 @@ pub fn pigment_report(
             skin_lab.l, skin_lab.b
         ));
     }
+    let estimated_fitzpatrick = fitzpatrick_from_ita(ita(skin_lab));
+    if let Some(given) = client.fitzpatrick.map(|t| t.get())
+        && given.abs_diff(estimated_fitzpatrick) >= 2
+    {
+        warnings.push(format!(
+            "the skin on the photo looks like type {estimated_fitzpatrick}, the design says type {given}: \
+             check the type (or the photo's lighting), it sets the dot's colour"
+        ));
+    }
     if contrast_e00 < LOW_CONTRAST {
         warnings.push(format!(
             "contrast against this skin is low (CIEDE2000 {contrast_e00:.1}): the dots will hardly read"
@@ -186,7 +195,7 @@ pub fn pigment_report(
         target_lab: target,
         contrast_e00,
         skin_ita: ita(skin_lab),
-        estimated_fitzpatrick: fitzpatrick_from_ita(ita(skin_lab)),
+        estimated_fitzpatrick,
     }
 }
 
@@ -403,6 +412,11 @@ mod tests {
             pigment_report(&LayeredOptics, &skin_v, lab_v, &c, &Pigment { dilution: 0.6, depth_mm: 1.2 });
         assert!(!deep_v.warnings.iter().any(|w| w.contains("blue-grey")), "{:?}", deep_v.warnings);
         assert!(deep_v.warnings.iter().any(|w| w.contains("spreads")), "{:?}", deep_v.warnings);
+        // A type the photo contradicts.
+        let pale = pigment_report(&LayeredOptics, &skin, srgb8_to_lab([235, 205, 190]), &c, &PIGMENT);
+        assert_eq!(pale.estimated_fitzpatrick, 1);
+        assert!(pale.warnings.iter().any(|w| w.contains("looks like type 1")), "{:?}", pale.warnings);
+        assert!(!fine.warnings.iter().any(|w| w.contains("looks like type")), "{:?}", fine.warnings);
         // A sample of dark background, not skin.
         let grey = pigment_report(&LayeredOptics, &skin, srgb8_to_lab([40, 42, 45]), &c, &PIGMENT);
         assert!(grey.warnings.iter().any(|w| w.contains("does not look like skin")), "{:?}", grey.warnings);
