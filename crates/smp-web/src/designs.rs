@@ -184,15 +184,18 @@ pub(crate) fn design_toml(
         .trim()
         .parse::<u64>()
         .map_err(|_| format!("The seed {:?} is not a whole number", form.seed))?;
-    let fitzpatrick = form
-        .fitzpatrick
-        .trim()
-        .parse::<u8>()
-        .map_err(|_| format!("The skin type {:?} is not 1 to 6", form.fitzpatrick))?;
+    // "photo": no type in the design, so the skin's colour on the photo gives it.
+    let fitzpatrick = match form.fitzpatrick.trim() {
+        "photo" => String::new(),
+        t => match t.parse::<u8>() {
+            Ok(n @ 1..=6) => format!("fitzpatrick = {n}\n"),
+            _ => return Err(format!("The skin type {:?} is not 1 to 6", form.fitzpatrick)),
+        },
+    };
     let mut out = format!(
         "schema = 1\nseed = {seed}\n\n[photo]\npath = \"{photo_file}\"\nview = \"{}\"\n\
          scale = {{ from = [{:.1}, {:.1}], to = [{:.1}, {:.1}], mm = {mm} }}\n\n\
-         [client]\nfitzpatrick = {fitzpatrick}\nhair_color = \"{}\"\n\n",
+         [client]\n{fitzpatrick}hair_color = \"{}\"\n\n",
         view_of(angle),
         from[0],
         from[1],
@@ -254,7 +257,7 @@ fn form_of(design_toml: &str) -> EditorForm {
         form.scale_mm = text(scale.get("mm")).unwrap_or_default();
     }
     if let Some(client) = doc.get("client") {
-        form.fitzpatrick = text(client.get("fitzpatrick")).unwrap_or(form.fitzpatrick);
+        form.fitzpatrick = text(client.get("fitzpatrick")).unwrap_or_else(|| "photo".into());
         form.hair_color = text(client.get("hair_color")).unwrap_or(form.hair_color);
     }
     if let Some(h) = doc.get("hairline") {

@@ -980,6 +980,27 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     );
     let r = send(&app, "GET", &first, Some(&pia), None).await;
     assert!(r.body.contains("version 1") && r.body.contains("value=\"0.6\""));
+    assert!(r.body.contains("<option selected>3</option>"), "the type it was saved with");
+    // The skin type left to the photo: saved without one, opened again as such.
+    let r =
+        send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf={csrf}&{drawing}&fitzpatrick=photo")))
+            .await;
+    let third = r.location.unwrap();
+    let r = send(&app, "GET", &third, Some(&pia), None).await;
+    assert!(r.body.contains("<option value=\"photo\" selected>From the photo</option>"), "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        &format!("{base}/preview"),
+        Some(&pia),
+        Some(&format!("{drawing}&fitzpatrick=photo")),
+    )
+    .await;
+    assert_eq!(r.content_type.as_deref(), Some("image/jpeg"), "{}", r.body);
+    let r =
+        send(&app, "POST", &format!("{base}/preview"), Some(&pia), Some(&format!("{drawing}&fitzpatrick=7")))
+            .await;
+    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("skin type"), "{}", r.body);
     let r = send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf={csrf}&scale_mm=140"))).await;
     assert!(
         r.status == StatusCode::BAD_REQUEST
@@ -988,7 +1009,7 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     );
     let r = send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf=forged&{drawing}"))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(send(&app, "GET", &chart, Some(&pia), None).await.body.contains("Version 2"));
+    assert!(send(&app, "GET", &chart, Some(&pia), None).await.body.contains("Version 3"));
 
     // Full-resolution export of a saved version at a stage.
     let design_id = second.rsplit("design=").next().unwrap().to_string();
