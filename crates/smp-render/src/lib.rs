@@ -190,12 +190,13 @@ pub fn render_healed(
 /// no pixel of the zones gets type III, which shows nowhere: no dot of such
 /// a design lands on the photo.
 pub fn client_skin(photo: &RgbImage, design: &Design) -> Skin {
-    if let Some(t) = design.client.fitzpatrick {
-        return Skin::of_type(t);
+    match design.client.fitzpatrick {
+        Some(t) => Skin::of_type(t),
+        None => match skin_tone(photo, design) {
+            Some(lab) => Skin::of_client(None, lab),
+            None => Skin { melanin: smp_optics::skin::melanin_for_fitzpatrick(3) },
+        },
     }
-    skin_tone(photo, design).map_or(Skin { melanin: smp_optics::skin::melanin_for_fitzpatrick(3) }, |lab| {
-        Skin::of_client(None, lab)
-    })
 }
 
 /// The skin's colour on the photo: the per-channel median CIELAB of the
