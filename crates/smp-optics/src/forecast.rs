@@ -18,7 +18,7 @@ use crate::{DotOptics, Skin};
 /// of the contrast gone is when clients report the work "looks faded").
 pub const TOUCH_UP_SHARE: f64 = 0.65;
 
-/// The papillary dermis ends about here: deeper ink risks a blue cast.
+/// The papillary dermis ends about here: deeper ink spreads and blurs.
 pub const DEEPEST_PAPILLARY_MM: f64 = 0.5;
 
 /// The depth a blue cast is measured from: the middle of the 0.25-0.5 mm
