@@ -612,6 +612,18 @@ mod tests {
     }
 
     #[test]
+    fn a_value_of_the_wrong_kind_names_its_key() {
+        let err = with("density = 60.0", "density = \"lots\"").unwrap_err();
+        assert_eq!((err.key.as_str(), err.line), ("zones[1].density", Some(line_of("density = 60.0"))));
+        assert!(err.message.contains("expected f64"), "{err}");
+        let err = with("uv_exposure = \"moderate\"", "uv_exposure = \"extreme\"").unwrap_err();
+        assert_eq!(err.key, "client.uv_exposure");
+        let err = with("hair_color = \"#2a221d\"", "").unwrap_err();
+        assert_eq!(err.key, "client");
+        assert!(err.message.contains("missing field `hair_color`"), "{err}");
+    }
+
+    #[test]
     fn an_unknown_key_is_refused_with_its_line() {
         let err = with("feather_mm = 6.0", "feather_mm = 6.0\nfeathr = 1").unwrap_err();
         assert!(err.message.contains("unknown field `feathr`"), "{err}");

@@ -74,12 +74,24 @@ impl<'a> Locator<'a> {
         SourceError { key, line, message: message.into() }
     }
 
-    /// Deserialises the whole document, turning serde's error into one with a line.
+    /// Deserialises the whole document, turning serde's error into one with
+    /// a line and, for a value of the wrong kind or a key missing or
+    /// unknown, the path of its table or value (`serde_path_to_error`
+    /// tracks it through the derived deserialisers; toml's error alone has
+    /// the span only).
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, SourceError> {
-        toml::from_str(self.text).map_err(|e| SourceError {
-            key: String::new(),
+        let error = |e: toml::de::Error, key: String| SourceError {
+            key,
             line: e.span().map(|s| self.line_of_offset(s.start)),
             message: e.message().trim().to_string(),
+        };
+        let document = toml::Deserializer::parse(self.text).map_err(|e| error(e, String::new()))?;
+        serde_path_to_error::deserialize(document).map_err(|e| {
+            // Segments serde could not name show as `?`: keep the known part.
+            let path = e.path().to_string();
+            let known = path.split(".?").next().unwrap_or_default();
+            let key = if known == "." || known == "?" { String::new() } else { known.to_string() };
+            error(e.into_inner(), key)
         })
     }
 }
