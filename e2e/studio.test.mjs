@@ -155,6 +155,15 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(await page.textContent('#zone-label'), /zone 2 of 2/);
     assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
     await page.waitForFunction(() => /updated in/.test(document.getElementById('preview-state').textContent));
+    // Leaving with the drawing unsaved asks first; staying keeps it.
+    const prompt = new Promise((resolve) => {
+      page.once('dialog', async (d) => { resolve(d.type()); await d.dismiss(); });
+      setTimeout(() => resolve('no prompt'), 5000);
+    });
+    await page.click('main a:has-text("Marta Ruiz")');
+    assert.equal(await prompt, 'beforeunload');
+    assert.match(page.url(), /\/design$/);
+    assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
     await page.click('text=Save as a new version');
     await page.waitForURL(/design=[0-9a-f]+$/);
     assert.match(await page.textContent('h1'), /version 1/);

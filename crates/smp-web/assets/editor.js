@@ -289,4 +289,22 @@
 
   setMode(mode);
   changed();
+
+  // Leaving with an unsaved drawing asks first, with the browser's own
+  // prompt. Saving navigates on purpose, and the export only downloads.
+  function drawing() {
+    var s = JSON.parse(snapshot());
+    delete s.current;
+    return JSON.stringify(s);
+  }
+  var savedDrawing = drawing(), submitted = false;
+  document.addEventListener("submit", function () {
+    submitted = true;
+    setTimeout(function () { submitted = false; }, 1000);
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (submitted || drawing() === savedDrawing) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
 })();
