@@ -115,6 +115,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.waitForFunction(() => /updated in/.test(document.getElementById('preview-state').textContent));
     await page.waitForFunction(() => document.getElementById('preview').naturalWidth > 0);
     const firstPreview = await page.locator('#preview').getAttribute('src');
+    await page.waitForFunction(() => /looks like type [1-6]/.test(document.getElementById('skin-note').textContent));
     await page.screenshot({ path: `${shots}/10-design-healed.png`, fullPage: true });
     // Too large a dot: the editor says so in words.
     await page.fill('#diameter_mm', '0.8');

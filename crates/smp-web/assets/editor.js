@@ -240,11 +240,13 @@
     timer = setTimeout(requestPreview, 120);
   }
   var warningsList = document.getElementById("warnings");
+  var skinNote = document.getElementById("skin-note");
   function requestAdvice(seq, body) {
     fetch(form.dataset.advice, { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (answer) {
         if (seq !== latest) return;
+        skinNote.textContent = answer.skin || "";
         while (warningsList.firstChild) warningsList.removeChild(warningsList.firstChild);
         (answer.warnings || []).forEach(function (text) {
           var li = document.createElement("li");

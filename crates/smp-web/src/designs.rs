@@ -580,9 +580,10 @@ pub(crate) async fn preview(
 }
 
 /// Plain-language warnings for the editor's state, as JSON
-/// `{"warnings": [...], "problem": null | "..."}`: the design's own (dot
-/// size, merging, hairline style) and the pigment's on this client's skin
-/// as the photo shows it (blue risk, too dark, too little contrast).
+/// `{"warnings": [...], "problem": null | "...", "skin": null | "..."}`: the
+/// design's own (dot size, merging, hairline style) and the pigment's on
+/// this client's skin as the photo shows it (blue risk, too dark, too little
+/// contrast); `skin` says what the photo shows of the skin in the zones.
 pub(crate) async fn advice(
     State(state): State<AppState>,
     who: Staff,
@@ -601,10 +602,11 @@ pub(crate) async fn advice(
     let answer = match design_toml(&form.editor, "screen.jpg", photo.angle, factor)
         .and_then(|text| parse(&text).map_err(|e| explain(&e)))
     {
-        Err(problem) => serde_json::json!({ "warnings": [], "problem": problem }),
+        Err(problem) => serde_json::json!({ "warnings": [], "problem": problem, "skin": null }),
         Ok(design) => {
             let age = age_of(client.birth_date.as_deref());
             let mut warnings = smp_core::advice::warnings(&design, age);
+            let mut skin_note = None;
             if let Some(skin_lab) = smp_render::skin_tone(&screen, &design) {
                 let skin = smp_render::client_skin(&screen, &design);
                 let report = smp_optics::forecast::pigment_report(
@@ -618,8 +620,12 @@ pub(crate) async fn advice(
                     let mut chars = w.chars();
                     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
                 }));
+                skin_note = Some(format!(
+                    "The skin in the zones looks like type {} (ITA {:.0}°)",
+                    report.estimated_fitzpatrick, report.skin_ita
+                ));
             }
-            serde_json::json!({ "warnings": warnings, "problem": null })
+            serde_json::json!({ "warnings": warnings, "problem": null, "skin": skin_note })
         }
     };
     ([(CONTENT_TYPE, "application/json")], answer.to_string()).into_response()

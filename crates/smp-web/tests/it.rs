@@ -924,6 +924,7 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     assert_eq!(r.content_type.as_deref(), Some("application/json"));
     let advice: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
     assert!(advice["problem"].is_null(), "{advice}");
+    assert!(advice["skin"].as_str().is_some_and(|s| s.contains("looks like type")), "{advice}");
     let r = send(
         &app,
         "POST",
