@@ -1,5 +1,6 @@
 //! `smp`: the SMP Studio command line.
 
+mod backup;
 mod clinic;
 mod serve;
 
@@ -74,6 +75,9 @@ enum Command {
     },
     /// Run the studio web app.
     Serve(serve::ServeArgs),
+    /// Copy the embedded database and the photos into a new folder, while
+    /// the app may keep running; `smp serve --data FOLDER` runs on a copy.
+    Backup(backup::BackupArgs),
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -146,6 +150,7 @@ fn main() -> ExitCode {
         Command::Pigment { design, json } => clinic::pigment(&design, json).map(|out| println!("{out}")),
         Command::Forecast { design, json } => clinic::forecast(&design, json).map(|out| println!("{out}")),
         Command::Serve(args) => serve::serve(&args),
+        Command::Backup(args) => backup::backup(&args).map(|out| println!("{out}")),
         Command::User { command: UserCommand::Add(args) } => {
             serve::user_add(&args).map(|out| println!("{out}"))
         }

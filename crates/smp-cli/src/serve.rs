@@ -12,10 +12,10 @@ use smp_store::{Role, Store};
 pub struct DataArgs {
     /// Folder for the embedded database and the photo store.
     #[arg(long, value_name = "DIR", default_value = "smp-data")]
-    data: PathBuf,
+    pub(crate) data: PathBuf,
     /// A database URL instead (postgres://... for a chain of studios).
     #[arg(long, value_name = "URL")]
-    database: Option<String>,
+    pub(crate) database: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -45,7 +45,7 @@ pub struct UserAddArgs {
     data: DataArgs,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }
 

@@ -1,6 +1,7 @@
 //! Command-line tests: the happy paths and every bad input the issue names.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -432,6 +433,50 @@ fn stages_and_the_timeline_render() {
     let sheet = image::open(dir.path().join("t.png")).unwrap();
     // Four panels of 100 px and five 12 px gaps.
     assert_eq!(sheet.width(), 4 * 100 + 5 * 12);
+}
+
+/// `smp user add NAME` in `data`, the password on standard input.
+fn add_user(name: &str, data: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smp"))
+        .args(["user", "add", name, "--role", "practitioner", "--password-stdin", "--data"])
+        .arg(data)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("smp runs");
+    child.stdin.take().unwrap().write_all(b"a long password\n").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_backup_is_a_new_data_folder_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(add_user("dana", &data).status.success());
+    let photo = data.join("photos").join("studio").join("p1.jpg");
+    fs::create_dir_all(photo.parent().unwrap()).unwrap();
+    fs::write(&photo, b"the bytes of a photo").unwrap();
+
+    let o = smp(&["backup", "copy", "--data", "data"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 photo file"));
+    let copied = dir.path().join("copy/photos/studio/p1.jpg");
+    assert_eq!(fs::read(copied).unwrap(), b"the bytes of a photo");
+    // The copy holds the account: adding it again there is refused.
+    let again = add_user("dana", &dir.path().join("copy"));
+    assert!(!again.status.success() && stderr(&again).contains("already exists"), "{}", stderr(&again));
+
+    // Never over an existing folder; nothing half-written when it fails.
+    let o = smp(&["backup", "copy", "--data", "data"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("exists"), "{}", stderr(&o));
+    let o = smp(&["backup", "other", "--data", "missing"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("no SMP Studio database"), "{}", stderr(&o));
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n == "other" || n.contains("partial")), "{names:?}");
 }
 
 #[test]

@@ -244,6 +244,37 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
+    /// Writes a consistent copy of the embedded database to `path`, a new
+    /// file, while the app may be using it (SQLite's `VACUUM INTO` reads one
+    /// snapshot and writes it compacted). PostgreSQL has `pg_dump` for this.
+    pub async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Invalid(
+                "the database is PostgreSQL: back it up with pg_dump (and copy the photo folder)".into(),
+            ));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Invalid(format!("{} is not a UTF-8 path", path.display())))?;
+        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the database is sound, by SQLite's own integrity check;
+    /// PostgreSQL guards its own and answers `true`.
+    pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(true);
+        }
+        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+        Ok(verdict == "ok")
+    }
+
+    /// Closes the connections (a backup's files are complete after this).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Creates a studio.
     pub async fn create_studio(&self, name: &str) -> Result<StudioId, StoreError> {
         let name = name.trim();

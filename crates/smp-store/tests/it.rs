@@ -140,6 +140,35 @@ async fn reopening_keeps_everything() {
 }
 
 #[tokio::test]
+async fn a_backup_is_a_sound_copy_taken_while_in_use() {
+    for (store, dir, _) in stores_with_urls().await {
+        let (a, _, _, _, client) = two_studios(&store, "Backed up").await;
+        let Some(dir) = dir else {
+            // PostgreSQL: pg_dump's job, said in words.
+            let err = store.backup_to(std::path::Path::new("/tmp/never.db")).await.unwrap_err();
+            assert!(err.to_string().contains("pg_dump"), "{err}");
+            assert!(store.integrity_ok().await.unwrap());
+            continue;
+        };
+        let copy_dir = tempfile::tempdir().unwrap();
+        store.backup_to(&copy_dir.path().join("smp.db")).await.unwrap();
+        // The original goes on; the copy holds what was there when it was taken.
+        store
+            .studio(&a)
+            .create_client(&ClientFields { full_name: "After".into(), ..Default::default() })
+            .await
+            .unwrap();
+        let copy = Store::open_in(copy_dir.path()).await.unwrap();
+        assert!(copy.integrity_ok().await.unwrap());
+        let found = copy.studio(&a).search_clients("", 10).await.unwrap();
+        assert_eq!(found.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), vec![client.id.clone()]);
+        // A backup never overwrites.
+        assert!(store.backup_to(&copy_dir.path().join("smp.db")).await.is_err());
+        drop(dir);
+    }
+}
+
+#[tokio::test]
 async fn sessions_live_until_ended_and_a_new_password_ends_the_others() {
     for (store, _dir) in stores().await {
         let studio = store.create_studio("Sessions").await.unwrap();
