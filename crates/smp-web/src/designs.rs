@@ -608,7 +608,7 @@ pub(crate) async fn advice(
             let mut warnings = smp_core::advice::warnings(&design, age);
             let mut skin_note = None;
             if let Some(skin_lab) = smp_render::skin_tone(&screen, &design) {
-                let skin = smp_render::client_skin(&screen, &design);
+                let skin = smp_optics::Skin::of_client(design.client.fitzpatrick, skin_lab);
                 let report = smp_optics::forecast::pigment_report(
                     &LayeredOptics,
                     &skin,
