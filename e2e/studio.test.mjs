@@ -103,8 +103,11 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.waitForURL(/\/design$/);
     const overlay = page.locator('#overlay');
     await overlay.scrollIntoViewIfNeeded();
-    const box = await overlay.boundingBox();
-    const tap = (fx, fy) => page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    // Where the photo is now: the page may have scrolled since the last tap.
+    const tap = async (fx, fy) => {
+      const box = await overlay.boundingBox();
+      await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    };
     await tap(0.1, 0.92);
     await tap(0.9, 0.92);
     await page.fill('#scale_mm', '140');
@@ -156,6 +159,11 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(await page.textContent('#zone-label'), /zone 2 of 2/);
     assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
     await page.waitForFunction(() => /updated in/.test(document.getElementById('preview-state').textContent));
+    // A skin sample below the zones: the skin's colour is read there.
+    await page.click('[data-mode=skin]');
+    for (const [fx, fy] of [[0.45, 0.9], [0.55, 0.9], [0.55, 0.97]]) await tap(fx, fy);
+    await page.waitForFunction(() => /skin sample looks like type/.test(document.getElementById('skin-note').textContent));
+    assert.equal((await page.inputValue('input[name=skin_region]')).split(' ').length, 3);
     // Leaving with the drawing unsaved asks first; staying keeps it.
     const prompt = new Promise((resolve) => {
       page.once('dialog', async (d) => { resolve(d.type()); await d.dismiss(); });

@@ -166,7 +166,7 @@ pub fn pigment_report(
     if !(15.0..=90.0).contains(&skin_lab.l) || skin_lab.b < 2.0 {
         warnings.push(format!(
             "the skin read from the photo (L* {:.0}, b* {:.0}) does not look like skin: hair, shadow or background? \
-             The colour advice needs bare scalp (a design file can name it in client.skin_region)",
+             The colour advice needs bare scalp: mark a skin sample (client.skin_region in a design file)",
             skin_lab.l, skin_lab.b
         ));
     }

@@ -20,7 +20,8 @@
     scale: "Tap two points whose distance you know (a ruler on the scalp), then type the distance in mm below.",
     hairline: "Tap along the hairline from left to right; drag a point to adjust it.",
     zone: "Tap the corners of the area to treat, around the scalp; drag a corner to adjust it.",
-    glabella: "On a front photo, tap the point between the brows: the hairline's height above it is checked for the client's age."
+    glabella: "On a front photo, tap the point between the brows: the hairline's height above it is checked for the client's age.",
+    skin: "Tap around a patch of bare scalp in good light: the skin's colour is read there instead of in the zones (when they still have hair or lie in shadow)."
   };
   var field = function (name) { return form.elements.namedItem(name); };
   var parse = function (text) {
@@ -38,12 +39,13 @@
     densities: [field("density").value].concat(
       field("extra_densities").value.split("|").filter(function (d) { return d.trim(); })),
     current: 0,
-    glabella: parse(field("glabella").value)
+    glabella: parse(field("glabella").value),
+    skin: parse(field("skin_region").value)
   };
   var densityInput = document.getElementById("zone-density");
   var zoneLabel = document.getElementById("zone-label");
   var params = Array.prototype.filter.call(form.elements, function (e) {
-    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "extra_zones", "density", "extra_densities", "glabella", "seed", "stage"].indexOf(e.name) < 0;
+    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "extra_zones", "density", "extra_densities", "glabella", "skin_region", "seed", "stage"].indexOf(e.name) < 0;
   });
   var mode = state.scale.length < 2 ? "scale" : (state.zones[0].length < 3 ? (state.hairline.length ? "zone" : "hairline") : "zone");
 
@@ -51,12 +53,12 @@
     var values = {};
     params.forEach(function (e) { values[e.name] = e.value; });
     return JSON.stringify({ scale: state.scale, hairline: state.hairline, zones: state.zones, densities: state.densities,
-      current: state.current, glabella: state.glabella, values: values });
+      current: state.current, glabella: state.glabella, skin: state.skin, values: values });
   }
   function restore(text) {
     var s = JSON.parse(text);
     state.scale = s.scale; state.hairline = s.hairline; state.zones = s.zones; state.densities = s.densities;
-    state.current = s.current; state.glabella = s.glabella;
+    state.current = s.current; state.glabella = s.glabella; state.skin = s.skin;
     params.forEach(function (e) { if (e.name in s.values) e.value = s.values[e.name]; });
   }
   var undo = [], redo = [];
@@ -73,6 +75,7 @@
     densityInput.value = state.densities[state.current];
     zoneLabel.textContent = state.zones.length > 1 ? " (zone " + (state.current + 1) + " of " + state.zones.length + ")" : "";
     field("glabella").value = format(state.glabella);
+    field("skin_region").value = format(state.skin);
   }
 
   function el(name, attrs) {
@@ -89,6 +92,10 @@
       el("polygon", { points: pts(zone), fill: "rgba(60,180,120,0.18)", stroke: "#2fa56a",
         "stroke-width": z === state.current ? R / 2 : R / 5 });
     });
+    if (state.skin.length) {
+      el("polygon", { points: pts(state.skin), fill: "rgba(240,140,40,0.15)", stroke: "#e07b1a",
+        "stroke-width": R / 4, "stroke-dasharray": R / 2 + " " + R / 3 });
+    }
     if (state.hairline.length) {
       el("polyline", { points: pts(state.hairline), fill: "none", stroke: "#19b5d8", "stroke-width": R / 2.5 });
     }
@@ -104,7 +111,7 @@
       c.style.cursor = "grab";
     };
     state.zones.forEach(function (zone, z) { zone.forEach(function (p, i) { handle(p, "zone", "#2fa56a", i, z); }); });
-    [["hairline", "#19b5d8"], ["scale", "#f0b429"], ["glabella", "#d64f8a"]].forEach(function (kind) {
+    [["hairline", "#19b5d8"], ["scale", "#f0b429"], ["glabella", "#d64f8a"], ["skin", "#e07b1a"]].forEach(function (kind) {
       state[kind[0]].forEach(function (p, i) { handle(p, kind[0], kind[1], i, 0); });
     });
   }

@@ -33,6 +33,10 @@ pub(crate) struct EditorForm {
     /// The point between the brows, on a front photo (optional).
     #[serde(default)]
     pub glabella: String,
+    /// Where to read the skin's colour instead of the zones (optional):
+    /// a polygon around bare scalp.
+    #[serde(default)]
+    pub skin_region: String,
     #[serde(default = "default_style")]
     pub style: String,
     #[serde(default = "default_transition")]
@@ -173,6 +177,13 @@ pub(crate) fn design_toml(
         zones.push((polygon, number(density, &format!("{what}'s density"))?));
     }
     let hairline = points(&form.hairline, factor, "The hairline")?;
+    let skin_region = match points(&form.skin_region, factor, "The skin sample")? {
+        skin if skin.is_empty() => String::new(),
+        skin if skin.len() < 3 => {
+            return Err("The skin sample: tap at least three points around bare scalp, or clear it.".into());
+        }
+        skin => format!("skin_region = {}\n", toml_points(&skin)),
+    };
     let style = match form.style.as_str() {
         s @ ("defined" | "soft" | "broken" | "mature") => s,
         other => return Err(format!("{other:?} is not a hairline style")),
@@ -195,7 +206,7 @@ pub(crate) fn design_toml(
     let mut out = format!(
         "schema = 1\nseed = {seed}\n\n[photo]\npath = \"{photo_file}\"\nview = \"{}\"\n\
          scale = {{ from = [{:.1}, {:.1}], to = [{:.1}, {:.1}], mm = {mm} }}\n\n\
-         [client]\n{fitzpatrick}hair_color = \"{}\"\n\n",
+         [client]\n{fitzpatrick}hair_color = \"{}\"\n{skin_region}\n",
         view_of(angle),
         from[0],
         from[1],
@@ -259,6 +270,7 @@ fn form_of(design_toml: &str) -> EditorForm {
     if let Some(client) = doc.get("client") {
         form.fitzpatrick = text(client.get("fitzpatrick")).unwrap_or_else(|| "photo".into());
         form.hair_color = text(client.get("hair_color")).unwrap_or(form.hair_color);
+        form.skin_region = list(client.get("skin_region"));
     }
     if let Some(h) = doc.get("hairline") {
         form.hairline = list(h.get("points"));
@@ -621,8 +633,10 @@ pub(crate) async fn advice(
                     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
                 }));
                 skin_note = Some(format!(
-                    "The skin in the zones looks like type {} (ITA {:.0}°)",
-                    report.estimated_fitzpatrick, report.skin_ita
+                    "The skin in the {} looks like type {} (ITA {:.0}°)",
+                    if design.client.skin_region.is_some() { "skin sample" } else { "zones" },
+                    report.estimated_fitzpatrick,
+                    report.skin_ita
                 ));
             }
             serde_json::json!({ "warnings": warnings, "problem": null, "skin": skin_note })

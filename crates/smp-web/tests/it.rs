@@ -924,7 +924,21 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     assert_eq!(r.content_type.as_deref(), Some("application/json"));
     let advice: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
     assert!(advice["problem"].is_null(), "{advice}");
-    assert!(advice["skin"].as_str().is_some_and(|s| s.contains("looks like type")), "{advice}");
+    assert!(advice["skin"].as_str().is_some_and(|s| s.contains("zones looks like type")), "{advice}");
+    // A skin sample: read there instead; three points at least.
+    let sampled = format!("{drawing}&skin_region=600%2C450+700%2C450+700%2C520");
+    let r = send(&app, "POST", &format!("{base}/advice"), Some(&pia), Some(&sampled)).await;
+    let advice: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
+    assert!(advice["skin"].as_str().is_some_and(|s| s.contains("skin sample looks like")), "{advice}");
+    let r = send(
+        &app,
+        "POST",
+        &format!("{base}/preview"),
+        Some(&pia),
+        Some(&format!("{drawing}&skin_region=600%2C450+700%2C450")),
+    )
+    .await;
+    assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("skin sample"), "{}", r.body);
     let r = send(
         &app,
         "POST",
@@ -982,13 +996,14 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     let r = send(&app, "GET", &first, Some(&pia), None).await;
     assert!(r.body.contains("version 1") && r.body.contains("value=\"0.6\""));
     assert!(r.body.contains("<option selected>3</option>"), "the type it was saved with");
-    // The skin type left to the photo: saved without one, opened again as such.
+    // The skin type left to the photo, read in a skin sample: saved so, opened again as such.
     let r =
-        send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf={csrf}&{drawing}&fitzpatrick=photo")))
+        send(&app, "POST", &editor, Some(&pia), Some(&format!("csrf={csrf}&{sampled}&fitzpatrick=photo")))
             .await;
     let third = r.location.unwrap();
     let r = send(&app, "GET", &third, Some(&pia), None).await;
     assert!(r.body.contains("<option value=\"photo\" selected>From the photo</option>"), "{}", r.body);
+    assert!(r.body.contains("name=\"skin_region\" value=\"600,450 700,450 700,520\""), "{}", r.body);
     let r = send(
         &app,
         "POST",
