@@ -40,13 +40,18 @@ fn files_under(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
     Ok(out)
 }
 
+/// Makes sure the file at `path` is on the disk.
+fn sync(path: &Path) -> Result<()> {
+    fs::File::open(path).and_then(|f| f.sync_all()).with_context(|| format!("cannot sync {}", path.display()))
+}
+
 /// Copies `from` to `to` and makes sure the copy is on the disk.
 fn copy_durably(from: &Path, to: &Path) -> Result<()> {
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     fs::copy(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
-    fs::File::open(to).and_then(|f| f.sync_all()).with_context(|| format!("cannot sync {}", to.display()))
+    sync(to)
 }
 
 fn megabytes(bytes: u64) -> f64 {
@@ -106,13 +111,14 @@ pub fn backup(args: &BackupArgs) -> Result<String> {
 /// it names was written before its record, so the copy has them all.
 fn write_backup(data: &Path, into: &Path) -> Result<String> {
     let copy = into.join("smp.db");
-    runtime()?.block_on(async {
+    let runtime = runtime()?;
+    runtime.block_on(async {
         let store = Store::open_in(data).await.context("cannot open the database")?;
         store.backup_to(&copy).await.context("cannot copy the database")?;
         store.close().await;
         anyhow::Ok(())
     })?;
-    fs::File::open(&copy).and_then(|f| f.sync_all()).context("cannot sync the database copy")?;
+    sync(&copy)?;
 
     let photos = files_under(&data.join("photos"))?;
     let bytes: u64 = photos.iter().map(|(_, size)| size).sum();
@@ -125,7 +131,7 @@ fn write_backup(data: &Path, into: &Path) -> Result<String> {
     }
     bar.finish_and_clear();
 
-    let sound = runtime()?.block_on(async {
+    let sound = runtime.block_on(async {
         let store = Store::open_in(into).await.context("cannot open the copy")?;
         let ok = store.integrity_ok().await.context("cannot check the copy")?;
         store.close().await;

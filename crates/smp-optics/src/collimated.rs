@@ -21,8 +21,8 @@
 //! values.
 
 use crate::skin::{
-    DERMAL_BLOOD, EPIDERMIS_MM, FULL_STRENGTH_OPTICAL_DEPTH, INK_LAYER_MM, baseline_absorption,
-    blood_absorption, dermis_scattering, epidermis_scattering, melanin_absorption,
+    EPIDERMIS_MM, FULL_STRENGTH_OPTICAL_DEPTH, INK_LAYER_MM, bare_absorption, dermis_scattering,
+    epidermis_scattering,
 };
 use crate::spectral::{SAMPLES, wavelengths};
 
@@ -114,12 +114,10 @@ pub fn reflectance(melanin: f64, ink: Option<Ink>) -> [f64; SAMPLES] {
     let depth = ink.depth_mm.max(EPIDERMIS_MM + 0.01);
     let mut out = [0.0; SAMPLES];
     for (i, nm) in wavelengths().enumerate() {
-        let dermis_a = baseline_absorption(nm) + DERMAL_BLOOD * blood_absorption(i);
+        let (epidermis_a, dermis_a) = bare_absorption(i, nm, melanin);
         let dermis_s = dermis_scattering(nm);
-        let epidermis_a = melanin * melanin_absorption(nm)
-            + (1.0 - melanin) * baseline_absorption(nm)
-            + total * ink.epidermal_share / EPIDERMIS_MM;
-        let skin = Slab::layer(epidermis_a, epidermis_scattering(nm), EPIDERMIS_MM)
+        let epidermal_ink = total * ink.epidermal_share / EPIDERMIS_MM;
+        let skin = Slab::layer(epidermis_a + epidermal_ink, epidermis_scattering(nm), EPIDERMIS_MM)
             .over(&Slab::layer(dermis_a, dermis_s, depth - EPIDERMIS_MM))
             .over(&Slab::layer(
                 dermis_a + total * (1.0 - ink.epidermal_share) / INK_LAYER_MM,

@@ -170,7 +170,8 @@ pub fn pigment_report(
             skin_lab.l, skin_lab.b
         ));
     }
-    let estimated_fitzpatrick = fitzpatrick_from_ita(ita(skin_lab));
+    let skin_ita = ita(skin_lab);
+    let estimated_fitzpatrick = fitzpatrick_from_ita(skin_ita);
     if let Some(given) = client.fitzpatrick.map(|t| t.get())
         && given.abs_diff(estimated_fitzpatrick) >= 2
     {
@@ -194,7 +195,7 @@ pub fn pigment_report(
         skin_lab,
         target_lab: target,
         contrast_e00,
-        skin_ita: ita(skin_lab),
+        skin_ita,
         estimated_fitzpatrick,
     }
 }

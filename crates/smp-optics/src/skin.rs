@@ -147,17 +147,17 @@ const HB_G_PER_MOL: f64 = 64_500.0;
 const BLOOD_OXYGEN: f64 = 0.75;
 
 /// Absorption coefficient of whole blood at sample `i`, per mm.
-pub(crate) fn blood_absorption(i: usize) -> f64 {
+fn blood_absorption(i: usize) -> f64 {
     let (oxy, deoxy) = HAEMOGLOBIN[i];
     let molar = BLOOD_OXYGEN * oxy + (1.0 - BLOOD_OXYGEN) * deoxy;
     std::f64::consts::LN_10 * molar * BLOOD_HB_G_PER_L / HB_G_PER_MOL / 10.0
 }
 
-pub(crate) fn melanin_absorption(nm: f64) -> f64 {
+fn melanin_absorption(nm: f64) -> f64 {
     51.9 * (nm / 500.0).powf(-3.5)
 }
 
-pub(crate) fn baseline_absorption(nm: f64) -> f64 {
+fn baseline_absorption(nm: f64) -> f64 {
     7.84e8 * nm.powf(-3.255) / 10.0
 }
 
@@ -206,6 +206,14 @@ fn layer_over(mu_a: f64, mu_s: f64, thickness: f64, rg: f64) -> f64 {
     (1.0 - rg * (a - b * coth)) / (a - rg + b * coth)
 }
 
+/// Absorption coefficients at sample `i` (`nm`), per mm, of the bare
+/// epidermis with `melanin` and of the dermis; shared with the tests'
+/// independent model, so both see the same absorbers.
+pub(crate) fn bare_absorption(i: usize, nm: f64, melanin: f64) -> (f64, f64) {
+    let dermis = baseline_absorption(nm) + DERMAL_BLOOD * blood_absorption(i);
+    (melanin * melanin_absorption(nm) + (1.0 - melanin) * dermis, dermis)
+}
+
 /// Diffuse reflectance of the skin, 380-780 nm at 10 nm, with or without ink.
 pub fn reflectance(skin: SkinLayers, ink: Option<InkState>) -> [f64; SAMPLES] {
     let mut out = [0.0; SAMPLES];
@@ -222,15 +230,14 @@ pub fn reflectance(skin: SkinLayers, ink: Option<InkState>) -> [f64; SAMPLES] {
         None => (0.35, 0.0, 0.0),
     };
     for (i, nm) in wavelengths().enumerate() {
-        let base = baseline_absorption(nm) + DERMAL_BLOOD * blood_absorption(i);
+        let (epidermis, base) = bare_absorption(i, nm, skin.melanin);
         let dermis_mu_s = dermis_scattering(nm);
         // Bottom up: deep dermis, ink layer, dermis above the ink, epidermis.
         let (a, b, _) = km(base, dermis_mu_s);
         let mut r = a - b;
         r = layer_over(base + dermal_ink, dermis_mu_s, INK_LAYER_MM, r);
         r = layer_over(base, dermis_mu_s, ink_depth - EPIDERMIS_MM, r);
-        let epi_mu_a = skin.melanin * melanin_absorption(nm) + (1.0 - skin.melanin) * base + epidermal_ink;
-        r = layer_over(epi_mu_a, epidermis_scattering(nm), EPIDERMIS_MM, r);
+        r = layer_over(epidermis + epidermal_ink, epidermis_scattering(nm), EPIDERMIS_MM, r);
         out[i] = r;
     }
     out
