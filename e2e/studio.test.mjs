@@ -60,6 +60,8 @@ test('a practitioner charts a new client from login to screening', async () => {
     const body = await page.textContent('main');
     assert.match(body, /POSTPONE · not before 2027-03-01/);
     assert.match(body, /allergy-latex/);
+    // The standing heads the chart, for every role: status and date.
+    assert.match(await page.textContent('#standing'), /Postponed until 1 March 2027/);
     await page.screenshot({ path: `${shots}/05-screening.png`, fullPage: true });
 
     // The consent: read, tick, type the name, sign with the pointer.
@@ -196,6 +198,15 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(await page.textContent('#pigment_expiry-error'), /expired on 2026-10-31/);
     await page.screenshot({ path: `${shots}/12-session-expired-pigment.png`, fullPage: true });
     await page.fill('#pigment_expiry', '2027-06-30');
+    await page.check('input[name=health_unchanged]');
+    await page.click('text=Record the session');
+    // The screening postponed treatment (isotretinoin): the session is
+    // refused with the reason, everything typed kept, until a practitioner
+    // says why they go ahead.
+    assert.match(await page.textContent('.refusal'), /postpones treatment until 1 March 2027/);
+    assert.equal(await page.inputValue('#pigment_batch'), 'L2311-07');
+    await page.screenshot({ path: `${shots}/12b-session-refused-by-screening.png`, fullPage: true });
+    await page.fill('#override_reason', 'Dermatologist confirmed the last dose was in 2025; intake corrected next visit');
     await page.click('text=Record the session');
     await page.waitForURL(/\/sessions\/[0-9a-f]+$/);
     assert.match(await page.textContent('main'), /L2311-07[\s\S]*design version 1|design version 1[\s\S]*L2311-07/i);

@@ -36,6 +36,13 @@ pub struct PlanArgs {
     /// The clinic's own protocol instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     protocol: Option<PathBuf>,
+    /// The client's intake: screened (built-in rules), and the plan refused
+    /// when the screening does not allow its dates (as the app refuses it).
+    #[arg(long, value_name = "FILE")]
+    intake: Option<PathBuf>,
+    /// Go ahead despite the screening, for this reason (printed with the plan).
+    #[arg(long = "override", value_name = "REASON", requires = "intake")]
+    override_reason: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -113,10 +120,46 @@ pub fn screen(args: &ScreenArgs) -> Result<String> {
     Ok(out.trim_end().to_string())
 }
 
+/// The screening's gate on a plan (`smp_clinic::gate`, as in the app): an
+/// error with the refusal, or the refusal that `reason` overrides.
+fn gate_plan(intake: &Path, plan: &smp_clinic::Plan, reason: Option<&str>) -> Result<Option<String>> {
+    let answers = smp_clinic::intake::parse(&read(intake, "intake")?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", intake.display()))?;
+    let screening = smp_clinic::screen(&answers, &RuleSet::default_rules());
+    let standing = smp_clinic::gate::Standing {
+        screening: Some(smp_clinic::gate::LatestScreening {
+            outcome: screening.outcome,
+            earliest_date: screening.earliest_date,
+            screened_on: answers.consultation_date,
+        }),
+        consent_in_force: false,
+    };
+    let dates: Vec<NaiveDate> = plan.sessions.iter().map(|s| s.date).collect();
+    let today = answers.consultation_date;
+    let step = smp_clinic::gate::Step::Plan;
+    match smp_clinic::gate::check(
+        &standing,
+        step,
+        &dates,
+        today,
+        smp_clinic::gate::DEFAULT_SCREENING_VALID_DAYS,
+    ) {
+        Ok(()) => Ok(None),
+        Err(refusal) => match reason.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(_) => Ok(Some(refusal.0)),
+            None => anyhow::bail!("{}: {refusal} (--override REASON goes ahead anyway)", intake.display()),
+        },
+    }
+}
+
 pub fn plan(args: &PlanArgs) -> Result<String> {
     let protocol = load_protocol(args.protocol.as_deref())?;
     let design = crate::read_design(&args.design)?;
     let plan = smp_clinic::plan(&design, args.start, args.sessions, &protocol)?;
+    let overridden = match &args.intake {
+        None => None,
+        Some(path) => gate_plan(path, &plan, args.override_reason.as_deref())?,
+    };
     if args.json {
         return Ok(json(&plan));
     }
@@ -131,6 +174,13 @@ pub fn plan(args: &PlanArgs) -> Result<String> {
             s.dilution,
             s.hours,
             s.focus
+        );
+    }
+    if let Some(refusal) = overridden {
+        let _ = writeln!(
+            out,
+            "Despite the screening ({refusal}): {}",
+            args.override_reason.as_deref().unwrap_or("")
         );
     }
     let zones: Vec<String> = plan.area_cm2.iter().map(|(z, a)| format!("{z} {a:.1} cm2")).collect();

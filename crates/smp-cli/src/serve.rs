@@ -59,6 +59,12 @@ async fn open(data: &DataArgs) -> Result<Store> {
 }
 
 pub fn serve(args: &ServeArgs) -> Result<()> {
+    // One line per request on stderr (see smp_web's request log).
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     runtime()?.block_on(async {
         let store = open(&args.data).await?;
         if store.user_count().await? == 0 {

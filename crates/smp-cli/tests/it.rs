@@ -388,6 +388,25 @@ fn plan_reports_sessions_and_areas() {
     assert!(!o.status.success() && stderr(&o).contains("1 to 4 sessions"), "{}", stderr(&o));
 }
 
+/// `smp plan --intake` asks the same gate as the app: the intake postpones
+/// treatment until 2027-03-01, so a plan starting before is refused with the
+/// reason, and goes ahead only with `--override REASON`.
+#[test]
+fn plan_refuses_dates_the_screening_does_not_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("design.toml"), smp_core::EXAMPLE_DESIGN).unwrap();
+    fs::write(dir.path().join("intake.toml"), INTAKE).unwrap();
+    let early = ["plan", "design.toml", "--start", "2027-01-10", "--intake", "intake.toml"];
+    let o = smp(&early, dir.path());
+    assert!(!o.status.success(), "refused");
+    assert!(stderr(&o).contains("postpones treatment until 1 March 2027"), "{}", stderr(&o));
+    let o = smp(&[&early[..], &["--override", "dermatologist's letter"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Despite the screening"));
+    let o = smp(&["plan", "design.toml", "--start", "2027-03-01", "--intake", "intake.toml"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 #[test]
 fn aftercare_writes_json_calendar_and_page() {
     let dir = tempfile::tempdir().unwrap();

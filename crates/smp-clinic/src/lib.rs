@@ -5,6 +5,7 @@
 
 pub mod aftercare;
 pub mod dates;
+pub mod gate;
 pub mod intake;
 pub mod passport;
 pub mod plan;

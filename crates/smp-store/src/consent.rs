@@ -76,7 +76,12 @@ impl StudioStore<'_> {
                 "The consent text must not be empty, and at most {MAX_CONSENT_TEXT_CHARS} characters."
             )));
         }
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
+        // Locks the studio's row: the next version number is the writer's alone.
+        sqlx::query(&format!("SELECT 1 FROM studios WHERE id = $1{}", self.store.lock()))
+            .bind(&self.studio.0)
+            .execute(&mut *tx)
+            .await?;
         let current = sqlx::query(
             "SELECT id, version, body, created_at FROM consent_texts WHERE studio_id = $1 \
              ORDER BY version DESC LIMIT 1",
@@ -134,7 +139,7 @@ impl StudioStore<'_> {
         if signature_png.is_empty() || signature_png.len() > MAX_SIGNATURE_BYTES {
             return Err(StoreError::Invalid("The signature is missing or too large.".into()));
         }
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
         if !self.owns_client(&mut tx, client_id).await? {
             return Ok(None);
         }

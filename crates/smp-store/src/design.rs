@@ -56,7 +56,11 @@ impl StudioStore<'_> {
         if design_toml.len() > MAX_DESIGN_BYTES {
             return Err(StoreError::Invalid("The design is too large to store.".into()));
         }
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
+        // Locks the client's row: the next version number is the writer's alone.
+        if !self.owns_client(&mut tx, client_id).await? {
+            return Ok(None);
+        }
         let photo_ok =
             sqlx::query("SELECT 1 FROM photos WHERE studio_id = $1 AND client_id = $2 AND id = $3")
                 .bind(&self.studio.0)

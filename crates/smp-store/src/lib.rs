@@ -15,12 +15,14 @@ use sqlx::{AnyPool, Row};
 
 mod consent;
 mod design;
+mod gate;
 mod photo;
 mod plan;
 mod treatment;
 
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
 pub use design::{DesignVersion, MAX_DESIGN_BYTES};
+pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use plan::{PlannedSession, TreatmentPlan};
 pub use treatment::{LatestSession, SharedAftercare, TreatmentSession};
@@ -173,6 +175,19 @@ pub fn one_time_password() -> String {
         .collect()
 }
 
+/// A write transaction ([`Store::write`]).
+pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// How often a write waits out SQLite's busy timeout before giving up.
+const WRITE_LOCK_ATTEMPTS: u32 = 4;
+
+/// Whether SQLite said another connection holds the lock (SQLITE_BUSY or
+/// SQLITE_LOCKED, with any extended code).
+fn is_busy(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else { return false };
+    db.code().and_then(|c| c.parse::<i64>().ok()).is_some_and(|code| matches!(code & 0xff, 5 | 6))
+}
+
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
@@ -232,6 +247,36 @@ impl Store {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
         Self::open(&format!("sqlite://{}", dir.join("smp.db").display())).await
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at its
+    /// start (`BEGIN IMMEDIATE`): a deferred `BEGIN` that reads and then
+    /// writes cannot upgrade its lock while another connection writes under
+    /// WAL, and fails with "busy" whatever the busy timeout. Waiting for the
+    /// lock happens here, in SQLite's busy handler (5 s), retried a few
+    /// times, so a burst of saves queues instead of failing. PostgreSQL
+    /// serialises what must be serialised with row locks ([`Self::lock`]).
+    pub(crate) async fn write(&self) -> Result<Tx, StoreError> {
+        if self.backend == Backend::Postgres {
+            return Ok(self.pool.begin().await?);
+        }
+        let mut attempt = 1;
+        loop {
+            match self.pool.begin_with("BEGIN IMMEDIATE").await {
+                Err(e) if is_busy(&e) && attempt < WRITE_LOCK_ATTEMPTS => attempt += 1,
+                started => return Ok(started?),
+            }
+        }
+    }
+
+    /// What a `SELECT` inside a write transaction appends to hold the rows
+    /// it read until the commit: `FOR UPDATE` on PostgreSQL; nothing on
+    /// SQLite, whose write transactions already exclude each other.
+    pub(crate) fn lock(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
     }
 
     /// Which database this is.
@@ -322,7 +367,7 @@ impl Store {
         check_password(password)?;
         let hash = password_auth::generate_hash(password);
         let id = new_id();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let taken =
             sqlx::query("SELECT 1 FROM users WHERE name = $1").bind(name).fetch_optional(&mut *tx).await?;
         if taken.is_some() {
@@ -411,7 +456,7 @@ impl Store {
         keep_session: &str,
     ) -> Result<(), StoreError> {
         check_password(password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
             .bind(password_auth::generate_hash(password))
             .bind(&user.id)
@@ -541,14 +586,13 @@ impl StudioStore<'_> {
         Ok(())
     }
 
-    /// Whether `client_id` is one of this studio's clients.
+    /// Whether `client_id` is one of this studio's clients; inside a write
+    /// transaction this also locks the client's row until the commit, so
+    /// that what is numbered per client (design versions) is allocated by
+    /// one writer at a time.
     async fn owns_client(&self, conn: &mut sqlx::AnyConnection, client_id: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query("SELECT 1 FROM clients WHERE studio_id = $1 AND id = $2")
-            .bind(&self.studio.0)
-            .bind(client_id)
-            .fetch_optional(conn)
-            .await?
-            .is_some())
+        let sql = format!("SELECT 1 FROM clients WHERE studio_id = $1 AND id = $2{}", self.store.lock());
+        Ok(sqlx::query(&sql).bind(&self.studio.0).bind(client_id).fetch_optional(conn).await?.is_some())
     }
 
     /// The studio's name.
@@ -566,7 +610,7 @@ impl StudioStore<'_> {
         if name.is_empty() || name.chars().count() > 120 {
             return Err(StoreError::Invalid("A studio needs a name (up to 120 characters).".into()));
         }
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
         sqlx::query("UPDATE studios SET name = $1 WHERE id = $2")
             .bind(name)
             .bind(&self.studio.0)
@@ -593,7 +637,7 @@ impl StudioStore<'_> {
     /// account is not this studio's.
     pub async fn reset_password(&self, admin: &User, user_id: &str) -> Result<Option<String>, StoreError> {
         let password = one_time_password();
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
         let done = sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = 1 WHERE studio_id = $2 AND id = $3",
         )
@@ -642,7 +686,7 @@ impl StudioStore<'_> {
         outcome: &str,
         result_json: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
         if !self.owns_client(&mut tx, client_id).await? {
             return Ok(false);
         }

@@ -109,7 +109,7 @@ impl StudioStore<'_> {
         height: u32,
         bytes: u64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
         if !self.owns_client(&mut tx, client_id).await? {
             return Ok(false);
         }

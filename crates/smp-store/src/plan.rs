@@ -53,7 +53,7 @@ impl StudioStore<'_> {
         staff: &User,
         sessions: &[PlannedSession],
     ) -> Result<bool, StoreError> {
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
         let ours = sqlx::query("SELECT 1 FROM designs WHERE studio_id = $1 AND client_id = $2 AND id = $3")
             .bind(&self.studio.0)
             .bind(client_id)

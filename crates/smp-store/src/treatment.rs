@@ -72,7 +72,7 @@ impl StudioStore<'_> {
         design_id: Option<&str>,
         passport_json: &str,
     ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
         if !self.owns_client(&mut tx, client_id).await? {
             return Ok(None);
         }
@@ -140,7 +140,7 @@ impl StudioStore<'_> {
         staff: &User,
         days: i64,
     ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.write().await?;
         let client: Option<String> =
             sqlx::query("SELECT client_id FROM treatment_sessions WHERE studio_id = $1 AND id = $2")
                 .bind(&self.studio.0)

@@ -13,7 +13,9 @@ mod designs;
 mod intake;
 mod photos;
 mod plans;
+mod request_log;
 mod sessions;
+mod standing;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -133,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(signatures)
         .merge(uploads)
         .layer(axum::middleware::map_response(explain_too_large))
+        .layer(axum::middleware::from_fn(request_log::log_request))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         // Aftercare links carry their token in the path: never hand it on.
         .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
@@ -191,7 +194,13 @@ pub(crate) struct PageError(StatusCode, String);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let page = MessagePage { title: self.0.canonical_reason().unwrap_or("Error"), message: &self.1 };
+        // A failure of ours carries the request's id, to find its log line.
+        let reference = self.0.is_server_error().then(request_log::current_request_id).flatten();
+        let page = MessagePage {
+            title: self.0.canonical_reason().unwrap_or("Error"),
+            message: &self.1,
+            reference: reference.as_deref(),
+        };
         (self.0, Html(page.render().unwrap_or_default())).into_response()
     }
 }
@@ -200,17 +209,21 @@ impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(m) => PageError(StatusCode::BAD_REQUEST, m),
-            // Details stay in the server's hands: they may name records.
-            _ => PageError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The database did not answer. Nothing was changed.".into(),
-            ),
+            // Details stay in the server's log: they may name records.
+            e => {
+                request_log::record_cause(&e);
+                PageError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The database did not answer. Nothing was changed.".into(),
+                )
+            }
         }
     }
 }
 
 impl From<askama::Error> for PageError {
-    fn from(_: askama::Error) -> Self {
+    fn from(e: askama::Error) -> Self {
+        request_log::record_cause(&e);
         PageError(StatusCode::INTERNAL_SERVER_ERROR, "The page could not be drawn.".into())
     }
 }
@@ -336,6 +349,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 struct MessagePage<'a> {
     title: &'a str,
     message: &'a str,
+    /// The request's id on a failure of ours.
+    reference: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -536,6 +551,10 @@ struct ClientPage<'a> {
     designs: Vec<(String, smp_store::DesignVersion)>,
     sessions: Vec<smp_store::TreatmentSession>,
     upload: photos::UploadForm,
+    status: standing::StatusBadge,
+    consent_in_force: bool,
+    /// Practitioners' overrides of the screening (for clinical roles).
+    overrides: Vec<(String, smp_store::GateOverride)>,
 }
 
 /// "1st", "2nd", "3rd", "4th"... session.
@@ -672,7 +691,12 @@ async fn chart(
         href: clinical.then(|| format!("/clients/{id}/sessions/{}", t.id)),
     }));
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
+    let standing = standing::standing(&studio, id).await?;
+    let overrides = if clinical { studio.overrides(id).await? } else { Vec::new() };
     let page = ClientPage {
+        status: standing::StatusBadge::of(&standing),
+        consent_in_force: standing.consent_in_force,
+        overrides: overrides.into_iter().map(|o| (day_of(o.created_at), o)).collect(),
         who: &who.0,
         clinical,
         timeline,

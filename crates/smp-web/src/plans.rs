@@ -10,7 +10,9 @@ use chrono::{Days, NaiveDate};
 use smp_clinic::Protocol;
 use smp_store::{PlannedSession, Session, TreatmentPlan};
 
-use crate::{AppState, PageError, Staff, page};
+use smp_clinic::gate::Step;
+
+use crate::{AppState, PageError, Staff, page, standing};
 
 /// Weeks the calendar looks ahead.
 const CALENDAR_WEEKS: u64 = 8;
@@ -29,6 +31,11 @@ struct PlanPage<'a> {
     start: String,
     total_hours: f64,
     error: Option<String>,
+    /// When the error is the screening's refusal: the refused request's
+    /// values, replayed by the override form with the practitioner's reason.
+    replay: Option<Vec<(String, String)>>,
+    /// The client's standing, shown above the plan.
+    status: standing::StatusBadge,
 }
 
 async fn plan_page(
@@ -37,6 +44,7 @@ async fn plan_page(
     client_id: &str,
     dates: Option<Vec<String>>,
     error: Option<String>,
+    replay: Option<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     who.require_clinical("Treatment plans")?;
     let client = who.client(state, client_id).await?;
@@ -58,10 +66,12 @@ async fn plan_page(
                 .collect()
         })
         .unwrap_or_default();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let start = chrono::Utc::now().date_naive().to_string();
-    let page = PlanPage { who: &who.0, client, version, rows, designs, start, total_hours, error };
-    Ok((status, Html(page.render()?)).into_response())
+    let status = standing::StatusBadge::of(&standing::standing(&studio, client_id).await?);
+    let page =
+        PlanPage { who: &who.0, client, version, rows, designs, start, total_hours, error, replay, status };
+    Ok((code, Html(page.render()?)).into_response())
 }
 
 pub(crate) async fn view(
@@ -69,7 +79,7 @@ pub(crate) async fn view(
     who: Staff,
     Path(client_id): Path<String>,
 ) -> Response {
-    page(plan_page(&state, &who, &client_id, None, None)).await
+    page(plan_page(&state, &who, &client_id, None, None, None)).await
 }
 
 /// Makes a plan from a design version and a first date (`start`,
@@ -88,7 +98,7 @@ pub(crate) async fn save(
         let studio = who.studio(&state);
         let protocol = Protocol::default_protocol();
         let refuse =
-            |dates: Option<Vec<String>>, m: String| plan_page(&state, &who, &client_id, dates, Some(m));
+            |dates: Option<Vec<String>>, m: String| plan_page(&state, &who, &client_id, dates, Some(m), None);
         let (design_id, sessions): (String, Vec<PlannedSession>) = if let Some(start) = value("start") {
             let Ok(start) = start.parse::<NaiveDate>() else {
                 return refuse(None, format!("{start:?} is not a date (YYYY-MM-DD).")).await;
@@ -153,6 +163,15 @@ pub(crate) async fn save(
                 .collect();
             (plan.design_id, sessions)
         };
+        // The screening guards every date, planned or moved.
+        let dates: Vec<NaiveDate> = sessions.iter().filter_map(|s| s.date.parse().ok()).collect();
+        let reason = value("override_reason");
+        if let Some(refusal) =
+            standing::guard(&studio, &who.0.user, &client_id, Step::Plan, &dates, reason.as_deref()).await?
+        {
+            let replay = values.into_iter().filter(|(k, _)| k != "csrf" && k != "override_reason").collect();
+            return plan_page(&state, &who, &client_id, None, Some(refusal), Some(replay)).await;
+        }
         if !studio.save_plan(&client_id, &design_id, &who.0.user, &sessions).await? {
             return Err(PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()));
         }

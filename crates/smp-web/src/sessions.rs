@@ -11,7 +11,13 @@ use smp_clinic::aftercare::FollowUp;
 use smp_clinic::passport::SessionForm;
 use smp_store::{Session, TreatmentSession};
 
-use crate::{AppState, PageError, Staff, day_of, page};
+use smp_clinic::gate::Step;
+
+use crate::{AppState, PageError, Staff, day_of, page, standing};
+
+/// Where the form shows the screening's refusal (above the fields, with the
+/// override).
+const GATE_FIELD: &str = "gate";
 
 /// How long an aftercare link works: through healing and the next session.
 pub(crate) const AFTERCARE_LINK_DAYS: i64 = 60;
@@ -60,6 +66,13 @@ struct FormPage<'a> {
     client: smp_store::Client,
     fields: Vec<Field>,
     designs: Vec<(String, i64, bool)>,
+    /// The screening's refusal, with the override offered.
+    refusal: Option<String>,
+    /// The day of the screening whose answers are confirmed unchanged.
+    screened_on: Option<String>,
+    health_unchanged: bool,
+    override_reason: String,
+    status: standing::StatusBadge,
 }
 
 fn fields(values: &[(String, String)], error: Option<(&str, String)>) -> Vec<Field> {
@@ -96,9 +109,25 @@ async fn form_page(
             (d.id, d.version, selected)
         })
         .collect();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let page = FormPage { who: &who.0, client, fields: fields(values, error), designs };
-    Ok((status, Html(page.render()?)).into_response())
+    let code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let (refusal, error) = match error {
+        Some((GATE_FIELD, m)) => (Some(m), None),
+        other => (None, other),
+    };
+    let standing = standing::standing(&who.studio(state), client_id).await?;
+    let page = FormPage {
+        who: &who.0,
+        client,
+        fields: fields(values, error),
+        designs,
+        refusal,
+        screened_on: standing.screening.map(|s| smp_clinic::gate::long_date(s.screened_on)),
+        health_unchanged: value("health_unchanged").as_deref() == Some("on"),
+        override_reason: value("override_reason").unwrap_or_default(),
+        status: standing::StatusBadge::of(&standing),
+    };
+    Ok((code, Html(page.render()?)).into_response())
 }
 
 pub(crate) async fn new(
@@ -142,6 +171,17 @@ pub(crate) async fn record(
             Ok(r) => r,
             Err(e) => return form_page(&state, &who, &client_id, &values, Some((e.field, e.message))).await,
         };
+        // The screening guards the session: its date, a recent screening
+        // confirmed unchanged, a consent in force.
+        let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let step = Step::Record { health_confirmed: value("health_unchanged") == Some("on") };
+        let studio = who.studio(&state);
+        if let Some(refusal) =
+            standing::guard(&studio, &who.0.user, &client_id, step, &[record.date], value("override_reason"))
+                .await?
+        {
+            return form_page(&state, &who, &client_id, &values, Some((GATE_FIELD, refusal))).await;
+        }
         let design =
             values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
         let passport = serde_json::to_string(&record).map_err(|_| {

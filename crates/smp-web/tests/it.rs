@@ -65,13 +65,13 @@ async fn send_body(
         None => req.body(Body::empty()),
     }
     .unwrap();
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
+    let (parts, body) = app.router.clone().oneshot(req).await.unwrap().into_parts();
+    let status = parts.status;
     let header =
-        |name| res.headers().get(name).map(|v: &header::HeaderValue| v.to_str().unwrap().to_string());
+        |name| parts.headers.get(name).map(|v: &header::HeaderValue| v.to_str().unwrap().to_string());
     let (location, cookie, content_type) =
         (header(header::LOCATION), header(header::SET_COOKIE), header(header::CONTENT_TYPE));
-    let bytes = axum::body::to_bytes(res.into_body(), 64 << 20).await.unwrap().to_vec();
+    let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap().to_vec();
     let body = String::from_utf8_lossy(&bytes).into_owned();
     if content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) {
         assert_well_formed(uri, &body);
@@ -212,6 +212,37 @@ async fn cast(app: &App, studio_a: &str) -> Cast {
         bo: login(app, "bo", "a long password").await,
         a,
         pia_user,
+    }
+}
+
+/// Records for `client_id` a screening with `outcome` (and, for a
+/// postponement, its first allowed day) and, with `consent`, a signed
+/// consent under the studio's current text: the standing the gate reads.
+async fn screened(
+    app: &App,
+    studio: &smp_store::StudioId,
+    user: &smp_store::User,
+    client_id: &str,
+    outcome: &str,
+    earliest: Option<chrono::NaiveDate>,
+    consent: bool,
+) {
+    let studio = app.store.studio(studio);
+    let result = serde_json::json!({
+        "outcome": outcome,
+        "earliest_date": earliest.map(|d| d.to_string()),
+        "findings": [],
+        "pre_session": [],
+        "rules_version": "test",
+    });
+    studio.record_screening(client_id, user, "", "test", outcome, &result.to_string()).await.unwrap();
+    if consent {
+        let text = studio.publish_consent_text(None, smp_clinic::DEFAULT_CONSENT_TEXT).await.unwrap();
+        studio
+            .sign_consent(client_id, user, &text.id, "The Client", b"\x89PNG signature")
+            .await
+            .unwrap()
+            .unwrap();
     }
 }
 
@@ -1055,13 +1086,15 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
 #[tokio::test]
 async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     let app = app().await;
-    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, _), .. } =
+    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, _), pia_user, .. } =
         cast(&app, "Main Street SMP").await;
     let chart =
         send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy+Secret")))
             .await
             .location
             .unwrap();
+    let client_id = chart.rsplit('/').next().unwrap().to_string();
+    screened(&app, &a, &pia_user, &client_id, "proceed", None, true).await;
     let r = send(&app, "GET", &format!("{chart}/sessions/new"), Some(&pia), None).await;
     assert!(
         r.status.is_success() && r.body.contains("name=\"number\" type=\"number\" value=\"1\""),
@@ -1074,7 +1107,7 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
 
     let passport = |expiry: &str| {
         format!(
-            "csrf={csrf}&design_id=&date=2026-12-01&number=1&zones=front&pigment_brand=Perma+Blend&pigment_batch=L2311-07\
+            "csrf={csrf}&health_unchanged=on&design_id=&date=2026-12-01&number=1&zones=front&pigment_brand=Perma+Blend&pigment_batch=L2311-07\
              &pigment_expiry={expiry}&dilution=0.6&needle=3RL&needle_mm=0.25&machine=3.5+mm&anaesthetic=none\
              &duration_min=210&pain=3&notes=calm%0Aasked+about+sport"
         )
@@ -1216,6 +1249,7 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     studio.add_photo(&photo, &client.id, &pia_user, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
     let design =
         studio.save_design(&client.id, &photo, &pia_user, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
+    screened(&app, &a, &pia_user, &client.id, "proceed", None, false).await;
     let url = format!("/clients/{}/plan", client.id);
     let r = send(&app, "GET", &url, Some(&pia), None).await;
     assert!(r.status.is_success() && r.body.contains("Make a plan"), "{}", r.body);
@@ -1285,4 +1319,306 @@ async fn behind_tls_the_login_cookie_is_secure() {
     assert!(cookie.contains("; Secure;") && cookie.contains("HttpOnly"), "{cookie}");
     let (plain, _) = login(&app, "fred", "a long password").await;
     assert!(!plain.is_empty(), "the default stays usable over plain HTTP on the studio's own machine");
+}
+
+/// The chart of a new client with one top photo, and the photo's editor URL.
+async fn client_with_photo(app: &App, cookie: &str, csrf: &str, name: &str) -> (String, String) {
+    let chart = send(app, "POST", "/clients", Some(cookie), Some(&format!("csrf={csrf}&full_name={name}")))
+        .await
+        .location
+        .unwrap();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&image::RgbImage::from_pixel(400, 300, image::Rgb([196, 150, 124])))
+        .unwrap();
+    let r = send_body(
+        app,
+        "POST",
+        &format!("{chart}/photos"),
+        Some(cookie),
+        Some(multipart(&[("csrf", csrf), ("angle", "top")], Some(("top.jpg", &jpeg)))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let body = send(app, "GET", &chart, Some(cookie), None).await.body;
+    let editor = body
+        .split("href=\"")
+        .find(|s| s.contains("/design\""))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    (chart, editor)
+}
+
+/// A request's body: its content type and bytes.
+type RequestBody = Option<(String, Vec<u8>)>;
+
+/// Twenty of each kind of save sent at once, on real threads against the real
+/// database: every one is stored (a deferred BEGIN failed most of them with
+/// "busy" on SQLite), and design versions are numbered without a gap or a
+/// clash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn saves_sent_at_once_all_succeed() {
+    const N: usize = 20;
+    let app = std::sync::Arc::new(app().await);
+    let Cast { a, pia: (pia, csrf), .. } = cast(&app, "A").await;
+    let mut charts = Vec::new();
+    for i in 0..N {
+        charts.push(
+            send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Client+{i}")))
+                .await
+                .location
+                .unwrap(),
+        );
+    }
+    let (shared_chart, editor) = client_with_photo(&app, &pia, &csrf, "Ivy").await;
+    let consent_form = send(&app, "GET", &format!("{}/consent", charts[0]), Some(&pia), None).await.body;
+    let text_id = consent_form
+        .split("name=\"text_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let signature = drawn_signature(true);
+    let mut photo = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut photo)
+        .encode_image(&image::RgbImage::from_pixel(320, 240, image::Rgb([180, 140, 120])))
+        .unwrap();
+    let drawing = "scale_from=20%2C280&scale_to=380%2C280&scale_mm=140&hairline=50%2C80+200%2C60+350%2C80\
+                   &zone=30%2C60+370%2C60+370%2C260+30%2C260&style=soft&density=20&diameter_mm=0.45";
+
+    let mut tasks = Vec::new();
+    for (i, chart) in charts.iter().enumerate() {
+        let kinds: [(String, RequestBody); 4] = [
+            (
+                format!("{chart}/intake"),
+                Some((
+                    "application/x-www-form-urlencoded".into(),
+                    format!("csrf={csrf}&consultation_date=2026-12-01&birth_date=1985-04-02").into_bytes(),
+                )),
+            ),
+            (
+                format!("{chart}/consent"),
+                Some((
+                    "application/x-www-form-urlencoded".into(),
+                    format!(
+                        "csrf={csrf}&text_id={text_id}&agree=on&signed_name=Client+{i}&signature={signature}"
+                    )
+                    .into_bytes(),
+                )),
+            ),
+            (
+                editor.clone(),
+                Some((
+                    "application/x-www-form-urlencoded".into(),
+                    format!("csrf={csrf}&{drawing}").into_bytes(),
+                )),
+            ),
+            (
+                format!("{chart}/photos"),
+                Some(multipart(&[("csrf", &csrf), ("angle", "crown")], Some(("crown.jpg", &photo)))),
+            ),
+        ];
+        for (uri, body) in kinds {
+            let (app, pia) = (app.clone(), pia.clone());
+            tasks.push(tokio::spawn(async move {
+                let r = send_body(&app, "POST", &uri, Some(&pia), body).await;
+                (uri, r.status, r.body)
+            }));
+        }
+    }
+    let mut failures = Vec::new();
+    for task in tasks {
+        let (uri, status, body) = task.await.unwrap();
+        if status != StatusCode::SEE_OTHER {
+            failures.push(format!("{uri}: {status} {}", body.chars().take(200).collect::<String>()));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} saves failed: {failures:#?}", failures.len(), 4 * N);
+
+    let studio = app.store.studio(&a);
+    let client_id = shared_chart.rsplit('/').next().unwrap();
+    let mut versions: Vec<i64> = studio.designs(client_id).await.unwrap().iter().map(|d| d.version).collect();
+    versions.sort();
+    assert_eq!(versions, (1..=N as i64).collect::<Vec<_>>());
+    for chart in &charts {
+        let id = chart.rsplit('/').next().unwrap();
+        assert_eq!(studio.screenings(id).await.unwrap().len(), 1, "{chart}");
+        assert_eq!(studio.consents(id).await.unwrap().len(), 1, "{chart}");
+        assert_eq!(studio.photos(id).await.unwrap().len(), 1, "{chart}");
+    }
+}
+
+/// Every path that creates or moves a session (a new plan, moved plan
+/// dates, a recorded session), for every standing the screening can leave:
+/// refused with the reason, and allowed with a practitioner's typed reason,
+/// which is recorded on the chart and audited.
+#[tokio::test]
+async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, _), pia_user, .. } = cast(&app, "A").await;
+    let studio = app.store.studio(&a);
+    let today = chrono::Utc::now().date_naive();
+    let in_days = |n: u64| today + chrono::Days::new(n);
+    let later = in_days(400);
+    // (outcome, postponed until, consent signed, may plan from in 3 days, may record today)
+    let cases: [(&str, Option<chrono::NaiveDate>, bool, bool, bool); 7] = [
+        ("none", None, true, false, false),
+        ("proceed", None, true, true, true),
+        ("caution", None, true, true, true),
+        ("proceed", None, false, true, false),
+        ("postpone", Some(later), true, false, false),
+        ("clearance", None, true, false, false),
+        ("decline", None, true, false, false),
+    ];
+    for (outcome, until, consent, may_plan, may_record) in cases {
+        let case = format!("{outcome}, until {until:?}, consent {consent}");
+        let client = studio
+            .create_client(&smp_store::ClientFields {
+                full_name: format!("Client {outcome}"),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let photo = smp_store::new_photo_id();
+        studio
+            .add_photo(&photo, &client.id, &pia_user, smp_store::PhotoAngle::Top, 10, 10, 10)
+            .await
+            .unwrap();
+        let design = studio
+            .save_design(&client.id, &photo, &pia_user, smp_core::EXAMPLE_DESIGN)
+            .await
+            .unwrap()
+            .unwrap();
+        if outcome != "none" {
+            screened(&app, &a, &pia_user, &client.id, outcome, until, consent).await;
+        }
+        let chart = format!("/clients/{}", client.id);
+        let plan_url = format!("{chart}/plan");
+        let new_plan = format!("csrf={csrf}&design_id={}&start={}", design.id, in_days(3));
+        let refused = |r: &Reply| {
+            r.status == StatusCode::BAD_REQUEST && r.body.contains("Not allowed by the screening")
+        };
+
+        // A new plan.
+        let r = send(&app, "POST", &plan_url, Some(&pia), Some(&new_plan)).await;
+        if may_plan {
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
+        } else {
+            assert!(refused(&r), "{case}: {} {}", r.status, r.body);
+            assert!(studio.plan(&client.id).await.unwrap().is_none(), "{case}: nothing planned");
+            // The override form replays the request with the reason.
+            assert!(
+                r.body.contains("name=\"start\"") && r.body.contains("name=\"override_reason\""),
+                "{case}"
+            );
+            if outcome == "postpone" {
+                assert!(r.body.contains("too early"), "{case}: {}", r.body);
+            }
+            let r = send(
+                &app,
+                "POST",
+                &plan_url,
+                Some(&pia),
+                Some(&format!("{new_plan}&override_reason=Physician%27s+clearance+received+1+Dec")),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
+        }
+        let plan = studio.plan(&client.id).await.unwrap().unwrap();
+
+        // Moving the plan's dates.
+        let moved: Vec<String> = plan
+            .sessions
+            .iter()
+            .map(|s| {
+                let d: chrono::NaiveDate = s.date.parse().unwrap();
+                format!("date_{}={}", s.number, d + chrono::Days::new(1))
+            })
+            .collect();
+        let move_form = format!("csrf={csrf}&{}", moved.join("&"));
+        let r = send(&app, "POST", &plan_url, Some(&pia), Some(&move_form)).await;
+        if may_plan {
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
+        } else {
+            assert!(refused(&r), "{case}: moving {} {}", r.status, r.body);
+            let r = send(
+                &app,
+                "POST",
+                &plan_url,
+                Some(&pia),
+                Some(&format!("{move_form}&override_reason=asked")),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
+        }
+
+        // Recording a session today.
+        let record = format!(
+            "csrf={csrf}&health_unchanged=on&design_id=&date={today}&number=1&zones=front&pigment_brand=PB\
+             &pigment_batch=L1&pigment_expiry={}&dilution=0.6&needle=3RL&needle_mm=0.25&machine=m\
+             &anaesthetic=none&duration_min=120&pain=2&notes=",
+            in_days(300)
+        );
+        let r = send(&app, "POST", &format!("{chart}/sessions"), Some(&pia), Some(&record)).await;
+        if may_record {
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
+        } else {
+            assert!(refused(&r), "{case}: recording {} {}", r.status, r.body);
+            assert!(r.body.contains("value=\"L1\""), "{case}: what was typed is kept");
+            assert!(studio.treatment_sessions(&client.id).await.unwrap().is_empty(), "{case}");
+            let r = send(
+                &app,
+                "POST",
+                &format!("{chart}/sessions"),
+                Some(&pia),
+                Some(&format!("{record}&override_reason=Clearance+letter+scanned")),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
+            let overrides = studio.overrides(&client.id).await.unwrap();
+            assert!(overrides.iter().any(|o| o.reason == "Clearance letter scanned"), "{case}");
+            let r = send(&app, "GET", &chart, Some(&pia), None).await;
+            assert!(
+                r.body.contains("Went ahead despite the screening")
+                    && r.body.contains("Clearance letter scanned")
+            );
+        }
+    }
+    // Unconfirmed health answers are refused too.
+    let client = studio
+        .create_client(&smp_store::ClientFields { full_name: "Unconfirmed".into(), ..Default::default() })
+        .await
+        .unwrap();
+    screened(&app, &a, &pia_user, &client.id, "proceed", None, true).await;
+    let r = send(
+        &app,
+        "POST",
+        &format!("/clients/{}/sessions", client.id),
+        Some(&pia),
+        Some(&format!(
+            "csrf={csrf}&design_id=&date={today}&number=1&zones=front&pigment_brand=PB&pigment_batch=L1\
+             &pigment_expiry={}&dilution=0.6&needle=3RL&needle_mm=0.25&machine=m&anaesthetic=none\
+             &duration_min=120&pain=2&notes=",
+            in_days(300)
+        )),
+    )
+    .await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("nothing has changed"), "{}", r.body);
+
+    // The front desk sees the standing and its date, never the reasons.
+    let postponed = studio.search_clients("Client postpone", 1).await.unwrap().remove(0);
+    let r = send(&app, "GET", &format!("/clients/{}", postponed.id), Some(&fred), None).await;
+    let long = format!("{}", later.format("%-d %B %Y"));
+    assert!(r.body.contains("Postponed until") && r.body.contains(&long), "{}", r.body);
+    assert!(
+        !r.body.contains("Clearance letter") && !r.body.contains("Went ahead"),
+        "no reasons for the front desk"
+    );
+    let actions: Vec<String> = studio.audit_log(1000).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.iter().filter(|a| *a == "override-screening").count() >= 10, "{actions:?}");
 }

@@ -1,0 +1,91 @@
+//! The client's clinical standing (latest screening and consent) as the
+//! chart shows it to every role, and the gate every path that plans, moves
+//! or records a session goes through (`smp_clinic::gate` decides; a refusal
+//! may be overridden by a practitioner's typed reason, recorded and audited).
+
+use chrono::NaiveDate;
+use smp_clinic::Outcome;
+use smp_clinic::gate::{self, LatestScreening, Standing, Step};
+use smp_store::StudioStore;
+
+use crate::PageError;
+
+/// The day a stored moment falls on.
+fn day_of_ms(ms: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive()).unwrap_or_default()
+}
+
+/// The client's standing from what is stored.
+pub(crate) async fn standing(studio: &StudioStore<'_>, client_id: &str) -> Result<Standing, PageError> {
+    let latest = studio.screenings(client_id).await?.into_iter().next();
+    let screening = latest.map(|s| {
+        let result: serde_json::Value = serde_json::from_str(&s.result_json).unwrap_or_default();
+        LatestScreening {
+            // An outcome this build cannot read counts as the safe side.
+            outcome: serde_json::from_value(serde_json::Value::String(s.outcome.clone()))
+                .unwrap_or(Outcome::Clearance),
+            earliest_date: result["earliest_date"].as_str().and_then(|d| d.parse().ok()),
+            screened_on: day_of_ms(s.created_at),
+        }
+    });
+    let current = studio.consent_text().await?.map(|t| t.version);
+    let consent_in_force = studio
+        .consents(client_id)
+        .await?
+        .iter()
+        .any(|c| c.superseded_by.is_none() && Some(c.text_version) == current);
+    Ok(Standing { screening, consent_in_force })
+}
+
+/// The standing as a badge: (CSS class, words). Words, not colour alone.
+pub(crate) struct StatusBadge {
+    pub(crate) class: &'static str,
+    pub(crate) text: String,
+}
+
+impl StatusBadge {
+    pub(crate) fn of(standing: &Standing) -> Self {
+        let Some(s) = standing.screening else {
+            return Self { class: "badge-none", text: "Not screened".into() };
+        };
+        let (class, text) = match s.outcome {
+            Outcome::Proceed => ("badge-ok", "Proceed".to_string()),
+            Outcome::Caution => ("badge-caution", "Proceed with caution".to_string()),
+            Outcome::Postpone => (
+                "badge-wait",
+                match s.earliest_date {
+                    Some(d) => format!("Postponed until {}", gate::long_date(d)),
+                    None => "Postponed".to_string(),
+                },
+            ),
+            Outcome::Clearance => ("badge-stop", "Physician's clearance needed".to_string()),
+            Outcome::Decline => ("badge-stop", "Declined".to_string()),
+        };
+        Self { class, text }
+    }
+}
+
+/// Asks the gate whether `step` may go ahead on `dates`. Refused with no
+/// override reason: `Ok(Some(refusal))`, for the form to show. Refused with
+/// a reason: the override is recorded (and audited) and `Ok(None)`.
+pub(crate) async fn guard(
+    studio: &StudioStore<'_>,
+    staff: &smp_store::User,
+    client_id: &str,
+    step: Step,
+    dates: &[NaiveDate],
+    override_reason: Option<&str>,
+) -> Result<Option<String>, PageError> {
+    let standing = standing(studio, client_id).await?;
+    let today = chrono::Utc::now().date_naive();
+    let Err(refusal) = gate::check(&standing, step, dates, today, gate::DEFAULT_SCREENING_VALID_DAYS) else {
+        return Ok(None);
+    };
+    match override_reason.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(Some(refusal.0)),
+        Some(reason) => {
+            studio.record_override(client_id, staff, &refusal.0, reason).await?;
+            Ok(None)
+        }
+    }
+}
