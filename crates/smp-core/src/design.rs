@@ -21,6 +21,12 @@ pub const MAX_DENSITY_PER_CM2: f64 = 200.0;
 /// The largest number of impressions one design may ask for; a full head at
 /// natural density is about 40,000.
 pub const MAX_IMPRESSIONS: f64 = 2_000_000.0;
+/// Most points in one outline (a zone, the skin sample, the hairline): a
+/// hand-drawn outline has tens; the limit keeps validation and rendering
+/// time bounded whatever a request carries.
+pub const MAX_POINTS: usize = 1000;
+/// Most zones in one design.
+pub const MAX_ZONES: usize = 24;
 
 /// Photo coordinates beyond this (in pixels, either sign) are refused.
 pub const MAX_COORDINATE_PX: f64 = 100_000.0;
@@ -346,6 +352,12 @@ fn check_point(loc: &Locator<'_>, path: &[Step], p: [f64; 2]) -> Result<Point, D
 }
 
 fn check_points(loc: &Locator<'_>, path: &[Step], raw: &[[f64; 2]]) -> Result<Vec<Point>, DesignError> {
+    if raw.len() > MAX_POINTS {
+        return Err(loc.error(
+            path,
+            format!("{} points is more than the {MAX_POINTS} a drawn outline needs: simplify it", raw.len()),
+        ));
+    }
     raw.iter().map(|&p| check_point(loc, path, p)).collect()
 }
 
@@ -448,6 +460,12 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
 
     if raw.zones.is_empty() {
         return Err(loc.error(&[Key("zones")], "a design needs at least one [[zones]] entry"));
+    }
+    if raw.zones.len() > MAX_ZONES {
+        return Err(loc.error(
+            &[Key("zones")],
+            format!("{} zones is more than the {MAX_ZONES} a design may have", raw.zones.len()),
+        ));
     }
     let mut zones = Vec::with_capacity(raw.zones.len());
     let mut expected_impressions = 0.0;

@@ -244,6 +244,21 @@ impl Polygon {
         inside
     }
 
+    /// Where the edges cross the horizontal line at `y`, sorted: the x-spans
+    /// `[xs[0], xs[1])`, `[xs[2], xs[3])`... of the line are exactly the
+    /// points [`Self::contains`] says are inside (the same crossings, so the
+    /// same answer to the last bit). A whole row of a grid costs one pass
+    /// over the edges instead of one per cell.
+    pub fn crossings_at(&self, y: f64) -> Vec<f64> {
+        let mut xs: Vec<f64> = self
+            .edges()
+            .filter(|(a, b)| (a.y > y) != (b.y > y))
+            .map(|(a, b)| a.x + (y - a.y) / (b.y - a.y) * (b.x - a.x))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs
+    }
+
     /// Distance from `p` to the nearest edge.
     pub fn boundary_distance(&self, p: Point) -> f64 {
         self.edges().map(|(a, b)| segment_distance(p, a, b).0).fold(f64::INFINITY, f64::min)
@@ -481,6 +496,34 @@ mod tests {
             prop_assert!(!poly.contains(Point::new(cx + 2.0 * r, cy)));
             let inscribed = r * (std::f64::consts::PI / n as f64).cos();
             prop_assert!((poly.boundary_distance(Point::new(cx, cy)) - inscribed).abs() < 1e-6 * r);
+        }
+
+        /// A star (concave, many crossings per line): the spans between the
+        /// crossings hold exactly the points `contains` says are inside.
+        #[test]
+        fn crossings_give_the_same_inside_as_contains(
+            radii in proptest::collection::vec(5.0f64..100.0, 3..40),
+            ys in proptest::collection::vec(-110.0f64..110.0, 1..8),
+            xs in proptest::collection::vec(-110.0f64..110.0, 1..40),
+        ) {
+            let n = radii.len();
+            let verts: Vec<Point> = radii
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                    Point::new(r * a.cos(), r * a.sin())
+                })
+                .collect();
+            let poly = Polygon::new(verts).unwrap();
+            for &y in &ys {
+                let crossings = poly.crossings_at(y);
+                prop_assert_eq!(crossings.len() % 2, 0);
+                for &x in xs.iter().chain(&crossings) {
+                    let in_span = crossings.chunks_exact(2).any(|s| x >= s[0] && x < s[1]);
+                    prop_assert_eq!(in_span, poly.contains(Point::new(x, y)), "({}, {})", x, y);
+                }
+            }
         }
 
         #[test]

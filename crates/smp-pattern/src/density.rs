@@ -191,14 +191,23 @@ impl DensityField {
 
         // 1. Which zone holds each cell centre (the densest one where zones overlap).
         let mut zone = vec![NO_ZONE; cols * rows];
+        // Each row visits each zone's edges once (its crossings), then only
+        // the cells inside: cells times vertices would let one finely drawn
+        // zone take the CPU for minutes.
         zone.par_chunks_mut(cols).enumerate().for_each(|(r, row)| {
             let y = origin.y + r as f64 * cell_mm;
+            let x_of = |c: usize| origin.x + c as f64 * cell_mm;
             for (zi, (poly, dens, _)) in zones.iter().enumerate() {
-                for (c, cell) in row.iter_mut().enumerate() {
-                    if poly.contains(Point::new(origin.x + c as f64 * cell_mm, y))
-                        && (*cell == NO_ZONE || zones[*cell as usize].1 < *dens)
-                    {
-                        *cell = zi as u16;
+                for span in poly.crossings_at(y).chunks_exact(2) {
+                    let (lo, hi) = (span[0], span[1]);
+                    // From one cell before the span's start, by the same
+                    // comparisons `contains` makes.
+                    let first = (((lo - origin.x) / cell_mm).floor().max(1.0) as usize - 1).min(cols);
+                    for c in (first..cols).take_while(|&c| x_of(c) < hi) {
+                        let cell = &mut row[c];
+                        if x_of(c) >= lo && (*cell == NO_ZONE || zones[*cell as usize].1 < *dens) {
+                            *cell = zi as u16;
+                        }
                     }
                 }
             }

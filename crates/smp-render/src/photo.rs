@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Cursor, Seek, Write};
+use std::io::{BufRead, BufReader, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, mpsc};
 
@@ -75,21 +75,54 @@ pub fn load_photo(path: &Path) -> Result<RgbImage, PhotoError> {
         std::io::ErrorKind::NotFound => PhotoError::NotFound(path.to_owned()),
         _ => PhotoError::Unreadable { path: path.to_owned(), source: e },
     })?;
-    decode(ImageReader::new(BufReader::new(file)), path, MAX_PIXELS)
+    decode(BufReader::new(file), path, MAX_PIXELS)
 }
 
 /// Decodes a photo held in memory (an upload) as [`load_photo`] does, with a
 /// pixel limit of its own; `label` names it in messages.
 pub fn decode_photo(bytes: &[u8], label: &str, max_pixels: u64) -> Result<RgbImage, PhotoError> {
-    decode(ImageReader::new(Cursor::new(bytes)), Path::new(label), max_pixels.min(MAX_PIXELS))
+    decode(Cursor::new(bytes), Path::new(label), max_pixels.min(MAX_PIXELS))
 }
 
-fn decode<R: BufRead + Seek>(
-    reader: ImageReader<R>,
-    path: &Path,
-    max_pixels: u64,
-) -> Result<RgbImage, PhotoError> {
-    let mut reader = reader
+/// Whether a JPEG, PNG or WebP file is whole, by its ending: decoders fill
+/// a file cut short (a dropped upload, a full disk) with grey and report
+/// nothing, and a clinical photo must never be half grey. A JPEG ends with
+/// its end-of-image marker (after any zero padding, and after any image a
+/// camera appends), a PNG with its IEND chunk, a WebP's RIFF header states
+/// its length. Other files are left to the decoder.
+fn check_complete<R: Read + Seek>(file: &mut R, path: &Path) -> Result<(), PhotoError> {
+    const TAIL: u64 = 4096;
+    let unreadable = |e| PhotoError::Unreadable { path: path.to_owned(), source: e };
+    let incomplete = || PhotoError::Corrupt {
+        path: path.to_owned(),
+        message: "the file ends before the image does (cut short)".into(),
+    };
+    let len = file.seek(SeekFrom::End(0)).map_err(unreadable)?;
+    let mut head = [0u8; 12];
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let head_len = file.read(&mut head).map_err(unreadable)?;
+    let head = &head[..head_len];
+    let mut tail = vec![0u8; len.min(TAIL) as usize];
+    file.seek(SeekFrom::Start(len - tail.len() as u64)).map_err(unreadable)?;
+    file.read_exact(&mut tail).map_err(unreadable)?;
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let whole = if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        let end = tail.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        tail[..end].ends_with(&[0xFF, 0xD9])
+    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        tail.ends_with(&[b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82])
+    } else if head.len() == 12 && head.starts_with(b"RIFF") && &head[8..12] == b"WEBP" {
+        let stated = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as u64;
+        stated + 8 <= len
+    } else {
+        true
+    };
+    if whole { Ok(()) } else { Err(incomplete()) }
+}
+
+fn decode<R: BufRead + Seek>(mut file: R, path: &Path, max_pixels: u64) -> Result<RgbImage, PhotoError> {
+    check_complete(&mut file, path)?;
+    let mut reader = ImageReader::new(file)
         .with_guessed_format()
         .map_err(|e| PhotoError::Unreadable { path: path.to_owned(), source: e })?;
     if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) {
@@ -614,6 +647,39 @@ mod tests {
         assert!(err.to_string().contains("notes.pdf"));
         let err = clean_photo(&upload[..upload.len() / 2], "cut.jpg", 1_000_000).unwrap_err();
         assert!(matches!(err, PhotoError::Corrupt { .. }), "{err}");
+    }
+
+    /// A photo cut short decodes without an error, its missing part grey:
+    /// refused instead, for each format, at 60% and at its first 2 KB.
+    #[test]
+    fn photos_cut_short_are_refused() {
+        let photo = RgbImage::from_fn(640, 480, |x, y| {
+            image::Rgb([(x * 7 + y * 3) as u8, (x ^ y) as u8, ((x * y) % 251) as u8])
+        });
+        let mut jpeg = Vec::new();
+        encode_jpeg(&photo, 90, &mut jpeg).unwrap();
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(photo.as_raw(), 640, 480, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        let mut webp = Vec::new();
+        image::codecs::webp::WebPEncoder::new_lossless(&mut webp)
+            .write_image(photo.as_raw(), 640, 480, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        for (name, bytes) in [("a.jpg", &jpeg), ("a.png", &png), ("a.webp", &webp)] {
+            assert!(clean_photo(bytes, name, 10_000_000).is_ok(), "{name} whole");
+            for cut in [bytes.len() * 6 / 10, 2048] {
+                let refused = clean_photo(&bytes[..cut], name, 10_000_000).err();
+                assert!(
+                    matches!(refused, Some(PhotoError::Corrupt { .. })),
+                    "{name} cut at {cut}: {refused:?}"
+                );
+            }
+        }
+        // Zero padding after the end is not a cut.
+        let mut padded = jpeg.clone();
+        padded.extend_from_slice(&[0; 300]);
+        assert!(clean_photo(&padded, "padded.jpg", 10_000_000).is_ok());
     }
 
     #[test]

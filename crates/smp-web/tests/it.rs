@@ -1622,3 +1622,78 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
     let actions: Vec<String> = studio.audit_log(1000).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.iter().filter(|a| *a == "override-screening").count() >= 10, "{actions:?}");
 }
+
+/// What a request may ask of the CPU is bounded before any work: a zone of
+/// more points than a drawn outline needs, or more zones than a design may
+/// have, is refused in words naming the key; a zone of the largest size
+/// allowed, drawn over the whole photo at an absurd scale (the attack that
+/// took minutes: every grid cell tested against every vertex), is answered.
+#[tokio::test]
+async fn designs_beyond_the_limits_are_refused_before_any_work() {
+    let app = app().await;
+    let Cast { pia: (pia, csrf), .. } = cast(&app, "A").await;
+    let (_, editor) = client_with_photo(&app, &pia, &csrf, "Ivy").await;
+    let preview = editor.replace("/design", "/preview");
+    // A star of `n` points filling the 400 x 300 photo.
+    let star = |n: usize| {
+        (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                let r = if i % 2 == 0 { 140.0 } else { 120.0 };
+                format!("{:.2}%2C{:.2}", 200.0 + r * a.cos(), 150.0 + r * a.sin() * 0.9)
+            })
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let form = |zone: &str, extra: &str| {
+        format!(
+            "scale_from=0%2C290&scale_to=400%2C290&scale_mm=400&zone={zone}&style=soft&density=0.1\
+             &diameter_mm=0.45{extra}"
+        )
+    };
+    let r = send(&app, "POST", &preview, Some(&pia), Some(&form(&star(1001), ""))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("zones[0].polygon") && r.body.contains("1001 points"), "{}", r.body);
+    let many = format!(
+        "&extra_zones={}&extra_densities={}",
+        vec!["10%2C10+30%2C10+30%2C30"; 24].join("%7C"),
+        vec!["20"; 24].join("%7C")
+    );
+    let r = send(&app, "POST", &preview, Some(&pia), Some(&form("50%2C50+90%2C50+90%2C90", &many))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("25 zones"), "{}", r.body);
+    let r = send(&app, "POST", &preview, Some(&pia), Some(&form(&star(1000), ""))).await;
+    assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("image/jpeg")), "{}", r.body);
+}
+
+/// A photo cut short (a dropped upload) decodes with its missing part grey:
+/// refused with a message instead, and nothing is stored.
+#[tokio::test]
+async fn photos_cut_short_are_refused_and_not_stored() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), .. } = cast(&app, "A").await;
+    let chart = send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy")))
+        .await
+        .location
+        .unwrap();
+    let photo =
+        image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x * 7) as u8, (x ^ y) as u8, y as u8]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&photo).unwrap();
+    for cut in [jpeg.len() * 6 / 10, 2048] {
+        let r = send_body(
+            &app,
+            "POST",
+            &format!("{chart}/photos"),
+            Some(&pia),
+            Some(multipart(&[("csrf", &csrf), ("angle", "top")], Some(("top.jpg", &jpeg[..cut])))),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "cut at {cut}");
+        assert!(r.body.contains("damaged or incomplete"), "{}", r.body);
+    }
+    let client_id = chart.rsplit('/').next().unwrap();
+    assert!(app.store.studio(&a).photos(client_id).await.unwrap().is_empty());
+    let folder = app._dir.path().join("photos").join(&a.0);
+    assert!(!folder.exists() || std::fs::read_dir(&folder).unwrap().next().is_none(), "no file left");
+}
