@@ -33,6 +33,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.click('button[type=submit]');
 
     await page.waitForURL(/\/password$/);
+    await page.fill('#current', firstPassword);
     await page.fill('#password', 'my own long password');
     await page.fill('#repeat', 'my own long password');
     await page.screenshot({ path: `${shots}/02-own-password.png` });

@@ -44,7 +44,7 @@ pub fn measure(runs: usize) -> Result<PreviewTimes> {
         let session = store.start_session(&user, 1).await?;
         let client = store
             .studio(&studio)
-            .create_client(&ClientFields { full_name: "Bench".into(), ..Default::default() })
+            .create_client(&user, &ClientFields { full_name: "Bench".into(), ..Default::default() })
             .await?;
         let app = router(AppState::new(store.clone(), dir.path()));
         let cookie = format!("{SESSION_COOKIE}={}", session.token);

@@ -159,7 +159,7 @@ fn check_password(password: &str) -> Result<(), StoreError> {
 }
 
 /// 256 random bits, hex: session and CSRF tokens.
-fn random_token() -> String {
+pub fn random_token() -> String {
     format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
@@ -173,6 +173,35 @@ pub fn one_time_password() -> String {
         .take(20)
         .map(|b| ALPHABET[b as usize % ALPHABET.len()] as char)
         .collect()
+}
+
+/// Runs `work` (password hashing: tens of milliseconds of one core) on the
+/// blocking pool, off the async workers that answer everyone else.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// An Argon2id hash of `password`, computed off the async workers.
+async fn hash_password(password: &str) -> String {
+    let password = password.to_string();
+    off_the_workers(move || password_auth::generate_hash(password)).await
+}
+
+/// Whether `password` matches `hash`, checked off the async workers.
+async fn password_matches(password: &str, hash: String) -> bool {
+    let password = password.to_string();
+    off_the_workers(move || password_auth::verify_password(password, &hash).is_ok()).await
+}
+
+/// What the database keeps of a session token: its SHA-256, so a token read
+/// from the database or a backup does not open a session. (A fast hash is
+/// right here: the token is 256 random bits, not a guessable password.)
+fn token_digest(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A write transaction ([`Store::write`]).
@@ -365,7 +394,7 @@ impl Store {
             )));
         }
         check_password(password)?;
-        let hash = password_auth::generate_hash(password);
+        let hash = hash_password(password).await;
         let id = new_id();
         let mut tx = self.write().await?;
         let taken =
@@ -390,8 +419,15 @@ impl Store {
         Ok(User { id, studio: studio.clone(), name: name.to_string(), role, must_change_password })
     }
 
-    /// The account for `name` when `password` is right.
-    pub async fn verify_login(&self, name: &str, password: &str) -> Result<Option<User>, StoreError> {
+    /// The account for `name` when `password` is right. A wrong password for
+    /// an existing account is noted in its studio's audit log, with `from`
+    /// (the client's address).
+    pub async fn verify_login(
+        &self,
+        name: &str,
+        password: &str,
+        from: &str,
+    ) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
             "SELECT id, studio_id, name, role, password_hash, must_change_password FROM users WHERE name = $1",
         )
@@ -400,73 +436,100 @@ impl Store {
         .await?;
         let Some(row) = row else {
             // Hash anyway, so a missing name takes as long as a wrong password.
-            let _ = password_auth::verify_password(password, dummy_hash());
+            let password = password.to_string();
+            off_the_workers(move || password_auth::verify_password(password, dummy_hash()).is_ok()).await;
             return Ok(None);
         };
-        let hash: String = row.get("password_hash");
-        if password_auth::verify_password(password, &hash).is_err() {
+        let user = user_from(&row)?;
+        if !password_matches(password, row.get("password_hash")).await {
+            self.studio(&user.studio).audit(&user, "login-failed", from).await?;
             return Ok(None);
         }
-        user_from(&row).map(Some)
+        Ok(Some(user))
     }
 
     /// Starts a login session for `user`, valid for `hours`: returns the
-    /// session token (for the cookie) and its CSRF token (for forms).
+    /// session token (for the cookie) and its CSRF token (for forms). Only
+    /// the token's digest is stored; expired sessions are purged here. The
+    /// login is audited.
     pub async fn start_session(&self, user: &User, hours: i64) -> Result<Session, StoreError> {
         let session = Session { token: random_token(), csrf: random_token(), user: user.clone() };
         let now = now_ms();
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO sessions (token, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(&session.token)
+        .bind(token_digest(&session.token))
         .bind(&user.id)
         .bind(&session.csrf)
         .bind(now)
         .bind(now + hours * 3_600_000)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        self.studio(&user.studio).audit_in(&mut tx, user, "login", "").await?;
+        tx.commit().await?;
         Ok(session)
     }
 
     /// The live session with this token, with its user.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.token, s.csrf, u.id, u.studio_id, u.name, u.role, u.must_change_password              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token = $1 AND s.expires_at > $2",
+            "SELECT s.csrf, u.id, u.studio_id, u.name, u.role, u.must_change_password \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token = $1 AND s.expires_at > $2",
         )
-        .bind(token)
+        .bind(token_digest(token))
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some(Session { token: row.get("token"), csrf: row.get("csrf"), user: user_from(&row)? }))
+        Ok(Some(Session { token: token.to_string(), csrf: row.get("csrf"), user: user_from(&row)? }))
     }
 
-    /// Ends a session.
-    pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token = $1").bind(token).execute(&self.pool).await?;
+    /// Ends `session` (a logout, audited).
+    pub async fn end_session(&self, session: &Session) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token = $1")
+            .bind(token_digest(&session.token))
+            .execute(&mut *tx)
+            .await?;
+        self.studio(&session.user.studio).audit_in(&mut tx, &session.user, "logout", "").await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Sets a user's password (clearing the forced change) and ends their
-    /// other sessions.
+    /// Sets a user's password when `current` is their password now
+    /// (clearing the forced change), ends their other sessions, and audits
+    /// the change.
     pub async fn set_password(
         &self,
         user: &User,
+        current: &str,
         password: &str,
         keep_session: &str,
     ) -> Result<(), StoreError> {
         check_password(password)?;
+        let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+            .bind(&user.id)
+            .fetch_one(&self.pool)
+            .await?
+            .get("password_hash");
+        if !password_matches(current, stored).await {
+            return Err(StoreError::Invalid("The current password is not right.".into()));
+        }
+        let hash = hash_password(password).await;
         let mut tx = self.write().await?;
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
-            .bind(password_auth::generate_hash(password))
+            .bind(hash)
             .bind(&user.id)
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token <> $2")
             .bind(&user.id)
-            .bind(keep_session)
+            .bind(token_digest(keep_session))
             .execute(&mut *tx)
             .await?;
+        self.studio(&user.studio).audit_in(&mut tx, user, "change-password", "").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -637,11 +700,12 @@ impl StudioStore<'_> {
     /// account is not this studio's.
     pub async fn reset_password(&self, admin: &User, user_id: &str) -> Result<Option<String>, StoreError> {
         let password = one_time_password();
+        let hash = hash_password(&password).await;
         let mut tx = self.store.write().await?;
         let done = sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = 1 WHERE studio_id = $2 AND id = $3",
         )
-        .bind(password_auth::generate_hash(&password))
+        .bind(hash)
         .bind(&self.studio.0)
         .bind(user_id)
         .execute(&mut *tx)
@@ -733,11 +797,12 @@ impl StudioStore<'_> {
             .collect())
     }
 
-    /// Adds a client.
-    pub async fn create_client(&self, fields: &ClientFields) -> Result<Client, StoreError> {
+    /// Adds a client, with its audit line.
+    pub async fn create_client(&self, staff: &User, fields: &ClientFields) -> Result<Client, StoreError> {
         let f = checked(fields)?;
         let id = new_id();
         let now = now_ms();
+        let mut tx = self.store.write().await?;
         sqlx::query(
             "INSERT INTO clients (id, studio_id, full_name, birth_date, email, phone, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -750,8 +815,10 @@ impl StudioStore<'_> {
         .bind(&f.phone)
         .bind(now)
         .bind(now)
-        .execute(&self.store.pool)
+        .execute(&mut *tx)
         .await?;
+        self.audit_in(&mut tx, staff, "create-client", &id).await?;
+        tx.commit().await?;
         Ok(Client { id, full_name: f.full_name, birth_date: f.birth_date, email: f.email, phone: f.phone })
     }
 

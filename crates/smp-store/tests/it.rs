@@ -35,7 +35,7 @@ async fn two_studios(store: &Store, a_name: &str) -> (StudioId, StudioId, User, 
         store.create_user(&b, &unique("bob"), Role::Practitioner, "a long password", false).await.unwrap();
     let client = store
         .studio(&a)
-        .create_client(&ClientFields { full_name: "Cy".into(), ..Default::default() })
+        .create_client(&pia, &ClientFields { full_name: "Cy".into(), ..Default::default() })
         .await
         .unwrap();
     (a, b, pia, bob, client)
@@ -50,10 +50,13 @@ async fn users_log_in_with_their_password_only() {
             .create_user(&studio, &name, Role::Practitioner, "correct horse battery", false)
             .await
             .unwrap();
-        let back = store.verify_login(&name, "correct horse battery").await.unwrap().expect("logs in");
+        let back =
+            store.verify_login(&name, "correct horse battery", "test").await.unwrap().expect("logs in");
         assert_eq!(back, user);
-        assert!(store.verify_login(&name, "wrong password!!").await.unwrap().is_none());
-        assert!(store.verify_login(&unique("nobody"), "correct horse battery").await.unwrap().is_none());
+        assert!(store.verify_login(&name, "wrong password!!", "test").await.unwrap().is_none());
+        assert!(
+            store.verify_login(&unique("nobody"), "correct horse battery", "test").await.unwrap().is_none()
+        );
         assert!(matches!(
             store.create_user(&studio, &name, Role::Admin, "another password", false).await,
             Err(StoreError::UserExists(_))
@@ -77,9 +80,16 @@ async fn no_studio_reaches_another_studios_clients() {
         let a = store.create_studio("A").await.unwrap();
         let b = store.create_studio("B").await.unwrap();
         let marker = unique("Zed");
+        let ann = store
+            .create_user(&a, &unique("ann"), Role::Practitioner, "a long password", false)
+            .await
+            .unwrap();
         let client = store
             .studio(&a)
-            .create_client(&ClientFields { full_name: format!("{marker} Client"), ..Default::default() })
+            .create_client(
+                &ann,
+                &ClientFields { full_name: format!("{marker} Client"), ..Default::default() },
+            )
             .await
             .unwrap();
         assert_eq!(store.studio(&a).client(&client.id).await.unwrap(), Some(client.clone()));
@@ -97,8 +107,12 @@ async fn clients_are_found_by_name_and_edited() {
         let studio = store.create_studio("Search").await.unwrap();
         let s = store.studio(&studio);
         let tag = unique("q");
+        let sue = store
+            .create_user(&studio, &unique("sue"), Role::FrontDesk, "a long password", false)
+            .await
+            .unwrap();
         for name in ["Alice Adams", "Bob Brown", "alice cooper", "50% Sale"] {
-            s.create_client(&ClientFields { full_name: format!("{name} {tag}"), ..Default::default() })
+            s.create_client(&sue, &ClientFields { full_name: format!("{name} {tag}"), ..Default::default() })
                 .await
                 .unwrap();
         }
@@ -119,7 +133,7 @@ async fn clients_are_found_by_name_and_edited() {
             (back.full_name.as_str(), back.email.as_deref()),
             ("Robert Brown", Some("rb@example.org"))
         );
-        assert!(matches!(s.create_client(&ClientFields::default()).await, Err(StoreError::Invalid(_))));
+        assert!(matches!(s.create_client(&sue, &ClientFields::default()).await, Err(StoreError::Invalid(_))));
     }
 }
 
@@ -134,7 +148,7 @@ async fn reopening_keeps_everything() {
     };
     let store = Store::open_in(dir.path()).await.unwrap();
     assert_eq!(store.first_studio().await.unwrap(), Some(id));
-    let user = store.verify_login("keeper", "a long password").await.unwrap().unwrap();
+    let user = store.verify_login("keeper", "a long password", "test").await.unwrap().unwrap();
     assert!(user.must_change_password);
     assert!(matches!(Store::open("mysql://x").await, Err(StoreError::UnsupportedUrl(_))));
 }
@@ -142,7 +156,7 @@ async fn reopening_keeps_everything() {
 #[tokio::test]
 async fn a_backup_is_a_sound_copy_taken_while_in_use() {
     for (store, dir, _) in stores_with_urls().await {
-        let (a, _, _, _, client) = two_studios(&store, "Backed up").await;
+        let (a, _, pia, _, client) = two_studios(&store, "Backed up").await;
         let Some(dir) = dir else {
             // PostgreSQL: pg_dump's job, said in words.
             let err = store.backup_to(std::path::Path::new("/tmp/never.db")).await.unwrap_err();
@@ -155,7 +169,7 @@ async fn a_backup_is_a_sound_copy_taken_while_in_use() {
         // The original goes on; the copy holds what was there when it was taken.
         store
             .studio(&a)
-            .create_client(&ClientFields { full_name: "After".into(), ..Default::default() })
+            .create_client(&pia, &ClientFields { full_name: "After".into(), ..Default::default() })
             .await
             .unwrap();
         let copy = Store::open_in(copy_dir.path()).await.unwrap();
@@ -179,12 +193,16 @@ async fn sessions_live_until_ended_and_a_new_password_ends_the_others() {
         assert_ne!(one.token, two.token);
         assert_ne!(one.csrf, one.token);
         assert_eq!(store.session(&one.token).await.unwrap().unwrap().user, user);
-        store.set_password(&user, "second password", &one.token).await.unwrap();
+        assert!(matches!(
+            store.set_password(&user, "not the password", "second password", &one.token).await,
+            Err(StoreError::Invalid(_))
+        ));
+        store.set_password(&user, "first password", "second password", &one.token).await.unwrap();
         assert!(store.session(&two.token).await.unwrap().is_none(), "other sessions end");
         let kept = store.session(&one.token).await.unwrap().unwrap();
         assert!(!kept.user.must_change_password);
-        assert!(store.verify_login(&user.name, "second password").await.unwrap().is_some());
-        store.end_session(&one.token).await.unwrap();
+        assert!(store.verify_login(&user.name, "second password", "test").await.unwrap().is_some());
+        store.end_session(&kept).await.unwrap();
         assert!(store.session(&one.token).await.unwrap().is_none());
         let expired = store.start_session(&user, -1).await.unwrap();
         assert!(store.session(&expired.token).await.unwrap().is_none(), "expired sessions are gone");
@@ -333,10 +351,11 @@ async fn admins_reset_passwords_and_rename_only_their_own_studio() {
         let fresh = sa.reset_password(&admin, &pia.id).await.unwrap().expect("pia is A's");
         assert!(fresh.chars().count() >= 20);
         assert!(store.session(&session.token).await.unwrap().is_none(), "her sessions ended");
-        let back = store.verify_login(&pia.name, &fresh).await.unwrap().expect("the new password works");
+        let back =
+            store.verify_login(&pia.name, &fresh, "test").await.unwrap().expect("the new password works");
         assert!(back.must_change_password);
         assert_eq!(sa.reset_password(&admin, &bob.id).await.unwrap(), None, "B's user is out of reach");
-        assert!(store.verify_login(&bob.name, "a long password").await.unwrap().is_some());
+        assert!(store.verify_login(&bob.name, "a long password", "test").await.unwrap().is_some());
         sa.rename(&admin, "Main Street Studio").await.unwrap();
         assert_eq!(sa.name().await.unwrap(), "Main Street Studio");
         assert_eq!(store.studio(&b).name().await.unwrap(), "B");

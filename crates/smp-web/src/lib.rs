@@ -16,21 +16,22 @@ mod plans;
 mod request_log;
 mod sessions;
 mod standing;
+mod throttle;
 
-use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, FromRequestParts, Path, Query, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, REFERRER_POLICY, SET_COOKIE, X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use smp_store::{ClientFields, Role, Session, Store, StoreError};
@@ -43,18 +44,20 @@ pub const SESSION_COOKIE: &str = "smp_session";
 const SESSION_HOURS: i64 = 12;
 /// Largest form body accepted.
 const FORM_LIMIT_BYTES: usize = 64 * 1024;
-/// Failed logins for one name before it is slowed down.
-const FREE_FAILURES: u32 = 5;
-/// Names whose failures are remembered before old ones are forgotten.
-const MAX_TRACKED_NAMES: usize = 10_000;
+/// The cookie that carries the login form's CSRF token (the login form is
+/// shown before there is a session to hold one).
+const LOGIN_COOKIE: &str = "smp_login";
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
     photo_dir: PathBuf,
-    failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    failures: Arc<throttle::LoginThrottle>,
     secure_cookies: bool,
+    /// Whether a proxy on this machine forwards the requests: the client's
+    /// address is then the last one in `X-Forwarded-For`.
+    behind_proxy: bool,
     previews: Arc<Mutex<designs::PreviewCache>>,
 }
 
@@ -66,6 +69,7 @@ impl AppState {
             photo_dir: data_dir.into().join("photos"),
             failures: Arc::default(),
             secure_cookies: false,
+            behind_proxy: false,
             previews: Arc::default(),
         }
     }
@@ -75,6 +79,13 @@ impl AppState {
     /// machine.
     pub fn with_secure_cookies(mut self, secure: bool) -> Self {
         self.secure_cookies = secure;
+        self
+    }
+
+    /// Takes the client's address from the last `X-Forwarded-For` entry
+    /// when the request comes from this machine (a TLS proxy in front).
+    pub fn with_proxy(mut self, behind_proxy: bool) -> Self {
+        self.behind_proxy = behind_proxy;
         self
     }
 
@@ -137,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(explain_too_large))
         .layer(axum::middleware::from_fn(request_log::log_request))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         // Aftercare links carry their token in the path: never hand it on.
         .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(
@@ -168,7 +180,8 @@ async fn explain_too_large(response: Response) -> Response {
 /// flight (a photo being saved, say) finish first.
 pub async fn serve(addr: std::net::SocketAddr, state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
@@ -229,12 +242,14 @@ impl From<askama::Error> for PageError {
 }
 
 fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
-    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(
-        |c| {
-            let (k, v) = c.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
-        },
-    )
+    cookie_in(&parts.headers, name)
+}
+
+fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
 }
 
 /// The logged-in session; requests without one go to the login page.
@@ -317,11 +332,15 @@ impl Staff {
     }
 }
 
-/// Compares in constant time, so the token cannot be guessed byte by byte.
+/// Whether two tokens are equal, compared in constant time so that a token
+/// cannot be guessed byte by byte.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Refuses a form whose CSRF token is not the session's.
 fn csrf_matches(session: &Session, token: &str) -> Result<(), PageError> {
-    if token.len() == session.csrf.len()
-        && token.bytes().zip(session.csrf.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
-    {
+    if constant_time_eq(token, &session.csrf) {
         Ok(())
     } else {
         Err(PageError(
@@ -358,58 +377,107 @@ struct MessagePage<'a> {
 struct LoginPage<'a> {
     name: &'a str,
     error: Option<&'a str>,
+    csrf: &'a str,
 }
 
-async fn login_page() -> Result<Html<String>, PageError> {
-    Ok(Html(LoginPage { name: "", error: None }.render()?))
+/// The address a request came from: the peer, or behind a proxy on this
+/// machine the address the proxy names last.
+struct ClientAddress(IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        let forwarded = || {
+            parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .last()
+                .and_then(|a| a.trim().parse::<IpAddr>().ok())
+        };
+        Ok(ClientAddress(match state.behind_proxy && peer.is_loopback() {
+            true => forwarded().unwrap_or(peer),
+            false => peer,
+        }))
+    }
+}
+
+/// The login page, with a fresh CSRF token in its form and in a cookie.
+fn login_form(
+    state: &AppState,
+    status: StatusCode,
+    name: &str,
+    error: Option<&str>,
+) -> Result<Response, PageError> {
+    let csrf = smp_store::random_token();
+    let page = LoginPage { name, error, csrf: &csrf };
+    let cookie = format!("{LOGIN_COOKIE}={csrf}; {}", state.cookie_attributes());
+    Ok((status, [(SET_COOKIE, cookie)], Html(page.render()?)).into_response())
+}
+
+async fn login_page(State(state): State<AppState>) -> Result<Response, PageError> {
+    login_form(&state, StatusCode::OK, "", None)
 }
 
 #[derive(Deserialize)]
 struct LoginForm {
+    #[serde(default)]
+    csrf: String,
     name: String,
     password: String,
 }
 
-async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Result<Response, PageError> {
-    let key = form.name.trim().to_lowercase();
-    let wait = {
-        let failures = state.failures.lock().expect("the lock is never poisoned: no panics while held");
-        failures.get(&key).and_then(|(count, last)| {
-            let wait = Duration::from_secs(2u64.saturating_pow(count.saturating_sub(FREE_FAILURES)).min(900));
-            (*count >= FREE_FAILURES && last.elapsed() < wait).then(|| wait - last.elapsed())
-        })
-    };
-    if let Some(wait) = wait {
-        let page = LoginPage {
-            name: &form.name,
-            error: Some(&format!(
-                "Too many failed attempts for this name. Try again in {} seconds.",
-                wait.as_secs() + 1
-            )),
-        };
-        return Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.render()?)).into_response());
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let expected = cookie_in(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !constant_time_eq(&expected, &form.csrf) {
+        return login_form(
+            &state,
+            StatusCode::FORBIDDEN,
+            &form.name,
+            Some("This login form has expired: log in again."),
+        );
     }
-    let Some(user) = state.store.verify_login(&form.name, &form.password).await? else {
-        let mut failures = state.failures.lock().expect("the lock is never poisoned: no panics while held");
-        // Forget old failures once the table grows, so random names cannot fill memory.
-        if failures.len() > MAX_TRACKED_NAMES {
-            failures.retain(|_, (_, last)| last.elapsed() < Duration::from_secs(3600));
-        }
-        let entry = failures.entry(key).or_insert((0, Instant::now()));
-        *entry = (entry.0 + 1, Instant::now());
-        let page = LoginPage { name: &form.name, error: Some("That name and password do not match.") };
-        return Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
+    if let Some(wait) = state.failures.wait(address, &form.name) {
+        let message =
+            format!("Too many failed attempts for this name. Try again in {} seconds.", wait.as_secs() + 1);
+        return login_form(&state, StatusCode::TOO_MANY_REQUESTS, &form.name, Some(&message));
+    }
+    // No account has a longer name: no need to look, nor to keep it whole.
+    let user = if form.name.trim().chars().count() > throttle::MAX_NAME_CHARS {
+        None
+    } else {
+        state.store.verify_login(&form.name, &form.password, &address.to_string()).await?
     };
-    state.failures.lock().expect("the lock is never poisoned: no panics while held").remove(&key);
+    let Some(user) = user else {
+        state.failures.failed(address, &form.name);
+        let shown: String = form.name.chars().take(throttle::MAX_NAME_CHARS).collect();
+        return login_form(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &shown,
+            Some("That name and password do not match."),
+        );
+    };
+    state.failures.succeeded(address, &form.name);
     let session = state.store.start_session(&user, SESSION_HOURS).await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; {}; Max-Age={}",
-        session.token,
-        state.cookie_attributes(),
-        SESSION_HOURS * 3600
-    );
+    let attributes = state.cookie_attributes();
+    let cookie =
+        format!("{SESSION_COOKIE}={}; {attributes}; Max-Age={}", session.token, SESSION_HOURS * 3600);
+    let spent = format!("{LOGIN_COOKIE}=; {attributes}; Max-Age=0");
     let to = if user.must_change_password { "/password" } else { "/clients" };
-    Ok(([(SET_COOKIE, cookie)], Redirect::to(to)).into_response())
+    Ok((AppendHeaders([(SET_COOKIE, cookie), (SET_COOKIE, spent)]), Redirect::to(to)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -423,7 +491,7 @@ async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
-    state.store.end_session(&who.0.token).await?;
+    state.store.end_session(&who.0).await?;
     let cookie = format!("{SESSION_COOKIE}=; {}; Max-Age=0", state.cookie_attributes());
     Ok(([(SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
 }
@@ -443,6 +511,8 @@ async fn password_page(who: LoggedIn) -> Result<Html<String>, PageError> {
 #[derive(Deserialize)]
 struct PasswordForm {
     csrf: String,
+    #[serde(default)]
+    current: String,
     password: String,
     repeat: String,
 }
@@ -456,7 +526,7 @@ async fn change_password(
     let problem = if form.password != form.repeat {
         Some("The two passwords differ.".to_string())
     } else {
-        match state.store.set_password(&who.0.user, &form.password, &who.0.token).await {
+        match state.store.set_password(&who.0.user, &form.current, &form.password, &who.0.token).await {
             Ok(()) => None,
             Err(StoreError::Invalid(m)) => Some(m),
             Err(e) => return Err(e.into()),
@@ -524,7 +594,7 @@ async fn create_client(State(state): State<AppState>, who: Staff, Form(form): Fo
             phone: Some(form.phone),
         };
         let studio = who.studio(&state);
-        match studio.create_client(&fields).await {
+        match studio.create_client(&who.0.user, &fields).await {
             Ok(client) => Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response()),
             Err(StoreError::Invalid(m)) => {
                 // Keep what was typed, and say what is wrong beside the form.

@@ -55,7 +55,9 @@ async fn send_body(
 ) -> Reply {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(c) = cookie {
-        req = req.header(header::COOKIE, format!("{SESSION_COOKIE}={c}"));
+        // A session token alone, or whole cookies ("name=value").
+        let cookie = if c.contains('=') { c.to_string() } else { format!("{SESSION_COOKIE}={c}") };
+        req = req.header(header::COOKIE, cookie);
     }
     let req = match body {
         Some((kind, bytes)) => req
@@ -166,16 +168,26 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The login form's CSRF cookie ("smp_login=TOKEN") and its token.
+async fn login_form(app: &App) -> (String, String) {
+    let r = send(app, "GET", "/login", None, None).await;
+    let cookie = r.cookie.expect("the login form sets its CSRF cookie");
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let token = pair.split_once('=').unwrap().1.to_string();
+    assert!(r.body.contains(&format!("name=\"csrf\" value=\"{token}\"")), "{}", r.body);
+    (pair, token)
+}
+
+/// Sends the login form for `name` and `password`.
+async fn try_login(app: &App, name: &str, password: &str) -> Reply {
+    let (cookie, csrf) = login_form(app).await;
+    let form = format!("csrf={csrf}&name={name}&password={}", password.replace(' ', "+"));
+    send(app, "POST", "/login", Some(&cookie), Some(&form)).await
+}
+
 /// Logs in and returns the session token and its CSRF token.
 async fn login(app: &App, name: &str, password: &str) -> (String, String) {
-    let r = send(
-        app,
-        "POST",
-        "/login",
-        None,
-        Some(&format!("name={name}&password={}", password.replace(' ', "+"))),
-    )
-    .await;
+    let r = try_login(app, name, password).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let cookie = r.cookie.expect("a session cookie");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
@@ -262,18 +274,95 @@ async fn health_and_logged_out_redirects() {
     assert!(r.status.is_success() && r.body.contains("Log in"));
 }
 
+/// A login request from `address` for `name` (with a fresh login form).
+async fn login_from(app: &App, address: [u8; 4], name: &str, password: &str) -> StatusCode {
+    let (cookie, csrf) = login_form(app).await;
+    let form = format!("csrf={csrf}&name={name}&password={}", password.replace(' ', "+"));
+    let mut req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(form))
+        .unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((address, 40000))));
+    app.router.clone().oneshot(req).await.unwrap().status()
+}
+
 #[tokio::test]
 async fn wrong_passwords_fail_and_are_slowed_down() {
     let app = app().await;
     let studio = app.store.create_studio("S").await.unwrap();
     staff(&app, &studio, "fay").await;
     for _ in 0..5 {
-        let r = send(&app, "POST", "/login", None, Some("name=fay&password=nope")).await;
+        let r = try_login(&app, "fay", "nope").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert!(r.body.contains("do not match") && r.body.contains("value=\"fay\""), "keeps the name");
     }
-    let r = send(&app, "POST", "/login", None, Some("name=fay&password=a+long+password")).await;
+    let r = try_login(&app, "fay", "a long password").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits now");
+    // Each failure on an existing account is in its studio's audit log.
+    let log = app.store.studio(&studio).audit_log(100).await.unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "login-failed").count(), 5);
+}
+
+/// Guessing at a name from one address slows that address's tries at that
+/// name, and many names from one address slow that address; neither keeps
+/// the account's owner out from their own tablet. Names of any length are
+/// answered without keeping them.
+#[tokio::test]
+async fn an_attacker_elsewhere_cannot_lock_a_colleague_out() {
+    let app = app().await;
+    let studio = app.store.create_studio("S").await.unwrap();
+    staff(&app, &studio, "admin").await;
+    let (attacker, tablet) = ([203, 0, 113, 9], [192, 168, 1, 20]);
+    for _ in 0..8 {
+        login_from(&app, attacker, "admin", "guess").await;
+    }
+    assert_eq!(login_from(&app, attacker, "admin", "a long password").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login_from(&app, tablet, "admin", "a long password").await, StatusCode::SEE_OTHER);
+    for i in 0..20 {
+        login_from(&app, attacker, &format!("name{i}"), "guess").await;
+    }
+    assert_eq!(login_from(&app, attacker, "someone", "guess").await, StatusCode::TOO_MANY_REQUESTS);
+    let long = "n".repeat(40_000);
+    assert_eq!(login_from(&app, [198, 51, 100, 1], &long, "guess").await, StatusCode::UNAUTHORIZED);
+}
+
+/// The login form carries a CSRF token (a cookie and a field that must
+/// match): a login posted from another site, without them, is refused.
+#[tokio::test]
+async fn the_login_form_carries_a_csrf_token() {
+    let app = app().await;
+    let studio = app.store.create_studio("S").await.unwrap();
+    staff(&app, &studio, "fay").await;
+    let r = send(&app, "POST", "/login", None, Some("name=fay&password=a+long+password")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("expired") && r.cookie.is_some(), "a fresh form to try again");
+    let (cookie, _) = login_form(&app).await;
+    let r =
+        send(&app, "POST", "/login", Some(&cookie), Some("csrf=forged&name=fay&password=a+long+password"))
+            .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// What the database keeps of a session does not open it: a token read from
+/// a backup is useless on the live server.
+#[tokio::test]
+async fn session_tokens_are_stored_as_digests() {
+    let app = app().await;
+    let studio = app.store.create_studio("S").await.unwrap();
+    staff(&app, &studio, "fay").await;
+    let (token, _) = login(&app, "fay", "a long password").await;
+    let store_url = app._dir.path().join("smp.db");
+    if store_url.exists() {
+        let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", store_url.display())).await.unwrap();
+        let stored: Vec<String> =
+            sqlx::query_scalar("SELECT token FROM sessions").fetch_all(&db).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_ne!(stored[0], token, "not the token itself");
+        let r = send(&app, "GET", "/clients", Some(&stored[0]), None).await;
+        assert_eq!(r.location.as_deref(), Some("/login"), "the stored value opens nothing");
+    }
+    assert_eq!(send(&app, "GET", "/clients", Some(&token), None).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -281,7 +370,7 @@ async fn a_first_password_must_be_replaced() {
     let app = app().await;
     let studio = app.store.create_studio("S").await.unwrap();
     app.store.create_user(&studio, "admin", Role::Admin, "one time password", true).await.unwrap();
-    let r = send(&app, "POST", "/login", None, Some("name=admin&password=one+time+password")).await;
+    let r = try_login(&app, "admin", "one time password").await;
     assert_eq!(r.location.as_deref(), Some("/password"));
     let (token, csrf) = login(&app, "admin", "one time password").await;
     let r = send(&app, "GET", "/clients", Some(&token), None).await;
@@ -291,20 +380,34 @@ async fn a_first_password_must_be_replaced() {
         "POST",
         "/password",
         Some(&token),
-        Some(&format!("csrf={csrf}&password=new+password+1&repeat=other+one+22")),
+        Some(&format!("csrf={csrf}&current=one+time+password&password=new+password+1&repeat=other+one+22")),
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("differ"));
+    // The current password is asked for: a session left open is not enough.
     let r = send(
         &app,
         "POST",
         "/password",
         Some(&token),
-        Some(&format!("csrf={csrf}&password=new+password+1&repeat=new+password+1")),
+        Some(&format!("csrf={csrf}&current=a+guess+at+it&password=new+password+1&repeat=new+password+1")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("current password is not right"), "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        "/password",
+        Some(&token),
+        Some(&format!("csrf={csrf}&current=one+time+password&password=new+password+1&repeat=new+password+1")),
     )
     .await;
     assert_eq!(r.location.as_deref(), Some("/clients"));
+    let actions: Vec<String> =
+        app.store.studio(&studio).audit_log(100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"change-password".into()) && actions.contains(&"login".into()), "{actions:?}");
     let r = send(&app, "GET", "/clients", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::OK);
 }
@@ -370,6 +473,7 @@ async fn pages_carry_protective_headers_and_bodies_are_limited() {
     let app = app().await;
     let res = app.router.clone().oneshot(Request::get("/login").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
     let big = format!("name={}&password=x", "a".repeat(100_000));
     let r = send(&app, "POST", "/login", None, Some(&big)).await;
@@ -440,10 +544,15 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
     assert_eq!(send(&app, "GET", &chart, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
 
     // Who saw and changed health answers is logged.
-    let log = app.store.studio(&a).audit_log(10).await.unwrap();
+    let log = app.store.studio(&a).audit_log(100).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"record-screening") && actions.contains(&"view-health"), "{actions:?}");
-    assert!(log.iter().all(|e| e.staff_name == "pia"), "front desk views are not health views");
+    assert!(
+        log.iter()
+            .filter(|e| e.action.contains("health") || e.action.contains("screening"))
+            .all(|e| e.staff_name == "pia"),
+        "front desk views are not health views"
+    );
 }
 
 #[tokio::test]
@@ -454,11 +563,11 @@ async fn only_admins_read_the_audit_log_of_their_own_studio() {
     app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
     app.store.create_user(&a, "pat", Role::Practitioner, "a long password", false).await.unwrap();
     app.store.create_user(&b, "bob", Role::Admin, "a long password", false).await.unwrap();
-    let pat = app.store.verify_login("pat", "a long password").await.unwrap().unwrap();
+    let pat = app.store.verify_login("pat", "a long password", "test").await.unwrap().unwrap();
     let client = app
         .store
         .studio(&a)
-        .create_client(&smp_store::ClientFields { full_name: "Q".into(), ..Default::default() })
+        .create_client(&pat, &smp_store::ClientFields { full_name: "Q".into(), ..Default::default() })
         .await
         .unwrap();
     app.store.studio(&a).audit(&pat, "view-health", &client.id).await.unwrap();
@@ -811,7 +920,8 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
     .await;
     assert!(r.status.is_success(), "{}", r.body);
     let password = r.body.split("class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
-    let nia = app.store.verify_login("nia", &password).await.unwrap().expect("the one-time password works");
+    let nia =
+        app.store.verify_login("nia", &password, "test").await.unwrap().expect("the one-time password works");
     assert!(nia.must_change_password && nia.role == Role::FrontDesk && nia.studio == a);
     let r = send(&app, "POST", "/admin/users", Some(&ada), Some(&format!("csrf={csrf}&name=nia&role=admin")))
         .await;
@@ -827,7 +937,7 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
     .await;
     let fresh = r.body.split("class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
     assert_ne!(fresh, password);
-    assert!(app.store.verify_login("nia", &fresh).await.unwrap().is_some());
+    assert!(app.store.verify_login("nia", &fresh, "test").await.unwrap().is_some());
     let r = send(
         &app,
         "POST",
@@ -837,7 +947,7 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "another studio's admin is out of reach");
-    assert!(app.store.verify_login("bob", "a long password").await.unwrap().is_some());
+    assert!(app.store.verify_login("bob", "a long password", "test").await.unwrap().is_some());
 
     let r =
         send(&app, "POST", "/admin/studio", Some(&ada), Some(&format!("csrf={csrf}&name=+&consent_text=x")))
@@ -869,7 +979,7 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
             "{url}"
         );
     }
-    assert!(app.store.verify_login("x1", "whatever").await.unwrap().is_none());
+    assert!(app.store.verify_login("x1", "whatever", "test").await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -1201,8 +1311,8 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
     let studio = app.store.studio(&a);
     let client = |name: &str| {
         let fields = smp_store::ClientFields { full_name: name.into(), ..Default::default() };
-        let studio = app.store.studio(&a);
-        async move { studio.create_client(&fields).await.unwrap() }
+        let (studio, pia) = (app.store.studio(&a), &pia);
+        async move { studio.create_client(pia, &fields).await.unwrap() }
     };
     let today = chrono::Utc::now().date_naive();
     let days_ago = |n: u64| (today - chrono::Days::new(n)).to_string();
@@ -1242,7 +1352,10 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
         cast(&app, "A").await;
     let studio = app.store.studio(&a);
     let client = studio
-        .create_client(&smp_store::ClientFields { full_name: "Paul Plan".into(), ..Default::default() })
+        .create_client(
+            &pia_user,
+            &smp_store::ClientFields { full_name: "Paul Plan".into(), ..Default::default() },
+        )
         .await
         .unwrap();
     let photo = smp_store::new_photo_id();
@@ -1310,9 +1423,11 @@ async fn behind_tls_the_login_cookie_is_secure() {
     let studio = app.store.create_studio("A").await.unwrap();
     staff(&app, &studio, "fred").await;
     let secure = router(AppState::new(app.store.clone(), app._dir.path()).with_secure_cookies(true));
+    let (form_cookie, csrf) = login_form(&app).await;
     let req = Request::post("/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("name=fred&password=a+long+password"))
+        .header(header::COOKIE, form_cookie)
+        .body(Body::from(format!("csrf={csrf}&name=fred&password=a+long+password")))
         .unwrap();
     let res = secure.oneshot(req).await.unwrap();
     let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
@@ -1478,10 +1593,10 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
     for (outcome, until, consent, may_plan, may_record) in cases {
         let case = format!("{outcome}, until {until:?}, consent {consent}");
         let client = studio
-            .create_client(&smp_store::ClientFields {
-                full_name: format!("Client {outcome}"),
-                ..Default::default()
-            })
+            .create_client(
+                &pia_user,
+                &smp_store::ClientFields { full_name: format!("Client {outcome}"), ..Default::default() },
+            )
             .await
             .unwrap();
         let photo = smp_store::new_photo_id();
@@ -1591,7 +1706,10 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
     }
     // Unconfirmed health answers are refused too.
     let client = studio
-        .create_client(&smp_store::ClientFields { full_name: "Unconfirmed".into(), ..Default::default() })
+        .create_client(
+            &pia_user,
+            &smp_store::ClientFields { full_name: "Unconfirmed".into(), ..Default::default() },
+        )
         .await
         .unwrap();
     screened(&app, &a, &pia_user, &client.id, "proceed", None, true).await;
