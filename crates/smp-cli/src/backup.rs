@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use smp_render::photo::create_private_folder;
 use smp_store::Store;
 
 use crate::serve::{DataArgs, runtime};
@@ -45,12 +46,19 @@ fn sync(path: &Path) -> Result<()> {
     fs::File::open(path).and_then(|f| f.sync_all()).with_context(|| format!("cannot sync {}", path.display()))
 }
 
-/// Copies `from` to `to` and makes sure the copy is on the disk.
+/// Copies `from` to `to`, readable by the owner only, and makes sure the
+/// copy is on the disk.
 fn copy_durably(from: &Path, to: &Path) -> Result<()> {
     if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        create_private_folder(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     fs::copy(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(to, fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot make {} private", to.display()))?;
+    }
     sync(to)
 }
 
@@ -88,7 +96,7 @@ pub fn backup(args: &BackupArgs) -> Result<String> {
         fs::remove_dir_all(&partial)
             .with_context(|| format!("cannot clear {} (left by an interrupted backup)", partial.display()))?;
     }
-    fs::create_dir(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    create_private_folder(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
     match write_backup(data, &partial) {
         Ok(summary) => {
             fs::rename(&partial, dest)
@@ -113,7 +121,8 @@ fn write_backup(data: &Path, into: &Path) -> Result<String> {
     let copy = into.join("smp.db");
     let runtime = runtime()?;
     runtime.block_on(async {
-        let store = Store::open_in(data).await.context("cannot open the database")?;
+        // Read-only: a backup never migrates or writes the live database.
+        let store = Store::open_read_only_in(data).await.context("cannot open the database")?;
         store.backup_to(&copy).await.context("cannot copy the database")?;
         store.close().await;
         anyhow::Ok(())

@@ -27,8 +27,29 @@ pub struct ServeArgs {
     /// the app to tablets over the network.
     #[arg(long)]
     secure_cookies: bool,
+    /// The address clients reach the app at, for the links it hands out
+    /// (aftercare): https://studio.example behind a TLS proxy. Default:
+    /// http://ADDR.
+    #[arg(long, value_name = "URL", value_parser = public_url)]
+    public_url: Option<String>,
+    /// A proxy on this machine forwards the requests: take the client's
+    /// address (for login throttling) from X-Forwarded-For.
+    #[arg(long)]
+    behind_proxy: bool,
     #[command(flatten)]
     data: DataArgs,
+}
+
+/// An http(s) address with a host, without a path's trailing slash.
+fn public_url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| format!("{text:?} is not an http:// or https:// address"))?;
+    if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
+        return Err(format!("{text:?} names no host"));
+    }
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 #[derive(clap::Args)]
@@ -80,8 +101,17 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             println!("Log in with it; you will be asked to choose your own.");
         }
         println!("SMP Studio on http://{} (Ctrl-C stops it)", args.addr);
-        let state =
-            smp_web::AppState::new(store, args.data.data.clone()).with_secure_cookies(args.secure_cookies);
+        let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
+        let state = smp_web::AppState::new(store, args.data.data.clone())
+            .with_secure_cookies(args.secure_cookies)
+            .with_public_url(&public_url)
+            .with_proxy(args.behind_proxy);
+        let swept = smp_web::sweep_orphans(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot sweep the photo store: {e}"))?;
+        if swept > 0 {
+            println!("Removed {swept} photo files a crash had left without a record.");
+        }
         smp_web::serve(args.addr, state).await.with_context(|| format!("cannot serve on {}", args.addr))
     })
 }

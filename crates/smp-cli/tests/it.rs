@@ -481,7 +481,19 @@ fn a_backup_is_a_new_data_folder_and_never_overwrites() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("1 photo file"));
     let copied = dir.path().join("copy/photos/studio/p1.jpg");
-    assert_eq!(fs::read(copied).unwrap(), b"the bytes of a photo");
+    assert_eq!(fs::read(&copied).unwrap(), b"the bytes of a photo");
+    // Private, whatever the umask: the folder, the database, the photos.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let copy = dir.path().join("copy");
+        assert_eq!(mode(&copy), 0o700);
+        assert_eq!(mode(&copy.join("smp.db")), 0o600);
+        assert_eq!(mode(&copied), 0o600);
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("smp.db")), 0o600);
+    }
     // The copy holds the account: adding it again there is refused.
     let again = add_user("dana", &dir.path().join("copy"));
     assert!(!again.status.success() && stderr(&again).contains("already exists"), "{}", stderr(&again));

@@ -524,16 +524,33 @@ impl jpeg_encoder::ImageBuffer for StreamedRows {
 }
 
 /// Writes whatever `fill` produces to `path` atomically (temporary file in
-/// the same folder, fsync, rename).
+/// the same folder, fsync, rename): an ordinary file (0644), for results.
 pub fn write_atomically(
     path: &Path,
+    fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<(), String>,
+) -> Result<(), PhotoError> {
+    write_with_mode(path, 0o644, fill)
+}
+
+/// As [`write_atomically`], readable by its owner only (0600, whatever the
+/// umask): for a client's photos.
+pub fn write_privately(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<(), String>,
+) -> Result<(), PhotoError> {
+    write_with_mode(path, 0o600, fill)
+}
+
+fn write_with_mode(
+    path: &Path,
+    #[cfg_attr(not(unix), allow(unused_variables))] mode: u32,
     fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<(), String>,
 ) -> Result<(), PhotoError> {
     check_folder(path)?;
     let folder = folder_of(path);
     let fail = |message: String| PhotoError::Write { path: path.to_owned(), message };
     let mut temp = tempfile::Builder::new()
-        .prefix(".smp-partial-")
+        .prefix(PARTIAL_PREFIX)
         .tempfile_in(folder)
         .map_err(|e| fail(e.to_string()))?;
     {
@@ -541,12 +558,11 @@ pub fn write_atomically(
         fill(&mut writer).map_err(fail)?;
         writer.flush().map_err(|e| fail(e.to_string()))?;
     }
-    // Temporary files are private (0600); a result is an ordinary file.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .set_permissions(std::fs::Permissions::from_mode(mode))
             .map_err(|e| fail(e.to_string()))?;
     }
     temp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
@@ -556,6 +572,20 @@ pub fn write_atomically(
     File::open(folder).and_then(|f| f.sync_all()).map_err(|e| fail(e.to_string()))?;
     Ok(())
 }
+
+/// Creates `folder` and its missing parents readable by their owner only
+/// (0700, whatever the umask): the photo store and backups.
+pub fn create_private_folder(folder: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(folder)
+}
+
+/// How the temporary files of [`write_atomically`] begin: one left by a
+/// crash is never a finished file, and may be swept.
+pub const PARTIAL_PREFIX: &str = ".smp-partial-";
 
 #[cfg(test)]
 mod tests {

@@ -204,6 +204,28 @@ fn token_digest(token: &str) -> String {
     sha2::Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Creates `dir` (0700) and an empty database `file` (0600) when missing,
+/// and narrows both when they exist wider.
+fn make_private(dir: &Path, file: &Path) -> std::io::Result<()> {
+    let mut folder = std::fs::DirBuilder::new();
+    folder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+    folder.create(dir)?;
+    let mut create = std::fs::OpenOptions::new();
+    create.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+    create.open(file)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
 /// A write transaction ([`Store::write`]).
 pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -272,10 +294,29 @@ impl Store {
     }
 
     /// Opens the embedded SQLite database in `dir` (created when missing).
+    /// The folder is kept readable by its owner only (0700) and the database
+    /// file too (0600; SQLite gives its journal files the same), whatever
+    /// the umask: it holds health answers.
     pub async fn open_in(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
-        Self::open(&format!("sqlite://{}", dir.join("smp.db").display())).await
+        let file = dir.join("smp.db");
+        make_private(dir, &file)
+            .map_err(|e| StoreError::Invalid(format!("cannot prepare {}: {e}", dir.display())))?;
+        Self::open(&format!("sqlite://{}", file.display())).await
+    }
+
+    /// Opens the embedded SQLite database in `dir` for reading only: no
+    /// migration, no write (a backup's source).
+    pub async fn open_read_only_in(dir: &Path) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let file = dir.join("smp.db");
+        if !file.is_file() {
+            return Err(StoreError::Invalid(format!("{} is not there", file.display())));
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}?mode=ro", file.display()))
+            .await?;
+        Ok(Self { pool, backend: Backend::Sqlite })
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at its
@@ -331,6 +372,12 @@ impl Store {
             .to_str()
             .ok_or_else(|| StoreError::Invalid(format!("{} is not a UTF-8 path", path.display())))?;
         sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| StoreError::Invalid(format!("cannot make {} private: {e}", path.display())))?;
+        }
         Ok(())
     }
 

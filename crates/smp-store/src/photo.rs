@@ -154,4 +154,14 @@ impl StudioStore<'_> {
             .await?;
         row.as_ref().map(photo_from).transpose()
     }
+
+    /// The ids of all of this studio's photos (for the sweep of files a
+    /// crash left without a record).
+    pub async fn photo_ids(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM photos WHERE studio_id = $1")
+            .bind(&self.studio.0)
+            .fetch_all(&self.store.pool)
+            .await?;
+        Ok(rows.iter().map(|r| r.get("id")).collect())
+    }
 }

@@ -137,6 +137,27 @@ async fn clients_are_found_by_name_and_edited() {
     }
 }
 
+/// The data folder and the database are private whatever the umask (they
+/// were 0755 and 0644), and an existing wider one is narrowed.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let store = Store::open_in(&data).await.unwrap();
+    store.create_studio("Private").await.unwrap();
+    assert_eq!(mode(&data), 0o700);
+    for file in ["smp.db", "smp.db-wal"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    store.close().await;
+    std::fs::set_permissions(data.join("smp.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    Store::open_in(&data).await.unwrap();
+    assert_eq!(mode(&data.join("smp.db")), 0o600, "narrowed on open");
+}
+
 #[tokio::test]
 async fn reopening_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();

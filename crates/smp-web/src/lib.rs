@@ -58,6 +58,9 @@ pub struct AppState {
     /// Whether a proxy on this machine forwards the requests: the client's
     /// address is then the last one in `X-Forwarded-For`.
     behind_proxy: bool,
+    /// The address clients reach the app at (no trailing slash), for every
+    /// link the app hands out; empty gives links relative to the app.
+    public_url: String,
     previews: Arc<Mutex<designs::PreviewCache>>,
 }
 
@@ -70,6 +73,7 @@ impl AppState {
             failures: Arc::default(),
             secure_cookies: false,
             behind_proxy: false,
+            public_url: String::new(),
             previews: Arc::default(),
         }
     }
@@ -86,6 +90,14 @@ impl AppState {
     /// when the request comes from this machine (a TLS proxy in front).
     pub fn with_proxy(mut self, behind_proxy: bool) -> Self {
         self.behind_proxy = behind_proxy;
+        self
+    }
+
+    /// The address clients reach the app at (`https://studio.example`),
+    /// for the links it hands out (aftercare), instead of any address a
+    /// request's `Host` or `X-Forwarded-*` headers claim.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_string();
         self
     }
 
@@ -175,6 +187,8 @@ async fn explain_too_large(response: Response) -> Response {
     )
     .into_response()
 }
+
+pub use photos::sweep_orphans;
 
 /// Serves the app on `addr` until Ctrl-C (or SIGTERM), letting requests in
 /// flight (a photo being saved, say) finish first.

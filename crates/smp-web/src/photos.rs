@@ -9,7 +9,9 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Redirect, Response};
-use smp_render::photo::{CleanPhoto, PhotoError, clean_photo, write_atomically};
+use smp_render::photo::{
+    CleanPhoto, PARTIAL_PREFIX, PhotoError, clean_photo, create_private_folder, write_privately,
+};
 use smp_store::{Photo, PhotoAngle, StudioId};
 
 use crate::{AppState, PageError, Staff, chart, day_of, page};
@@ -63,6 +65,42 @@ fn folder(state: &AppState, studio: &StudioId) -> PathBuf {
     state.photo_dir.join(&studio.0)
 }
 
+/// Files younger than this are left by the sweep: an upload may be between
+/// its files and its record.
+const SWEEP_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes what a crash can leave in the photo store: temporary files, and
+/// photo files whose record was never written (files are written before
+/// their record). Returns how many files went. Run at start.
+pub async fn sweep_orphans(state: &AppState) -> Result<usize, String> {
+    let Ok(studios) = std::fs::read_dir(&state.photo_dir) else { return Ok(0) };
+    let mut removed = 0;
+    for studio in studios.flatten().filter(|e| e.path().is_dir()) {
+        let studio_id = StudioId(studio.file_name().to_string_lossy().into_owned());
+        let known = state.store.studio(&studio_id).photo_ids().await.map_err(|e| e.to_string())?;
+        let folder = studio.path();
+        removed += tokio::task::spawn_blocking(move || {
+            let mut removed = 0;
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let old = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age >= SWEEP_AFTER));
+                let id = name.split('.').next().unwrap_or_default();
+                let orphan = name.starts_with(PARTIAL_PREFIX) || !known.contains(id);
+                if old && orphan && std::fs::remove_file(entry.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+            removed
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(removed)
+}
+
 /// The stored copies of a photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Copy {
@@ -108,7 +146,7 @@ async fn screen_file(state: &AppState, studio: &StudioId, photo: &Photo) -> Resu
         if !screen.is_file() {
             let full = smp_render::load_photo(&file(&folder, &id, Copy::Full)).map_err(|_| ())?;
             let copy = smp_render::photo::fit_within(&full, smp_render::photo::SCREEN_SIDE);
-            smp_render::save_image(&copy, &screen).map_err(|_| ())?;
+            write_privately(&screen, |out| smp_render::photo::encode_jpeg(&copy, 90, out)).map_err(|_| ())?;
         }
         Ok::<_, ()>(screen)
     })
@@ -243,12 +281,12 @@ async fn save_files(folder: PathBuf, id: String, photo: CleanPhoto) -> Result<()
         )
     };
     tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&folder).map_err(|_| ())?;
+        create_private_folder(&folder).map_err(|_| ())?;
         for (copy, bytes) in
             [(Copy::Full, &photo.jpeg), (Copy::Thumbnail, &photo.thumbnail), (Copy::Screen, &photo.screen)]
         {
             let path = file(&folder, &id, copy);
-            write_atomically(&path, |out| std::io::Write::write_all(out, bytes).map_err(|e| e.to_string()))
+            write_privately(&path, |out| std::io::Write::write_all(out, bytes).map_err(|e| e.to_string()))
                 .map_err(|_| ())?;
         }
         Ok::<_, ()>(())

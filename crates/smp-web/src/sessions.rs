@@ -276,7 +276,6 @@ pub(crate) async fn share(
     State(state): State<AppState>,
     who: Staff,
     Path((client_id, session_id)): Path<(String, String)>,
-    headers: axum::http::HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     page(async {
@@ -288,15 +287,10 @@ pub(crate) async fn share(
             .share_aftercare(&session_id, &who.0.user, AFTERCARE_LINK_DAYS)
             .await?
             .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))?;
-        // The whole address, to hand over: as the staff member's browser
-        // reached the app (behind a proxy, as the proxy says it was reached).
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let origin = match header("host") {
-            Some(host) => format!("{}://{host}", header("x-forwarded-proto").unwrap_or("http")),
-            None => String::new(),
-        };
-        passport_page(&state, &who, &client_id, &session_id, Some(format!("{origin}/aftercare/{token}")))
-            .await
+        // The whole address, to hand over: the configured public address,
+        // never one a request's headers claim.
+        let link = format!("{}/aftercare/{token}", state.public_url);
+        passport_page(&state, &who, &client_id, &session_id, Some(link)).await
     })
     .await
 }

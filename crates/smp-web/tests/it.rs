@@ -792,6 +792,15 @@ async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
     assert_eq!(names, [format!("{id}.jpg"), format!("{id}.screen.jpg"), format!("{id}.thumb.jpg")]);
     let stored = std::fs::read(folder.join(format!("{id}.jpg"))).unwrap();
     assert!(!contains(&stored, b"Exif") && !contains(&stored, b"GPS"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(folder.clone()), 0o700, "the studio's photo folder is private");
+        for name in &names {
+            assert_eq!(mode(folder.join(name)), 0o600, "{name} is private");
+        }
+    }
 
     let r = send(&app, "GET", &format!("/photos/{id}"), Some(&pia), None).await;
     assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("image/jpeg")));
@@ -1278,6 +1287,21 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     );
     let r = send(&app, "GET", "/aftercare/0123456789abcdef", None, None).await;
     assert!(r.status == StatusCode::NOT_FOUND && r.body.contains("expired or does not exist"));
+    // Links are made from the configured public address, never from what a
+    // request's headers claim.
+    let public =
+        router(AppState::new(app.store.clone(), app._dir.path()).with_public_url("https://smp.example/"));
+    let req = Request::post(format!("{session}/aftercare-link"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("{SESSION_COOKIE}={pia}"))
+        .header(header::HOST, "evil.example")
+        .header("x-forwarded-proto", "javascript")
+        .body(Body::from(format!("csrf={csrf}")))
+        .unwrap();
+    let res = public.oneshot(req).await.unwrap();
+    let body =
+        String::from_utf8(axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+    assert!(body.contains("href=\"https://smp.example/aftercare/") && !body.contains("evil"), "{body}");
 
     // Roles and studios.
     assert_eq!(send(&app, "GET", &session, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
@@ -1814,4 +1838,44 @@ async fn photos_cut_short_are_refused_and_not_stored() {
     assert!(app.store.studio(&a).photos(client_id).await.unwrap().is_empty());
     let folder = app._dir.path().join("photos").join(&a.0);
     assert!(!folder.exists() || std::fs::read_dir(&folder).unwrap().next().is_none(), "no file left");
+}
+
+/// What a crash leaves in the photo store (files written before their
+/// record, temporary files) is swept at start; recorded photos and files
+/// young enough to belong to an upload in flight stay.
+#[tokio::test]
+async fn the_sweep_removes_what_a_crash_left_and_nothing_else() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), .. } = cast(&app, "A").await;
+    client_with_photo(&app, &pia, &csrf, "Ivy").await;
+    let folder = app._dir.path().join("photos").join(&a.0);
+    let kept: std::collections::BTreeSet<_> =
+        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let make = |name: &str, old: bool| {
+        let path = folder.join(name);
+        std::fs::write(&path, b"left by a crash").unwrap();
+        if old {
+            std::fs::File::options().write(true).open(&path).unwrap().set_modified(an_hour_ago).unwrap();
+        }
+    };
+    make("0123456789abcdef0123456789abcdef.jpg", true);
+    make("0123456789abcdef0123456789abcdef.thumb.jpg", true);
+    make(".smp-partial-Xy12", true);
+    make("fedcba9876543210fedcba9876543210.jpg", false);
+    // The recorded photo's files are old too: they stay.
+    for name in &kept {
+        std::fs::File::options()
+            .write(true)
+            .open(folder.join(name))
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+    }
+    let state = AppState::new(app.store.clone(), app._dir.path());
+    assert_eq!(smp_web::sweep_orphans(&state).await.unwrap(), 3);
+    let mut left: std::collections::BTreeSet<_> =
+        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.remove(std::ffi::OsStr::new("fedcba9876543210fedcba9876543210.jpg")), "young: kept");
+    assert_eq!(left, kept);
 }
