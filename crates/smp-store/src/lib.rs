@@ -622,18 +622,54 @@ fn client_from(row: &sqlx::any::AnyRow) -> Client {
     }
 }
 
+/// The earliest birth date accepted.
+const FIRST_BIRTH_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+/// Longest e-mail address (RFC 5321's path limit).
+const MAX_EMAIL_CHARS: usize = 254;
+/// Longest phone number as typed (with spaces, dashes, an extension).
+const MAX_PHONE_CHARS: usize = 32;
+
 fn checked(fields: &ClientFields) -> Result<ClientFields, StoreError> {
     let full_name = fields.full_name.trim().to_string();
     if full_name.is_empty() || full_name.chars().count() > 200 {
         return Err(StoreError::Invalid("A client needs a name (up to 200 characters).".into()));
     }
     let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    Ok(ClientFields {
-        full_name,
-        birth_date: clean(&fields.birth_date),
-        email: clean(&fields.email),
-        phone: clean(&fields.phone),
-    })
+    let (birth_date, email, phone) = (clean(&fields.birth_date), clean(&fields.email), clean(&fields.phone));
+    if let Some(date) = &birth_date {
+        let valid = date.len() == 10
+            && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| {
+                d >= FIRST_BIRTH_DATE
+                    && chrono::DateTime::from_timestamp_millis(now_ms())
+                        .is_some_and(|now| d <= now.date_naive())
+            });
+        if !valid {
+            return Err(StoreError::Invalid(format!(
+                "Birth date: {:?} is not a date of birth (YYYY-MM-DD, from 1900 to today).",
+                date.chars().take(40).collect::<String>()
+            )));
+        }
+    }
+    if let Some(email) = &email {
+        let shaped = email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        });
+        if email.chars().count() > MAX_EMAIL_CHARS || !shaped || email.contains(char::is_whitespace) {
+            return Err(StoreError::Invalid(format!(
+                "E-mail: not an address (name@example.com, up to {MAX_EMAIL_CHARS} characters)."
+            )));
+        }
+    }
+    if let Some(phone) = &phone {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-().x/".contains(c));
+        if phone.chars().count() > MAX_PHONE_CHARS || !allowed || digits < 3 {
+            return Err(StoreError::Invalid(format!(
+                "Phone: not a phone number (digits, spaces, + - ( ), up to {MAX_PHONE_CHARS} characters)."
+            )));
+        }
+    }
+    Ok(ClientFields { full_name, birth_date, email, phone })
 }
 
 /// A stored screening.

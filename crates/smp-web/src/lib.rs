@@ -14,6 +14,7 @@ mod intake;
 mod photos;
 mod plans;
 mod request_log;
+mod server;
 mod sessions;
 mod standing;
 mod throttle;
@@ -44,6 +45,8 @@ pub const SESSION_COOKIE: &str = "smp_session";
 const SESSION_HOURS: i64 = 12;
 /// Largest form body accepted.
 const FORM_LIMIT_BYTES: usize = 64 * 1024;
+/// Uploaded photos decoded at once.
+const MAX_DECODES: usize = 2;
 /// The cookie that carries the login form's CSRF token (the login form is
 /// shown before there is a session to hold one).
 const LOGIN_COOKIE: &str = "smp_login";
@@ -62,6 +65,8 @@ pub struct AppState {
     /// link the app hands out; empty gives links relative to the app.
     public_url: String,
     previews: Arc<Mutex<designs::PreviewCache>>,
+    /// Photo decodes at once (each may hold 150 MB of pixels).
+    decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -75,6 +80,7 @@ impl AppState {
             behind_proxy: false,
             public_url: String::new(),
             previews: Arc::default(),
+            decodes: Arc::new(tokio::sync::Semaphore::new(MAX_DECODES)),
         }
     }
 
@@ -158,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .merge(signatures)
         .merge(uploads)
         .layer(axum::middleware::map_response(explain_too_large))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(server::BODY_PAUSE_TIMEOUT))
         .layer(axum::middleware::from_fn(request_log::log_request))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -194,8 +201,7 @@ pub use photos::sweep_orphans;
 /// flight (a photo being saved, say) finish first.
 pub async fn serve(addr: std::net::SocketAddr, state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    server::run(listener, router(state), shutdown_signal(), server::HEADER_TIMEOUT).await
 }
 
 async fn shutdown_signal() {

@@ -205,18 +205,27 @@ pub(crate) async fn upload(
             };
             PageError(status, message)
         };
+        // Who may upload, and to whom, is settled before the file is read:
+        // the form sends its token first, and a photo part that comes
+        // before it is refused unread.
+        who.require_clinical("Photos")?;
+        who.client(&state, &id).await?;
+        let mut checked = false;
         while let Some(field) = multipart.next_field().await.map_err(incomplete)? {
             match field.name() {
-                Some("csrf") => csrf = field.text().await.map_err(incomplete)?,
+                Some("csrf") => {
+                    csrf = field.text().await.map_err(incomplete)?;
+                    who.check_csrf(&csrf)?;
+                    checked = true;
+                }
                 Some("angle") => angle = field.text().await.map_err(incomplete)?,
                 // The uploaded file's name is never used.
-                Some("photo") => bytes = Some(field.bytes().await.map_err(incomplete)?.to_vec()),
+                Some("photo") if checked => bytes = Some(field.bytes().await.map_err(incomplete)?.to_vec()),
+                Some("photo") => who.check_csrf("")?,
                 _ => {}
             }
         }
         who.check_csrf(&csrf)?;
-        who.require_clinical("Photos")?;
-        who.client(&state, &id).await?;
         let refuse = |angle: String, error: String| UploadForm { angle, error: Some(error) };
         let form = match (PhotoAngle::parse(&angle), bytes) {
             (None, _) => Err(refuse(angle, "Choose the angle the photo shows.".into())),
@@ -238,6 +247,11 @@ pub(crate) async fn upload(
         };
         // Decoding and encoding a camera photo takes a CPU for a moment:
         // off the async workers.
+        // A few decodes at a time: each may hold a 50-megapixel image.
+        let _decoding =
+            state.decodes.acquire().await.map_err(|_| {
+                PageError(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.".into())
+            })?;
         let cleaned =
             tokio::task::spawn_blocking(move || clean_photo(&bytes, "the photo", MAX_UPLOAD_PIXELS))
                 .await

@@ -461,6 +461,26 @@ async fn clients_are_charted_within_their_studio_only() {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("needs a name") && r.body.contains("kept@example.org"), "{}", r.body);
+    // E-mail, phone and birth date are checked and bounded (a 60 KB e-mail
+    // and any text as a birth date were accepted).
+    for (field, value, message) in [
+        ("email", "a".repeat(60_000) + "@example.org", "E-mail"),
+        ("email", "not-an-address".to_string(), "E-mail"),
+        ("phone", "7".repeat(100), "Phone"),
+        ("phone", "call me maybe".to_string(), "Phone"),
+        ("birth_date", "last spring".to_string(), "Birth date"),
+        ("birth_date", "2999-01-01".to_string(), "Birth date"),
+        ("birth_date", "1985-02-30".to_string(), "Birth date"),
+    ] {
+        let form = format!("csrf={amy_csrf}&full_name=Ivy+Ink&{field}={}", value.replace(' ', "+"));
+        let r = send(&app, "POST", "/clients", Some(&amy), Some(&form)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{field}={value:.40}");
+        assert!(r.body.contains(message) && r.body.contains("value=\"Ivy Ink\""), "{field}: {:.300}", r.body);
+    }
+    let good = format!(
+        "csrf={amy_csrf}&full_name=Ivy+Ink&email=ivy%40example.org&phone=%2B34+600+000+000&birth_date=1985-02-28"
+    );
+    assert_eq!(send(&app, "POST", "/clients", Some(&amy), Some(&good)).await.status, StatusCode::SEE_OTHER);
 
     // Logging out ends the session.
     let r = send(&app, "POST", "/logout", Some(&amy), Some(&format!("csrf={amy_csrf}"))).await;
@@ -1834,6 +1854,17 @@ async fn photos_cut_short_are_refused_and_not_stored() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "cut at {cut}");
         assert!(r.body.contains("damaged or incomplete"), "{}", r.body);
     }
+    // The form's token comes before the file; a file sent before it is
+    // refused without being read.
+    let r = send_body(
+        &app,
+        "POST",
+        &format!("{chart}/photos"),
+        Some(&pia),
+        Some(multipart(&[("angle", "top")], Some(("top.jpg", &jpeg)))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let client_id = chart.rsplit('/').next().unwrap();
     assert!(app.store.studio(&a).photos(client_id).await.unwrap().is_empty());
     let folder = app._dir.path().join("photos").join(&a.0);
