@@ -577,17 +577,23 @@ pub(crate) async fn preview(
     };
     let key = pattern_key(&photo.id, &design);
     let cached = recall(&state.preview_cache().patterns, &key);
-    let rendered = tokio::task::spawn_blocking(move || {
-        let pattern = cached.unwrap_or_else(|| Arc::new(Pattern::generate(&design)));
-        render_preview(&screen, &design, &pattern, stage).map(|jpeg| (jpeg, pattern))
-    })
-    .await;
+    let rendered = state
+        .cpu
+        .run(&who.0.user.id, move || {
+            let pattern = cached.unwrap_or_else(|| Arc::new(Pattern::generate(&design)));
+            render_preview(&screen, &design, &pattern, stage).map(|jpeg| (jpeg, pattern))
+        })
+        .await;
     match rendered {
         Ok(Ok((jpeg, pattern))) => {
             remember(&mut state.preview_cache().patterns, key, pattern, CACHED_PATTERNS);
             ([(CONTENT_TYPE, "image/jpeg")], jpeg).into_response()
         }
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "The preview could not be drawn.").into_response(),
+        Ok(Err(e)) => {
+            crate::request_log::record_cause(&e);
+            (StatusCode::INTERNAL_SERVER_ERROR, "The preview could not be drawn.").into_response()
+        }
+        Err(e) => e.into_response(),
     }
 }
 
@@ -611,15 +617,32 @@ pub(crate) async fn advice(
         Err(e) => return e.into_response(),
     };
     let factor = screen.width() as f64 / photo.width.max(1) as f64;
-    let answer = match design_toml(&form.editor, "screen.jpg", photo.angle, factor)
+    let age = age_of(client.birth_date.as_deref());
+    // Reading the skin and the optics take a CPU for a moment: in the pool.
+    let answer =
+        state.cpu.run(&who.0.user.id, move || advise(&form.editor, &screen, photo.angle, factor, age)).await;
+    match answer {
+        Ok(answer) => ([(CONTENT_TYPE, "application/json")], answer.to_string()).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The advice answer for the editor's state on the screen copy.
+fn advise(
+    editor: &EditorForm,
+    screen: &image::RgbImage,
+    angle: PhotoAngle,
+    factor: f64,
+    age: Option<u32>,
+) -> serde_json::Value {
+    match design_toml(editor, "screen.jpg", angle, factor)
         .and_then(|text| parse(&text).map_err(|e| explain(&e)))
     {
         Err(problem) => serde_json::json!({ "warnings": [], "problem": problem, "skin": null }),
         Ok(design) => {
-            let age = age_of(client.birth_date.as_deref());
             let mut warnings = smp_core::advice::warnings(&design, age);
             let mut skin_note = None;
-            if let Some(skin_lab) = smp_render::skin_tone(&screen, &design) {
+            if let Some(skin_lab) = smp_render::skin_tone(screen, &design) {
                 let skin = smp_optics::Skin::of_client(design.client.fitzpatrick, skin_lab);
                 let report = smp_optics::forecast::pigment_report(
                     &LayeredOptics,
@@ -641,8 +664,7 @@ pub(crate) async fn advice(
             }
             serde_json::json!({ "warnings": warnings, "problem": null, "skin": skin_note })
         }
-    };
-    ([(CONTENT_TYPE, "application/json")], answer.to_string()).into_response()
+    }
 }
 
 #[derive(Deserialize)]
@@ -685,16 +707,17 @@ pub(crate) async fn export(
         let full = photos::full_photo(&state, &who.0.user.studio, &photo).await?;
         // An export shows the client's photo: logged like a photo view.
         who.studio(&state).audit(&who.0.user, "export-design", &client_id).await?;
-        let jpeg = tokio::task::spawn_blocking(move || {
-            let pattern = Pattern::generate(&design);
-            render_preview(&full, &design, &pattern, stage)
-        })
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .ok_or_else(|| {
-            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The export could not be drawn.".into())
-        })?;
+        let jpeg = state
+            .cpu
+            .run(&who.0.user.id, move || {
+                let pattern = Pattern::generate(&design);
+                render_preview(&full, &design, &pattern, stage)
+            })
+            .await?
+            .map_err(|e| {
+                crate::request_log::record_cause(&e);
+                PageError(StatusCode::INTERNAL_SERVER_ERROR, "The export could not be drawn.".into())
+            })?;
         let name = format!(
             "attachment; filename=\"design-v{}-{}.jpg\"",
             saved.version,

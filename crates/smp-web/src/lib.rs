@@ -8,6 +8,7 @@
 mod admin;
 mod assets;
 mod consent;
+mod cpu;
 mod dashboard;
 mod designs;
 mod intake;
@@ -67,6 +68,8 @@ pub struct AppState {
     previews: Arc<Mutex<designs::PreviewCache>>,
     /// Photo decodes at once (each may hold 150 MB of pixels).
     decodes: Arc<tokio::sync::Semaphore>,
+    /// Renders and advice, bounded and fair between users.
+    cpu: Arc<cpu::CpuWork>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
             public_url: String::new(),
             previews: Arc::default(),
             decodes: Arc::new(tokio::sync::Semaphore::new(MAX_DECODES)),
+            cpu: Arc::default(),
         }
     }
 
@@ -223,6 +227,7 @@ async fn shutdown_signal() {
 }
 
 /// A failure shown to the user as a page.
+#[derive(Debug)]
 pub(crate) struct PageError(StatusCode, String);
 
 impl IntoResponse for PageError {
