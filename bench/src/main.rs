@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use smp_optics::{DotOptics, LayeredOptics};
 use smp_pattern::Pattern;
 
+mod load;
 mod preview;
 
 const WIDTH: u32 = 6000;
@@ -228,11 +229,15 @@ fn measure_whole(smp: &Path, design_path: &Path, work: &Path) -> Result<Whole> {
 const USAGE: &str = "\
 usage: smp-bench --smp PATH --python PATH --work DIR [--whole-only]
        smp-bench --raster-only | --pattern-only | --stages-only | --preview-only
+       smp-bench --load-only
 
 The full run prints the Markdown table bench/run puts into the README; PATH
 of --python needs numpy, scipy and opencv-python-headless. The single-row
 modes are quick looks while working on one part (SMP_BENCH_STAGES picks the
-stages of --stages-only, default healed,session-2,years:5).";
+stages of --stages-only, default healed,session-2,years:5). --load-only
+prints the load run's table (bench/load puts it into the README): 50 staff
+at once on SQLite, then on PostgreSQL at BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/test, in a schema of its own).";
 
 fn main() -> Result<()> {
     if std::env::args().any(|a| a == "--help" || a == "-h") {
@@ -302,6 +307,11 @@ fn main() -> Result<()> {
                 median(composites).as_secs_f64() * 1e3
             );
         }
+        return Ok(());
+    }
+    if std::env::args().any(|a| a == "--load-only") {
+        // The load run, on SQLite and on PostgreSQL: its own table.
+        print_load_table()?;
         return Ok(());
     }
     if std::env::args().any(|a| a == "--preview-only") {
@@ -465,5 +475,66 @@ fn main() -> Result<()> {
         previews.runs,
         ms(previews.stage_median)
     );
+    Ok(())
+}
+
+/// A PostgreSQL URL whose connections use a new schema of their own, or
+/// `None` when no server answers.
+fn postgres_for_load() -> Result<Option<String>> {
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let Ok(admin) = sqlx::AnyPool::connect(&url).await else { return Ok(None) };
+        let schema = format!("bench_load_{}", std::process::id());
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await?;
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await?;
+        let separator = if url.contains('?') { '&' } else { '?' };
+        Ok(Some(format!("{url}{separator}options=-c%20search_path%3D{schema}")))
+    })
+}
+
+/// The load run's table: per database, errors, previews per second, and
+/// p50 / p99 per route against the goal (pages p99 <= 300 ms).
+fn print_load_table() -> Result<()> {
+    let mut reports = vec![load::run("SQLite", None)?];
+    match postgres_for_load()? {
+        Some(url) => reports.push(load::run("PostgreSQL", Some(&url))?),
+        None => eprintln!("PostgreSQL did not answer: its load run is left out"),
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "Machine: {}. {} staff at once for 20 s, each on one kept-alive connection (search, chart, intake, design save, preview, photo upload).",
+        machine(),
+        load::STAFF
+    );
+    println!();
+    println!("| database | route | requests | p50 | p99 | goal |");
+    println!("|---|---|---|---|---|---|");
+    for report in &reports {
+        for (route, (count, p50, p99)) in &report.routes {
+            let goal = match *route {
+                "search" | "chart" => "p99 <= 300 ms",
+                _ => "report",
+            };
+            println!(
+                "| {} | {route} | {count} | {:.0} ms | {:.0} ms | {goal} |",
+                report.backend,
+                ms(*p50),
+                ms(*p99)
+            );
+        }
+        println!("| {} | errors | {} | | | 0 |", report.backend, report.errors);
+        println!(
+            "| {} | previews per second | {:.1} | | | report |",
+            report.backend, report.previews_per_second
+        );
+    }
+    for report in &reports {
+        for sample in &report.error_samples {
+            eprintln!("{}: {sample}", report.backend);
+        }
+    }
     Ok(())
 }

@@ -205,7 +205,17 @@ pub use photos::sweep_orphans;
 /// flight (a photo being saved, say) finish first.
 pub async fn serve(addr: std::net::SocketAddr, state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    server::run(listener, router(state), shutdown_signal(), server::HEADER_TIMEOUT).await
+    serve_on(listener, state, shutdown_signal()).await
+}
+
+/// Serves the app on `listener` until `shutdown` completes (the bench's
+/// load run serves it this way, on a port of its own).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    server::run(listener, router(state), shutdown, server::HEADER_TIMEOUT).await
 }
 
 async fn shutdown_signal() {
