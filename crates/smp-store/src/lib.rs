@@ -135,6 +135,17 @@ pub struct ClientFields {
     pub phone: Option<String>,
 }
 
+/// The values a change to a client's details replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientChange {
+    /// The details before the change.
+    pub before: ClientFields,
+    /// Who changed them.
+    pub staff_name: String,
+    /// When, unix milliseconds.
+    pub changed_at: i64,
+}
+
 /// A logged-in session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -917,10 +928,50 @@ impl StudioStore<'_> {
         Ok(row.as_ref().map(client_from))
     }
 
-    /// Changes a client of this studio; `false` when there is none with `id`.
-    pub async fn update_client(&self, id: &str, fields: &ClientFields) -> Result<bool, StoreError> {
+    /// Changes a client of this studio, keeping the values replaced (see
+    /// [`Self::client_changes`]) and auditing the change, in one
+    /// transaction; `false` when there is none with `id`.
+    pub async fn update_client(
+        &self,
+        staff: &User,
+        id: &str,
+        fields: &ClientFields,
+    ) -> Result<bool, StoreError> {
         let f = checked(fields)?;
-        let done = sqlx::query(
+        let mut tx = self.store.write().await?;
+        let sql = format!(
+            "SELECT id, full_name, birth_date, email, phone FROM clients WHERE studio_id = $1 AND id = $2{}",
+            self.store.lock()
+        );
+        let Some(before) = sqlx::query(&sql).bind(&self.studio.0).bind(id).fetch_optional(&mut *tx).await?
+        else {
+            return Ok(false);
+        };
+        let before = client_from(&before);
+        let unchanged = before.full_name == f.full_name
+            && before.birth_date == f.birth_date
+            && before.email == f.email
+            && before.phone == f.phone;
+        if unchanged {
+            return Ok(true);
+        }
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO client_changes (id, studio_id, client_id, staff_id, old_full_name, old_birth_date, old_email, old_phone, changed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(new_id())
+        .bind(&self.studio.0)
+        .bind(id)
+        .bind(&staff.id)
+        .bind(&before.full_name)
+        .bind(&before.birth_date)
+        .bind(&before.email)
+        .bind(&before.phone)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
             "UPDATE clients SET full_name = $1, birth_date = $2, email = $3, phone = $4, updated_at = $5 \
              WHERE studio_id = $6 AND id = $7",
         )
@@ -928,12 +979,81 @@ impl StudioStore<'_> {
         .bind(&f.birth_date)
         .bind(&f.email)
         .bind(&f.phone)
-        .bind(now_ms())
+        .bind(now)
         .bind(&self.studio.0)
         .bind(id)
-        .execute(&self.store.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        self.audit_in(&mut tx, staff, "edit-client", id).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The earlier values of a client's details, newest change first.
+    pub async fn client_changes(&self, client_id: &str) -> Result<Vec<ClientChange>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.old_full_name, c.old_birth_date, c.old_email, c.old_phone, c.changed_at, u.name \
+             FROM client_changes c JOIN users u ON u.id = c.staff_id \
+             WHERE c.studio_id = $1 AND c.client_id = $2 ORDER BY c.changed_at DESC, c.id",
+        )
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ClientChange {
+                before: ClientFields {
+                    full_name: r.get("old_full_name"),
+                    birth_date: r.get("old_birth_date"),
+                    email: r.get("old_email"),
+                    phone: r.get("old_phone"),
+                },
+                staff_name: r.get("name"),
+                changed_at: r.get("changed_at"),
+            })
+            .collect())
+    }
+
+    /// This studio's clients who may be the person `fields` describes: the
+    /// same name and birth date, or the same e-mail, or the same phone
+    /// (digits compared); `except` leaves one client out (the one edited).
+    pub async fn possible_duplicates(
+        &self,
+        fields: &ClientFields,
+        except: Option<&str>,
+    ) -> Result<Vec<Client>, StoreError> {
+        let f = checked(fields)?;
+        let digits = |p: &str| p.chars().filter(char::is_ascii_digit).collect::<String>();
+        let rows = sqlx::query(
+            "SELECT id, full_name, birth_date, email, phone FROM clients WHERE studio_id = $1 \
+             AND (LOWER(full_name) = LOWER($2) OR LOWER(email) = LOWER($3) OR phone IS NOT NULL) \
+             ORDER BY full_name, id LIMIT 5000",
+        )
+        .bind(&self.studio.0)
+        .bind(&f.full_name)
+        .bind(f.email.as_deref().unwrap_or(""))
+        .fetch_all(&self.store.pool)
+        .await?;
+        let phone = f.phone.as_deref().map(digits).filter(|d| d.len() >= 6);
+        Ok(rows
+            .iter()
+            .map(client_from)
+            .filter(|c| Some(c.id.as_str()) != except)
+            .filter(|c| {
+                let same_person = c.full_name.to_lowercase() == f.full_name.to_lowercase()
+                    && c.birth_date.is_some()
+                    && c.birth_date == f.birth_date;
+                let same_email = f
+                    .email
+                    .as_ref()
+                    .is_some_and(|e| c.email.as_ref().is_some_and(|o| o.eq_ignore_ascii_case(e)));
+                let same_phone =
+                    phone.as_ref().is_some_and(|p| c.phone.as_deref().map(digits).as_ref() == Some(p));
+                same_person || same_email || same_phone
+            })
+            .take(10)
+            .collect())
     }
 
     /// This studio's clients whose name contains `query` (case-insensitive),

@@ -19,6 +19,16 @@ async fn stores_with_urls() -> Vec<(Store, Option<tempfile::TempDir>, String)> {
     out
 }
 
+/// A client's details as a form would hold them.
+fn edit_of(client: &smp_store::Client) -> ClientFields {
+    ClientFields {
+        full_name: client.full_name.clone(),
+        birth_date: client.birth_date.clone(),
+        email: client.email.clone(),
+        phone: client.phone.clone(),
+    }
+}
+
 /// A name no earlier run used (PostgreSQL keeps its data between runs).
 fn unique(name: &str) -> String {
     format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
@@ -96,7 +106,9 @@ async fn no_studio_reaches_another_studios_clients() {
         assert_eq!(store.studio(&b).client(&client.id).await.unwrap(), None, "B cannot read A's client");
         assert!(store.studio(&b).search_clients(&marker, 50).await.unwrap().is_empty(), "nor find it");
         let edit = ClientFields { full_name: "Taken over".into(), ..Default::default() };
-        assert!(!store.studio(&b).update_client(&client.id, &edit).await.unwrap(), "nor change it");
+        let bo = store.create_user(&b, &unique("bo"), Role::Admin, "a long password", false).await.unwrap();
+        assert!(!store.studio(&b).update_client(&bo, &client.id, &edit).await.unwrap(), "nor change it");
+        assert!(store.studio(&b).possible_duplicates(&edit_of(&client), None).await.unwrap().is_empty());
         assert_eq!(store.studio(&a).client(&client.id).await.unwrap().unwrap().full_name, client.full_name);
     }
 }
@@ -127,11 +139,59 @@ async fn clients_are_found_by_name_and_edited() {
             email: Some(" rb@example.org ".into()),
             ..Default::default()
         };
-        assert!(s.update_client(&bob.id, &edit).await.unwrap());
+        assert!(s.update_client(&sue, &bob.id, &edit).await.unwrap());
         let back = s.client(&bob.id).await.unwrap().unwrap();
         assert_eq!(
             (back.full_name.as_str(), back.email.as_deref()),
             ("Robert Brown", Some("rb@example.org"))
+        );
+        // The old values are kept, with who changed them; saving the same
+        // values again is no change.
+        assert!(s.update_client(&sue, &bob.id, &edit).await.unwrap());
+        let changes = s.client_changes(&bob.id).await.unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].before.full_name, format!("Bob Brown {tag}"));
+        assert_eq!(
+            (changes[0].before.email.as_deref(), changes[0].staff_name.as_str()),
+            (None, sue.name.as_str())
+        );
+        // The same person again: by e-mail (any case), by phone digits, by
+        // name and birth date; the one edited is left out.
+        let probe = |name: &str, email: Option<&str>, phone: Option<&str>, born: Option<&str>| ClientFields {
+            full_name: name.into(),
+            email: email.map(String::from),
+            phone: phone.map(String::from),
+            birth_date: born.map(String::from),
+        };
+        let found =
+            s.possible_duplicates(&probe("Someone", Some("RB@example.org"), None, None), None).await.unwrap();
+        assert_eq!(found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [bob.id.as_str()]);
+        assert!(
+            s.possible_duplicates(&probe("Someone", Some("rb@example.org"), None, None), Some(&bob.id))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let with_phone = ClientFields { phone: Some("+34 600-111 222".into()), ..edit.clone() };
+        s.update_client(&sue, &bob.id, &with_phone).await.unwrap();
+        assert_eq!(
+            s.possible_duplicates(&probe("X", None, Some("34600111222"), None), None).await.unwrap().len(),
+            1
+        );
+        let born = ClientFields { birth_date: Some("1980-01-02".into()), ..with_phone.clone() };
+        s.update_client(&sue, &bob.id, &born).await.unwrap();
+        assert_eq!(
+            s.possible_duplicates(&probe("robert brown", None, None, Some("1980-01-02")), None)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            s.possible_duplicates(&probe("Robert Brown", None, None, Some("1981-01-02")), None)
+                .await
+                .unwrap()
+                .is_empty()
         );
         assert!(matches!(s.create_client(&sue, &ClientFields::default()).await, Err(StoreError::Invalid(_))));
     }

@@ -7,6 +7,7 @@
 
 mod admin;
 mod assets;
+mod clients;
 mod consent;
 mod cpu;
 mod dashboard;
@@ -26,7 +27,7 @@ use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, FromRequestParts, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, FromRequestParts, Path, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
@@ -36,7 +37,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use smp_store::{ClientFields, Role, Session, Store, StoreError};
+use smp_store::{Role, Session, Store, StoreError};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -129,7 +130,8 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/password", get(password_page).post(change_password))
-        .route("/clients", get(clients).post(create_client))
+        .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/{id}/details", get(clients::edit_page).post(clients::save_details))
         .route("/clients/{id}", get(client_chart))
         .route("/clients/{id}/intake", get(intake::intake_page).post(intake::submit_intake))
         .route("/clients/{id}/consents/{consent}", get(consent::view))
@@ -574,73 +576,6 @@ async fn change_password(
             Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "clients.html")]
-struct ClientsPage<'a> {
-    who: &'a Session,
-    query: &'a str,
-    clients: Vec<smp_store::Client>,
-    form: ClientFields,
-    error: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct SearchQuery {
-    #[serde(default)]
-    q: String,
-}
-
-async fn clients(State(state): State<AppState>, who: Staff, Query(search): Query<SearchQuery>) -> Response {
-    page(async {
-        let clients = who.studio(&state).search_clients(&search.q, 200).await?;
-        let page = ClientsPage {
-            who: &who.0,
-            query: &search.q,
-            clients,
-            form: ClientFields::default(),
-            error: None,
-        };
-        Ok(Html(page.render()?).into_response())
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-struct ClientForm {
-    csrf: String,
-    full_name: String,
-    #[serde(default)]
-    birth_date: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    phone: String,
-}
-
-async fn create_client(State(state): State<AppState>, who: Staff, Form(form): Form<ClientForm>) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        let fields = ClientFields {
-            full_name: form.full_name,
-            birth_date: Some(form.birth_date),
-            email: Some(form.email),
-            phone: Some(form.phone),
-        };
-        let studio = who.studio(&state);
-        match studio.create_client(&who.0.user, &fields).await {
-            Ok(client) => Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response()),
-            Err(StoreError::Invalid(m)) => {
-                // Keep what was typed, and say what is wrong beside the form.
-                let clients = studio.search_clients("", 200).await?;
-                let page = ClientsPage { who: &who.0, query: "", clients, form: fields, error: Some(&m) };
-                Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
-            }
-            Err(e) => Err(PageError::from(e)),
-        }
-    })
-    .await
 }
 
 #[derive(Template)]

@@ -1910,3 +1910,54 @@ async fn the_sweep_removes_what_a_crash_left_and_nothing_else() {
     assert!(left.remove(std::ffi::OsStr::new("fedcba9876543210fedcba9876543210.jpg")), "young: kept");
     assert_eq!(left, kept);
 }
+
+/// A client's details are corrected in place, by any staff member: the old
+/// values are kept and shown, the change is audited. The same person twice
+/// (name and birth date, e-mail or phone) is shown before a new client is
+/// saved, and saved only when confirmed as someone else.
+#[tokio::test]
+async fn details_are_corrected_with_their_history_and_duplicates_are_caught() {
+    let app = app().await;
+    let Cast { a, fred: (fred, fred_csrf), bo: (bo, bo_csrf), .. } = cast(&app, "A").await;
+    let new_client = |extra: &str| {
+        format!("csrf={fred_csrf}&full_name=Ivy+Ink&birth_date=1985-04-02&email=ivy%40example.org{extra}")
+    };
+    let chart = send(&app, "POST", "/clients", Some(&fred), Some(&new_client(""))).await.location.unwrap();
+    let details = format!("{chart}/details");
+    let r = send(&app, "GET", &details, Some(&fred), None).await;
+    assert!(r.status.is_success() && r.body.contains("value=\"ivy@example.org\""), "{}", r.body);
+
+    // A typo in the e-mail, corrected; then a bad phone refused beside the form.
+    let fix = format!(
+        "csrf={fred_csrf}&full_name=Ivy+Ink&birth_date=1985-04-02&email=ivy.ink%40example.org&phone="
+    );
+    let r = send(&app, "POST", &details, Some(&fred), Some(&fix)).await;
+    assert_eq!(r.location.as_deref(), Some(chart.as_str()), "{}", r.body);
+    let r = send(&app, "POST", &details, Some(&fred), Some(&format!("{fix}call+me"))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("Phone") && r.body.contains("value=\"call me\""), "{}", r.body);
+    let r = send(&app, "GET", &details, Some(&fred), None).await;
+    assert!(
+        r.body.contains("ivy@example.org") && r.body.contains("changed by fred"),
+        "the old value stays: {}",
+        r.body
+    );
+    assert!(send(&app, "GET", &chart, Some(&fred), None).await.body.contains("ivy.ink@example.org"));
+    let log = app.store.studio(&a).audit_log(100).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "edit-client" && e.staff_name == "fred"));
+
+    // The same person again: shown, not saved, until confirmed.
+    let again = new_client("").replace("ivy%40example.org", "other%40example.org");
+    let r = send(&app, "POST", "/clients", Some(&fred), Some(&again)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("may be a client you already have") && r.body.contains(&chart), "{}", r.body);
+    assert_eq!(app.store.studio(&a).search_clients("Ivy", 10).await.unwrap().len(), 1, "not saved yet");
+    let r = send(&app, "POST", "/clients", Some(&fred), Some(&format!("{again}&not_a_duplicate=on"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.store.studio(&a).search_clients("Ivy", 10).await.unwrap().len(), 2);
+
+    // Another studio can neither read nor correct the details.
+    assert_eq!(send(&app, "GET", &details, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
+    let r = send(&app, "POST", &details, Some(&bo), Some(&fix.replace(&fred_csrf, &bo_csrf))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
