@@ -70,7 +70,12 @@ pub struct Photo {
     pub staff_name: String,
     /// When, unix milliseconds.
     pub created_at: i64,
+    /// When it was withdrawn (hidden from the chart and the editor), and why.
+    pub withdrawn: Option<(i64, String)>,
 }
+
+/// The longest reason for withdrawing a photo.
+pub const MAX_WITHDRAW_REASON_CHARS: usize = 500;
 
 /// A fresh photo id, chosen before the files are written.
 pub fn new_photo_id() -> String {
@@ -89,10 +94,14 @@ fn photo_from(r: &sqlx::any::AnyRow) -> Result<Photo, StoreError> {
         bytes: r.get("bytes"),
         staff_name: r.get("name"),
         created_at: r.get("created_at"),
+        withdrawn: r
+            .get::<Option<i64>, _>("withdrawn_at")
+            .map(|at| (at, r.get::<Option<String>, _>("withdrawn_reason").unwrap_or_default())),
     })
 }
 
-const PHOTO_COLUMNS: &str = "p.id, p.client_id, p.angle, p.width, p.height, p.bytes, u.name, p.created_at FROM photos p \
+const PHOTO_COLUMNS: &str = "p.id, p.client_id, p.angle, p.width, p.height, p.bytes, u.name, p.created_at, \
+     p.withdrawn_at, p.withdrawn_reason FROM photos p \
      JOIN users u ON u.id = p.staff_id";
 
 impl StudioStore<'_> {
@@ -133,10 +142,11 @@ impl StudioStore<'_> {
         Ok(true)
     }
 
-    /// A client's photos, newest first.
+    /// A client's photos in use (not withdrawn), newest first.
     pub async fn photos(&self, client_id: &str) -> Result<Vec<Photo>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {PHOTO_COLUMNS} WHERE p.studio_id = $1 AND p.client_id = $2 ORDER BY p.created_at DESC, p.id"
+            "SELECT {PHOTO_COLUMNS} WHERE p.studio_id = $1 AND p.client_id = $2 AND p.withdrawn_at IS NULL \
+             ORDER BY p.created_at DESC, p.id"
         ))
         .bind(&self.studio.0)
         .bind(client_id)
@@ -163,5 +173,59 @@ impl StudioStore<'_> {
             .fetch_all(&self.store.pool)
             .await?;
         Ok(rows.iter().map(|r| r.get("id")).collect())
+    }
+
+    /// A client's withdrawn photos, newest first (kept for the record).
+    pub async fn withdrawn_photos(&self, client_id: &str) -> Result<Vec<Photo>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PHOTO_COLUMNS} WHERE p.studio_id = $1 AND p.client_id = $2 AND p.withdrawn_at IS NOT NULL \
+             ORDER BY p.created_at DESC, p.id"
+        ))
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        rows.iter().map(photo_from).collect()
+    }
+
+    /// Withdraws one of this studio's photos for `reason`, with its audit
+    /// line: hidden from the chart and the editor, kept for the record.
+    /// `false` when there is no such photo in use.
+    pub async fn withdraw_photo(
+        &self,
+        staff: &User,
+        photo_id: &str,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_WITHDRAW_REASON_CHARS {
+            return Err(StoreError::Invalid(format!(
+                "Say why the photo is withdrawn (up to {MAX_WITHDRAW_REASON_CHARS} characters)."
+            )));
+        }
+        let mut tx = self.store.write().await?;
+        let client: Option<String> = sqlx::query(
+            "SELECT client_id FROM photos WHERE studio_id = $1 AND id = $2 AND withdrawn_at IS NULL",
+        )
+        .bind(&self.studio.0)
+        .bind(photo_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.get("client_id"));
+        let Some(client) = client else { return Ok(false) };
+        sqlx::query(
+            "UPDATE photos SET withdrawn_at = $1, withdrawn_by = $2, withdrawn_reason = $3 \
+             WHERE studio_id = $4 AND id = $5",
+        )
+        .bind(now_ms())
+        .bind(&staff.id)
+        .bind(reason)
+        .bind(&self.studio.0)
+        .bind(photo_id)
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(&mut tx, staff, "withdraw-photo", &client).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -314,6 +314,12 @@ async fn client_photo(
         .await?
         .filter(|p| p.client_id == client_id)
         .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such photo.".into()))?;
+    if photo.withdrawn.is_some() {
+        return Err(PageError(
+            StatusCode::GONE,
+            "This photo was withdrawn: design on another of the client's photos.".into(),
+        ));
+    }
     Ok((client, photo))
 }
 

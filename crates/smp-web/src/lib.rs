@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .route("/photos/{photo}", get(photos::full))
         .route("/photos/{photo}/thumbnail", get(photos::thumbnail))
         .route("/photos/{photo}/screen", get(photos::screen))
+        .route("/photos/{photo}/withdraw", post(photos::withdraw))
         .route("/clients/{id}/photos/{photo}/design", get(designs::edit).post(designs::save))
         .route("/clients/{id}/photos/{photo}/preview", post(designs::preview))
         .route("/clients/{id}/photos/{photo}/advice", post(designs::advice))
@@ -588,6 +589,7 @@ struct ClientPage<'a> {
     screenings: Vec<ScreeningView>,
     consents: Vec<consent::ConsentView>,
     photos: Vec<photos::PhotoView>,
+    withdrawn_photos: Vec<photos::PhotoView>,
     designs: Vec<(String, smp_store::DesignVersion)>,
     sessions: Vec<smp_store::TreatmentSession>,
     upload: photos::UploadForm,
@@ -679,6 +681,7 @@ async fn chart(
     let stored_screenings = studio.screenings(id).await?;
     let stored_consents = studio.consents(id).await?;
     let stored_photos = if clinical { studio.photos(id).await? } else { Vec::new() };
+    let withdrawn_photos = if clinical { studio.withdrawn_photos(id).await? } else { Vec::new() };
     let stored_designs = if clinical { studio.designs(id).await? } else { Vec::new() };
     let stored_sessions = studio.treatment_sessions(id).await?;
     for (shown, action) in [
@@ -743,6 +746,7 @@ async fn chart(
         screenings: stored_screenings.iter().map(screening_view).collect(),
         consents: stored_consents.iter().map(consent::ConsentView::of).collect(),
         photos: stored_photos.iter().map(photos::PhotoView::of).collect(),
+        withdrawn_photos: withdrawn_photos.iter().map(photos::PhotoView::of).collect(),
         designs: stored_designs.iter().map(|d| (day_of(d.created_at), d.clone())).collect(),
         sessions: stored_sessions,
         upload,

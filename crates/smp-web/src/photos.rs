@@ -5,10 +5,11 @@
 
 use std::path::{Path as FsPath, PathBuf};
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use smp_render::photo::{
     CleanPhoto, PARTIAL_PREFIX, PhotoError, clean_photo, create_private_folder, write_privately,
 };
@@ -32,6 +33,8 @@ pub(crate) struct PhotoView {
     pub when: String,
     pub staff: String,
     pub size: String,
+    /// For a withdrawn photo: when and why.
+    pub withdrawn: Option<(String, String)>,
 }
 
 impl PhotoView {
@@ -42,6 +45,7 @@ impl PhotoView {
             when: day_of(p.created_at),
             staff: p.staff_name.clone(),
             size: format!("{} × {}", p.width, p.height),
+            withdrawn: p.withdrawn.as_ref().map(|(at, why)| (day_of(*at), why.clone())),
         }
     }
 }
@@ -344,4 +348,38 @@ pub(crate) async fn thumbnail(
 
 pub(crate) async fn screen(State(state): State<AppState>, who: Staff, Path(photo): Path<String>) -> Response {
     send(state, who, photo, Copy::Screen).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WithdrawForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Withdraws a photo taken in error, with the reason: hidden from the chart
+/// and the editor, kept for the record (and still viewable from it).
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(photo_id): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        who.require_clinical("Photos")?;
+        let studio = who.studio(&state);
+        let photo = studio.photo(&photo_id).await?.ok_or_else(|| {
+            PageError(StatusCode::NOT_FOUND, "There is no such photo in this studio.".into())
+        })?;
+        match studio.withdraw_photo(&who.0.user, &photo_id, &form.reason).await {
+            Ok(_) => Ok(Redirect::to(&format!("/clients/{}#photos", photo.client_id)).into_response()),
+            Err(smp_store::StoreError::Invalid(m)) => {
+                let upload = UploadForm { angle: String::new(), error: Some(m) };
+                chart(&state, &who, &photo.client_id, upload, StatusCode::BAD_REQUEST).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
 }

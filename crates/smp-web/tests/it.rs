@@ -1961,3 +1961,35 @@ async fn details_are_corrected_with_their_history_and_duplicates_are_caught() {
     let r = send(&app, "POST", &details, Some(&bo), Some(&fix.replace(&fred_csrf, &bo_csrf))).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+/// A wrong photo is withdrawn with a reason: gone from the chart's photos
+/// and the editor, kept for the record with the reason, audited.
+#[tokio::test]
+async fn a_wrong_photo_is_withdrawn_with_a_reason_and_kept() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), .. } = cast(&app, "A").await;
+    let (chart, editor) = client_with_photo(&app, &pia, &csrf, "Ivy").await;
+    let photo = editor.split("/photos/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let withdraw = format!("/photos/{photo}/withdraw");
+    let r = send(&app, "POST", &withdraw, Some(&fred), Some(&format!("csrf={fred_csrf}&reason=wrong"))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "photos are for practitioners");
+    let r = send(&app, "POST", &withdraw, Some(&pia), Some(&format!("csrf={csrf}&reason=+"))).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("Say why"), "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        &withdraw,
+        Some(&pia),
+        Some(&format!("csrf={csrf}&reason=Another+client%27s+photo")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let body = send(&app, "GET", &chart, Some(&pia), None).await.body;
+    assert!(!body.contains(&format!("/photos/{photo}/thumbnail")), "not among the photos");
+    assert!(body.contains("Withdrawn photos (1)") && body.contains("Another client&#39;s photo"), "{body}");
+    assert_eq!(send(&app, "GET", &editor, Some(&pia), None).await.status, StatusCode::GONE);
+    // Kept for the record: the file is still there and viewable.
+    assert_eq!(send(&app, "GET", &format!("/photos/{photo}"), Some(&pia), None).await.status, StatusCode::OK);
+    let log = app.store.studio(&a).audit_log(100).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "withdraw-photo" && e.staff_name == "pia"));
+}
