@@ -25,7 +25,7 @@ pub use design::{DesignVersion, MAX_DESIGN_BYTES};
 pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use plan::{PlannedSession, TreatmentPlan};
-pub use treatment::{LatestSession, SharedAftercare, TreatmentSession};
+pub use treatment::{LatestSession, SessionAmendment, SharedAftercare, TreatmentSession};
 
 /// What went wrong in storage.
 #[derive(Debug, thiserror::Error)]

@@ -28,6 +28,26 @@ pub struct TreatmentSession {
     pub created_at: i64,
 }
 
+/// What an amendment of a session replaced, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionAmendment {
+    /// Why it was amended.
+    pub reason: String,
+    /// The date before the amendment.
+    pub old_date: String,
+    /// The session number before.
+    pub old_number: i64,
+    /// The ink passport before (JSON).
+    pub old_passport_json: String,
+    /// Who amended it.
+    pub staff_name: String,
+    /// When, unix milliseconds.
+    pub amended_at: i64,
+}
+
+/// The longest amendment reason.
+pub const MAX_AMENDMENT_REASON_CHARS: usize = 1000;
+
 /// What an aftercare link opens: the session's date and the studio, no more.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedAftercare {
@@ -107,6 +127,92 @@ impl StudioStore<'_> {
         self.audit_in(&mut tx, staff, "record-session", client_id).await?;
         tx.commit().await?;
         Ok(Some(id))
+    }
+
+    /// Amends one of this studio's sessions: the new date, number and ink
+    /// passport replace the old, which are kept with `reason` (see
+    /// [`Self::session_amendments`]); audited. `false` when there is no such
+    /// session.
+    pub async fn amend_session(
+        &self,
+        session_id: &str,
+        staff: &User,
+        date: &str,
+        number: i64,
+        passport_json: &str,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_AMENDMENT_REASON_CHARS {
+            return Err(StoreError::Invalid(format!(
+                "Say why the record is amended (up to {MAX_AMENDMENT_REASON_CHARS} characters)."
+            )));
+        }
+        let mut tx = self.store.write().await?;
+        let sql = format!(
+            "SELECT client_id, session_date, number, passport_json FROM treatment_sessions \
+             WHERE studio_id = $1 AND id = $2{}",
+            self.store.lock()
+        );
+        let Some(old) =
+            sqlx::query(&sql).bind(&self.studio.0).bind(session_id).fetch_optional(&mut *tx).await?
+        else {
+            return Ok(false);
+        };
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO session_amendments (id, studio_id, session_id, staff_id, reason, old_session_date, old_number, old_passport_json, amended_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(new_id())
+        .bind(&self.studio.0)
+        .bind(session_id)
+        .bind(&staff.id)
+        .bind(reason)
+        .bind(old.get::<String, _>("session_date"))
+        .bind(old.get::<i64, _>("number"))
+        .bind(old.get::<String, _>("passport_json"))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE treatment_sessions SET session_date = $1, number = $2, passport_json = $3 \
+             WHERE studio_id = $4 AND id = $5",
+        )
+        .bind(date)
+        .bind(number)
+        .bind(passport_json)
+        .bind(&self.studio.0)
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(&mut tx, staff, "amend-session", &old.get::<String, _>("client_id")).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A session's amendments, newest first.
+    pub async fn session_amendments(&self, session_id: &str) -> Result<Vec<SessionAmendment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.reason, a.old_session_date, a.old_number, a.old_passport_json, a.amended_at, u.name \
+             FROM session_amendments a JOIN users u ON u.id = a.staff_id \
+             WHERE a.studio_id = $1 AND a.session_id = $2 ORDER BY a.amended_at DESC, a.id",
+        )
+        .bind(&self.studio.0)
+        .bind(session_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| SessionAmendment {
+                reason: r.get("reason"),
+                old_date: r.get("old_session_date"),
+                old_number: r.get("old_number"),
+                old_passport_json: r.get("old_passport_json"),
+                staff_name: r.get("name"),
+                amended_at: r.get("amended_at"),
+            })
+            .collect())
     }
 
     /// A client's sessions, latest first.

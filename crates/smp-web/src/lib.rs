@@ -147,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/sessions", post(sessions::record))
         .route("/clients/{id}/sessions/new", get(sessions::new))
         .route("/clients/{id}/sessions/{session}", get(sessions::view))
+        .route("/clients/{id}/sessions/{session}/amend", get(sessions::amend_page).post(sessions::amend))
         .route("/clients/{id}/sessions/{session}/aftercare-link", post(sessions::share))
         .route("/aftercare/{token}", get(sessions::aftercare))
         .route("/aftercare/{token}/calendar.ics", get(sessions::calendar))

@@ -18,6 +18,8 @@ use crate::{AppState, PageError, Staff, day_of, page, standing};
 /// Where the form shows the screening's refusal (above the fields, with the
 /// override).
 const GATE_FIELD: &str = "gate";
+/// The amendment's reason field.
+const REASON_FIELD: &str = "reason";
 
 /// How long an aftercare link works: through healing and the next session.
 pub(crate) const AFTERCARE_LINK_DAYS: i64 = 60;
@@ -73,6 +75,11 @@ struct FormPage<'a> {
     health_unchanged: bool,
     override_reason: String,
     status: standing::StatusBadge,
+    /// When correcting a recorded session: its id and number, and the
+    /// reason typed so far.
+    amending: Option<(String, i64)>,
+    reason: String,
+    reason_error: Option<String>,
 }
 
 fn fields(values: &[(String, String)], error: Option<(&str, String)>) -> Vec<Field> {
@@ -95,6 +102,7 @@ async fn form_page(
     client_id: &str,
     values: &[(String, String)],
     error: Option<(&str, String)>,
+    amending: Option<(String, i64)>,
 ) -> Result<Response, PageError> {
     let client = who.client(state, client_id).await?;
     let chosen = values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str());
@@ -111,9 +119,10 @@ async fn form_page(
         .collect();
     let code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let (refusal, error) = match error {
-        Some((GATE_FIELD, m)) => (Some(m), None),
-        other => (None, other),
+    let (refusal, reason_error, error) = match error {
+        Some((GATE_FIELD, m)) => (Some(m), None, None),
+        Some((REASON_FIELD, m)) => (None, Some(m), None),
+        other => (None, None, other),
     };
     let standing = standing::standing(&who.studio(state), client_id).await?;
     let page = FormPage {
@@ -126,6 +135,9 @@ async fn form_page(
         health_unchanged: value("health_unchanged").as_deref() == Some("on"),
         override_reason: value("override_reason").unwrap_or_default(),
         status: standing::StatusBadge::of(&standing),
+        amending,
+        reason: value("reason").unwrap_or_default(),
+        reason_error,
     };
     Ok((code, Html(page.render()?)).into_response())
 }
@@ -152,7 +164,7 @@ pub(crate) async fn new(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        form_page(&state, &who, &client_id, &defaults, None).await
+        form_page(&state, &who, &client_id, &defaults, None, None).await
     })
     .await
 }
@@ -169,7 +181,9 @@ pub(crate) async fn record(
         who.client(&state, &client_id).await?;
         let record = match (SessionForm { fields: &values }).check() {
             Ok(r) => r,
-            Err(e) => return form_page(&state, &who, &client_id, &values, Some((e.field, e.message))).await,
+            Err(e) => {
+                return form_page(&state, &who, &client_id, &values, Some((e.field, e.message)), None).await;
+            }
         };
         // The screening guards the session: its date, a recent screening
         // confirmed unchanged, a consent in force.
@@ -180,7 +194,7 @@ pub(crate) async fn record(
             standing::guard(&studio, &who.0.user, &client_id, step, &[record.date], value("override_reason"))
                 .await?
         {
-            return form_page(&state, &who, &client_id, &values, Some((GATE_FIELD, refusal))).await;
+            return form_page(&state, &who, &client_id, &values, Some((GATE_FIELD, refusal)), None).await;
         }
         let design =
             values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
@@ -214,6 +228,38 @@ struct PassportPage<'a> {
     recorded: String,
     link: Option<String>,
     photos: Vec<crate::photos::PhotoView>,
+    /// Each amendment: when, by whom, why, and the record it replaced.
+    amendments: Vec<AmendmentView>,
+}
+
+/// An amendment as the session page shows it.
+struct AmendmentView {
+    when: String,
+    staff: String,
+    reason: String,
+    /// The replaced record: "Session 1, 2026-12-01", then its passport rows.
+    was: String,
+    rows: Vec<(&'static str, String)>,
+}
+
+/// The passport's rows for the page: (label, value), date and number left
+/// out (they head the page).
+fn passport_rows(passport_json: &str) -> Vec<(&'static str, String)> {
+    let passport: serde_json::Value = serde_json::from_str(passport_json).unwrap_or_default();
+    FIELDS
+        .iter()
+        .filter(|(name, ..)| !matches!(*name, "date" | "number"))
+        .map(|(name, label, ..)| (*label, passport_value(&passport, name)))
+        .collect()
+}
+
+/// One passport value as text.
+fn passport_value(passport: &serde_json::Value, name: &str) -> String {
+    match &passport[name] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
 async fn passport_page(
@@ -231,19 +277,7 @@ async fn passport_page(
         .await?
         .filter(|s| s.client_id == client_id)
         .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))?;
-    let passport: serde_json::Value = serde_json::from_str(&session.passport_json).unwrap_or_default();
-    let rows = FIELDS
-        .iter()
-        .filter(|(name, ..)| !matches!(*name, "date" | "number"))
-        .map(|(name, label, ..)| {
-            let value = match &passport[name] {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (*label, value)
-        })
-        .collect();
+    let rows = passport_rows(&session.passport_json);
     let recorded = format!("{}, by {}", day_of(session.created_at), session.staff_name);
     // The photos taken on the session's day belong to its record.
     let photos = who
@@ -254,7 +288,20 @@ async fn passport_page(
         .filter(|p| day_of(p.created_at).starts_with(&session.date))
         .map(crate::photos::PhotoView::of)
         .collect();
-    let page = PassportPage { who: &who.0, client, session, rows, recorded, link, photos };
+    let amendments = who
+        .studio(state)
+        .session_amendments(session_id)
+        .await?
+        .into_iter()
+        .map(|a| AmendmentView {
+            when: day_of(a.amended_at),
+            staff: a.staff_name,
+            reason: a.reason,
+            was: format!("Session {}, {}", a.old_number, a.old_date),
+            rows: passport_rows(&a.old_passport_json),
+        })
+        .collect();
+    let page = PassportPage { who: &who.0, client, session, rows, recorded, link, photos, amendments };
     Ok(Html(page.render()?).into_response())
 }
 
@@ -338,6 +385,89 @@ pub(crate) async fn calendar(State(state): State<AppState>, Path(token): Path<St
             care.to_ics(chrono::Utc::now()),
         )
             .into_response())
+    })
+    .await
+}
+
+/// One of the client's sessions, or 404.
+async fn client_session(
+    state: &AppState,
+    who: &Staff,
+    client_id: &str,
+    session_id: &str,
+) -> Result<TreatmentSession, PageError> {
+    who.studio(state)
+        .treatment_session(session_id)
+        .await?
+        .filter(|s| s.client_id == client_id)
+        .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))
+}
+
+/// The recorded session in the form, to correct with a reason.
+pub(crate) async fn amend_page(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, session_id)): Path<(String, String)>,
+) -> Response {
+    page(async {
+        who.require_clinical("Session records")?;
+        who.client(&state, &client_id).await?;
+        let session = client_session(&state, &who, &client_id, &session_id).await?;
+        let passport: serde_json::Value = serde_json::from_str(&session.passport_json).unwrap_or_default();
+        let mut values: Vec<(String, String)> = FIELDS
+            .iter()
+            .filter(|(name, ..)| !matches!(*name, "date" | "number"))
+            .map(|(name, ..)| (name.to_string(), passport_value(&passport, name)))
+            .collect();
+        values.push(("date".into(), session.date.clone()));
+        values.push(("number".into(), session.number.to_string()));
+        form_page(&state, &who, &client_id, &values, None, Some((session.id, session.number))).await
+    })
+    .await
+}
+
+/// Saves the corrected record; the original is kept with the reason.
+pub(crate) async fn amend(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, session_id)): Path<(String, String)>,
+    Form(values): Form<Vec<(String, String)>>,
+) -> Response {
+    page(async {
+        who.check_csrf(values.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
+        who.require_clinical("Session records")?;
+        who.client(&state, &client_id).await?;
+        let session = client_session(&state, &who, &client_id, &session_id).await?;
+        let amending = Some((session.id.clone(), session.number));
+        let record = match (SessionForm { fields: &values }).check() {
+            Ok(r) => r,
+            Err(e) => {
+                return form_page(&state, &who, &client_id, &values, Some((e.field, e.message)), amending)
+                    .await;
+            }
+        };
+        let passport = serde_json::to_string(&record).map_err(|_| {
+            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The record could not be stored.".into())
+        })?;
+        let reason = values.iter().find(|(k, _)| k == REASON_FIELD).map_or("", |(_, v)| v.as_str());
+        let amended = who
+            .studio(&state)
+            .amend_session(
+                &session_id,
+                &who.0.user,
+                &record.date.to_string(),
+                record.number as i64,
+                &passport,
+                reason,
+            )
+            .await;
+        match amended {
+            Ok(_) => Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}")).into_response()),
+            Err(smp_store::StoreError::Invalid(m)) => {
+                form_page(&state, &who, &client_id, &values, Some((REASON_FIELD, m)), amending).await
+            }
+            Err(e) => Err(e.into()),
+        }
     })
     .await
 }

@@ -1993,3 +1993,49 @@ async fn a_wrong_photo_is_withdrawn_with_a_reason_and_kept() {
     let log = app.store.studio(&a).audit_log(100).await.unwrap();
     assert!(log.iter().any(|e| e.action == "withdraw-photo" && e.staff_name == "pia"));
 }
+
+/// A recorded session is corrected by amendment with a reason: the record
+/// shows the corrected values and keeps the original beside them.
+#[tokio::test]
+async fn a_session_record_is_amended_with_the_original_kept() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, _), pia_user, .. } = cast(&app, "A").await;
+    let chart = send(&app, "POST", "/clients", Some(&pia), Some(&format!("csrf={csrf}&full_name=Ivy")))
+        .await
+        .location
+        .unwrap();
+    let client_id = chart.rsplit('/').next().unwrap().to_string();
+    screened(&app, &a, &pia_user, &client_id, "proceed", None, true).await;
+    let today = chrono::Utc::now().date_naive();
+    let record = |batch: &str| {
+        format!(
+            "csrf={csrf}&health_unchanged=on&date={today}&number=1&zones=front&pigment_brand=PB&pigment_batch={batch}\
+             &pigment_expiry=2099-01-01&dilution=0.6&needle=3RL&needle_mm=0.25&machine=m&anaesthetic=none\
+             &duration_min=190&pain=2&notes="
+        )
+    };
+    let session = send(&app, "POST", &format!("{chart}/sessions"), Some(&pia), Some(&record("L23I1"))).await;
+    let session = session.location.unwrap();
+    let amend = format!("{session}/amend");
+    let r = send(&app, "GET", &amend, Some(&pia), None).await;
+    assert!(
+        r.status.is_success() && r.body.contains("value=\"L23I1\"") && r.body.contains("Amend session 1"),
+        "{}",
+        r.body
+    );
+    assert_eq!(send(&app, "GET", &amend, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
+
+    // No reason: refused beside the field, the correction kept.
+    let r = send(&app, "POST", &amend, Some(&pia), Some(&format!("{}&reason=", record("L2311")))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("id=\"reason-error\"") && r.body.contains("value=\"L2311\""), "{}", r.body);
+    let r =
+        send(&app, "POST", &amend, Some(&pia), Some(&format!("{}&reason=Batch+mistyped", record("L2311"))))
+            .await;
+    assert_eq!(r.location.as_deref(), Some(session.as_str()), "{}", r.body);
+    let page = send(&app, "GET", &session, Some(&pia), None).await.body;
+    assert!(page.contains("L2311") && page.contains("Amended") && page.contains("Batch mistyped"), "{page}");
+    assert!(page.contains("L23I1"), "the original stays on the record");
+    let log = app.store.studio(&a).audit_log(100).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "amend-session"));
+}
