@@ -105,6 +105,8 @@ pub struct User {
     pub role: Role,
     /// Must set a new password at the next login.
     pub must_change_password: bool,
+    /// Whether the account may log in (staff who left are deactivated).
+    pub active: bool,
 }
 
 /// A client of a studio.
@@ -474,7 +476,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(User { id, studio: studio.clone(), name: name.to_string(), role, must_change_password })
+        Ok(User {
+            id,
+            studio: studio.clone(),
+            name: name.to_string(),
+            role,
+            must_change_password,
+            active: true,
+        })
     }
 
     /// The account for `name` when `password` is right. A wrong password for
@@ -487,7 +496,7 @@ impl Store {
         from: &str,
     ) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, studio_id, name, role, password_hash, must_change_password FROM users WHERE name = $1",
+            "SELECT id, studio_id, name, role, password_hash, must_change_password, active FROM users WHERE name = $1",
         )
         .bind(name.trim())
         .fetch_optional(&self.pool)
@@ -499,7 +508,12 @@ impl Store {
             return Ok(None);
         };
         let user = user_from(&row)?;
-        if !password_matches(password, row.get("password_hash")).await {
+        let matches = password_matches(password, row.get("password_hash")).await;
+        if !user.active {
+            // As for a wrong password: a former colleague learns nothing.
+            return Ok(None);
+        }
+        if !matches {
             self.studio(&user.studio).audit(&user, "login-failed", from).await?;
             return Ok(None);
         }
@@ -533,8 +547,9 @@ impl Store {
     /// The live session with this token, with its user.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.csrf, u.id, u.studio_id, u.name, u.role, u.must_change_password \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token = $1 AND s.expires_at > $2",
+            "SELECT s.csrf, u.id, u.studio_id, u.name, u.role, u.must_change_password, u.active \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token = $1 AND s.expires_at > $2 AND u.active = 1",
         )
         .bind(token_digest(token))
         .bind(now_ms())
@@ -620,6 +635,7 @@ fn user_from(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
         role: Role::parse(&role)
             .ok_or_else(|| StoreError::Invalid(format!("unknown role {role:?} in the database")))?,
         must_change_password: row.get::<i64, _>("must_change_password") != 0,
+        active: row.get::<i64, _>("active") != 0,
     })
 }
 
@@ -781,7 +797,8 @@ impl StudioStore<'_> {
     /// The studio's staff accounts, by name.
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, studio_id, name, role, must_change_password FROM users WHERE studio_id = $1 ORDER BY name",
+            "SELECT id, studio_id, name, role, must_change_password, active FROM users WHERE studio_id = $1 \
+             ORDER BY active DESC, name",
         )
         .bind(&self.studio.0)
         .fetch_all(&self.store.pool)
@@ -811,6 +828,64 @@ impl StudioStore<'_> {
         self.audit_in(&mut tx, admin, "reset-password", user_id).await?;
         tx.commit().await?;
         Ok(Some(password))
+    }
+
+    /// Deactivates (`active` false: their sessions end at once, they cannot
+    /// log in) or reactivates one of the studio's accounts, and sets its
+    /// role; audited. Refused when it would leave the studio without an
+    /// active admin. `false` when the account is not this studio's.
+    pub async fn set_account(
+        &self,
+        admin: &User,
+        user_id: &str,
+        role: Role,
+        active: bool,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.store.write().await?;
+        let sql = format!(
+            "SELECT id, studio_id, name, role, must_change_password, active FROM users \
+             WHERE studio_id = $1 AND id = $2{}",
+            self.store.lock()
+        );
+        let Some(row) = sqlx::query(&sql).bind(&self.studio.0).bind(user_id).fetch_optional(&mut *tx).await?
+        else {
+            return Ok(false);
+        };
+        let before = user_from(&row)?;
+        if before.role == role && before.active == active {
+            return Ok(true);
+        }
+        let other_admins: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM users WHERE studio_id = $1 AND id <> $2 AND role = 'admin' AND active = 1",
+        )
+        .bind(&self.studio.0)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .get("n");
+        if other_admins == 0 && !(role == Role::Admin && active) {
+            return Err(StoreError::Invalid(
+                "The studio needs an active admin: make someone else admin first.".into(),
+            ));
+        }
+        sqlx::query("UPDATE users SET role = $1, active = $2 WHERE studio_id = $3 AND id = $4")
+            .bind(role.as_str())
+            .bind(active as i64)
+            .bind(&self.studio.0)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
+        let what = match (before.active, active) {
+            (true, false) => "deactivate-user",
+            (false, true) => "reactivate-user",
+            _ => "change-role",
+        };
+        self.audit_in(&mut tx, admin, what, &format!("{} ({})", before.name, role.as_str())).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The audit log, newest first.

@@ -195,3 +195,56 @@ pub(crate) async fn save_studio(
     })
     .await
 }
+
+#[derive(Deserialize)]
+pub(crate) struct AccountForm {
+    csrf: String,
+    #[serde(default)]
+    role: String,
+    /// "active" or "inactive".
+    #[serde(default)]
+    status: String,
+}
+
+/// Changes an account's role, or deactivates it (its sessions end at once)
+/// or reactivates it.
+pub(crate) async fn set_account(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(user_id): Path<String>,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        who.require_admin("Managing staff")?;
+        let refused = |m: String| (String::new(), "practitioner".to_string(), Some(m));
+        let (Some(role), Some(active)) = (
+            Role::parse(&form.role),
+            match form.status.as_str() {
+                "active" => Some(true),
+                "inactive" => Some(false),
+                _ => None,
+            },
+        ) else {
+            return users_page(
+                &state,
+                &who,
+                StatusCode::BAD_REQUEST,
+                refused("Choose a role and a status.".into()),
+                None,
+            )
+            .await;
+        };
+        match who.studio(&state).set_account(&who.0.user, &user_id, role, active).await {
+            Ok(true) => Ok(axum::response::Redirect::to("/admin/users").into_response()),
+            Ok(false) => {
+                Err(PageError(StatusCode::NOT_FOUND, "There is no such user in this studio.".into()))
+            }
+            Err(StoreError::Invalid(m)) => {
+                users_page(&state, &who, StatusCode::BAD_REQUEST, refused(m), None).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}

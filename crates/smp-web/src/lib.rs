@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(audit_log))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{user}/reset", post(admin::reset_password))
+        .route("/admin/users/{user}/account", post(admin::set_account))
         .route("/admin/studio", get(admin::studio).post(admin::save_studio))
         .route("/assets/{*path}", get(assets::serve))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT_BYTES));

@@ -2039,3 +2039,74 @@ async fn a_session_record_is_amended_with_the_original_kept() {
     let log = app.store.studio(&a).audit_log(100).await.unwrap();
     assert!(log.iter().any(|e| e.action == "amend-session"));
 }
+
+/// Staff who leave are deactivated (their session ends at once, their login
+/// stops working, their records keep their name); roles change; the studio
+/// always keeps an active admin.
+#[tokio::test]
+async fn admins_deactivate_staff_and_change_roles() {
+    let app = app().await;
+    let a = app.store.create_studio("A").await.unwrap();
+    let ada = app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    staff(&app, &a, "fred").await;
+    let (ada_token, csrf) = login(&app, "ada", "a long password").await;
+    let (fred_token, _) = login(&app, "fred", "a long password").await;
+    let fred = app.store.studio(&a).users().await.unwrap().into_iter().find(|u| u.name == "fred").unwrap();
+    let account = format!("/admin/users/{}/account", fred.id);
+
+    let r = send(
+        &app,
+        "POST",
+        &account,
+        Some(&ada_token),
+        Some(&format!("csrf={csrf}&role=practitioner&status=active")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let back = app.store.studio(&a).users().await.unwrap().into_iter().find(|u| u.name == "fred").unwrap();
+    assert_eq!(back.role, Role::Practitioner);
+
+    let r = send(
+        &app,
+        "POST",
+        &account,
+        Some(&ada_token),
+        Some(&format!("csrf={csrf}&role=practitioner&status=inactive")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&app, "GET", "/clients", Some(&fred_token), None).await.location.as_deref(),
+        Some("/login"),
+        "the session ended"
+    );
+    assert_eq!(
+        try_login(&app, "fred", "a long password").await.status,
+        StatusCode::UNAUTHORIZED,
+        "cannot log in"
+    );
+    let page = send(&app, "GET", "/admin/users", Some(&ada_token), None).await.body;
+    assert!(page.contains("Deactivated"), "{page}");
+
+    // The last active admin cannot be demoted (through the store: the page
+    // offers no control for oneself).
+    let refused = app.store.studio(&a).set_account(&ada, &ada.id, Role::Practitioner, true).await;
+    assert!(matches!(refused, Err(smp_store::StoreError::Invalid(_))), "{refused:?}");
+    let actions: Vec<String> =
+        app.store.studio(&a).audit_log(100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(
+        actions.contains(&"deactivate-user".into()) && actions.contains(&"change-role".into()),
+        "{actions:?}"
+    );
+
+    // Reactivated, fred logs in again.
+    send(
+        &app,
+        "POST",
+        &account,
+        Some(&ada_token),
+        Some(&format!("csrf={csrf}&role=front-desk&status=active")),
+    )
+    .await;
+    assert_eq!(try_login(&app, "fred", "a long password").await.status, StatusCode::SEE_OTHER);
+}
