@@ -26,6 +26,8 @@ struct Question {
     date_field: Option<String>,
     date_label: &'static str,
     date: String,
+    /// What is wrong with this answer, shown beside it.
+    error: Option<String>,
 }
 
 #[derive(Template)]
@@ -39,6 +41,23 @@ struct IntakePage<'a> {
     breastfeeding: bool,
     sections: Vec<(&'static str, Vec<Question>)>,
     error: Option<String>,
+    /// The field the error belongs to, when it is one field's.
+    error_field: Option<String>,
+    /// The day of the screening whose answers fill the form, if any.
+    from_screening: Option<String>,
+}
+
+/// What is wrong with a submitted intake: the field (when it is one) and
+/// the message for it.
+struct Problem {
+    field: Option<String>,
+    message: String,
+}
+
+impl Problem {
+    fn at(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: Some(field.into()), message: message.into() }
+    }
 }
 
 fn today() -> String {
@@ -49,7 +68,12 @@ fn today() -> String {
     chrono::DateTime::from_timestamp(secs, 0).map(|t| t.date_naive().to_string()).unwrap_or_default()
 }
 
-fn questions(prefix: &str, codes: &[&str], answers: &[(String, String)]) -> Vec<Question> {
+fn questions(
+    prefix: &str,
+    codes: &[&str],
+    answers: &[(String, String)],
+    problem: Option<&Problem>,
+) -> Vec<Question> {
     let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     codes
         .iter()
@@ -66,6 +90,12 @@ fn questions(prefix: &str, codes: &[&str], answers: &[(String, String)]) -> Vec<
                     Some(_) => "on",
                     None => "",
                 },
+                error: problem
+                    .filter(|p| {
+                        p.field.is_some()
+                            && (p.field == date_field || p.field.as_deref() == Some(field.as_str()))
+                    })
+                    .map(|p| p.message.clone()),
                 date_field,
                 field,
             }
@@ -77,9 +107,11 @@ fn intake_form<'a>(
     who: &'a Session,
     client: smp_store::Client,
     answers: &[(String, String)],
-    error: Option<String>,
+    problem: Option<Problem>,
+    from_screening: Option<String>,
 ) -> IntakePage<'a> {
     let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let p = problem.as_ref();
     IntakePage {
         who,
         consultation_date: value("consultation_date").unwrap_or_else(today),
@@ -88,32 +120,58 @@ fn intake_form<'a>(
         pregnant: value("pregnant").is_some(),
         breastfeeding: value("breastfeeding").is_some(),
         sections: vec![
-            ("Allergies", questions("allergy", smp_clinic::intake::ALLERGIES, answers)),
-            ("Conditions", questions("condition", smp_clinic::intake::CONDITIONS, answers)),
-            ("Medications", questions("medication", smp_clinic::intake::MEDICATIONS, answers)),
+            ("Allergies", questions("allergy", smp_clinic::intake::ALLERGIES, answers, p)),
+            ("Conditions", questions("condition", smp_clinic::intake::CONDITIONS, answers, p)),
+            ("Medications", questions("medication", smp_clinic::intake::MEDICATIONS, answers, p)),
         ],
-        error,
+        error_field: problem.as_ref().and_then(|p| p.field.clone()),
+        error: problem.map(|p| p.message),
+        from_screening,
     }
+}
+
+/// The form's answers for a stored intake: what the client said last time,
+/// to confirm or correct (the consultation date is today's).
+fn answers_of(intake: &smp_clinic::Intake) -> Vec<(String, String)> {
+    let on = |key: String| (key, "on".to_string());
+    let mut out = vec![("birth_date".to_string(), intake.birth_date.to_string())];
+    if intake.pregnant {
+        out.push(on("pregnant".into()));
+    }
+    if intake.breastfeeding {
+        out.push(on("breastfeeding".into()));
+    }
+    out.extend(intake.allergies.iter().map(|c| on(format!("allergy_{c}"))));
+    for (prefix, list) in [("condition", &intake.conditions), ("medication", &intake.medications)] {
+        for answer in list {
+            out.push(on(format!("{prefix}_{}", answer.code)));
+            out.extend(
+                answer.dates.iter().map(|(k, d)| (format!("{prefix}_{}_{k}", answer.code), d.to_string())),
+            );
+        }
+    }
+    out
 }
 
 /// The answers as the intake file `smp screen` reads. Only known codes are
 /// written, and dates only once they parse, so nothing typed can change the
 /// document's shape.
-fn intake_toml(answers: &[(String, String)]) -> Result<String, String> {
+fn intake_toml(answers: &[(String, String)]) -> Result<String, Problem> {
     let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
-    let date = |key: &str, label: &str| -> Result<Option<String>, String> {
+    let date = |key: &str, label: &str| -> Result<Option<String>, Problem> {
         match value(key).filter(|v| !v.is_empty()) {
             None => Ok(None),
             Some(v) => v
                 .parse::<chrono::NaiveDate>()
                 .map(|d| Some(d.to_string()))
-                .map_err(|_| format!("{label}: {v:?} is not a date (YYYY-MM-DD)")),
+                .map_err(|_| Problem::at(key, format!("{label}: {v:?} is not a date (YYYY-MM-DD)"))),
         }
     };
     let mut out = String::new();
-    let consultation =
-        date("consultation_date", "Consultation date")?.ok_or("The consultation date is missing.")?;
-    let birth = date("birth_date", "Birth date")?.ok_or("The birth date is missing.")?;
+    let consultation = date("consultation_date", "Consultation date")?
+        .ok_or_else(|| Problem::at("consultation_date", "The consultation date is missing."))?;
+    let birth = date("birth_date", "Birth date")?
+        .ok_or_else(|| Problem::at("birth_date", "The birth date is missing."))?;
     out.push_str(&format!("consultation_date = {consultation}\nbirth_date = {birth}\n"));
     out.push_str(&format!(
         "pregnant = {}\nbreastfeeding = {}\n",
@@ -132,9 +190,22 @@ fn intake_toml(answers: &[(String, String)]) -> Result<String, String> {
     ] {
         for code in codes.iter().filter(|c| value(&format!("{prefix}_{c}")).is_some()) {
             out.push_str(&format!("[[{table}]]\ncode = \"{code}\"\n"));
-            if let Some(key) = date_key(code)
-                && let Some(d) = date(&format!("{prefix}_{code}_{key}"), &code.replace('_', " "))?
-            {
+            if let Some(key) = date_key(code) {
+                let field = format!("{prefix}_{code}_{key}");
+                let label = smp_clinic::intake::label(code);
+                // The wait before treatment counts from this date: asked
+                // for here, rather than screened as "needs a doctor".
+                let d = date(&field, label)?.ok_or_else(|| {
+                    let when = match key {
+                        "ended" => "When did it end?",
+                        "last_dose" => "When was the last dose?",
+                        _ => "When was it?",
+                    };
+                    Problem::at(
+                        &field,
+                        format!("{label}: {when} The wait before treatment counts from that day."),
+                    )
+                })?;
                 out.push_str(&format!("{key} = {d}\n"));
             }
         }
@@ -150,7 +221,16 @@ pub(crate) async fn intake_page(
     page(async {
         who.require_clinical("Health questions")?;
         let client = who.client(&state, &id).await?;
-        Ok(Html(intake_form(&who.0, client, &[], None).render()?).into_response())
+        // The last answers, to confirm or correct; a blank form the first time.
+        let latest = who.studio(&state).screenings(&id).await?.into_iter().next();
+        let (answers, from) = match latest
+            .and_then(|s| smp_clinic::intake::parse(&s.intake_toml).ok().map(|intake| (intake, s.created_at)))
+        {
+            Some((intake, at)) => (answers_of(&intake), Some(crate::day_of(at))),
+            None => (Vec::new(), None),
+        };
+        who.studio(&state).audit(&who.0.user, "view-health", &id).await?;
+        Ok(Html(intake_form(&who.0, client, &answers, None, from).render()?).into_response())
     })
     .await
 }
@@ -166,12 +246,14 @@ pub(crate) async fn submit_intake(
         who.require_clinical("Health questions")?;
         let client = who.client(&state, &id).await?;
         let parsed = intake_toml(&answers).and_then(|text| {
-            smp_clinic::intake::parse(&text).map(|intake| (text, intake)).map_err(|e| e.message)
+            smp_clinic::intake::parse(&text)
+                .map(|intake| (text, intake))
+                .map_err(|e| Problem { field: None, message: e.message })
         });
         let (text, intake) = match parsed {
             Ok(v) => v,
-            Err(message) => {
-                let page = intake_form(&who.0, client, &answers, Some(message));
+            Err(problem) => {
+                let page = intake_form(&who.0, client, &answers, Some(problem), None);
                 return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
             }
         };

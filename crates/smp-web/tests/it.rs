@@ -543,6 +543,39 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
         "findings and the rules' version"
     );
 
+    // A medication that needs a date, ticked without it: asked for beside
+    // the field, nothing saved (it was screened as "needs a doctor").
+    let undated =
+        format!("csrf={csrf}&consultation_date=2026-12-01&birth_date=1985-04-02&medication_isotretinoin=on");
+    let r = send(&app, "POST", &intake, Some(&pia), Some(&undated)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("id=\"medication_isotretinoin_last_dose-error\"")
+            && r.body.contains("When was the last dose?"),
+        "{}",
+        r.body
+    );
+    let client_id = chart.rsplit('/').next().unwrap();
+    assert_eq!(app.store.studio(&a).screenings(client_id).await.unwrap().len(), 1, "nothing saved");
+
+    // The intake opens with the last answers, to correct; a new screening
+    // folds the earlier one away as replaced.
+    let r = send(&app, "GET", &intake, Some(&pia), None).await;
+    assert!(r.body.contains("name=\"allergy_latex\" checked"), "{}", r.body);
+    assert!(r.body.contains("value=\"2026-09-01\"") && r.body.contains("are filled in"), "{}", r.body);
+    let corrected = good.replace("2026-09-01", "2025-01-15");
+    assert_eq!(send(&app, "POST", &intake, Some(&pia), Some(&corrected)).await.status, StatusCode::SEE_OTHER);
+    let r = send(&app, "GET", &chart, Some(&pia), None).await;
+    assert!(
+        r.body.contains("Replaced screening of") && r.body.contains("replaced by a later screening"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Proceed with caution") || r.body.contains(">Proceed<"),
+        "the standing follows the new one"
+    );
+
     // Front desk: no form, no details.
     assert_eq!(send(&app, "GET", &intake, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
     assert_eq!(
