@@ -220,14 +220,15 @@ impl Aftercare {
             .expect("the template renders from plain values")
     }
 
-    /// The same page as handed to a client online: naming the studio, with
-    /// a link to the calendar file.
-    pub fn to_html_shared(&self, studio: &str, calendar_href: &str) -> String {
+    /// The same page as handed to a client online: from the studio, with
+    /// how to reach it, the next session's date and a link to the calendar
+    /// file.
+    pub fn to_html_shared(&self, from: &HandedOver<'_>) -> String {
         AftercarePage {
             care: self,
             days: (0..=DAYS).collect(),
-            studio: Some(studio),
-            calendar_href: Some(calendar_href),
+            studio: Some(from),
+            calendar_href: Some(from.calendar_href),
         }
         .render()
         .expect("the template renders from plain values")
@@ -256,8 +257,23 @@ pub struct Phase {
 struct AftercarePage<'a> {
     care: &'a Aftercare,
     days: Vec<u32>,
-    studio: Option<&'a str>,
+    studio: Option<&'a HandedOver<'a>>,
     calendar_href: Option<&'a str>,
+}
+
+/// Who hands the aftercare over, and what the client needs of them.
+#[derive(Debug, Clone, Copy)]
+pub struct HandedOver<'a> {
+    /// The studio's name.
+    pub studio: &'a str,
+    /// Its phone, to call when something looks wrong.
+    pub phone: Option<&'a str>,
+    /// Its e-mail.
+    pub email: Option<&'a str>,
+    /// The client's next planned session, if any.
+    pub next_session: Option<NaiveDate>,
+    /// Where the calendar file is.
+    pub calendar_href: &'a str,
 }
 
 #[cfg(test)]

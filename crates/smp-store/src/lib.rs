@@ -25,7 +25,7 @@ pub use design::{DesignVersion, MAX_DESIGN_BYTES};
 pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use plan::{PlannedSession, TreatmentPlan};
-pub use treatment::{LatestSession, SessionAmendment, SharedAftercare, TreatmentSession};
+pub use treatment::{AftercareLink, LatestSession, SessionAmendment, SharedAftercare, TreatmentSession};
 
 /// What went wrong in storage.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +135,19 @@ pub struct ClientFields {
     pub email: Option<String>,
     /// Phone.
     pub phone: Option<String>,
+}
+
+/// A studio's name and how its clients reach it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StudioDetails {
+    /// The studio's name.
+    pub name: String,
+    /// Phone, when given.
+    pub phone: Option<String>,
+    /// E-mail, when given.
+    pub email: Option<String>,
+    /// Postal address, when given (may span lines).
+    pub address: Option<String>,
 }
 
 /// The values a change to a client's details replaced.
@@ -777,19 +790,47 @@ impl StudioStore<'_> {
             .get("name"))
     }
 
-    /// Renames the studio.
-    pub async fn rename(&self, staff: &User, name: &str) -> Result<(), StoreError> {
-        let name = name.trim();
+    /// The studio's name and how clients reach it.
+    pub async fn details(&self) -> Result<StudioDetails, StoreError> {
+        let r = sqlx::query("SELECT name, phone, email, address FROM studios WHERE id = $1")
+            .bind(&self.studio.0)
+            .fetch_one(&self.store.pool)
+            .await?;
+        Ok(StudioDetails {
+            name: r.get("name"),
+            phone: r.get("phone"),
+            email: r.get("email"),
+            address: r.get("address"),
+        })
+    }
+
+    /// Sets the studio's name and contact details (checked like a client's
+    /// phone and e-mail; an address of up to 300 characters), audited.
+    pub async fn set_details(&self, staff: &User, details: &StudioDetails) -> Result<(), StoreError> {
+        let name = details.name.trim();
         if name.is_empty() || name.chars().count() > 120 {
             return Err(StoreError::Invalid("A studio needs a name (up to 120 characters).".into()));
         }
+        let contact = checked(&ClientFields {
+            full_name: name.to_string(),
+            birth_date: None,
+            email: details.email.clone(),
+            phone: details.phone.clone(),
+        })?;
+        let address = details.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
+        if address.is_some_and(|a| a.chars().count() > 300) {
+            return Err(StoreError::Invalid("Address: up to 300 characters.".into()));
+        }
         let mut tx = self.store.write().await?;
-        sqlx::query("UPDATE studios SET name = $1 WHERE id = $2")
+        sqlx::query("UPDATE studios SET name = $1, phone = $2, email = $3, address = $4 WHERE id = $5")
             .bind(name)
+            .bind(&contact.phone)
+            .bind(&contact.email)
+            .bind(address)
             .bind(&self.studio.0)
             .execute(&mut *tx)
             .await?;
-        self.audit_in(&mut tx, staff, "rename-studio", name).await?;
+        self.audit_in(&mut tx, staff, "studio-details", name).await?;
         tx.commit().await?;
         Ok(())
     }

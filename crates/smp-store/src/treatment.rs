@@ -55,9 +55,24 @@ pub struct SharedAftercare {
     pub session_date: String,
     /// Which session of the plan.
     pub number: i64,
-    /// The studio's name.
-    pub studio_name: String,
+    /// The studio's name and how to reach it.
+    pub studio: crate::StudioDetails,
+    /// The client's next planned session after this one (ISO date), if any.
+    pub next_session: Option<String>,
     /// When the link stops working, unix milliseconds.
+    pub expires_at: i64,
+}
+
+/// An aftercare link as the session page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AftercareLink {
+    /// The token (the link's last part).
+    pub token: String,
+    /// Who made it.
+    pub staff_name: String,
+    /// When, unix milliseconds.
+    pub created_at: i64,
+    /// When it stops (or stopped) working, unix milliseconds.
     pub expires_at: i64,
 }
 
@@ -275,11 +290,66 @@ impl StudioStore<'_> {
     }
 }
 
+impl StudioStore<'_> {
+    /// A session's aftercare links, newest first (live and ended).
+    pub async fn aftercare_links(&self, session_id: &str) -> Result<Vec<AftercareLink>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.token, l.created_at, l.expires_at, u.name FROM aftercare_links l \
+             JOIN users u ON u.id = l.staff_id WHERE l.studio_id = $1 AND l.session_id = $2 \
+             ORDER BY l.created_at DESC, l.token",
+        )
+        .bind(&self.studio.0)
+        .bind(session_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AftercareLink {
+                token: r.get("token"),
+                staff_name: r.get("name"),
+                created_at: r.get("created_at"),
+                expires_at: r.get("expires_at"),
+            })
+            .collect())
+    }
+
+    /// Ends one of the studio's aftercare links now (a link sent to the
+    /// wrong person, say), audited. `false` when it is not this studio's or
+    /// has already ended.
+    pub async fn revoke_aftercare(&self, staff: &User, token: &str) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.store.write().await?;
+        let client: Option<String> = sqlx::query(
+            "SELECT t.client_id FROM aftercare_links l JOIN treatment_sessions t ON t.id = l.session_id \
+             WHERE l.studio_id = $1 AND l.token = $2 AND l.expires_at > $3",
+        )
+        .bind(&self.studio.0)
+        .bind(token)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.get("client_id"));
+        let Some(client) = client else { return Ok(false) };
+        sqlx::query("UPDATE aftercare_links SET expires_at = $1 WHERE studio_id = $2 AND token = $3")
+            .bind(now)
+            .bind(&self.studio.0)
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
+        self.audit_in(&mut tx, staff, "revoke-aftercare", &client).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 impl Store {
     /// What a live aftercare link opens; `None` for an unknown or expired token.
     pub async fn shared_aftercare(&self, token: &str) -> Result<Option<SharedAftercare>, StoreError> {
         let row = sqlx::query(
-            "SELECT t.session_date, t.number, s.name, l.expires_at FROM aftercare_links l \
+            "SELECT t.session_date, t.number, s.name, s.phone, s.email, s.address, l.expires_at, \
+             (SELECT MIN(p.session_date) FROM planned_sessions p \
+              WHERE p.studio_id = t.studio_id AND p.client_id = t.client_id AND p.session_date > t.session_date) AS next \
+             FROM aftercare_links l \
              JOIN treatment_sessions t ON t.id = l.session_id JOIN studios s ON s.id = l.studio_id \
              WHERE l.token = $1 AND l.expires_at > $2",
         )
@@ -290,7 +360,13 @@ impl Store {
         Ok(row.map(|r| SharedAftercare {
             session_date: r.get("session_date"),
             number: r.get("number"),
-            studio_name: r.get("name"),
+            studio: crate::StudioDetails {
+                name: r.get("name"),
+                phone: r.get("phone"),
+                email: r.get("email"),
+                address: r.get("address"),
+            },
+            next_session: r.get("next"),
             expires_at: r.get("expires_at"),
         }))
     }

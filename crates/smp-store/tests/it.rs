@@ -437,10 +437,20 @@ async fn admins_reset_passwords_and_rename_only_their_own_studio() {
         assert!(back.must_change_password);
         assert_eq!(sa.reset_password(&admin, &bob.id).await.unwrap(), None, "B's user is out of reach");
         assert!(store.verify_login(&bob.name, "a long password", "test").await.unwrap().is_some());
-        sa.rename(&admin, "Main Street Studio").await.unwrap();
+        let details = smp_store::StudioDetails {
+            name: "Main Street Studio".into(),
+            phone: Some("+44 20 7946 0000".into()),
+            email: Some("hello@mainstreet.example".into()),
+            address: Some("1 Main Street\nLondon".into()),
+        };
+        sa.set_details(&admin, &details).await.unwrap();
         assert_eq!(sa.name().await.unwrap(), "Main Street Studio");
+        assert_eq!(sa.details().await.unwrap(), details);
         assert_eq!(store.studio(&b).name().await.unwrap(), "B");
-        assert!(matches!(sa.rename(&admin, " ").await, Err(StoreError::Invalid(_))));
+        let blank = smp_store::StudioDetails { name: " ".into(), ..Default::default() };
+        assert!(matches!(sa.set_details(&admin, &blank).await, Err(StoreError::Invalid(_))));
+        let bad_phone = smp_store::StudioDetails { phone: Some("call us".into()), ..details.clone() };
+        assert!(matches!(sa.set_details(&admin, &bad_phone).await, Err(StoreError::Invalid(_))));
     }
 }
 
@@ -480,7 +490,7 @@ async fn sessions_and_aftercare_links_stay_in_their_studio_and_expire() {
         let token = sa.share_aftercare(&id, &pia, 30).await.unwrap().unwrap();
         assert!(token.len() >= 64);
         let shared = store.shared_aftercare(&token).await.unwrap().unwrap();
-        assert_eq!((shared.session_date.as_str(), shared.studio_name.as_str()), ("2026-12-01", "Studio A"));
+        assert_eq!((shared.session_date.as_str(), shared.studio.name.as_str()), ("2026-12-01", "Studio A"));
         assert!(store.shared_aftercare("not-a-token").await.unwrap().is_none());
         assert!(store.studio(&b).share_aftercare(&id, &bob, 30).await.unwrap().is_none());
     }

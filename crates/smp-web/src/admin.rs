@@ -128,7 +128,7 @@ pub(crate) async fn reset_password(
 #[template(path = "admin_studio.html")]
 struct StudioPage<'a> {
     who: &'a Session,
-    name: String,
+    details: smp_store::StudioDetails,
     consent_text: String,
     consent_version: i64,
     saved: bool,
@@ -142,7 +142,7 @@ pub(crate) async fn studio(State(state): State<AppState>, who: Staff) -> Respons
         let text = consent::current_text(&studio).await?;
         let page = StudioPage {
             who: &who.0,
-            name: studio.name().await?,
+            details: studio.details().await?,
             consent_text: text.body,
             consent_version: text.version,
             saved: false,
@@ -159,6 +159,12 @@ pub(crate) struct StudioForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
     consent_text: String,
 }
 
@@ -173,7 +179,13 @@ pub(crate) async fn save_studio(
         who.check_csrf(&form.csrf)?;
         who.require_admin("The studio's settings")?;
         let studio = who.studio(&state);
-        let mut result = studio.rename(&who.0.user, &form.name).await;
+        let details = smp_store::StudioDetails {
+            name: form.name,
+            phone: Some(form.phone),
+            email: Some(form.email),
+            address: Some(form.address),
+        };
+        let mut result = studio.set_details(&who.0.user, &details).await;
         if result.is_ok() {
             result = studio.publish_consent_text(Some(&who.0.user), &form.consent_text).await.map(|_| ());
         }
@@ -186,7 +198,7 @@ pub(crate) async fn save_studio(
         let page = StudioPage {
             who: &who.0,
             saved: error.is_none(),
-            name: form.name,
+            details,
             consent_text: form.consent_text,
             consent_version: version,
             error,

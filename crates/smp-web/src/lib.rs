@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/sessions/{session}", get(sessions::view))
         .route("/clients/{id}/sessions/{session}/amend", get(sessions::amend_page).post(sessions::amend))
         .route("/clients/{id}/sessions/{session}/aftercare-link", post(sessions::share))
+        .route("/clients/{id}/sessions/{session}/aftercare-link/revoke", post(sessions::revoke))
         .route("/aftercare/{token}", get(sessions::aftercare))
         .route("/aftercare/{token}/calendar.ics", get(sessions::calendar))
         .route("/dashboard", get(dashboard::dashboard))
@@ -629,6 +630,11 @@ struct ScreeningView {
     earliest: Option<String>,
     rules_version: String,
     findings: Vec<(String, String, String, String)>,
+}
+
+/// Now, unix milliseconds.
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 /// A moment as staff read it (UTC: the studio's time zone is not known yet).

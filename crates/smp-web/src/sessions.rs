@@ -230,6 +230,33 @@ struct PassportPage<'a> {
     photos: Vec<crate::photos::PhotoView>,
     /// Each amendment: when, by whom, why, and the record it replaced.
     amendments: Vec<AmendmentView>,
+    /// The session's aftercare links, newest first.
+    links: Vec<LinkView>,
+}
+
+/// An aftercare link as the session page lists it: its address, a QR code
+/// of it for the client's phone, and whether it still works.
+struct LinkView {
+    token: String,
+    href: String,
+    qr_svg: String,
+    made: String,
+    expires: String,
+    live: bool,
+}
+
+/// The QR code of `text` as an inline SVG (dark modules on white, with the
+/// standard quiet zone), for a phone's camera.
+fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(180, 180)
+            .quiet_zone(true)
+            .build()
+            .replacen("<svg ", "<svg role=\"img\" aria-label=\"QR code of the aftercare link\" ", 1),
+        Err(_) => String::new(),
+    }
 }
 
 /// An amendment as the session page shows it.
@@ -301,7 +328,25 @@ async fn passport_page(
             rows: passport_rows(&a.old_passport_json),
         })
         .collect();
-    let page = PassportPage { who: &who.0, client, session, rows, recorded, link, photos, amendments };
+    let now = crate::now_ms();
+    let links = who
+        .studio(state)
+        .aftercare_links(session_id)
+        .await?
+        .into_iter()
+        .map(|l| {
+            let href = format!("{}/aftercare/{}", state.public_url, l.token);
+            LinkView {
+                qr_svg: qr_svg(&href),
+                href,
+                made: format!("{}, by {}", day_of(l.created_at), l.staff_name),
+                expires: day_of(l.expires_at),
+                live: l.expires_at > now,
+                token: l.token,
+            }
+        })
+        .collect();
+    let page = PassportPage { who: &who.0, client, session, rows, recorded, link, photos, amendments, links };
     Ok(Html(page.render()?).into_response())
 }
 
@@ -368,8 +413,15 @@ async fn shared(
 pub(crate) async fn aftercare(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     page(async {
         let (shared, care) = shared(&state, &token).await?;
-        Ok(Html(care.to_html_shared(&shared.studio_name, &format!("/aftercare/{token}/calendar.ics")))
-            .into_response())
+        let calendar = format!("/aftercare/{token}/calendar.ics");
+        let from = smp_clinic::aftercare::HandedOver {
+            studio: &shared.studio.name,
+            phone: shared.studio.phone.as_deref(),
+            email: shared.studio.email.as_deref(),
+            next_session: shared.next_session.as_deref().and_then(|d| d.parse().ok()),
+            calendar_href: &calendar,
+        };
+        Ok(Html(care.to_html_shared(&from)).into_response())
     })
     .await
 }
@@ -468,6 +520,30 @@ pub(crate) async fn amend(
             }
             Err(e) => Err(e.into()),
         }
+    })
+    .await
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct RevokeForm {
+    csrf: String,
+    token: String,
+}
+
+/// Ends an aftercare link now (sent to the wrong person, say).
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, session_id)): Path<(String, String)>,
+    Form(form): Form<RevokeForm>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        who.require_clinical("Aftercare links")?;
+        who.client(&state, &client_id).await?;
+        client_session(&state, &who, &client_id, &session_id).await?;
+        who.studio(&state).revoke_aftercare(&who.0.user, &form.token).await?;
+        Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}#aftercare")).into_response())
     })
     .await
 }

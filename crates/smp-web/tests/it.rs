@@ -1323,15 +1323,50 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     let r = send(&app, "GET", &chart, Some(&fred), None).await;
     assert!(r.body.contains("Session 1") && !r.body.contains("L2311-07"), "front desk sees the schedule");
 
-    // The aftercare link: public, read-only, no health data or client name.
+    // The studio's phone and the next planned session reach the client.
+    let admin = app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    let details = smp_store::StudioDetails {
+        name: "Main Street SMP".into(),
+        phone: Some("+44 20 7946 0000".into()),
+        ..Default::default()
+    };
+    app.store.studio(&a).set_details(&admin, &details).await.unwrap();
+    let client_id = chart.rsplit('/').next().unwrap();
+    let design = {
+        let photo = smp_store::new_photo_id();
+        let studio = app.store.studio(&a);
+        studio.add_photo(&photo, client_id, &admin, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
+        studio.save_design(client_id, &photo, &admin, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap()
+    };
+    let next = smp_store::PlannedSession {
+        number: 2,
+        date: "2026-12-20".into(),
+        impressions: 100,
+        hours: 2.0,
+        focus: "crown".into(),
+    };
+    app.store.studio(&a).save_plan(client_id, &design.id, &admin, &[next]).await.unwrap();
+
+    // The aftercare link: public, read-only, no health data or client name;
+    // with a QR code of itself and a copy button on the session page.
     let r =
         send(&app, "POST", &format!("{session}/aftercare-link"), Some(&pia), Some(&format!("csrf={csrf}")))
             .await;
+    assert!(
+        r.body.contains("<svg role=\"img\" aria-label=\"QR code") && r.body.contains("data-copy="),
+        "{}",
+        r.body
+    );
     let link =
         r.body.split("id=\"aftercare-link\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let r = send(&app, "GET", &link, None, None).await;
     assert!(
         r.status.is_success() && r.body.contains("Your SMP aftercare") && r.body.contains("Main Street SMP")
+    );
+    assert!(
+        r.body.contains("tel:+44 20 7946 0000") && r.body.contains("Sunday 20 December 2026"),
+        "{}",
+        r.body
     );
     assert!(!r.body.contains("Ivy") && !r.body.contains("L2311") && !r.body.contains("Secret"));
     let r = send(&app, "GET", &format!("{link}/calendar.ics"), None, None).await;
@@ -1340,6 +1375,21 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     );
     let r = send(&app, "GET", "/aftercare/0123456789abcdef", None, None).await;
     assert!(r.status == StatusCode::NOT_FOUND && r.body.contains("expired or does not exist"));
+    // Listed on the session page with its expiry, and ended there at once.
+    let token = link.rsplit('/').next().unwrap().to_string();
+    let r = send(&app, "GET", &session, Some(&pia), None).await;
+    assert!(r.body.contains("works until") && r.body.contains("End this link now"), "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        &format!("{session}/aftercare-link/revoke"),
+        Some(&pia),
+        Some(&format!("csrf={csrf}&token={token}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(send(&app, "GET", &link, None, None).await.status, StatusCode::NOT_FOUND, "ended");
+    assert!(send(&app, "GET", &session, Some(&pia), None).await.body.contains("ended "));
     // Links are made from the configured public address, never from what a
     // request's headers claim.
     let public =
