@@ -41,7 +41,7 @@ struct DashboardPage<'a> {
 /// model, from the design it was worked from (client factors, pigment).
 /// Without the photo, the skin is the typical one of the client's type; a
 /// design that leaves the type to the photo has no date here.
-fn touch_up_date(session_date: NaiveDate, design_toml: &str) -> Option<NaiveDate> {
+pub(crate) fn touch_up_date(session_date: NaiveDate, design_toml: &str) -> Option<NaiveDate> {
     let design = smp_core::parse(design_toml).ok()?;
     let t = design.client.fitzpatrick?;
     let forecast = smp_optics::forecast::forecast(

@@ -598,6 +598,11 @@ struct ClientPage<'a> {
     upload: photos::UploadForm,
     status: standing::StatusBadge,
     consent_in_force: bool,
+    /// The summary at the top: age, the next planned session, the touch-up
+    /// forecast from the last session's design.
+    age: Option<u32>,
+    next_session: Option<String>,
+    touch_up: Option<String>,
     /// Practitioners' overrides of the screening (for clinical roles).
     overrides: Vec<(String, smp_store::GateOverride)>,
 }
@@ -744,7 +749,34 @@ async fn chart(
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
     let standing = standing::standing(&studio, id).await?;
     let overrides = if clinical { studio.overrides(id).await? } else { Vec::new() };
+    let today = chrono::Utc::now().date_naive();
+    let next_session = studio.plan(id).await?.and_then(|plan| {
+        plan.sessions
+            .into_iter()
+            .filter_map(|s| s.date.parse::<chrono::NaiveDate>().ok().map(|d| (d, s.number)))
+            .filter(|(d, _)| *d >= today)
+            .min()
+            .map(|(d, n)| format!("{}, session {n}", smp_clinic::gate::long_date(d)))
+    });
+    let touch_up = match stored_sessions.first() {
+        Some(last) => {
+            let design = match &last.design_id {
+                Some(design_id) => studio.design(design_id).await?,
+                None => None,
+            };
+            last.date
+                .parse()
+                .ok()
+                .zip(design)
+                .and_then(|(date, d)| dashboard::touch_up_date(date, &d.design_toml))
+                .map(smp_clinic::gate::long_date)
+        }
+        None => None,
+    };
     let page = ClientPage {
+        age: designs::age_of(client.birth_date.as_deref()),
+        next_session,
+        touch_up,
         status: standing::StatusBadge::of(&standing),
         consent_in_force: standing.consent_in_force,
         overrides: overrides.into_iter().map(|o| (day_of(o.created_at), o)).collect(),

@@ -1507,6 +1507,10 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     let plan = studio.plan(&client.id).await.unwrap().unwrap();
     assert_eq!(plan.sessions.len(), 3);
     assert_eq!(plan.sessions[0].date, start.to_string());
+    // The chart's summary names the next session, for every role.
+    let chart = send(&app, "GET", &format!("/clients/{}", client.id), Some(&fred), None).await.body;
+    let next = format!("{}, session 1", start.format("%-d %B %Y"));
+    assert!(chart.contains(&next), "{next} in {chart}");
     assert!(plan.sessions.iter().all(|s| s.impressions > 0 && s.hours > 0.0));
 
     // Session 2 moved to the day after session 1: refused with the reason.
