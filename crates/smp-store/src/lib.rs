@@ -170,6 +170,9 @@ pub struct Session {
     pub csrf: String,
     /// Who is logged in.
     pub user: User,
+    /// When the tablet was handed to a client: the client whose consent it
+    /// shows (nothing else opens until staff re-enter their password).
+    pub client_mode_for: Option<String>,
 }
 
 /// Shortest password accepted.
@@ -538,7 +541,12 @@ impl Store {
     /// the token's digest is stored; expired sessions are purged here. The
     /// login is audited.
     pub async fn start_session(&self, user: &User, hours: i64) -> Result<Session, StoreError> {
-        let session = Session { token: random_token(), csrf: random_token(), user: user.clone() };
+        let session = Session {
+            token: random_token(),
+            csrf: random_token(),
+            user: user.clone(),
+            client_mode_for: None,
+        };
         let now = now_ms();
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
@@ -560,7 +568,7 @@ impl Store {
     /// The live session with this token, with its user.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.csrf, u.id, u.studio_id, u.name, u.role, u.must_change_password, u.active \
+            "SELECT s.csrf, s.client_mode_for, u.id, u.studio_id, u.name, u.role, u.must_change_password, u.active \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token = $1 AND s.expires_at > $2 AND u.active = 1",
         )
@@ -569,7 +577,44 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some(Session { token: token.to_string(), csrf: row.get("csrf"), user: user_from(&row)? }))
+        Ok(Some(Session {
+            token: token.to_string(),
+            csrf: row.get("csrf"),
+            user: user_from(&row)?,
+            client_mode_for: row.get("client_mode_for"),
+        }))
+    }
+
+    /// Hands the session's tablet to the client `client_id` (client mode),
+    /// or takes it back (`None`); audited.
+    pub async fn set_client_mode(
+        &self,
+        session: &Session,
+        client_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE sessions SET client_mode_for = $1 WHERE token = $2")
+            .bind(client_id)
+            .bind(token_digest(&session.token))
+            .execute(&mut *tx)
+            .await?;
+        let (action, subject) = match (client_id, &session.client_mode_for) {
+            (Some(c), _) => ("hand-to-client", c.to_string()),
+            (None, c) => ("take-back-from-client", c.clone().unwrap_or_default()),
+        };
+        self.studio(&session.user.studio).audit_in(&mut tx, &session.user, action, &subject).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `password` is `user`'s (checked off the async workers).
+    pub async fn password_is(&self, user: &User, password: &str) -> Result<bool, StoreError> {
+        let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+            .bind(&user.id)
+            .fetch_one(&self.pool)
+            .await?
+            .get("password_hash");
+        Ok(password_matches(password, stored).await)
     }
 
     /// Ends `session` (a logout, audited).
@@ -595,12 +640,7 @@ impl Store {
         keep_session: &str,
     ) -> Result<(), StoreError> {
         check_password(password)?;
-        let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
-            .bind(&user.id)
-            .fetch_one(&self.pool)
-            .await?
-            .get("password_hash");
-        if !password_matches(current, stored).await {
+        if !self.password_is(user, current).await? {
             return Err(StoreError::Invalid("The current password is not right.".into()));
         }
         let hash = hash_password(password).await;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use smp_render::photo::{SignatureError, clean_signature};
 use smp_store::{Consent, ConsentText, Session, StoreError, StudioStore};
 
-use crate::{AppState, PageError, Staff, day_of, page};
+use crate::{AppState, ClientAddress, LoggedIn, PageError, Staff, day_of, page};
 
 /// Largest consent form: the drawn signature travels as a data URL.
 pub(crate) const BODY_LIMIT_BYTES: usize = 1024 * 1024;
@@ -118,6 +118,11 @@ pub(crate) async fn sign(
                 .sign_consent(&id, &who.0.user, &form.text_id, &form.signed_name, &png)
                 .await
             {
+                // In client mode the client is thanked and asked to hand
+                // the tablet back; staff see the record after.
+                Ok(Some(_)) if who.0.client_mode_for.is_some() => {
+                    return Ok(Redirect::to("/handback?signed=1").into_response());
+                }
                 Ok(Some(consent)) => {
                     return Ok(Redirect::to(&format!("/clients/{id}/consents/{consent}")).into_response());
                 }
@@ -184,6 +189,99 @@ pub(crate) async fn signature(
             PageError(StatusCode::NOT_FOUND, "There is no such signature in this studio.".into())
         })?;
         Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfOnly {
+    csrf: String,
+}
+
+/// Hands the tablet to the client for the consent: the session shows that
+/// form and nothing else until staff re-enter their password.
+pub(crate) async fn hand_over(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        who.client(&state, &id).await?;
+        state.store.set_client_mode(&who.0, Some(&id)).await?;
+        Ok(Redirect::to(&format!("/clients/{id}/consent")).into_response())
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "handback.html")]
+struct HandbackPage<'a> {
+    who: &'a Session,
+    signed: bool,
+    error: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct HandbackQuery {
+    #[serde(default)]
+    signed: Option<String>,
+}
+
+/// "Please hand the tablet back": the only page a handed-over tablet shows
+/// besides the consent; staff take it back with their password.
+pub(crate) async fn handback_page(
+    who: LoggedIn,
+    axum::extract::Query(query): axum::extract::Query<HandbackQuery>,
+) -> Response {
+    page(async {
+        if who.0.client_mode_for.is_none() {
+            return Ok(Redirect::to("/clients").into_response());
+        }
+        let page = HandbackPage { who: &who.0, signed: query.signed.is_some(), error: None };
+        Ok(Html(page.render()?).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct HandbackForm {
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Staff take the tablet back: their password, slowed down like a login.
+pub(crate) async fn hand_back(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    ClientAddress(address): ClientAddress,
+    Form(form): Form<HandbackForm>,
+) -> Response {
+    page(async {
+        who.check_csrf(&form.csrf)?;
+        let Some(client) = who.0.client_mode_for.clone() else {
+            return Ok(Redirect::to("/clients").into_response());
+        };
+        let name = &who.0.user.name;
+        let refused = |message: &str| -> Result<Response, PageError> {
+            let page = HandbackPage { who: &who.0, signed: false, error: Some(message) };
+            Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
+        };
+        if let Some(wait) = state.failures.wait(address, name) {
+            return refused(&format!(
+                "Too many wrong passwords. Try again in {} seconds.",
+                wait.as_secs() + 1
+            ));
+        }
+        if !state.store.password_is(&who.0.user, &form.password).await? {
+            state.failures.failed(address, name);
+            return refused("That is not the password of the staff member who handed the tablet over.");
+        }
+        state.failures.succeeded(address, name);
+        state.store.set_client_mode(&who.0, None).await?;
+        Ok(Redirect::to(&format!("/clients/{client}#consent")).into_response())
     })
     .await
 }

@@ -135,6 +135,8 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}", get(client_chart))
         .route("/clients/{id}/intake", get(intake::intake_page).post(intake::submit_intake))
         .route("/clients/{id}/consents/{consent}", get(consent::view))
+        .route("/clients/{id}/consent/hand-over", post(consent::hand_over))
+        .route("/handback", get(consent::handback_page).post(consent::hand_back))
         .route("/clients/{id}/consents/{consent}/signature.png", get(consent::signature))
         .route("/photos/{photo}", get(photos::full))
         .route("/photos/{photo}/thumbnail", get(photos::thumbnail))
@@ -332,6 +334,13 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let who = LoggedIn::from_request_parts(parts, state).await?;
         who.require_ready().map_err(IntoResponse::into_response)?;
+        // A tablet handed to a client opens that client's consent form and
+        // nothing else, until staff take it back with their password.
+        if let Some(client) = &who.0.client_mode_for
+            && parts.uri.path() != format!("/clients/{client}/consent")
+        {
+            return Err(Redirect::to("/handback").into_response());
+        }
         Ok(Staff(who.0))
     }
 }

@@ -2197,3 +2197,58 @@ async fn admins_deactivate_staff_and_change_roles() {
     .await;
     assert_eq!(try_login(&app, "fred", "a long password").await.status, StatusCode::SEE_OTHER);
 }
+
+/// The tablet handed to the client for the consent shows that form and
+/// nothing else (no staff menu, every other page leads to "hand it back"),
+/// until the staff member re-enters their password.
+#[tokio::test]
+async fn a_tablet_handed_to_the_client_shows_only_the_consent() {
+    let app = app().await;
+    let Cast { a, fred: (fred, csrf), .. } = cast(&app, "A").await;
+    let chart = send(&app, "POST", "/clients", Some(&fred), Some(&format!("csrf={csrf}&full_name=Ivy+Ink")))
+        .await
+        .location
+        .unwrap();
+    let consent = format!("{chart}/consent");
+    let r =
+        send(&app, "POST", &format!("{consent}/hand-over"), Some(&fred), Some(&format!("csrf={csrf}"))).await;
+    assert_eq!(r.location.as_deref(), Some(consent.as_str()));
+    let r = send(&app, "GET", &consent, Some(&fred), None).await;
+    assert!(r.body.contains("Please read and sign, Ivy Ink"), "{}", r.body);
+    assert!(
+        !r.body.contains("Log out") && !r.body.contains("href=\"/clients\""),
+        "no staff menu: {}",
+        r.body
+    );
+    for uri in [chart.as_str(), "/clients", "/calendar", "/dashboard"] {
+        assert_eq!(
+            send(&app, "GET", uri, Some(&fred), None).await.location.as_deref(),
+            Some("/handback"),
+            "{uri}"
+        );
+    }
+    let text_id =
+        r.body.split("name=\"text_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let sign = format!(
+        "csrf={csrf}&text_id={text_id}&agree=on&signed_name=Ivy+Ink&signature={}",
+        drawn_signature(true)
+    );
+    let r = send(&app, "POST", &consent, Some(&fred), Some(&sign)).await;
+    assert_eq!(r.location.as_deref(), Some("/handback?signed=1"));
+    let r = send(&app, "GET", "/handback?signed=1", Some(&fred), None).await;
+    assert!(r.body.contains("Thank you") && r.body.contains("hand the tablet back"), "{}", r.body);
+
+    let r =
+        send(&app, "POST", "/handback", Some(&fred), Some(&format!("csrf={csrf}&password=a+guess"))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, "GET", &chart, Some(&fred), None).await.location.as_deref(), Some("/handback"));
+    let r =
+        send(&app, "POST", "/handback", Some(&fred), Some(&format!("csrf={csrf}&password=a+long+password")))
+            .await;
+    assert_eq!(r.location.as_deref(), Some(format!("{chart}#consent").as_str()));
+    let r = send(&app, "GET", &chart, Some(&fred), None).await;
+    assert!(r.status.is_success() && r.body.contains("In force"), "{}", r.body);
+    let actions: Vec<String> =
+        app.store.studio(&a).audit_log(100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"hand-to-client".into()) && actions.contains(&"take-back-from-client".into()));
+}
