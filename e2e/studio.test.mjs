@@ -9,6 +9,35 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/// Looks at the page as a phone, a tablet in portrait and a desktop would:
+/// a screenshot at each width, no sideways scrolling, and no serious or
+/// critical accessibility violation (axe-core, run in the page). The
+/// viewport is put back afterwards.
+async function lookAt(page, name) {
+  const before = page.viewportSize();
+  for (const width of [390, 820, 1280]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : width === 820 ? 1180 : 900 });
+    await page.waitForTimeout(50);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${name} at ${width} px scrolls sideways by ${overflow} px`);
+    if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+      await page.addScriptTag({ path: axePath });
+    }
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document, { resultTypes: ['violations'] });
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    });
+    assert.deepEqual(violations, [], `${name} at ${width} px`);
+    await page.screenshot({ path: `${shots}/${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize(before);
+}
 
 const url = process.env.SMP_URL;
 const firstPassword = process.env.SMP_ADMIN_PASSWORD;
@@ -24,9 +53,11 @@ test('a practitioner charts a new client from login to screening', async () => {
   });
   try {
     // A tablet in landscape, as at the consultation chair.
-    const page = await browser.newPage({ viewport: { width: 1180, height: 820 } });
+    // bypassCSP lets the test inject axe-core; the app's own policy is unchanged.
+    const page = await browser.newPage({ viewport: { width: 1180, height: 820 }, bypassCSP: true });
     await page.goto(`${url}/clients`);
     assert.match(page.url(), /\/login$/, 'logged out: the login page');
+    await lookAt(page, 'a-login');
     await page.fill('#name', 'admin');
     await page.fill('#password', firstPassword);
     await page.screenshot({ path: `${shots}/01-login.png` });
@@ -47,6 +78,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.waitForURL(/\/clients\/[0-9a-f]+$/);
     assert.ok(await page.isVisible('h1:has-text("Marta Ruiz")'));
     await page.screenshot({ path: `${shots}/03-chart.png` });
+    await lookAt(page, 'b-chart-new');
 
     await page.click('text=Record the health questions');
     await page.waitForURL(/\/intake$/);
@@ -55,6 +87,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.fill('input[name=medication_isotretinoin_last_dose]', '2026-09-01');
     await page.fill('#consultation_date', '2026-12-01');
     await page.screenshot({ path: `${shots}/04-intake.png`, fullPage: true });
+    await lookAt(page, 'c-intake');
     await page.click('text=Screen and save');
 
     await page.waitForURL(/\/clients\/[0-9a-f]+$/);
@@ -63,12 +96,30 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(body, /allergy-latex/);
     // The standing heads the chart, for every role: status and date.
     assert.match(await page.textContent('#standing'), /Postponed until 1 March 2027/);
+    await lookAt(page, 'd-chart-screened');
+
+    // The intake opens with those answers, to correct in place.
+    await page.click('text=Health questions');
+    await page.waitForURL(/\/intake$/);
+    assert.ok(await page.isChecked('input[name=allergy_latex]'), 'the last answers are filled in');
+    assert.equal(await page.inputValue('input[name=medication_isotretinoin_last_dose]'), '2026-09-01');
+    await page.goto(page.url().replace(/\/intake$/, ''));
+
+    // The client's details corrected: a second phone number, kept in the history.
+    await page.click('text=Correct the details');
+    await page.waitForURL(/\/details$/);
+    await page.fill('#phone', '+34 600 000 001');
+    await lookAt(page, 'e-details');
+    await page.click('text=Save the details');
+    await page.waitForURL(/\/clients\/[0-9a-f]+$/);
+    assert.match(await page.textContent('#standing'), /\+34 600 000 001/);
     await page.screenshot({ path: `${shots}/05-screening.png`, fullPage: true });
 
     // The consent: read, tick, type the name, sign with the pointer.
     await page.click('text=Sign the consent');
     await page.waitForURL(/\/consent$/);
     assert.match(await page.textContent('.consent-text'), /Consent to scalp micropigmentation/);
+    await lookAt(page, 'f-consent');
     await page.check('input[name=agree]');
     await page.fill('#signed_name', 'Marta Ruiz');
     await page.locator('#signature-pad').scrollIntoViewIfNeeded();
@@ -80,7 +131,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     }
     await page.mouse.up();
     await page.screenshot({ path: `${shots}/06-consent.png`, fullPage: true });
-    await page.click('main button[type=submit]');
+    await page.click('button.primary-action');
     await page.waitForURL(/\/consents\/[0-9a-f]+$/);
     assert.match(await page.textContent('main'), /In force[\s\S]*Name typed: Marta Ruiz/);
     const signature = await page.locator('img.signature').evaluate((img) => img.complete && img.naturalWidth);
@@ -123,6 +174,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     const firstPreview = await page.locator('#preview').getAttribute('src');
     await page.waitForFunction(() => /looks like type [1-6]/.test(document.getElementById('skin-note').textContent));
     await page.screenshot({ path: `${shots}/10-design-healed.png`, fullPage: true });
+    await lookAt(page, 's-design-editor');
     // Too large a dot: the editor says so in words.
     await page.fill('#diameter_mm', '0.8');
     await page.waitForFunction(() => /larger than stubble/.test(document.getElementById('warnings').textContent));
@@ -207,23 +259,68 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(await page.textContent('.refusal'), /postpones treatment until 1 March 2027/);
     assert.equal(await page.inputValue('#pigment_batch'), 'L2311-07');
     await page.screenshot({ path: `${shots}/12b-session-refused-by-screening.png`, fullPage: true });
+    await lookAt(page, 'g-session-refused');
     await page.fill('#override_reason', 'Dermatologist confirmed the last dose was in 2025; intake corrected next visit');
     await page.click('text=Record the session');
     await page.waitForURL(/\/sessions\/[0-9a-f]+$/);
     assert.match(await page.textContent('main'), /L2311-07[\s\S]*design version 1|design version 1[\s\S]*L2311-07/i);
     await page.click('text=Make an aftercare link');
+    await page.waitForURL(/\/sessions\/[0-9a-f]+\?made=1/);
     const link = await page.getAttribute('#aftercare-link', 'href');
     await page.screenshot({ path: `${shots}/13-session-passport.png`, fullPage: true });
-    const client = await browser.newContext();
+    await lookAt(page, 'h-session');
+    const sessionUrl = page.url().replace(/\?.*$/, '');
+    const client = await browser.newContext({ bypassCSP: true });
     const clientPage = await client.newPage();
     assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/aftercare\/[0-9a-f]{64}$/, 'a whole address to hand over');
     await clientPage.goto(link);
     assert.match(await clientPage.textContent('h1'), /Your SMP aftercare/);
     assert.doesNotMatch(await clientPage.content(), /Marta|L2311/);
     await clientPage.screenshot({ path: `${shots}/14-client-aftercare.png`, fullPage: true });
+    await lookAt(clientPage, 'i-client-aftercare');
     const [download] = await Promise.all([clientPage.waitForEvent('download'), clientPage.click('text=Add these dates to your calendar')]);
     assert.equal(download.suggestedFilename(), 'smp-aftercare.ics');
     await client.close();
+
+    // A typo in the batch, amended with a reason: the original stays beside it.
+    await page.goto(sessionUrl);
+    await page.click('text=Amend this record');
+    await page.waitForURL(/\/amend$/);
+    await page.fill('#pigment_batch', 'L2311-08');
+    await page.fill('#reason', 'Batch number mistyped at the chair');
+    await lookAt(page, 'j-amend');
+    await page.click('text=Save the amendment');
+    await page.waitForURL(/\/sessions\/[0-9a-f]+$/);
+    const amended = await page.textContent('main');
+    assert.match(amended, /L2311-08/);
+    assert.match(amended, /Amended[\s\S]*Batch number mistyped/);
+
+    // The postponed client cannot be planned before the date: refused with
+    // the reason on the plan page.
+    await page.goto(sessionUrl.replace(/\/sessions\/.*$/, '/plan'));
+    await page.click('text=Make the plan');
+    assert.match(await page.textContent('.refusal'), /postpones treatment until 1 March 2027/);
+    await lookAt(page, 'k-plan-refused');
+
+    // The tablet handed to the client for a consent: no staff menu, and
+    // back only with the password.
+    await page.goto(sessionUrl.replace(/\/sessions\/.*$/, '/consent'));
+    await page.click('text=Hand the tablet to the client');
+    await page.waitForURL(/\/consent$/);
+    assert.equal(await page.locator('header nav').count(), 0, 'no staff navigation');
+    await lookAt(page, 'l-client-mode-consent');
+    await page.goto(`${url}/clients`);
+    await page.waitForURL(/\/handback$/);
+    await lookAt(page, 'm-handback');
+    await page.fill('#password', 'my own long password');
+    await page.click('text=Take the tablet back');
+    await page.waitForURL(/\/clients\/[0-9a-f]+#consent$/);
+
+    // The admin's pages.
+    for (const [path, name] of [['/admin/users', 'n-staff'], ['/admin/studio', 'o-studio'], ['/audit', 'p-audit'], ['/calendar', 'q-calendar'], ['/dashboard', 'r-follow-up']]) {
+      await page.goto(`${url}${path}`);
+      await lookAt(page, name);
+    }
 
     // Live search (htmx): the list narrows as the name is typed.
     await page.goto(`${url}/clients`);
@@ -236,6 +333,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.ok(await page.isVisible('a:has-text("Marta Ruiz")'), 'found by search');
     assert.match(page.url(), /q=mar/, 'the search is in the address, for back and reload');
     await page.screenshot({ path: `${shots}/09-search.png` });
+    await lookAt(page, 't-clients');
     await page.click('text=Log out');
     await page.waitForURL(/\/login$/);
   } finally {

@@ -226,7 +226,8 @@ struct PassportPage<'a> {
     session: TreatmentSession,
     rows: Vec<(&'static str, String)>,
     recorded: String,
-    link: Option<String>,
+    /// A link was just made.
+    made: bool,
     photos: Vec<crate::photos::PhotoView>,
     /// Each amendment: when, by whom, why, and the record it replaced.
     amendments: Vec<AmendmentView>,
@@ -294,7 +295,7 @@ async fn passport_page(
     who: &Staff,
     client_id: &str,
     session_id: &str,
-    link: Option<String>,
+    made: bool,
 ) -> Result<Response, PageError> {
     who.require_clinical("Session records")?;
     let client = who.client(state, client_id).await?;
@@ -335,6 +336,8 @@ async fn passport_page(
         .await?
         .into_iter()
         .map(|l| {
+            // The whole address, to hand over: the configured public
+            // address, never one a request's headers claim.
             let href = format!("{}/aftercare/{}", state.public_url, l.token);
             LinkView {
                 qr_svg: qr_svg(&href),
@@ -346,16 +349,24 @@ async fn passport_page(
             }
         })
         .collect();
-    let page = PassportPage { who: &who.0, client, session, rows, recorded, link, photos, amendments, links };
+    let page = PassportPage { who: &who.0, client, session, rows, recorded, made, photos, amendments, links };
     Ok(Html(page.render()?).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct ViewQuery {
+    /// Set after a new aftercare link was made, to say so.
+    #[serde(default)]
+    made: Option<String>,
 }
 
 pub(crate) async fn view(
     State(state): State<AppState>,
     who: Staff,
     Path((client_id, session_id)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<ViewQuery>,
 ) -> Response {
-    page(passport_page(&state, &who, &client_id, &session_id, None)).await
+    page(passport_page(&state, &who, &client_id, &session_id, query.made.is_some())).await
 }
 
 #[derive(serde::Deserialize)]
@@ -363,7 +374,8 @@ pub(crate) struct CsrfForm {
     csrf: String,
 }
 
-/// Makes a read-only aftercare link for the client and shows it once.
+/// Makes a read-only aftercare link for the client; the session page then
+/// lists it (a reload never makes another).
 pub(crate) async fn share(
     State(state): State<AppState>,
     who: Staff,
@@ -374,15 +386,12 @@ pub(crate) async fn share(
         who.check_csrf(&form.csrf)?;
         who.require_clinical("Aftercare links")?;
         who.client(&state, &client_id).await?;
-        let token = who
-            .studio(&state)
+        who.studio(&state)
             .share_aftercare(&session_id, &who.0.user, AFTERCARE_LINK_DAYS)
             .await?
             .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))?;
-        // The whole address, to hand over: the configured public address,
-        // never one a request's headers claim.
-        let link = format!("{}/aftercare/{token}", state.public_url);
-        passport_page(&state, &who, &client_id, &session_id, Some(link)).await
+        Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}?made=1#aftercare"))
+            .into_response())
     })
     .await
 }

@@ -1352,6 +1352,8 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     let r =
         send(&app, "POST", &format!("{session}/aftercare-link"), Some(&pia), Some(&format!("csrf={csrf}")))
             .await;
+    assert_eq!(r.location.as_deref(), Some(format!("{session}?made=1#aftercare").as_str()));
+    let r = send(&app, "GET", &format!("{session}?made=1"), Some(&pia), None).await;
     assert!(
         r.body.contains("<svg role=\"img\" aria-label=\"QR code") && r.body.contains("data-copy="),
         "{}",
@@ -1394,12 +1396,12 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     // request's headers claim.
     let public =
         router(AppState::new(app.store.clone(), app._dir.path()).with_public_url("https://smp.example/"));
-    let req = Request::post(format!("{session}/aftercare-link"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    send(&app, "POST", &format!("{session}/aftercare-link"), Some(&pia), Some(&format!("csrf={csrf}"))).await;
+    let req = Request::get(session.as_str())
         .header(header::COOKIE, format!("{SESSION_COOKIE}={pia}"))
         .header(header::HOST, "evil.example")
         .header("x-forwarded-proto", "javascript")
-        .body(Body::from(format!("csrf={csrf}")))
+        .body(Body::empty())
         .unwrap();
     let res = public.oneshot(req).await.unwrap();
     let body =
