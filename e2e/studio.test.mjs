@@ -92,8 +92,8 @@ test('a practitioner charts a new client from login to screening', async () => {
 
     await page.waitForURL(/\/clients\/[0-9a-f]+$/);
     const body = await page.textContent('main');
-    assert.match(body, /POSTPONE · not before 2027-03-01/);
-    assert.match(body, /allergy-latex/);
+    assert.match(body, /POSTPONE\s*not before 2027-03-01/);
+    assert.match(body, /Allergic to latex/);
     // The standing heads the chart, for every role: status and date.
     assert.match(await page.textContent('#standing'), /Postponed until 1 March 2027/);
     await lookAt(page, 'd-chart-screened');

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use smp_core::{Locator, SourceError, Step};
 
 use crate::dates;
-use crate::intake::{ALLERGIES, CONDITIONS, DATE_FIELDS, FLAGS, Intake, MEDICATIONS};
+use crate::intake::{self, ALLERGIES, CONDITIONS, DATE_FIELDS, FLAGS, Intake, MEDICATIONS};
 
 /// The rule set used when a clinic names none.
 pub const DEFAULT_RULES: &str = include_str!("../data/screening-rules.toml");
@@ -338,6 +338,51 @@ pub struct Screening {
     pub rules_version: String,
 }
 
+/// A date as a person reads it: "1 March 2027".
+fn long(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+/// A yes/no answer as the finding says it.
+fn flag_words(flag: &str) -> &'static str {
+    match flag {
+        "pregnant" => "Pregnant",
+        "breastfeeding" => "Breastfeeding",
+        _ => "Answered yes",
+    }
+}
+
+/// How an answer's date reads: ("last dose on", "the date of the last dose").
+fn date_words(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "ended" => ("ended on", "the date it ended"),
+        "last_dose" => ("last dose on", "the date of the last dose"),
+        _ => ("on", "its date"),
+    }
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The finding as one plain passage: what the answer was, then the rule's
+/// advice, without saying the answer's name twice ("Minoxidil. Minoxidil:
+/// pause..." becomes "Minoxidil. Pause...").
+fn sentence(because: &str, message: &str) -> String {
+    let name = because.split([',', ':']).next().unwrap_or(because).trim();
+    let advice = message
+        .split_once(':')
+        .filter(|(head, _)| !head.trim().is_empty() && name.starts_with(head.trim()))
+        .map(|(_, rest)| {
+            let rest = rest.trim_start();
+            let mut chars = rest.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        })
+        .unwrap_or_else(|| message.to_string());
+    format!("{because}. {advice}")
+}
+
 /// Applies `rules` to `intake`.
 pub fn screen(intake: &Intake, rules: &RuleSet) -> Screening {
     let mut findings = Vec::new();
@@ -348,7 +393,7 @@ pub fn screen(intake: &Intake, rules: &RuleSet) -> Screening {
             findings.push(Finding {
                 rule: rule.id.clone(),
                 outcome,
-                because: format!("{because}: {}", rule.message),
+                because: sentence(&because, &rule.message),
                 source: rule.source.clone(),
                 until,
             });
@@ -359,44 +404,47 @@ pub fn screen(intake: &Intake, rules: &RuleSet) -> Screening {
             }
         };
         match &rule.trigger {
-            Trigger::Flag(flag) if intake.flag(flag) => fire(rule.outcome, format!("{flag} = yes"), None),
-            Trigger::AgeUnder(limit) if intake.age() < *limit as i32 => fire(
-                rule.outcome,
-                format!("age {} on {today} (born {})", intake.age(), intake.birth_date),
-                None,
-            ),
+            Trigger::Flag(flag) if intake.flag(flag) => {
+                fire(rule.outcome, flag_words(flag).to_string(), None)
+            }
+            Trigger::AgeUnder(limit) if intake.age() < *limit as i32 => {
+                fire(rule.outcome, format!("{} years old on {}", intake.age(), long(today)), None)
+            }
             Trigger::Allergy(code) if intake.allergies.contains(code) => {
-                fire(rule.outcome, format!("allergy to {code}"), None)
+                fire(rule.outcome, format!("Allergic to {}", lower_first(intake::label(code))), None)
             }
             Trigger::Condition(code) | Trigger::Medication(code) => {
-                let (list, kind) = match &rule.trigger {
-                    Trigger::Condition(_) => (&intake.conditions, "condition"),
-                    _ => (&intake.medications, "medication"),
+                let list = match &rule.trigger {
+                    Trigger::Condition(_) => &intake.conditions,
+                    _ => &intake.medications,
                 };
+                let what = intake::label(code);
                 for answer in list.iter().filter(|a| &a.code == code) {
                     let Some(wait) = &rule.wait else {
-                        fire(rule.outcome, format!("{kind} {code}"), None);
+                        fire(rule.outcome, what.to_string(), None);
                         continue;
                     };
                     match answer.dates.get(wait.after) {
                         None => fire(
                             Outcome::Clearance,
                             format!(
-                                "{kind} {code} without its date `{}`: the wait of {} cannot be worked out, so ask the client for the date",
-                                wait.after,
+                                "{what}, without {}: the wait of {} cannot be worked out, so ask the client for the date",
+                                date_words(wait.after).1,
                                 wait.describe()
                             ),
                             None,
                         ),
                         Some(&from) => {
                             let until = wait.end(from);
+                            let (on, _) = date_words(wait.after);
                             if until <= today {
                                 fire(
                                     Outcome::Proceed,
                                     format!(
-                                        "{kind} {code}, {} {from}; the wait of {} ended on {until}",
-                                        wait.after,
-                                        wait.describe()
+                                        "{what}, {on} {}; the wait of {} ended on {}",
+                                        long(from),
+                                        wait.describe(),
+                                        long(until)
                                     ),
                                     None,
                                 );
@@ -404,9 +452,10 @@ pub fn screen(intake: &Intake, rules: &RuleSet) -> Screening {
                                 fire(
                                     rule.outcome,
                                     format!(
-                                        "{kind} {code}, {} {from}; wait {} until {until}",
-                                        wait.after,
-                                        wait.describe()
+                                        "{what}, {on} {}: wait {}, until {}",
+                                        long(from),
+                                        wait.describe(),
+                                        long(until)
                                     ),
                                     Some(until),
                                 );
@@ -423,4 +472,44 @@ pub fn screen(intake: &Intake, rules: &RuleSet) -> Screening {
     let earliest_date =
         if outcome == Outcome::Decline { None } else { findings.iter().filter_map(|f| f.until).max() };
     Screening { outcome, earliest_date, findings, pre_session, rules_version: rules.version.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_names_the_answer_once_in_plain_words() {
+        assert_eq!(
+            sentence("Minoxidil", "Minoxidil: pause 7 days before and after each session."),
+            "Minoxidil. Pause 7 days before and after each session."
+        );
+        assert_eq!(
+            sentence(
+                "Isotretinoin (Roaccutane), last dose on 1 September 2026: wait 6 months, until 1 March 2027",
+                "Isotretinoin: wait 6 months after the last dose."
+            ),
+            "Isotretinoin (Roaccutane), last dose on 1 September 2026: wait 6 months, until 1 March 2027. \
+             Wait 6 months after the last dose."
+        );
+        assert_eq!(sentence("Pregnant", "Not during pregnancy."), "Pregnant. Not during pregnancy.");
+    }
+
+    /// No finding shows an intake code or a date key, and none cites an
+    /// internal document.
+    #[test]
+    fn findings_read_as_sentences_without_codes() {
+        let text = "consultation_date = 2026-12-01\nbirth_date = 1985-04-02\npregnant = false\nbreastfeeding = false\n\
+                    allergies = [\"latex\"]\n[[conditions]]\ncode = \"psoriasis_scalp_active\"\n\
+                    [[medications]]\ncode = \"isotretinoin\"\nlast_dose = 2026-09-01\n[[medications]]\ncode = \"minoxidil\"\n";
+        let intake = crate::intake::parse(text).unwrap();
+        let result = screen(&intake, &RuleSet::default_rules());
+        for f in &result.findings {
+            for code in ["psoriasis_scalp_active", "last_dose", "_", "`"] {
+                assert!(!f.because.contains(code), "{code} in {}", f.because);
+            }
+            assert!(!f.because.contains("Minoxidil. Minoxidil"), "{}", f.because);
+            assert!(!f.source.contains("brief"), "{}", f.source);
+        }
+    }
 }

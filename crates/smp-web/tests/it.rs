@@ -539,7 +539,9 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
     let r = send(&app, "GET", &chart, Some(&pia), None).await;
     assert!(r.body.contains("POSTPONE") && r.body.contains("not before 2027-03-01"), "{}", r.body);
     assert!(
-        r.body.contains("allergy-latex") && r.body.contains("smp-default-"),
+        r.body.contains("Allergic to latex")
+            && r.body.contains("smp-default-")
+            && !r.body.contains("allergy-latex"),
         "findings and the rules' version"
     );
 
