@@ -426,6 +426,8 @@ struct EditorPage<'a> {
 #[derive(Deserialize)]
 pub(crate) struct EditorQuery {
     design: Option<String>,
+    /// Start from a blank drawing even when a version exists.
+    blank: Option<String>,
 }
 
 /// What the editor page shows besides the photo: the drawing and
@@ -472,7 +474,19 @@ pub(crate) async fn edit(
 ) -> Response {
     page(async {
         let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
-        let (form, current, current_id, message) = match &query.design {
+        // Without a version named, the latest one drawn on this photo opens
+        // (a blank editor only when there is none, or when asked for).
+        let latest = match (&query.design, query.blank.is_some()) {
+            (None, false) => who
+                .studio(&state)
+                .designs(&client_id)
+                .await?
+                .into_iter()
+                .find(|d| d.photo_id == photo.id)
+                .map(|d| d.id),
+            _ => None,
+        };
+        let (form, current, current_id, message) = match query.design.as_ref().or(latest.as_ref()) {
             Some(id) => {
                 let saved =
                     who.studio(&state).design(id).await?.filter(|d| d.client_id == client_id).ok_or_else(

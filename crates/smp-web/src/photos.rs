@@ -224,7 +224,13 @@ pub(crate) async fn upload(
                 }
                 Some("angle") => angle = field.text().await.map_err(incomplete)?,
                 // The uploaded file's name is never used.
-                Some("photo") if checked => bytes = Some(field.bytes().await.map_err(incomplete)?.to_vec()),
+                // Two file fields (a file, or the camera): the one used.
+                Some("photo") if checked => {
+                    let sent = field.bytes().await.map_err(incomplete)?;
+                    if !sent.is_empty() {
+                        bytes = Some(sent.to_vec());
+                    }
+                }
                 Some("photo") => who.check_csrf("")?,
                 _ => {}
             }

@@ -2256,3 +2256,23 @@ async fn a_tablet_handed_to_the_client_shows_only_the_consent() {
         app.store.studio(&a).audit_log(100).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.contains(&"hand-to-client".into()) && actions.contains(&"take-back-from-client".into()));
 }
+
+/// "Design on this photo" opens the latest version drawn on it (it opened
+/// blank after a save); a blank drawing is asked for explicitly.
+#[tokio::test]
+async fn the_editor_opens_the_latest_version_on_its_photo() {
+    let app = app().await;
+    let Cast { pia: (pia, csrf), .. } = cast(&app, "A").await;
+    let (_, editor) = client_with_photo(&app, &pia, &csrf, "Ivy").await;
+    let drawing = "scale_from=20%2C280&scale_to=380%2C280&scale_mm=140&hairline=50%2C80+200%2C60+350%2C80\
+                   &zone=30%2C60+370%2C60+370%2C260+30%2C260&style=soft&density=20&diameter_mm=0.45";
+    assert!(!send(&app, "GET", &editor, Some(&pia), None).await.body.contains("Version 1 by"));
+    for density in ["20", "35"] {
+        let form = format!("csrf={csrf}&{}", drawing.replace("density=20", &format!("density={density}")));
+        assert_eq!(send(&app, "POST", &editor, Some(&pia), Some(&form)).await.status, StatusCode::SEE_OTHER);
+    }
+    let r = send(&app, "GET", &editor, Some(&pia), None).await;
+    assert!(r.body.contains("Version 2 by") && r.body.contains("value=\"35\""), "{}", r.body);
+    let r = send(&app, "GET", &format!("{editor}?blank=1"), Some(&pia), None).await;
+    assert!(!r.body.contains("Version 2 by"), "{}", r.body);
+}
