@@ -782,6 +782,29 @@ pub struct AuditEntry {
     pub subject: String,
     /// When, unix milliseconds.
     pub at: i64,
+    /// The client's name, when the subject is one of the studio's clients.
+    pub client_name: Option<String>,
+}
+
+/// Which audit lines to read: empty strings and `None` match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Part of the client's name.
+    pub client: String,
+    /// The staff member's login name.
+    pub staff: String,
+    /// The action (`view-health`, ...).
+    pub action: String,
+    /// From this moment, unix milliseconds.
+    pub from_ms: Option<i64>,
+    /// Before this moment, unix milliseconds.
+    pub until_ms: Option<i64>,
+}
+
+/// `text` lower-cased for `LIKE`, its wildcards escaped: a search for "50%"
+/// finds "50%", not everything.
+fn like_escaped(text: &str) -> String {
+    text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 impl StudioStore<'_> {
@@ -971,10 +994,35 @@ impl StudioStore<'_> {
 
     /// The audit log, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_log_where(&AuditFilter::default(), limit).await
+    }
+
+    /// The audit lines that match `filter`, newest first, at most `limit`.
+    pub async fn audit_log_where(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        // Each condition is off when its parameter is empty (or 0 for the
+        // times), so one statement serves every combination.
         let rows = sqlx::query(
-            "SELECT u.name, a.action, a.subject, a.at FROM audit a JOIN users u ON u.id = a.staff_id              WHERE a.studio_id = $1 ORDER BY a.at DESC, a.id LIMIT $2",
+            "SELECT u.name, a.action, a.subject, a.at, c.full_name AS client_name FROM audit a \
+             JOIN users u ON u.id = a.staff_id \
+             LEFT JOIN clients c ON c.id = a.subject AND c.studio_id = a.studio_id \
+             WHERE a.studio_id = $1 \
+             AND ($2 = '' OR LOWER(c.full_name) LIKE $3 ESCAPE '\\') \
+             AND ($4 = '' OR u.name = $4) \
+             AND ($5 = '' OR a.action = $5) \
+             AND ($6 = 0 OR a.at >= $6) AND ($7 = 0 OR a.at < $7) \
+             ORDER BY a.at DESC, a.id LIMIT $8",
         )
         .bind(&self.studio.0)
+        .bind(filter.client.trim())
+        .bind(format!("%{}%", like_escaped(&filter.client)))
+        .bind(filter.staff.trim())
+        .bind(filter.action.trim())
+        .bind(filter.from_ms.unwrap_or(0))
+        .bind(filter.until_ms.unwrap_or(0))
         .bind(limit.clamp(1, 10_000))
         .fetch_all(&self.store.pool)
         .await?;
@@ -985,6 +1033,7 @@ impl StudioStore<'_> {
                 action: r.get("action"),
                 subject: r.get("subject"),
                 at: r.get("at"),
+                client_name: r.get("client_name"),
             })
             .collect())
     }
@@ -1217,8 +1266,7 @@ impl StudioStore<'_> {
     pub async fn search_clients(&self, query: &str, limit: i64) -> Result<Vec<Client>, StoreError> {
         // LIKE with the wildcards of the query escaped: a search for "50%"
         // finds "50%", not everything.
-        let escaped =
-            query.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = like_escaped(query);
         let rows = sqlx::query(
             "SELECT id, full_name, birth_date, email, phone FROM clients \
              WHERE studio_id = $1 AND LOWER(full_name) LIKE $2 ESCAPE '\\' ORDER BY full_name, id LIMIT $3",

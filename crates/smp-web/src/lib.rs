@@ -7,6 +7,7 @@
 
 mod admin;
 mod assets;
+mod audit;
 mod clients;
 mod consent;
 mod cpu;
@@ -157,7 +158,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard", get(dashboard::dashboard))
         .route("/calendar", get(plans::calendar))
         .route("/clients/{id}/plan", get(plans::view).post(plans::save))
-        .route("/audit", get(audit_log))
+        .route("/audit", get(audit::log))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{user}/reset", post(admin::reset_password))
         .route("/admin/users/{user}/account", post(admin::set_account))
@@ -822,23 +823,4 @@ async fn chart(
         client,
     };
     Ok((status, Html(page.render()?)).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage<'a> {
-    who: &'a Session,
-    entries: Vec<(String, smp_store::AuditEntry)>,
-}
-
-/// Who viewed or changed health answers, consents and photos, newest first:
-/// for admins.
-async fn audit_log(State(state): State<AppState>, who: Staff) -> Response {
-    page(async {
-        who.require_admin("The audit log")?;
-        let entries = who.studio(&state).audit_log(500).await?;
-        let entries = entries.into_iter().map(|e| (day_of(e.at), e)).collect();
-        Ok(Html(AuditPage { who: &who.0, entries }.render()?).into_response())
-    })
-    .await
 }

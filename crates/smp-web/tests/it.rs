@@ -630,10 +630,34 @@ async fn only_admins_read_the_audit_log_of_their_own_studio() {
     let (pat_token, _) = login(&app, "pat", "a long password").await;
     let (bob, _) = login(&app, "bob", "a long password").await;
     let r = send(&app, "GET", "/audit", Some(&ada), None).await;
-    assert!(r.status.is_success() && r.body.contains("view-health") && r.body.contains("pat"), "{}", r.body);
+    // A sentence with the client's name, not a code and an "open" link.
+    let line =
+        format!("<strong>pat</strong> viewed the health answers of <a href=\"/clients/{}\">Q</a>", client.id);
+    assert!(r.status.is_success() && r.body.contains(&line), "{}", r.body);
+    // Filtered by client, staff member, action and dates.
+    let lines = |body: &str| body.matches("<li><span class=\"muted\">").count();
+    let all = lines(&r.body);
+    assert!(
+        lines(&send(&app, "GET", "/audit?client=q", Some(&ada), None).await.body) >= 2,
+        "the view and the creation"
+    );
+    let r = send(&app, "GET", "/audit?staff=ada", Some(&ada), None).await;
+    assert!(
+        !r.body.contains("<strong>pat</strong>") && r.body.contains("<strong>ada</strong> logged in"),
+        "{}",
+        r.body
+    );
+    let r = send(&app, "GET", "/audit?action=view-health", Some(&ada), None).await;
+    assert_eq!(lines(&r.body), 1, "{}", r.body);
+    assert!(lines(&send(&app, "GET", "/audit?until=2000-01-01", Some(&ada), None).await.body) == 0);
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(
+        lines(&send(&app, "GET", &format!("/audit?from={today}&until={today}"), Some(&ada), None).await.body),
+        all
+    );
     assert_eq!(send(&app, "GET", "/audit", Some(&pat_token), None).await.status, StatusCode::FORBIDDEN);
     let r = send(&app, "GET", "/audit", Some(&bob), None).await;
-    assert!(r.status.is_success() && !r.body.contains("view-health"));
+    assert!(r.status.is_success() && !r.body.contains("<strong>pat</strong>"));
     assert_eq!(send(&app, "GET", "/audit", None, None).await.location.as_deref(), Some("/login"));
 }
 
