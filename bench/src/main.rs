@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use smp_optics::{DotOptics, LayeredOptics};
 use smp_pattern::Pattern;
 
+mod faults;
 mod load;
 mod preview;
 
@@ -229,7 +230,7 @@ fn measure_whole(smp: &Path, design_path: &Path, work: &Path) -> Result<Whole> {
 const USAGE: &str = "\
 usage: smp-bench --smp PATH --python PATH --work DIR [--whole-only]
        smp-bench --raster-only | --pattern-only | --stages-only | --preview-only
-       smp-bench --load-only
+       smp-bench --load-only [--smp PATH]
 
 The full run prints the Markdown table bench/run puts into the README; PATH
 of --python needs numpy, scipy and opencv-python-headless. The single-row
@@ -237,7 +238,8 @@ modes are quick looks while working on one part (SMP_BENCH_STAGES picks the
 stages of --stages-only, default healed,session-2,years:5). --load-only
 prints the load run's table (bench/load puts it into the README): 50 staff
 at once on SQLite, then on PostgreSQL at BENCH_DATABASE_URL (default
-postgres://postgres@127.0.0.1:5432/test, in a schema of its own).";
+postgres://postgres@127.0.0.1:5432/test, in a schema of its own); with
+--smp, the fault run too (smp serve killed mid-save, smp backup mid-copy).";
 
 fn main() -> Result<()> {
     if std::env::args().any(|a| a == "--help" || a == "-h") {
@@ -535,6 +537,29 @@ fn print_load_table() -> Result<()> {
         for sample in &report.error_samples {
             eprintln!("{}: {sample}", report.backend);
         }
+    }
+    let smp = std::env::args().skip_while(|a| a != "--smp").nth(1);
+    if let Some(smp) = smp {
+        let f = faults::run(Path::new(&smp))?;
+        println!();
+        println!("| fault run (SQLite) | result | goal |");
+        println!("|---|---|---|");
+        println!(
+            "| `smp serve` killed (SIGKILL) {} times amid intakes, consent signings and photo uploads of 6 staff | {} saves acknowledged, {} lost | 0 lost |",
+            f.rounds, f.acknowledged, f.lost
+        );
+        println!(
+            "| photos on record whose files are missing or cut short after the kills | {} | 0 |",
+            f.broken_photos
+        );
+        println!(
+            "| database after the kills | integrity check {} | ok |",
+            if f.database_sound { "ok" } else { "FAILED" }
+        );
+        println!(
+            "| `smp backup` killed mid-copy {} times | {} left a folder that looked finished but was not | 0 |",
+            f.backups_killed, f.backups_half_done
+        );
     }
     Ok(())
 }
