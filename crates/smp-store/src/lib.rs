@@ -148,6 +148,8 @@ pub struct StudioDetails {
     pub email: Option<String>,
     /// Postal address, when given (may span lines).
     pub address: Option<String>,
+    /// The studio's time zone (IANA name, "Europe/Madrid"); "UTC" unset.
+    pub time_zone: String,
 }
 
 /// The values a change to a client's details replaced.
@@ -173,6 +175,8 @@ pub struct Session {
     /// When the tablet was handed to a client: the client whose consent it
     /// shows (nothing else opens until staff re-enter their password).
     pub client_mode_for: Option<String>,
+    /// The studio's time zone (IANA name).
+    pub time_zone: String,
 }
 
 /// Shortest password accepted.
@@ -541,14 +545,20 @@ impl Store {
     /// the token's digest is stored; expired sessions are purged here. The
     /// login is audited.
     pub async fn start_session(&self, user: &User, hours: i64) -> Result<Session, StoreError> {
+        let now = now_ms();
+        let mut tx = self.write().await?;
+        let time_zone: String = sqlx::query("SELECT time_zone FROM studios WHERE id = $1")
+            .bind(&user.studio.0)
+            .fetch_one(&mut *tx)
+            .await?
+            .get("time_zone");
         let session = Session {
             token: random_token(),
             csrf: random_token(),
             user: user.clone(),
             client_mode_for: None,
+            time_zone,
         };
-        let now = now_ms();
-        let mut tx = self.write().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO sessions (token, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -568,8 +578,8 @@ impl Store {
     /// The live session with this token, with its user.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.csrf, s.client_mode_for, u.id, u.studio_id, u.name, u.role, u.must_change_password, u.active \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT s.csrf, s.client_mode_for, u.id, u.studio_id, u.name, u.role, u.must_change_password, u.active, \
+             st.time_zone FROM sessions s JOIN users u ON u.id = s.user_id JOIN studios st ON st.id = u.studio_id \
              WHERE s.token = $1 AND s.expires_at > $2 AND u.active = 1",
         )
         .bind(token_digest(token))
@@ -582,6 +592,7 @@ impl Store {
             csrf: row.get("csrf"),
             user: user_from(&row)?,
             client_mode_for: row.get("client_mode_for"),
+            time_zone: row.get("time_zone"),
         }))
     }
 
@@ -855,7 +866,7 @@ impl StudioStore<'_> {
 
     /// The studio's name and how clients reach it.
     pub async fn details(&self) -> Result<StudioDetails, StoreError> {
-        let r = sqlx::query("SELECT name, phone, email, address FROM studios WHERE id = $1")
+        let r = sqlx::query("SELECT name, phone, email, address, time_zone FROM studios WHERE id = $1")
             .bind(&self.studio.0)
             .fetch_one(&self.store.pool)
             .await?;
@@ -864,11 +875,13 @@ impl StudioStore<'_> {
             phone: r.get("phone"),
             email: r.get("email"),
             address: r.get("address"),
+            time_zone: r.get("time_zone"),
         })
     }
 
-    /// Sets the studio's name and contact details (checked like a client's
-    /// phone and e-mail; an address of up to 300 characters), audited.
+    /// Sets the studio's name, contact details (checked like a client's
+    /// phone and e-mail; an address of up to 300 characters) and time zone
+    /// (a name the caller has checked against the IANA database), audited.
     pub async fn set_details(&self, staff: &User, details: &StudioDetails) -> Result<(), StoreError> {
         let name = details.name.trim();
         if name.is_empty() || name.chars().count() > 120 {
@@ -884,13 +897,20 @@ impl StudioStore<'_> {
         if address.is_some_and(|a| a.chars().count() > 300) {
             return Err(StoreError::Invalid("Address: up to 300 characters.".into()));
         }
+        let zone = details.time_zone.trim();
+        if zone.is_empty() || zone.len() > 64 {
+            return Err(StoreError::Invalid("Choose the studio's time zone.".into()));
+        }
         let mut tx = self.store.write().await?;
-        sqlx::query("UPDATE studios SET name = $1, phone = $2, email = $3, address = $4 WHERE id = $5")
-            .bind(name)
-            .bind(&contact.phone)
-            .bind(&contact.email)
-            .bind(address)
-            .bind(&self.studio.0)
+        sqlx::query(
+            "UPDATE studios SET name = $1, phone = $2, email = $3, address = $4, time_zone = $5 WHERE id = $6",
+        )
+        .bind(name)
+        .bind(&contact.phone)
+        .bind(&contact.email)
+        .bind(address)
+        .bind(zone)
+        .bind(&self.studio.0)
             .execute(&mut *tx)
             .await?;
         self.audit_in(&mut tx, staff, "studio-details", name).await?;

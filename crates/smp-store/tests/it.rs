@@ -442,6 +442,7 @@ async fn admins_reset_passwords_and_rename_only_their_own_studio() {
             phone: Some("+44 20 7946 0000".into()),
             email: Some("hello@mainstreet.example".into()),
             address: Some("1 Main Street\nLondon".into()),
+            time_zone: "Europe/London".into(),
         };
         sa.set_details(&admin, &details).await.unwrap();
         assert_eq!(sa.name().await.unwrap(), "Main Street Studio");

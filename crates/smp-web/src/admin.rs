@@ -129,6 +129,8 @@ pub(crate) async fn reset_password(
 struct StudioPage<'a> {
     who: &'a Session,
     details: smp_store::StudioDetails,
+    /// The IANA zones, for the time zone's list.
+    zones: Vec<&'static str>,
     consent_text: String,
     consent_version: i64,
     saved: bool,
@@ -143,6 +145,7 @@ pub(crate) async fn studio(State(state): State<AppState>, who: Staff) -> Respons
         let page = StudioPage {
             who: &who.0,
             details: studio.details().await?,
+            zones: crate::clock::zone_names().collect(),
             consent_text: text.body,
             consent_version: text.version,
             saved: false,
@@ -165,6 +168,8 @@ pub(crate) struct StudioForm {
     #[serde(default)]
     address: String,
     #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
     consent_text: String,
 }
 
@@ -184,8 +189,16 @@ pub(crate) async fn save_studio(
             phone: Some(form.phone),
             email: Some(form.email),
             address: Some(form.address),
+            time_zone: form.time_zone.trim().to_string(),
         };
-        let mut result = studio.set_details(&who.0.user, &details).await;
+        let mut result = if crate::clock::is_zone(&details.time_zone) {
+            studio.set_details(&who.0.user, &details).await
+        } else {
+            Err(StoreError::Invalid(format!(
+                "Time zone: {:?} is not one; choose a place such as Europe/Madrid from the list.",
+                details.time_zone
+            )))
+        };
         if result.is_ok() {
             result = studio.publish_consent_text(Some(&who.0.user), &form.consent_text).await.map(|_| ());
         }
@@ -199,6 +212,7 @@ pub(crate) async fn save_studio(
             who: &who.0,
             saved: error.is_none(),
             details,
+            zones: crate::clock::zone_names().collect(),
             consent_text: form.consent_text,
             consent_version: version,
             error,

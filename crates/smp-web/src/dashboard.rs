@@ -57,7 +57,7 @@ pub(crate) fn touch_up_date(session_date: NaiveDate, design_toml: &str) -> Optio
 
 pub(crate) async fn dashboard(State(state): State<AppState>, who: Staff) -> Response {
     page(async {
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::clock::today();
         let monday = today - Days::new(today.weekday().num_days_from_monday() as u64);
         let sunday = monday + Days::new(6);
         let studio = who.studio(&state);

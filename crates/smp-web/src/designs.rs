@@ -755,7 +755,7 @@ pub(crate) async fn export(
 /// Age in whole years today, from an ISO birth date.
 pub(crate) fn age_of(birth_date: Option<&str>) -> Option<u32> {
     let born: chrono::NaiveDate = birth_date?.parse().ok()?;
-    chrono::Utc::now().date_naive().years_since(born)
+    crate::clock::today().years_since(born)
 }
 
 /// The design rendered at `stage` on `photo` (a copy), as JPEG.

@@ -61,11 +61,7 @@ impl Problem {
 }
 
 fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.date_naive().to_string()).unwrap_or_default()
+    crate::clock::today().to_string()
 }
 
 fn questions(

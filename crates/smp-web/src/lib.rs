@@ -9,6 +9,7 @@ mod admin;
 mod assets;
 mod audit;
 mod clients;
+mod clock;
 mod consent;
 mod cpu;
 mod dashboard;
@@ -306,7 +307,10 @@ impl FromRequestParts<AppState> for LoggedIn {
         let token =
             cookie_value(parts, SESSION_COOKIE).ok_or_else(|| Redirect::to("/login").into_response())?;
         match state.store.session(&token).await {
-            Ok(Some(session)) => Ok(LoggedIn(session)),
+            Ok(Some(session)) => {
+                clock::set(&session.time_zone);
+                Ok(LoggedIn(session))
+            }
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(PageError::from(e).into_response()),
         }
@@ -661,11 +665,9 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// A moment as staff read it (UTC: the studio's time zone is not known yet).
+/// A moment as staff read it: in the studio's time zone (see [`clock`]).
 fn day_of(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+    clock::moment(ms)
 }
 
 fn screening_view(s: &smp_store::Screening) -> ScreeningView {
@@ -779,7 +781,7 @@ async fn chart(
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
     let standing = standing::standing(&studio, id).await?;
     let overrides = if clinical { studio.overrides(id).await? } else { Vec::new() };
-    let today = chrono::Utc::now().date_naive();
+    let today = clock::today();
     let next_session = studio.plan(id).await?.and_then(|plan| {
         plan.sessions
             .into_iter()

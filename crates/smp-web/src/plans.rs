@@ -67,7 +67,7 @@ async fn plan_page(
         })
         .unwrap_or_default();
     let code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let start = chrono::Utc::now().date_naive().to_string();
+    let start = crate::clock::today().to_string();
     let status = standing::StatusBadge::of(&standing::standing(&studio, client_id).await?);
     let page =
         PlanPage { who: &who.0, client, version, rows, designs, start, total_hours, error, replay, status };
@@ -194,7 +194,7 @@ struct CalendarPage<'a> {
 /// The studio's planned sessions for the weeks ahead, day by day.
 pub(crate) async fn calendar(State(state): State<AppState>, who: Staff) -> Response {
     page(async {
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::clock::today();
         let end = today + Days::new(7 * CALENDAR_WEEKS);
         let planned = who.studio(&state).planned_between(&today.to_string(), &end.to_string()).await?;
         let mut days: Vec<CalendarDay> = Vec::new();

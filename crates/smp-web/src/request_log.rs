@@ -48,7 +48,8 @@ pub(crate) async fn log_request(request: Request, next: Next) -> Response {
         cause = tracing::field::Empty,
     );
     let started = Instant::now();
-    let response = REQUEST_ID.scope(id, next.run(request).instrument(span.clone())).await;
+    let response =
+        REQUEST_ID.scope(id, crate::clock::scope(next.run(request)).instrument(span.clone())).await;
     let status = response.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1e3;
     span.in_scope(|| {

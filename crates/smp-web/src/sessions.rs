@@ -151,7 +151,7 @@ pub(crate) async fn new(
         who.require_clinical("Session records")?;
         let done = who.studio(&state).treatment_sessions(&client_id).await?;
         let next = done.iter().map(|s| s.number).max().unwrap_or(0) + 1;
-        let today = chrono::Utc::now().date_naive().to_string();
+        let today = crate::clock::today().to_string();
         let defaults: Vec<(String, String)> = [
             ("date", today.as_str()),
             ("number", &next.to_string()),
@@ -313,7 +313,7 @@ async fn passport_page(
         .photos(client_id)
         .await?
         .iter()
-        .filter(|p| day_of(p.created_at).starts_with(&session.date))
+        .filter(|p| crate::clock::day(p.created_at).to_string() == session.date)
         .map(crate::photos::PhotoView::of)
         .collect();
     let amendments = who

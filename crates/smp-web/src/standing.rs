@@ -10,11 +10,6 @@ use smp_store::StudioStore;
 
 use crate::PageError;
 
-/// The day a stored moment falls on.
-fn day_of_ms(ms: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive()).unwrap_or_default()
-}
-
 /// The client's standing from what is stored.
 pub(crate) async fn standing(studio: &StudioStore<'_>, client_id: &str) -> Result<Standing, PageError> {
     let latest = studio.screenings(client_id).await?.into_iter().next();
@@ -25,7 +20,7 @@ pub(crate) async fn standing(studio: &StudioStore<'_>, client_id: &str) -> Resul
             outcome: serde_json::from_value(serde_json::Value::String(s.outcome.clone()))
                 .unwrap_or(Outcome::Clearance),
             earliest_date: result["earliest_date"].as_str().and_then(|d| d.parse().ok()),
-            screened_on: day_of_ms(s.created_at),
+            screened_on: crate::clock::day(s.created_at),
         }
     });
     let current = studio.consent_text().await?.map(|t| t.version);
@@ -77,7 +72,7 @@ pub(crate) async fn guard(
     override_reason: Option<&str>,
 ) -> Result<Option<String>, PageError> {
     let standing = standing(studio, client_id).await?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today();
     let Err(refusal) = gate::check(&standing, step, dates, today, gate::DEFAULT_SCREENING_VALID_DAYS) else {
         return Ok(None);
     };

@@ -790,7 +790,7 @@ async fn consents_are_signed_shown_superseded_and_never_edited() {
         "POST",
         "/admin/studio",
         Some(&ada),
-        Some(&format!("csrf={csrf}&name=A&consent_text=Version+two+text.")),
+        Some(&format!("csrf={csrf}&name=A&time_zone=UTC&consent_text=Version+two+text.")),
     )
     .await;
     assert!(r.status.is_success() && r.body.contains("version 2"), "{}", r.body);
@@ -1037,21 +1037,46 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
     assert_eq!(r.status, StatusCode::NOT_FOUND, "another studio's admin is out of reach");
     assert!(app.store.verify_login("bob", "a long password", "test").await.unwrap().is_some());
 
-    let r =
-        send(&app, "POST", "/admin/studio", Some(&ada), Some(&format!("csrf={csrf}&name=+&consent_text=x")))
-            .await;
+    let r = send(
+        &app,
+        "POST",
+        "/admin/studio",
+        Some(&ada),
+        Some(&format!("csrf={csrf}&name=+&time_zone=UTC&consent_text=x")),
+    )
+    .await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("needs a name"));
     let r = send(
         &app,
         "POST",
         "/admin/studio",
         Some(&ada),
-        Some(&format!("csrf={csrf}&name=Main+Street&consent_text=Our+text")),
+        Some(&format!("csrf={csrf}&name=Main+Street&time_zone=Europe%2FMadrid&consent_text=Our+text")),
     )
     .await;
     assert!(r.status.is_success() && r.body.contains("Saved"));
     assert_eq!(app.store.studio(&a).name().await.unwrap(), "Main Street");
     assert_eq!(app.store.studio(&b).name().await.unwrap(), "B");
+    // A time zone that is none is refused beside the form, what was typed kept.
+    let r = send(
+        &app,
+        "POST",
+        "/admin/studio",
+        Some(&ada),
+        Some(&format!("csrf={csrf}&name=Main+Street&time_zone=Mars%2FOlympus&consent_text=Our+text")),
+    )
+    .await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST
+            && r.body.contains("Time zone")
+            && r.body.contains("Mars/Olympus")
+    );
+    // Times read in the studio's zone: the audit log's newest line (now) is
+    // today's date and hour in Madrid, not in UTC.
+    let madrid = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Madrid);
+    let r = send(&app, "GET", "/audit", Some(&ada), None).await;
+    let shown = madrid.format("%-d %b %Y, %H:").to_string();
+    assert!(r.body.contains(&shown), "{shown} in {}", r.body);
 
     // Practitioners manage neither.
     for (method, url, form) in [
@@ -1354,6 +1379,7 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     let details = smp_store::StudioDetails {
         name: "Main Street SMP".into(),
         phone: Some("+44 20 7946 0000".into()),
+        time_zone: "UTC".into(),
         ..Default::default()
     };
     app.store.studio(&a).set_details(&admin, &details).await.unwrap();
