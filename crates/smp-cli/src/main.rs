@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the studios of a chain.
+    Studio {
+        #[command(subcommand)]
+        command: StudioCommand,
+    },
     /// Screen a client's intake answers against the rule set.
     Screen(clinic::ScreenArgs),
     /// Plan the sessions of a design.
@@ -103,6 +108,12 @@ enum Command {
 enum UserCommand {
     /// Add a staff account (to the first studio).
     Add(serve::UserAddArgs),
+}
+
+#[derive(Subcommand)]
+enum StudioCommand {
+    /// Add a studio with its first admin, who gets a one-time password.
+    Add(serve::StudioAddArgs),
 }
 
 #[derive(Subcommand)]
@@ -153,6 +164,9 @@ fn main() -> ExitCode {
         Command::Backup(args) => backup::backup(&args).map(|out| println!("{out}")),
         Command::User { command: UserCommand::Add(args) } => {
             serve::user_add(&args).map(|out| println!("{out}"))
+        }
+        Command::Studio { command: StudioCommand::Add(args) } => {
+            serve::studio_add(&args).map(|out| println!("{out}"))
         }
         Command::Screen(args) => clinic::screen(&args).map(|out| println!("{out}")),
         Command::Plan(args) => clinic::plan(&args).map(|out| println!("{out}")),

@@ -66,6 +66,32 @@ pub struct UserAddArgs {
     data: DataArgs,
 }
 
+#[derive(clap::Args)]
+pub struct StudioAddArgs {
+    /// The studio's name.
+    name: String,
+    /// Login name of its first admin.
+    #[arg(long, value_name = "USER")]
+    admin: String,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// A new studio of a chain with its first admin, who chooses their own
+/// password at the first login: the one-time password is printed once.
+pub fn studio_add(args: &StudioAddArgs) -> Result<String> {
+    runtime()?.block_on(async {
+        let store = open(&args.data).await?;
+        let password = smp_store::one_time_password();
+        store.create_studio_with_admin(&args.name, &args.admin, &password).await?;
+        Ok(format!(
+            "added the studio {:?} with its admin {:?}, whose one-time password is\n\n    {password}\n",
+            args.name.trim(),
+            args.admin.trim()
+        ))
+    })
+}
+
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }

@@ -259,6 +259,46 @@ fn make_private(dir: &Path, file: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A user name as stored: trimmed, 1-64 characters, no spaces.
+fn checked_user_name(name: &str) -> Result<&str, StoreError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
+        return Err(StoreError::Invalid(format!("{name:?} is not a user name: 1-64 characters, no spaces")));
+    }
+    Ok(name)
+}
+
+/// Inserts an account in `tx` (names are unique across studios); its id.
+async fn insert_user(
+    tx: &mut Tx,
+    studio: &StudioId,
+    name: &str,
+    role: Role,
+    hash: &str,
+    must_change_password: bool,
+) -> Result<String, StoreError> {
+    let taken =
+        sqlx::query("SELECT 1 FROM users WHERE name = $1").bind(name).fetch_optional(&mut **tx).await?;
+    if taken.is_some() {
+        return Err(StoreError::UserExists(name.to_string()));
+    }
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO users (id, studio_id, name, role, password_hash, must_change_password, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(&studio.0)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(hash)
+    .bind(must_change_password as i64)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
 /// A write transaction ([`Store::write`]).
 pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -445,6 +485,43 @@ impl Store {
         Ok(StudioId(id))
     }
 
+    /// Creates a studio of a chain with its first admin, in one
+    /// transaction (never a studio without an admin), the admin to choose
+    /// their own password at the first login.
+    pub async fn create_studio_with_admin(
+        &self,
+        name: &str,
+        admin: &str,
+        one_time_password: &str,
+    ) -> Result<(StudioId, User), StoreError> {
+        let studio_name = name.trim();
+        if studio_name.is_empty() || studio_name.chars().count() > 120 {
+            return Err(StoreError::Invalid("A studio needs a name (up to 120 characters).".into()));
+        }
+        let admin = checked_user_name(admin)?;
+        check_password(one_time_password)?;
+        let hash = hash_password(one_time_password).await;
+        let studio = StudioId(new_id());
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO studios (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(&studio.0)
+            .bind(studio_name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        let id = insert_user(&mut tx, &studio, admin, Role::Admin, &hash, true).await?;
+        tx.commit().await?;
+        let user = User {
+            id,
+            studio: studio.clone(),
+            name: admin.to_string(),
+            role: Role::Admin,
+            must_change_password: true,
+            active: true,
+        };
+        Ok((studio, user))
+    }
+
     /// The first studio, if any (a single-studio installation's own).
     pub async fn first_studio(&self) -> Result<Option<StudioId>, StoreError> {
         let row = sqlx::query("SELECT id FROM studios ORDER BY created_at, id LIMIT 1")
@@ -467,34 +544,11 @@ impl Store {
         password: &str,
         must_change_password: bool,
     ) -> Result<User, StoreError> {
-        let name = name.trim();
-        if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
-            return Err(StoreError::Invalid(format!(
-                "{name:?} is not a user name: 1-64 characters, no spaces"
-            )));
-        }
+        let name = checked_user_name(name)?;
         check_password(password)?;
         let hash = hash_password(password).await;
-        let id = new_id();
         let mut tx = self.write().await?;
-        let taken =
-            sqlx::query("SELECT 1 FROM users WHERE name = $1").bind(name).fetch_optional(&mut *tx).await?;
-        if taken.is_some() {
-            return Err(StoreError::UserExists(name.to_string()));
-        }
-        sqlx::query(
-            "INSERT INTO users (id, studio_id, name, role, password_hash, must_change_password, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(&studio.0)
-        .bind(name)
-        .bind(role.as_str())
-        .bind(hash)
-        .bind(must_change_password as i64)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
+        let id = insert_user(&mut tx, studio, name, role, &hash, must_change_password).await?;
         tx.commit().await?;
         Ok(User {
             id,
