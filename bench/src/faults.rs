@@ -116,20 +116,6 @@ async fn log_in(addr: SocketAddr, name: &str, password: &str) -> Result<(String,
     Ok((session, csrf))
 }
 
-fn multipart(csrf: &str, jpeg: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "fault-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"angle\"\r\n\r\ntop\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"top.jpg\"\r\n\
-         Content-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(jpeg);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 /// A drawn signature as the pad sends it, form-encoded.
 fn signature() -> Result<String> {
     use base64::Engine;
@@ -214,7 +200,7 @@ async fn writer(
                 &acks.consents,
             ),
             _ => {
-                let (kind, body) = multipart(&csrf, &jpeg);
+                let (kind, body) = crate::load::multipart_photo(&csrf, &jpeg);
                 (post(&format!("{chart}/photos"), &session, &kind, body), &acks.photos)
             }
         };

@@ -82,7 +82,8 @@ impl Tablet {
     }
 }
 
-fn multipart_photo(csrf: &str, jpeg: &[u8]) -> (String, Vec<u8>) {
+/// A photo upload form as a tablet sends it: (content type, body).
+pub(crate) fn multipart_photo(csrf: &str, jpeg: &[u8]) -> (String, Vec<u8>) {
     let boundary = "load-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use smp_store::{Role, Session, StoreError, User};
 
-use crate::{AppState, PageError, Staff, consent, page};
+use crate::{AppState, CsrfForm, PageError, Staff, consent, page};
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
@@ -95,17 +95,12 @@ pub(crate) async fn add_user(
     .await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    csrf: String,
-}
-
 /// Gives an account a new one-time password (a forgotten password).
 pub(crate) async fn reset_password(
     State(state): State<AppState>,
     who: Staff,
     Path(user_id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Response {
     page(async {
         who.check_csrf(&form.csrf)?;

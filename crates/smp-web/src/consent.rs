@@ -12,7 +12,7 @@ use serde::Deserialize;
 use smp_render::photo::{SignatureError, clean_signature};
 use smp_store::{Consent, ConsentText, Session, StoreError, StudioStore};
 
-use crate::{AppState, ClientAddress, LoggedIn, PageError, Staff, day_of, page};
+use crate::{AppState, ClientAddress, CsrfForm, LoggedIn, PageError, Staff, day_of, page};
 
 /// Largest consent form: the drawn signature travels as a data URL.
 pub(crate) const BODY_LIMIT_BYTES: usize = 1024 * 1024;
@@ -193,18 +193,13 @@ pub(crate) async fn signature(
     .await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    csrf: String,
-}
-
 /// Hands the tablet to the client for the consent: the session shows that
 /// form and nothing else until staff re-enter their password.
 pub(crate) async fn hand_over(
     State(state): State<AppState>,
     who: Staff,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Response {
     page(async {
         who.check_csrf(&form.csrf)?;

@@ -535,9 +535,10 @@ async fn login(
     Ok((AppendHeaders([(SET_COOKIE, cookie), (SET_COOKIE, spent)]), Redirect::to(to)).into_response())
 }
 
+/// A form that carries nothing but its CSRF token.
 #[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
+pub(crate) struct CsrfForm {
+    pub(crate) csrf: String,
 }
 
 async fn logout(

@@ -13,7 +13,7 @@ use smp_store::{Session, TreatmentSession};
 
 use smp_clinic::gate::Step;
 
-use crate::{AppState, PageError, Staff, day_of, page, standing};
+use crate::{AppState, CsrfForm, PageError, Staff, day_of, page, standing};
 
 /// Where the form shows the screening's refusal (above the fields, with the
 /// override).
@@ -367,11 +367,6 @@ pub(crate) async fn view(
     axum::extract::Query(query): axum::extract::Query<ViewQuery>,
 ) -> Response {
     page(passport_page(&state, &who, &client_id, &session_id, query.made.is_some())).await
-}
-
-#[derive(serde::Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
 }
 
 /// Makes a read-only aftercare link for the client; the session page then
