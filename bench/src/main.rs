@@ -480,9 +480,9 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// A PostgreSQL URL whose connections use a new schema of their own, or
-/// `None` when no server answers.
-fn postgres_for_load() -> Result<Option<String>> {
+/// A PostgreSQL URL whose connections use a new schema of their own, and
+/// the statement that drops it afterwards; `None` when no server answers.
+fn postgres_for_load() -> Result<Option<(String, String)>> {
     let url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -493,7 +493,19 @@ fn postgres_for_load() -> Result<Option<String>> {
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await?;
         sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await?;
         let separator = if url.contains('?') { '&' } else { '?' };
-        Ok(Some(format!("{url}{separator}options=-c%20search_path%3D{schema}")))
+        Ok(Some((format!("{url}{separator}options=-c%20search_path%3D{schema}"), schema)))
+    })
+}
+
+/// Drops the load run's schema.
+fn drop_schema(schema: &str) -> Result<()> {
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let admin = sqlx::AnyPool::connect(&url).await?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await?;
+        anyhow::Ok(())
     })
 }
 
@@ -502,7 +514,10 @@ fn postgres_for_load() -> Result<Option<String>> {
 fn print_load_table() -> Result<()> {
     let mut reports = vec![load::run("SQLite", None)?];
     match postgres_for_load()? {
-        Some(url) => reports.push(load::run("PostgreSQL", Some(&url))?),
+        Some((url, schema)) => {
+            reports.push(load::run("PostgreSQL", Some(&url))?);
+            drop_schema(&schema)?;
+        }
         None => eprintln!("PostgreSQL did not answer: its load run is left out"),
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
