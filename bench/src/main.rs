@@ -483,8 +483,7 @@ fn main() -> Result<()> {
 /// A PostgreSQL URL whose connections use a new schema of their own, and
 /// the statement that drops it afterwards; `None` when no server answers.
 fn postgres_for_load() -> Result<Option<(String, String)>> {
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let url = bench_database_url();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         sqlx::any::install_default_drivers();
@@ -497,10 +496,15 @@ fn postgres_for_load() -> Result<Option<(String, String)>> {
     })
 }
 
+/// The PostgreSQL server of the load run.
+fn bench_database_url() -> String {
+    std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
 /// Drops the load run's schema.
 fn drop_schema(schema: &str) -> Result<()> {
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let url = bench_database_url();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let admin = sqlx::AnyPool::connect(&url).await?;
