@@ -63,23 +63,33 @@ impl CpuWork {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
-    /// One user's jobs run one after another; another user's job starts at
-    /// once beside them.
+    /// One user's jobs run one after another; another user's job runs
+    /// beside them while they are still held up (it would wait for ever if
+    /// one user could take every slot).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn one_user_cannot_hold_every_slot() {
         let cpu = Arc::new(CpuWork { slots: Arc::new(Semaphore::new(2)), per_user: Mutex::default() });
-        let heavy = || std::thread::sleep(Duration::from_millis(300));
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = Arc::new(Mutex::new(held));
         let mut hogs = Vec::new();
         for _ in 0..4 {
-            let cpu = Arc::clone(&cpu);
-            hogs.push(tokio::spawn(async move { cpu.run("hog", heavy).await }));
+            let (cpu, held) = (Arc::clone(&cpu), Arc::clone(&held));
+            // Each job holds its slot until released.
+            hogs.push(tokio::spawn(async move {
+                cpu.run("hog", move || {
+                    let _ = held.lock().unwrap().recv();
+                })
+                .await
+            }));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let start = Instant::now();
-        cpu.run("colleague", || ()).await.unwrap();
-        assert!(start.elapsed() < Duration::from_millis(200), "waited {:?}", start.elapsed());
+        let colleague = tokio::time::timeout(Duration::from_secs(10), cpu.run("colleague", || ())).await;
+        assert!(matches!(colleague, Ok(Ok(()))), "the colleague's job did not run beside the held ones");
+        for _ in 0..4 {
+            release.send(()).unwrap();
+        }
         for hog in hogs {
             hog.await.unwrap().unwrap();
         }
@@ -88,23 +98,34 @@ mod tests {
     /// A job whose request is dropped while it waits never runs.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_dropped_request_never_starts_its_job() {
+        use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
         let cpu = Arc::new(CpuWork::default());
-        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (started, running) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let (release, held) = std::sync::mpsc::channel::<()>();
         let first = {
-            let cpu = Arc::clone(&cpu);
-            tokio::spawn(async move { cpu.run("u", || std::thread::sleep(Duration::from_millis(200))).await })
-        };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let queued = {
-            let (cpu, ran) = (Arc::clone(&cpu), Arc::clone(&ran));
+            let (cpu, running) = (Arc::clone(&cpu), Arc::clone(&running));
             tokio::spawn(async move {
-                cpu.run("u", move || ran.store(true, std::sync::atomic::Ordering::SeqCst)).await
+                cpu.run("u", move || {
+                    running.store(true, SeqCst);
+                    let _ = held.recv();
+                })
+                .await
             })
+        };
+        while !running.load(SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let queued = {
+            let (cpu, started) = (Arc::clone(&cpu), Arc::clone(&started));
+            tokio::spawn(async move { cpu.run("u", move || started.store(true, SeqCst)).await })
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
         queued.abort();
+        let _ = queued.await;
+        release.send(()).unwrap();
         first.await.unwrap().unwrap();
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+        // Whatever would have run has had its chance by now.
+        cpu.run("u", || ()).await.unwrap();
+        assert!(!started.load(SeqCst));
     }
 }
