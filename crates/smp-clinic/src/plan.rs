@@ -90,6 +90,19 @@ pub fn plan(
     sessions: Option<usize>,
     protocol: &Protocol,
 ) -> Result<Plan, PlanError> {
+    plan_on_open_days(design, start, sessions, protocol, &|_| true)
+}
+
+/// As [`plan`], each session on the first day the studio is open (`open`)
+/// on or after the day the protocol gives it; later sessions count their
+/// gap from the day chosen, so a healing window is never shortened.
+pub fn plan_on_open_days(
+    design: &Design,
+    start: NaiveDate,
+    sessions: Option<usize>,
+    protocol: &Protocol,
+    open: &dyn Fn(NaiveDate) -> bool,
+) -> Result<Plan, PlanError> {
     let p = &protocol.plan;
     let count = sessions.unwrap_or(design.sessions.shares.len());
     if count == 0 || count > MAX_SESSIONS {
@@ -100,6 +113,10 @@ pub fn plan(
         design.sessions.shares = p.shares[count - 1].clone();
     }
     let counts = Pattern::generate(&design).session_counts();
+    let next_open = |from: NaiveDate| {
+        // A studio open on no day at all still gets a date: the protocol's.
+        (0..7).map(|d| dates::add_days(from, d)).find(|d| open(*d)).unwrap_or(from)
+    };
     let mut date = start;
     let mut planned = Vec::with_capacity(count);
     for (i, &impressions) in counts.iter().enumerate() {
@@ -107,6 +124,7 @@ pub fn plan(
         if number > 1 {
             date = dates::add_days(date, p.gap_before(number).default_days);
         }
+        date = next_open(date);
         planned.push(PlannedSession {
             number,
             date,

@@ -441,3 +441,22 @@ fn the_printable_page_holds_every_restriction_in_plain_words() {
     assert!(html.contains("Tue 29 Dec 2026"), "the sun restriction's end date");
     assert!(html.contains("@page"), "print styles");
 }
+
+/// The planner puts no session on a day the studio is closed: each goes to
+/// the next open day, and the gaps count from the day chosen.
+#[test]
+fn plans_fall_on_open_days_only() {
+    use chrono::Datelike;
+    let protocol = Protocol::default_protocol();
+    let closed_weekends = |d: chrono::NaiveDate| d.weekday().number_from_monday() <= 5;
+    // A Saturday start.
+    let start = date("2027-01-09");
+    let every_day = smp_clinic::plan(&design(), start, None, &protocol).unwrap();
+    let weekdays =
+        smp_clinic::plan_on_open_days(&design(), start, None, &protocol, &closed_weekends).unwrap();
+    assert!(weekdays.sessions.iter().all(|s| closed_weekends(s.date)), "{:?}", weekdays.sessions);
+    assert_eq!(weekdays.sessions[0].date, date("2027-01-11"), "the Monday after");
+    let dates: Vec<_> = weekdays.sessions.iter().map(|s| s.date).collect();
+    assert!(smp_clinic::plan::check_spacing(&dates, &protocol).is_ok(), "healing windows kept");
+    assert!(every_day.sessions.iter().any(|s| !closed_weekends(s.date)), "the default plan uses every day");
+}

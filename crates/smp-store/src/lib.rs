@@ -150,6 +150,8 @@ pub struct StudioDetails {
     pub address: Option<String>,
     /// The studio's time zone (IANA name, "Europe/Madrid"); "UTC" unset.
     pub time_zone: String,
+    /// The days it is open: "mon tue wed thu fri sat" (the default).
+    pub open_days: String,
 }
 
 /// The values a change to a client's details replaced.
@@ -920,16 +922,19 @@ impl StudioStore<'_> {
 
     /// The studio's name and how clients reach it.
     pub async fn details(&self) -> Result<StudioDetails, StoreError> {
-        let r = sqlx::query("SELECT name, phone, email, address, time_zone FROM studios WHERE id = $1")
-            .bind(&self.studio.0)
-            .fetch_one(&self.store.pool)
-            .await?;
+        let r = sqlx::query(
+            "SELECT name, phone, email, address, time_zone, open_days FROM studios WHERE id = $1",
+        )
+        .bind(&self.studio.0)
+        .fetch_one(&self.store.pool)
+        .await?;
         Ok(StudioDetails {
             name: r.get("name"),
             phone: r.get("phone"),
             email: r.get("email"),
             address: r.get("address"),
             time_zone: r.get("time_zone"),
+            open_days: r.get("open_days"),
         })
     }
 
@@ -955,15 +960,25 @@ impl StudioStore<'_> {
         if zone.is_empty() || zone.len() > 64 {
             return Err(StoreError::Invalid("Choose the studio's time zone.".into()));
         }
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let open: Vec<&str> =
+            DAYS.into_iter().filter(|d| details.open_days.split_whitespace().any(|o| o == *d)).collect();
+        if open.is_empty() {
+            return Err(StoreError::Invalid(
+                "Opening days: tick at least one day the studio is open.".into(),
+            ));
+        }
         let mut tx = self.store.write().await?;
         sqlx::query(
-            "UPDATE studios SET name = $1, phone = $2, email = $3, address = $4, time_zone = $5 WHERE id = $6",
+            "UPDATE studios SET name = $1, phone = $2, email = $3, address = $4, time_zone = $5, open_days = $6 \
+             WHERE id = $7",
         )
         .bind(name)
         .bind(&contact.phone)
         .bind(&contact.email)
         .bind(address)
         .bind(zone)
+        .bind(open.join(" "))
         .bind(&self.studio.0)
             .execute(&mut *tx)
             .await?;

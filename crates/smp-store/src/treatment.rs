@@ -346,7 +346,7 @@ impl Store {
     /// What a live aftercare link opens; `None` for an unknown or expired token.
     pub async fn shared_aftercare(&self, token: &str) -> Result<Option<SharedAftercare>, StoreError> {
         let row = sqlx::query(
-            "SELECT t.session_date, t.number, s.name, s.phone, s.email, s.address, s.time_zone, l.expires_at, \
+            "SELECT t.session_date, t.number, s.name, s.phone, s.email, s.address, s.time_zone, s.open_days, l.expires_at, \
              (SELECT MIN(p.session_date) FROM planned_sessions p \
               WHERE p.studio_id = t.studio_id AND p.client_id = t.client_id AND p.session_date > t.session_date) AS next \
              FROM aftercare_links l \
@@ -366,6 +366,7 @@ impl Store {
                 email: r.get("email"),
                 address: r.get("address"),
                 time_zone: r.get("time_zone"),
+                open_days: r.get("open_days"),
             },
             next_session: r.get("next"),
             expires_at: r.get("expires_at"),

@@ -446,6 +446,7 @@ async fn admins_reset_passwords_and_rename_only_their_own_studio() {
             email: Some("hello@mainstreet.example".into()),
             address: Some("1 Main Street\nLondon".into()),
             time_zone: "Europe/London".into(),
+            open_days: "tue wed thu fri sat".into(),
         };
         sa.set_details(&admin, &details).await.unwrap();
         assert_eq!(sa.name().await.unwrap(), "Main Street Studio");
@@ -455,6 +456,8 @@ async fn admins_reset_passwords_and_rename_only_their_own_studio() {
         assert!(matches!(sa.set_details(&admin, &blank).await, Err(StoreError::Invalid(_))));
         let bad_phone = smp_store::StudioDetails { phone: Some("call us".into()), ..details.clone() };
         assert!(matches!(sa.set_details(&admin, &bad_phone).await, Err(StoreError::Invalid(_))));
+        let never_open = smp_store::StudioDetails { open_days: "someday".into(), ..details.clone() };
+        assert!(matches!(sa.set_details(&admin, &never_open).await, Err(StoreError::Invalid(_))));
     }
 }
 

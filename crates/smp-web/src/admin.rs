@@ -22,6 +22,13 @@ struct UsersPage<'a> {
     issued: Option<(String, String)>,
 }
 
+impl StudioPage<'_> {
+    /// Whether the studio is open on the day `key` ("mon").
+    fn open_on(&self, key: &str) -> bool {
+        self.details.open_days.split_whitespace().any(|d| d == key)
+    }
+}
+
 impl UsersPage<'_> {
     fn roles(&self) -> [(&'static str, &'static str, bool); 3] {
         [Role::FrontDesk, Role::Practitioner, Role::Admin].map(|r| {
@@ -124,6 +131,7 @@ pub(crate) async fn reset_password(
 struct StudioPage<'a> {
     who: &'a Session,
     details: smp_store::StudioDetails,
+    weekdays: [(&'static str, &'static str); 7],
     /// The IANA zones, for the time zone's list.
     zones: Vec<&'static str>,
     consent_text: String,
@@ -141,6 +149,7 @@ pub(crate) async fn studio(State(state): State<AppState>, who: Staff) -> Respons
             who: &who.0,
             details: studio.details().await?,
             zones: crate::clock::zone_names().collect(),
+            weekdays: crate::clock::WEEKDAYS,
             consent_text: text.body,
             consent_version: text.version,
             saved: false,
@@ -164,6 +173,9 @@ pub(crate) struct StudioForm {
     address: String,
     #[serde(default)]
     time_zone: String,
+    /// The open days' checkboxes (day_mon, day_tue, ...).
+    #[serde(flatten)]
+    days: std::collections::HashMap<String, String>,
     #[serde(default)]
     consent_text: String,
 }
@@ -185,6 +197,12 @@ pub(crate) async fn save_studio(
             email: Some(form.email),
             address: Some(form.address),
             time_zone: form.time_zone.trim().to_string(),
+            open_days: crate::clock::WEEKDAYS
+                .iter()
+                .filter(|(key, _)| form.days.contains_key(&format!("day_{key}")))
+                .map(|(key, _)| *key)
+                .collect::<Vec<_>>()
+                .join(" "),
         };
         let mut result = if crate::clock::is_zone(&details.time_zone) {
             studio.set_details(&who.0.user, &details).await
@@ -208,6 +226,7 @@ pub(crate) async fn save_studio(
             saved: error.is_none(),
             details,
             zones: crate::clock::zone_names().collect(),
+            weekdays: crate::clock::WEEKDAYS,
             consent_text: form.consent_text,
             consent_version: version,
             error,

@@ -50,6 +50,25 @@ pub(crate) fn today() -> NaiveDate {
     chrono::Utc::now().with_timezone(&zone()).date_naive()
 }
 
+/// The days of the week as the studio's settings name them, Monday first,
+/// with their names for people.
+pub(crate) const WEEKDAYS: [(&str, &str); 7] = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+];
+
+/// Whether the studio, open on `open_days` ("mon tue ..."), is open on `day`.
+pub(crate) fn is_open(open_days: &str, day: NaiveDate) -> bool {
+    use chrono::Datelike;
+    let (key, _) = WEEKDAYS[day.weekday().num_days_from_monday() as usize];
+    open_days.split_whitespace().any(|d| d == key)
+}
+
 /// Whether `name` is a time zone of the IANA database.
 pub(crate) fn is_zone(name: &str) -> bool {
     name.trim().parse::<Tz>().is_ok()

@@ -114,7 +114,9 @@ pub(crate) async fn save(
                     format!("The design is unreadable: {}", e.message),
                 )
             })?;
-            let plan = match smp_clinic::plan(&design, start, None, &protocol) {
+            let open_days = studio.details().await?.open_days;
+            let open = |day: NaiveDate| crate::clock::is_open(&open_days, day);
+            let plan = match smp_clinic::plan_on_open_days(&design, start, None, &protocol, &open) {
                 Ok(p) => p,
                 Err(e) => return refuse(None, format!("{e}.")).await,
             };
@@ -149,6 +151,18 @@ pub(crate) async fn save(
                         .await;
                     }
                 }
+            }
+            // A date the studio is closed on, said with the day's name.
+            let open_days = studio.details().await?.open_days;
+            if let Some((n, day)) =
+                dates.iter().enumerate().find(|(_, d)| !crate::clock::is_open(&open_days, **d))
+            {
+                let m = format!(
+                    "Session {}: the studio is closed on {} (see Studio settings).",
+                    n + 1,
+                    day.format("%A %-d %B %Y")
+                );
+                return refuse(Some(typed), m).await;
             }
             // The one check of the protocol's healing windows, with its reason.
             if let Err(e) = smp_clinic::plan::check_spacing(&dates, &protocol) {

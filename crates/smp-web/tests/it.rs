@@ -218,6 +218,15 @@ async fn cast(app: &App, studio_a: &str) -> Cast {
         app.store.create_user(&a, "pia", Role::Practitioner, "a long password", false).await.unwrap();
     staff(app, &a, "fred").await;
     app.store.create_user(&b, "bo", Role::Practitioner, "a long password", false).await.unwrap();
+    // Open every day, so that dates chosen relative to today never fall on
+    // a closed day (the planner's own test closes some).
+    let every_day = smp_store::StudioDetails {
+        name: studio_a.into(),
+        time_zone: "UTC".into(),
+        open_days: "mon tue wed thu fri sat sun".into(),
+        ..Default::default()
+    };
+    app.store.studio(&a).set_details(&pia_user, &every_day).await.unwrap();
     Cast {
         pia: login(app, "pia", "a long password").await,
         fred: login(app, "fred", "a long password").await,
@@ -790,7 +799,7 @@ async fn consents_are_signed_shown_superseded_and_never_edited() {
         "POST",
         "/admin/studio",
         Some(&ada),
-        Some(&format!("csrf={csrf}&name=A&time_zone=UTC&consent_text=Version+two+text.")),
+        Some(&format!("csrf={csrf}&name=A&time_zone=UTC&day_mon=on&consent_text=Version+two+text.")),
     )
     .await;
     assert!(r.status.is_success() && r.body.contains("version 2"), "{}", r.body);
@@ -1042,7 +1051,7 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
         "POST",
         "/admin/studio",
         Some(&ada),
-        Some(&format!("csrf={csrf}&name=+&time_zone=UTC&consent_text=x")),
+        Some(&format!("csrf={csrf}&name=+&time_zone=UTC&day_mon=on&consent_text=x")),
     )
     .await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("needs a name"));
@@ -1051,7 +1060,7 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
         "POST",
         "/admin/studio",
         Some(&ada),
-        Some(&format!("csrf={csrf}&name=Main+Street&time_zone=Europe%2FMadrid&consent_text=Our+text")),
+        Some(&format!("csrf={csrf}&name=Main+Street&time_zone=Europe%2FMadrid&day_mon=on&day_tue=on&consent_text=Our+text")),
     )
     .await;
     assert!(r.status.is_success() && r.body.contains("Saved"));
@@ -1063,7 +1072,9 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
         "POST",
         "/admin/studio",
         Some(&ada),
-        Some(&format!("csrf={csrf}&name=Main+Street&time_zone=Mars%2FOlympus&consent_text=Our+text")),
+        Some(&format!(
+            "csrf={csrf}&name=Main+Street&time_zone=Mars%2FOlympus&day_mon=on&consent_text=Our+text"
+        )),
     )
     .await;
     assert!(
@@ -1380,6 +1391,7 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         name: "Main Street SMP".into(),
         phone: Some("+44 20 7946 0000".into()),
         time_zone: "UTC".into(),
+        open_days: "mon tue wed thu fri sat sun".into(),
         ..Default::default()
     };
     app.store.studio(&a).set_details(&admin, &details).await.unwrap();
@@ -2325,4 +2337,64 @@ async fn the_editor_opens_the_latest_version_on_its_photo() {
     assert!(r.body.contains("Version 2 by") && r.body.contains("value=\"35\""), "{}", r.body);
     let r = send(&app, "GET", &format!("{editor}?blank=1"), Some(&pia), None).await;
     assert!(!r.body.contains("Version 2 by"), "{}", r.body);
+}
+
+/// The planner puts sessions on the studio's open days only, and a date
+/// moved onto a closed day is refused with the day's name.
+#[tokio::test]
+async fn plans_keep_to_the_studios_open_days() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), pia_user, .. } = cast(&app, "A").await;
+    let studio = app.store.studio(&a);
+    let weekdays = smp_store::StudioDetails {
+        name: "A".into(),
+        time_zone: "UTC".into(),
+        open_days: "mon tue wed thu fri".into(),
+        ..Default::default()
+    };
+    studio.set_details(&pia_user, &weekdays).await.unwrap();
+    let client = studio
+        .create_client(
+            &pia_user,
+            &smp_store::ClientFields { full_name: "Wes Weekday".into(), ..Default::default() },
+        )
+        .await
+        .unwrap();
+    let photo = smp_store::new_photo_id();
+    studio.add_photo(&photo, &client.id, &pia_user, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
+    let design =
+        studio.save_design(&client.id, &photo, &pia_user, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
+    screened(&app, &a, &pia_user, &client.id, "proceed", None, false).await;
+    // The next Saturday at least a week away.
+    let today = chrono::Utc::now().date_naive();
+    let saturday =
+        (7..14).map(|d| today + chrono::Days::new(d)).find(|d| d.format("%a").to_string() == "Sat").unwrap();
+    let url = format!("/clients/{}/plan", client.id);
+    let r = send(
+        &app,
+        "POST",
+        &url,
+        Some(&pia),
+        Some(&format!("csrf={csrf}&design_id={}&start={saturday}", design.id)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let plan = studio.plan(&client.id).await.unwrap().unwrap();
+    let days: Vec<String> = plan
+        .sessions
+        .iter()
+        .map(|s| s.date.parse::<chrono::NaiveDate>().unwrap().format("%a").to_string())
+        .collect();
+    assert!(days.iter().all(|d| d != "Sat" && d != "Sun"), "{days:?}");
+    assert_eq!(plan.sessions[0].date, (saturday + chrono::Days::new(2)).to_string(), "the Monday after");
+    // Session 3 moved onto a Sunday: refused, saying which day.
+    let sunday = plan.sessions[2].date.parse::<chrono::NaiveDate>().unwrap();
+    let sunday =
+        (0..7).map(|d| sunday + chrono::Days::new(d)).find(|d| d.format("%a").to_string() == "Sun").unwrap();
+    let moved = format!(
+        "csrf={csrf}&date_1={}&date_2={}&date_3={sunday}",
+        plan.sessions[0].date, plan.sessions[1].date
+    );
+    let r = send(&app, "POST", &url, Some(&pia), Some(&moved)).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("closed on Sunday"), "{}", r.body);
 }
