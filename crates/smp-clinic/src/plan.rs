@@ -130,7 +130,7 @@ pub fn plan_on_open_days(
             date,
             impressions,
             dilution: round_to((design.pigment.dilution * p.dilution_factor[i]).min(1.0), 0.01),
-            hours: round_to(impressions as f64 / p.impressions_per_hour, 0.1),
+            hours: round_to(p.setup_minutes as f64 / 60.0 + impressions as f64 / p.impressions_per_hour, 0.1),
             focus: p.focus[i].clone(),
         });
     }

@@ -33,6 +33,10 @@ pub struct PlanProtocol {
     pub later_gap: Gap,
     /// Impressions placed per hour of work.
     pub impressions_per_hour: f64,
+    /// Minutes every session needs besides placing impressions (numbing,
+    /// photos, mapping the hairline); protocols without it count none.
+    #[serde(default)]
+    pub setup_minutes: u32,
     /// Each session's dilution as a share of the design's.
     pub dilution_factor: Vec<f64>,
     /// What each session does.

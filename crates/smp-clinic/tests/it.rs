@@ -346,7 +346,8 @@ fn the_plan_agrees_with_the_pattern_and_respects_healing() {
     let dates: Vec<String> = plan.sessions.iter().map(|s| s.date.to_string()).collect();
     assert_eq!(dates, ["2027-01-10", "2027-01-22", "2027-02-12"]);
     assert!(plan.sessions[0].dilution < plan.sessions[1].dilution, "a lighter first session");
-    let hours = plan.sessions[0].impressions as f64 / protocol.plan.impressions_per_hour;
+    let hours = protocol.plan.setup_minutes as f64 / 60.0
+        + plan.sessions[0].impressions as f64 / protocol.plan.impressions_per_hour;
     assert!((plan.sessions[0].hours - hours).abs() <= 0.05);
     // 10 px per ... the example's scale is 16 px/mm: the hairline zone's polygon area.
     let hairline = design.zones.iter().find(|z| z.name == "hairline").unwrap();
@@ -455,6 +456,8 @@ fn plans_fall_on_open_days_only() {
     let weekdays =
         smp_clinic::plan_on_open_days(&design(), start, None, &protocol, &closed_weekends).unwrap();
     assert!(weekdays.sessions.iter().all(|s| closed_weekends(s.date)), "{:?}", weekdays.sessions);
+    // Every session's time includes the protocol's set-up (45 minutes).
+    assert!(weekdays.sessions.iter().all(|s| s.hours >= 0.75), "{:?}", weekdays.sessions);
     assert_eq!(weekdays.sessions[0].date, date("2027-01-11"), "the Monday after");
     let dates: Vec<_> = weekdays.sessions.iter().map(|s| s.date).collect();
     assert!(smp_clinic::plan::check_spacing(&dates, &protocol).is_ok(), "healing windows kept");

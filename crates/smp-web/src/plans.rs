@@ -14,6 +14,17 @@ use smp_clinic::gate::Step;
 
 use crate::{AppState, PageError, Staff, page, standing};
 
+/// A duration in hours as people say it: "45 min", "2 h", "1 h 35 min"
+/// (to the nearest 5 minutes).
+pub(crate) fn duration(hours: &f64) -> String {
+    let minutes = ((hours * 60.0 / 5.0).round() as i64 * 5).max(5);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 /// Weeks the calendar looks ahead.
 const CALENDAR_WEEKS: u64 = 8;
 
@@ -227,4 +238,15 @@ pub(crate) async fn calendar(State(state): State<AppState>, who: Staff) -> Respo
         Ok(Html(page.render()?).into_response())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_as_hours_and_minutes() {
+        assert_eq!(super::duration(&0.2), "10 min");
+        assert_eq!(super::duration(&0.75), "45 min");
+        assert_eq!(super::duration(&2.0), "2 h");
+        assert_eq!(super::duration(&1.58), "1 h 35 min");
+    }
 }
