@@ -780,7 +780,9 @@ async fn chart(
         href: clinical.then(|| format!("/clients/{id}/sessions/{}", t.id)),
     }));
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
-    let standing = standing::standing(&studio, id).await?;
+    // From the records already read for the chart.
+    let current_text = studio.consent_text().await?.map(|t| t.version);
+    let standing = standing::standing_of(&stored_screenings, &stored_consents, current_text);
     let overrides = if clinical { studio.overrides(id).await? } else { Vec::new() };
     let today = clock::today();
     let next_session = studio.plan(id).await?.and_then(|plan| {

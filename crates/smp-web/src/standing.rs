@@ -12,8 +12,20 @@ use crate::PageError;
 
 /// The client's standing from what is stored.
 pub(crate) async fn standing(studio: &StudioStore<'_>, client_id: &str) -> Result<Standing, PageError> {
-    let latest = studio.screenings(client_id).await?.into_iter().next();
-    let screening = latest.map(|s| {
+    let screenings = studio.screenings(client_id).await?;
+    let consents = studio.consents(client_id).await?;
+    let current = studio.consent_text().await?.map(|t| t.version);
+    Ok(standing_of(&screenings, &consents, current))
+}
+
+/// The standing from a client's screenings and consents (newest first, as
+/// the store gives them) and the version of the consent text in force.
+pub(crate) fn standing_of(
+    screenings: &[smp_store::Screening],
+    consents: &[smp_store::Consent],
+    current_text: Option<i64>,
+) -> Standing {
+    let screening = screenings.first().map(|s| {
         let result: serde_json::Value = serde_json::from_str(&s.result_json).unwrap_or_default();
         LatestScreening {
             // An outcome this build cannot read counts as the safe side.
@@ -23,13 +35,9 @@ pub(crate) async fn standing(studio: &StudioStore<'_>, client_id: &str) -> Resul
             screened_on: crate::clock::day(s.created_at),
         }
     });
-    let current = studio.consent_text().await?.map(|t| t.version);
-    let consent_in_force = studio
-        .consents(client_id)
-        .await?
-        .iter()
-        .any(|c| c.superseded_by.is_none() && Some(c.text_version) == current);
-    Ok(Standing { screening, consent_in_force })
+    let consent_in_force =
+        consents.iter().any(|c| c.superseded_by.is_none() && Some(c.text_version) == current_text);
+    Standing { screening, consent_in_force }
 }
 
 /// The standing as a badge: (CSS class, words). Words, not colour alone.
