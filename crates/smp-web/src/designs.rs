@@ -441,14 +441,13 @@ struct EditorView {
 }
 
 async fn editor(
-    state: &AppState,
     who: &Staff,
     client: smp_store::Client,
     photo: Photo,
+    versions: Vec<smp_store::DesignVersion>,
     view: EditorView,
 ) -> Result<Response, PageError> {
-    let versions =
-        who.studio(state).designs(&client.id).await?.into_iter().map(|v| (day_of(v.created_at), v)).collect();
+    let versions = versions.into_iter().map(|v| (day_of(v.created_at), v)).collect();
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = EditorPage {
         who: &who.0,
@@ -476,34 +475,29 @@ pub(crate) async fn edit(
         let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
         // Without a version named, the latest one drawn on this photo opens
         // (a blank editor only when there is none, or when asked for).
-        let latest = match (&query.design, query.blank.is_some()) {
-            (None, false) => who
-                .studio(&state)
-                .designs(&client_id)
-                .await?
-                .into_iter()
-                .find(|d| d.photo_id == photo.id)
-                .map(|d| d.id),
-            _ => None,
-        };
-        let (form, current, current_id, message) = match query.design.as_ref().or(latest.as_ref()) {
-            Some(id) => {
-                let saved =
-                    who.studio(&state).design(id).await?.filter(|d| d.client_id == client_id).ok_or_else(
-                        || PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()),
-                    )?;
+        let versions = who.studio(&state).designs(&client_id).await?;
+        let open =
+            match (&query.design, query.blank.is_some()) {
+                (Some(id), _) => Some(versions.iter().find(|d| &d.id == id).ok_or_else(|| {
+                    PageError(StatusCode::NOT_FOUND, "This client has no such design.".into())
+                })?),
+                (None, false) => versions.iter().find(|d| d.photo_id == photo.id),
+                (None, true) => None,
+            };
+        let (form, current, current_id, message) = match open {
+            Some(saved) => {
                 let note = format!(
                     "Version {} by {}, {}.",
                     saved.version,
                     saved.staff_name,
                     day_of(saved.created_at)
                 );
-                (form_of(&saved.design_toml), Some(saved.version), Some(saved.id), Some(note))
+                (form_of(&saved.design_toml), Some(saved.version), Some(saved.id.clone()), Some(note))
             }
             None => (EditorForm::default(), None, None, None),
         };
-        editor(&state, &who, client, photo, EditorView { form, current, current_id, message, error: None })
-            .await
+        let view = EditorView { form, current, current_id, message, error: None };
+        editor(&who, client, photo, versions, view).await
     })
     .await
 }
@@ -537,7 +531,8 @@ pub(crate) async fn save(
                     message: None,
                     error: Some(error),
                 };
-                return editor(&state, &who, client, photo, view).await;
+                let versions = who.studio(&state).designs(&client_id).await?;
+                return editor(&who, client, photo, versions, view).await;
             }
         };
         let saved = who

@@ -60,10 +60,6 @@ impl Problem {
     }
 }
 
-fn today() -> String {
-    crate::clock::today().to_string()
-}
-
 fn questions(
     prefix: &str,
     codes: &[&str],
@@ -110,7 +106,7 @@ fn intake_form<'a>(
     let p = problem.as_ref();
     IntakePage {
         who,
-        consultation_date: value("consultation_date").unwrap_or_else(today),
+        consultation_date: value("consultation_date").unwrap_or_else(|| crate::clock::today().to_string()),
         birth_date: value("birth_date").or_else(|| client.birth_date.clone()).unwrap_or_default(),
         client,
         pregnant: value("pregnant").is_some(),

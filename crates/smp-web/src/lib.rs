@@ -622,13 +622,6 @@ struct ClientPage<'a> {
     overrides: Vec<(String, smp_store::GateOverride)>,
 }
 
-impl ClientPage<'_> {
-    /// The badge class of a finding's outcome.
-    fn badge(&self, outcome: &str) -> &'static str {
-        badge_class(outcome)
-    }
-}
-
 /// "1st", "2nd", "3rd", "4th"... session.
 fn ordinal(n: i64) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -651,8 +644,6 @@ struct Event {
 
 /// A stored screening as the chart shows it.
 struct ScreeningView {
-    /// The overall outcome's badge class.
-    badge: &'static str,
     when: String,
     staff: String,
     outcome: String,
@@ -675,7 +666,6 @@ fn screening_view(s: &smp_store::Screening) -> ScreeningView {
     let result: serde_json::Value = serde_json::from_str(&s.result_json).unwrap_or_default();
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     ScreeningView {
-        badge: badge_class(&s.outcome),
         when: day_of(s.created_at),
         staff: s.staff_name.clone(),
         outcome: s.outcome.clone(),
@@ -692,14 +682,9 @@ fn screening_view(s: &smp_store::Screening) -> ScreeningView {
     }
 }
 
-/// The badge class of an outcome: its colour, beside its name.
+/// The badge class of a stored outcome's name: its colour, beside its name.
 fn badge_class(outcome: &str) -> &'static str {
-    match outcome {
-        "proceed" => "badge-ok",
-        "caution" => "badge-caution",
-        "postpone" => "badge-wait",
-        _ => "badge-stop",
-    }
+    standing::outcome_class(standing::outcome_of(outcome))
 }
 
 /// Whether a role may see health answers, screening details and photos.

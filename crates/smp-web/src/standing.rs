@@ -28,9 +28,7 @@ pub(crate) fn standing_of(
     let screening = screenings.first().map(|s| {
         let result: serde_json::Value = serde_json::from_str(&s.result_json).unwrap_or_default();
         LatestScreening {
-            // An outcome this build cannot read counts as the safe side.
-            outcome: serde_json::from_value(serde_json::Value::String(s.outcome.clone()))
-                .unwrap_or(Outcome::Clearance),
+            outcome: outcome_of(&s.outcome),
             earliest_date: result["earliest_date"].as_str().and_then(|d| d.parse().ok()),
             screened_on: crate::clock::day(s.created_at),
         }
@@ -38,6 +36,23 @@ pub(crate) fn standing_of(
     let consent_in_force =
         consents.iter().any(|c| c.superseded_by.is_none() && Some(c.text_version) == current_text);
     Standing { screening, consent_in_force }
+}
+
+/// A stored outcome's name as an outcome; one this build cannot read counts
+/// as the safe side (clearance needed).
+pub(crate) fn outcome_of(name: &str) -> Outcome {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).unwrap_or(Outcome::Clearance)
+}
+
+/// The badge class (colour) of an outcome; the badge always says its name
+/// too.
+pub(crate) fn outcome_class(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Proceed => "badge-ok",
+        Outcome::Caution => "badge-caution",
+        Outcome::Postpone => "badge-wait",
+        Outcome::Clearance | Outcome::Decline => "badge-stop",
+    }
 }
 
 /// The standing as a badge: (CSS class, words). Words, not colour alone.
@@ -51,19 +66,17 @@ impl StatusBadge {
         let Some(s) = standing.screening else {
             return Self { class: "badge-none", text: "Not screened".into() };
         };
-        let (class, text) = match s.outcome {
-            Outcome::Proceed => ("badge-ok", "Proceed".to_string()),
-            Outcome::Caution => ("badge-caution", "Proceed with caution".to_string()),
-            Outcome::Postpone => (
-                "badge-wait",
-                match s.earliest_date {
-                    Some(d) => format!("Postponed until {}", gate::long_date(d)),
-                    None => "Postponed".to_string(),
-                },
-            ),
-            Outcome::Clearance => ("badge-stop", "Physician's clearance needed".to_string()),
-            Outcome::Decline => ("badge-stop", "Declined".to_string()),
+        let text = match s.outcome {
+            Outcome::Proceed => "Proceed".to_string(),
+            Outcome::Caution => "Proceed with caution".to_string(),
+            Outcome::Postpone => match s.earliest_date {
+                Some(d) => format!("Postponed until {}", gate::long_date(d)),
+                None => "Postponed".to_string(),
+            },
+            Outcome::Clearance => "Physician's clearance needed".to_string(),
+            Outcome::Decline => "Declined".to_string(),
         };
+        let class = outcome_class(s.outcome);
         Self { class, text }
     }
 }
