@@ -6,8 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use smp_render::photo::create_private_folder;
 use smp_store::Store;
+use smp_store::create_private_folder;
 
 use crate::serve::{DataArgs, runtime};
 

@@ -36,6 +36,12 @@ pub struct ServeArgs {
     /// address (for login throttling) from X-Forwarded-For.
     #[arg(long)]
     behind_proxy: bool,
+    /// Keep client photos in an S3-compatible bucket, s3://BUCKET/PREFIX,
+    /// instead of the data folder: for a chain's instances sharing one
+    /// PostgreSQL database. Credentials and endpoint from AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION and AWS_ENDPOINT.
+    #[arg(long, value_name = "URL")]
+    photos: Option<String>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -126,9 +132,14 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             );
             println!("Log in with it; you will be asked to choose your own.");
         }
-        println!("SMP Studio on http://{} (Ctrl-C stops it)", args.addr);
         let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
-        let state = smp_web::AppState::new(store, args.data.data.clone())
+        let mut state = smp_web::AppState::new(store, args.data.data.clone());
+        if let Some(url) = &args.photos {
+            let files = smp_store::PhotoFiles::in_bucket(url)?;
+            files.check().await.with_context(|| format!("cannot keep photos in {url}"))?;
+            state = state.with_photo_files(files);
+        }
+        let state = state
             .with_secure_cookies(args.secure_cookies)
             .with_public_url(&public_url)
             .with_proxy(args.behind_proxy);
@@ -138,6 +149,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         if swept > 0 {
             println!("Removed {swept} photo files a crash had left without a record.");
         }
+        println!("SMP Studio on http://{} (Ctrl-C stops it)", args.addr);
         smp_web::serve(args.addr, state).await.with_context(|| format!("cannot serve on {}", args.addr))
     })
 }

@@ -583,6 +583,35 @@ fn pigment_and_forecast_report_their_contract_keys() {
     assert!(sunny["touch_up_due_years"].as_f64().unwrap() < due);
 }
 
+/// A photo store that cannot be used stops `smp serve` at once with the
+/// reason, before it answers anyone: not at the first photo a client
+/// waits for.
+#[test]
+fn serve_refuses_a_photo_store_it_cannot_use() {
+    let data = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let serve = |photos: &str| {
+        Command::new(env!("CARGO_BIN_EXE_smp"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--photos", photos, "--data"])
+            .arg(data.path())
+            .env("AWS_ENDPOINT", format!("http://127.0.0.1:{closed}"))
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_ACCESS_KEY_ID", "smp")
+            .env("AWS_SECRET_ACCESS_KEY", "smp-secret")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .output()
+            .expect("smp runs")
+    };
+    let out = serve("s3://smp-photos/studio");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("cannot keep photos in s3://smp-photos/studio"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("SMP Studio on"), "never said it was serving");
+    let out = serve("/srv/photos");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is not an s3://BUCKET/PREFIX address"), "{}", stderr(&out));
+}
+
 // ---- end to end in a real browser --------------------------------------
 
 /// `smp serve` on a free port, killed on drop, with the one-time password it printed.

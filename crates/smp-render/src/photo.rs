@@ -525,25 +525,9 @@ impl jpeg_encoder::ImageBuffer for StreamedRows {
 
 /// Writes whatever `fill` produces to `path` atomically (temporary file in
 /// the same folder, fsync, rename): an ordinary file (0644), for results.
+/// (Client photos are written by the photo store of `smp-store`, privately.)
 pub fn write_atomically(
     path: &Path,
-    fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<(), String>,
-) -> Result<(), PhotoError> {
-    write_with_mode(path, 0o644, fill)
-}
-
-/// As [`write_atomically`], readable by its owner only (0600, whatever the
-/// umask): for a client's photos.
-pub fn write_privately(
-    path: &Path,
-    fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<(), String>,
-) -> Result<(), PhotoError> {
-    write_with_mode(path, 0o600, fill)
-}
-
-fn write_with_mode(
-    path: &Path,
-    #[cfg_attr(not(unix), allow(unused_variables))] mode: u32,
     fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<(), String>,
 ) -> Result<(), PhotoError> {
     check_folder(path)?;
@@ -562,7 +546,7 @@ fn write_with_mode(
     {
         use std::os::unix::fs::PermissionsExt;
         temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(|e| fail(e.to_string()))?;
     }
     temp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
@@ -571,16 +555,6 @@ fn write_with_mode(
     #[cfg(unix)]
     File::open(folder).and_then(|f| f.sync_all()).map_err(|e| fail(e.to_string()))?;
     Ok(())
-}
-
-/// Creates `folder` and its missing parents readable by their owner only
-/// (0700, whatever the umask): the photo store and backups.
-pub fn create_private_folder(folder: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(folder)
 }
 
 /// How the temporary files of [`write_atomically`] begin: one left by a

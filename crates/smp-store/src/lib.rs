@@ -15,6 +15,7 @@ use sqlx::{AnyPool, Row};
 
 mod consent;
 mod design;
+mod files;
 mod gate;
 mod photo;
 mod plan;
@@ -22,6 +23,7 @@ mod treatment;
 
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
 pub use design::{DesignVersion, MAX_DESIGN_BYTES};
+pub use files::{PARTIAL_PREFIX, PhotoFiles, StoredFile, create_private_folder};
 pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use plan::{PlannedSession, TreatmentPlan};
@@ -45,6 +47,9 @@ pub enum StoreError {
     /// A value is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The photo store (folder or bucket) refused or failed.
+    #[error("photo store: {0}")]
+    Files(String),
 }
 
 /// The database behind a store.
@@ -242,11 +247,7 @@ fn token_digest(token: &str) -> String {
 /// Creates `dir` (0700) and an empty database `file` (0600) when missing,
 /// and narrows both when they exist wider.
 fn make_private(dir: &Path, file: &Path) -> std::io::Result<()> {
-    let mut folder = std::fs::DirBuilder::new();
-    folder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
-    folder.create(dir)?;
+    create_private_folder(dir)?;
     let mut create = std::fs::OpenOptions::new();
     create.write(true).create(true).truncate(false);
     #[cfg(unix)]

@@ -502,3 +502,68 @@ async fn sessions_and_aftercare_links_stay_in_their_studio_and_expire() {
         assert!(store.studio(&b).share_aftercare(&id, &bob, 30).await.unwrap().is_none());
     }
 }
+
+/// Every photo store this run can reach: a folder always, and a prefix of
+/// its own in an S3-compatible bucket when `TEST_S3_URL` names one
+/// (`scripts/test` starts a server and does).
+fn photo_stores(dir: &std::path::Path) -> Vec<smp_store::PhotoFiles> {
+    let mut out = vec![smp_store::PhotoFiles::in_folder(dir.join("photos"))];
+    if let Ok(url) = std::env::var("TEST_S3_URL") {
+        let prefix = format!("{url}/store-test-{}", uuid::Uuid::new_v4().simple());
+        out.push(smp_store::PhotoFiles::in_bucket(&prefix).expect("TEST_S3_URL is usable"));
+    }
+    out
+}
+
+/// The photo store keeps files whole, per studio, under the names given;
+/// a second instance on the same bucket sees the same files; what could
+/// climb out of the store is refused. (A store that cannot be reached is
+/// refused at `smp serve`'s start: the CLI suite.)
+#[tokio::test]
+async fn photo_files_are_kept_whole_per_studio_in_a_folder_and_a_bucket() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (StudioId("studio-a".into()), StudioId("studio-b".into()));
+    for files in photo_stores(dir.path()) {
+        let place = files.describe();
+        files.check().await.unwrap();
+        assert_eq!(files.get(&a, "0a.jpg").await.unwrap(), None, "{place}");
+        files.put(&a, "0a.jpg", vec![1; 3000]).await.unwrap();
+        files.put(&a, "0a.thumb.jpg", vec![2; 10]).await.unwrap();
+        files.put(&b, "0b.jpg", vec![3; 10]).await.unwrap();
+        files.put(&a, "0a.jpg", vec![4; 5]).await.unwrap();
+        assert_eq!(files.get(&a, "0a.jpg").await.unwrap(), Some(vec![4; 5]), "replaced whole: {place}");
+        let mut names: Vec<String> = files.list(&a).await.unwrap().into_iter().map(|f| f.name).collect();
+        names.sort();
+        assert_eq!(names, ["0a.jpg", "0a.thumb.jpg"], "{place}");
+        let mut studios: Vec<String> = files.studios().await.unwrap().into_iter().map(|s| s.0).collect();
+        studios.sort();
+        assert!(studios.contains(&a.0) && studios.contains(&b.0), "{place}: {studios:?}");
+        let young = files.list(&b).await.unwrap()[0].modified.elapsed().unwrap_or_default();
+        assert!(young < std::time::Duration::from_secs(120), "{place}: written {young:?} ago");
+        files.delete(&a, "0a.thumb.jpg").await.unwrap();
+        files.delete(&a, "0a.thumb.jpg").await.unwrap();
+        assert_eq!(files.get(&a, "0a.thumb.jpg").await.unwrap(), None);
+        for bad in ["../0b.jpg", ".hidden", "a/b.jpg", ""] {
+            let e = files.get(&a, bad).await.unwrap_err();
+            assert!(matches!(e, StoreError::Files(_)), "{bad:?}: {e}");
+            assert!(files.put(&a, bad, vec![0]).await.is_err());
+        }
+        assert!(files.list(&StudioId("..".into())).await.is_err());
+        // Another instance, its own client, the same files.
+        let again = if place.starts_with("s3://") {
+            smp_store::PhotoFiles::in_bucket(&place).unwrap()
+        } else {
+            smp_store::PhotoFiles::in_folder(&place)
+        };
+        assert_eq!(again.get(&b, "0b.jpg").await.unwrap(), Some(vec![3; 10]), "{place}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(dir.path().join("photos/studio-a")), 0o700);
+        assert_eq!(mode(dir.path().join("photos/studio-a/0a.jpg")), 0o600);
+    }
+    assert!(smp_store::PhotoFiles::in_bucket("https://example.com/x").is_err());
+    assert!(smp_store::PhotoFiles::in_bucket("s3:///x").is_err());
+}

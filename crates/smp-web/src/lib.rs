@@ -39,7 +39,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use smp_store::{Role, Session, Store, StoreError};
+use smp_store::{PhotoFiles, Role, Session, Store, StoreError};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -59,7 +59,7 @@ const LOGIN_COOKIE: &str = "smp_login";
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
-    photo_dir: PathBuf,
+    photo_files: PhotoFiles,
     failures: Arc<throttle::LoginThrottle>,
     secure_cookies: bool,
     /// Whether a proxy on this machine forwards the requests: the client's
@@ -80,7 +80,7 @@ impl AppState {
     pub fn new(store: Store, data_dir: impl Into<PathBuf>) -> Self {
         Self {
             store,
-            photo_dir: data_dir.into().join("photos"),
+            photo_files: PhotoFiles::in_folder(data_dir.into().join("photos")),
             failures: Arc::default(),
             secure_cookies: false,
             behind_proxy: false,
@@ -89,6 +89,13 @@ impl AppState {
             decodes: Arc::new(tokio::sync::Semaphore::new(MAX_DECODES)),
             cpu: Arc::default(),
         }
+    }
+
+    /// Keeps client photos in `files` (an S3-compatible bucket, for a
+    /// chain) instead of the data folder.
+    pub fn with_photo_files(mut self, files: PhotoFiles) -> Self {
+        self.photo_files = files;
+        self
     }
 
     /// Marks the session cookie `Secure` (sent over HTTPS only): for an app
@@ -209,7 +216,7 @@ async fn explain_too_large(response: Response) -> Response {
     .into_response()
 }
 
-pub use photos::sweep_orphans;
+pub use photos::{sweep_orphans, sweep_orphans_older_than};
 
 /// Serves the app on `addr` until Ctrl-C (or SIGTERM), letting requests in
 /// flight (a photo being saved, say) finish first.
@@ -267,6 +274,13 @@ impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(m) => PageError(StatusCode::BAD_REQUEST, m),
+            StoreError::Files(_) => {
+                request_log::record_cause(&e);
+                PageError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The photo store did not answer. Nothing was changed.".into(),
+                )
+            }
             // Details stay in the server's log: they may name records.
             e => {
                 request_log::record_cause(&e);

@@ -3,19 +3,15 @@
 //! re-encoding, and stored under names the server chooses. For practitioners
 //! and admins only: photos of a scalp are health records.
 
-use std::path::{Path as FsPath, PathBuf};
-
 use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use smp_render::photo::{
-    CleanPhoto, PARTIAL_PREFIX, PhotoError, clean_photo, create_private_folder, write_privately,
-};
-use smp_store::{Photo, PhotoAngle, StudioId};
+use smp_render::photo::{CleanPhoto, PhotoError, clean_photo};
+use smp_store::{PARTIAL_PREFIX, Photo, PhotoAngle, StoreError, StudioId};
 
-use crate::{AppState, PageError, Staff, chart, day_of, page};
+use crate::{AppState, PageError, Staff, chart, day_of, page, request_log};
 
 /// Largest photo file accepted.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 30 << 20;
@@ -64,43 +60,35 @@ impl UploadForm {
     }
 }
 
-/// Where a studio's photos live: one folder per studio, files named by id.
-fn folder(state: &AppState, studio: &StudioId) -> PathBuf {
-    state.photo_dir.join(&studio.0)
-}
-
 /// Files younger than this are left by the sweep: an upload may be between
-/// its files and its record.
+/// its files and its record (on this instance or, sharing a bucket, another).
 const SWEEP_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Removes what a crash can leave in the photo store: temporary files, and
 /// photo files whose record was never written (files are written before
 /// their record). Returns how many files went. Run at start.
-pub async fn sweep_orphans(state: &AppState) -> Result<usize, String> {
-    let Ok(studios) = std::fs::read_dir(&state.photo_dir) else { return Ok(0) };
+pub async fn sweep_orphans(state: &AppState) -> Result<usize, StoreError> {
+    sweep_orphans_older_than(state, SWEEP_AFTER).await
+}
+
+/// [`sweep_orphans`], leaving files younger than `age`.
+pub async fn sweep_orphans_older_than(
+    state: &AppState,
+    age: std::time::Duration,
+) -> Result<usize, StoreError> {
+    let files = &state.photo_files;
     let mut removed = 0;
-    for studio in studios.flatten().filter(|e| e.path().is_dir()) {
-        let studio_id = StudioId(studio.file_name().to_string_lossy().into_owned());
-        let known = state.store.studio(&studio_id).photo_ids().await.map_err(|e| e.to_string())?;
-        let folder = studio.path();
-        removed += tokio::task::spawn_blocking(move || {
-            let mut removed = 0;
-            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let old = entry
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age >= SWEEP_AFTER));
-                let id = name.split('.').next().unwrap_or_default();
-                let orphan = name.starts_with(PARTIAL_PREFIX) || !known.contains(id);
-                if old && orphan && std::fs::remove_file(entry.path()).is_ok() {
-                    removed += 1;
-                }
+    for studio in files.studios().await? {
+        let known = state.store.studio(&studio).photo_ids().await?;
+        for file in files.list(&studio).await? {
+            let old = file.modified.elapsed().is_ok_and(|elapsed| elapsed >= age);
+            let id = file.name.split('.').next().unwrap_or_default();
+            let orphan = file.name.starts_with(PARTIAL_PREFIX) || !known.contains(id);
+            if old && orphan {
+                files.delete(&studio, &file.name).await?;
+                removed += 1;
             }
-            removed
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+        }
     }
     Ok(removed)
 }
@@ -113,12 +101,17 @@ enum Copy {
     Screen,
 }
 
-fn file(folder: &FsPath, id: &str, copy: Copy) -> PathBuf {
-    folder.join(match copy {
-        Copy::Full => format!("{id}.jpg"),
-        Copy::Thumbnail => format!("{id}.thumb.jpg"),
-        Copy::Screen => format!("{id}.screen.jpg"),
-    })
+impl Copy {
+    const ALL: [Copy; 3] = [Copy::Full, Copy::Thumbnail, Copy::Screen];
+
+    /// The copy's file name in the photo store.
+    fn name(self, id: &str) -> String {
+        match self {
+            Copy::Full => format!("{id}.jpg"),
+            Copy::Thumbnail => format!("{id}.thumb.jpg"),
+            Copy::Screen => format!("{id}.screen.jpg"),
+        }
+    }
 }
 
 /// The full photo, decoded.
@@ -127,37 +120,44 @@ pub(crate) async fn full_photo(
     studio: &StudioId,
     photo: &Photo,
 ) -> Result<image::RgbImage, PageError> {
-    decode(file(&folder(state, studio), &photo.id, Copy::Full)).await
+    decode(read(state, studio, photo, Copy::Full).await?).await
+}
+
+/// A stored photo's bytes; a recorded photo whose file is gone is an error.
+async fn read(state: &AppState, studio: &StudioId, photo: &Photo, copy: Copy) -> Result<Vec<u8>, PageError> {
+    state.photo_files.get(studio, &copy.name(&photo.id)).await?.ok_or_else(missing_file)
 }
 
 /// A stored photo file, decoded off the async workers.
-async fn decode(path: PathBuf) -> Result<image::RgbImage, PageError> {
-    tokio::task::spawn_blocking(move || smp_render::load_photo(&path))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .ok_or_else(missing_file)
-}
-
-/// The screen-size copy's file, made from the full photo first when it is
-/// missing (photos stored before copies existed). An existing copy is not
-/// read here: serving it needs only its bytes.
-async fn screen_file(state: &AppState, studio: &StudioId, photo: &Photo) -> Result<PathBuf, PageError> {
-    let folder = folder(state, studio);
-    let id = photo.id.clone();
+async fn decode(bytes: Vec<u8>) -> Result<image::RgbImage, PageError> {
     tokio::task::spawn_blocking(move || {
-        let screen = file(&folder, &id, Copy::Screen);
-        if !screen.is_file() {
-            let full = smp_render::load_photo(&file(&folder, &id, Copy::Full)).map_err(|_| ())?;
-            let copy = smp_render::photo::fit_within(&full, smp_render::photo::SCREEN_SIDE);
-            write_privately(&screen, |out| smp_render::photo::encode_jpeg(&copy, 90, out)).map_err(|_| ())?;
-        }
-        Ok::<_, ()>(screen)
+        smp_render::photo::decode_photo(&bytes, "the stored photo", MAX_UPLOAD_PIXELS)
     })
     .await
     .ok()
     .and_then(Result::ok)
     .ok_or_else(missing_file)
+}
+
+/// The screen-size copy's bytes, made from the full photo first when it is
+/// missing (photos stored before copies existed).
+async fn screen_bytes(state: &AppState, studio: &StudioId, photo: &Photo) -> Result<Vec<u8>, PageError> {
+    let name = Copy::Screen.name(&photo.id);
+    if let Some(bytes) = state.photo_files.get(studio, &name).await? {
+        return Ok(bytes);
+    }
+    let full = full_photo(state, studio, photo).await?;
+    let screen = tokio::task::spawn_blocking(move || {
+        let copy = smp_render::photo::fit_within(&full, smp_render::photo::SCREEN_SIDE);
+        let mut out = Vec::new();
+        smp_render::photo::encode_jpeg(&copy, 90, &mut out).map(|()| out)
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .ok_or_else(missing_file)?;
+    state.photo_files.put(studio, &name, screen.clone()).await?;
+    Ok(screen)
 }
 
 fn missing_file() -> PageError {
@@ -170,7 +170,7 @@ pub(crate) async fn screen_copy(
     studio: &StudioId,
     photo: &Photo,
 ) -> Result<image::RgbImage, PageError> {
-    decode(screen_file(state, studio, photo).await?).await
+    decode(screen_bytes(state, studio, photo).await?).await
 }
 
 /// Words for a refused photo, naming what is wrong.
@@ -276,16 +276,17 @@ pub(crate) async fn upload(
             }
         };
         let photo_id = smp_store::new_photo_id();
-        let folder = folder(&state, &who.0.user.studio);
+        let studio = &who.0.user.studio;
         let (width, height, size) = (photo.width, photo.height, photo.jpeg.len() as u64);
-        save_files(folder.clone(), photo_id.clone(), photo).await?;
+        save_files(&state, studio, &photo_id, photo).await?;
         // Files first, then the record: a crash in between leaves an
         // orphan file, never a record without its photo.
         let recorded =
             who.studio(&state).add_photo(&photo_id, &id, &who.0.user, angle, width, height, size).await;
         if !matches!(recorded, Ok(true)) {
-            for copy in [Copy::Full, Copy::Thumbnail, Copy::Screen] {
-                let _ = std::fs::remove_file(file(&folder, &photo_id, copy));
+            for copy in Copy::ALL {
+                // What cannot be removed now, the sweep removes at the next start.
+                let _ = state.photo_files.delete(studio, &copy.name(&photo_id)).await;
             }
             recorded?;
             return Err(PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into()));
@@ -295,29 +296,28 @@ pub(crate) async fn upload(
     .await
 }
 
-/// Writes the photo and its thumbnail atomically (temporary file, fsync,
-/// rename, folder fsync).
-async fn save_files(folder: PathBuf, id: String, photo: CleanPhoto) -> Result<(), PageError> {
-    let failed = || {
-        PageError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The photo could not be saved; nothing was stored.".into(),
-        )
-    };
-    tokio::task::spawn_blocking(move || {
-        create_private_folder(&folder).map_err(|_| ())?;
-        for (copy, bytes) in
-            [(Copy::Full, &photo.jpeg), (Copy::Thumbnail, &photo.thumbnail), (Copy::Screen, &photo.screen)]
-        {
-            let path = file(&folder, &id, copy);
-            write_privately(&path, |out| std::io::Write::write_all(out, bytes).map_err(|e| e.to_string()))
-                .map_err(|_| ())?;
+/// Stores the photo's copies, each whole or not at all; on a failure, none
+/// is left behind.
+async fn save_files(
+    state: &AppState,
+    studio: &StudioId,
+    id: &str,
+    photo: CleanPhoto,
+) -> Result<(), PageError> {
+    let copies = [(Copy::Full, photo.jpeg), (Copy::Thumbnail, photo.thumbnail), (Copy::Screen, photo.screen)];
+    for (copy, bytes) in copies {
+        if let Err(e) = state.photo_files.put(studio, &copy.name(id), bytes).await {
+            for copy in Copy::ALL {
+                let _ = state.photo_files.delete(studio, &copy.name(id)).await;
+            }
+            request_log::record_cause(&e);
+            return Err(PageError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The photo could not be saved; nothing was stored.".into(),
+            ));
         }
-        Ok::<_, ()>(())
-    })
-    .await
-    .map_err(|_| failed())?
-    .map_err(|()| failed())
+    }
+    Ok(())
 }
 
 async fn send(state: AppState, who: Staff, photo_id: String, copy: Copy) -> Response {
@@ -330,11 +330,11 @@ async fn send(state: AppState, who: Staff, photo_id: String, copy: Copy) -> Resp
         if copy == Copy::Full {
             studio.audit(&who.0.user, "view-photo", &photo.client_id).await?;
         }
-        if copy == Copy::Screen {
-            screen_file(&state, &who.0.user.studio, &photo).await?;
-        }
-        let path = file(&folder(&state, &who.0.user.studio), &photo.id, copy);
-        let bytes = tokio::fs::read(&path).await.map_err(|_| missing_file())?;
+        let studio = &who.0.user.studio;
+        let bytes = match copy {
+            Copy::Screen => screen_bytes(&state, studio, &photo).await?,
+            _ => read(&state, studio, &photo, copy).await?,
+        };
         Ok(([(CONTENT_TYPE, "image/jpeg")], bytes).into_response())
     })
     .await

@@ -2,33 +2,83 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use smp_store::{Role, Store};
+use smp_store::{PhotoFiles, Role, Store, StudioId};
 use smp_web::{AppState, SESSION_COOKIE, router};
 use tower::ServiceExt;
 
 struct App {
     router: axum::Router,
     store: Store,
+    /// Where the app keeps photos.
+    files: PhotoFiles,
+    /// The database's address, for a second instance on the same data.
+    url: Option<String>,
     _dir: tempfile::TempDir,
 }
 
 /// The app on a fresh database: embedded SQLite, or PostgreSQL when
 /// `SMP_WEB_TEST_DATABASE_URL` names a server (`scripts/test` runs this
 /// suite once on each). On PostgreSQL every app gets a schema of its own.
+/// Photos go to the data folder, or to a prefix of their own in an
+/// S3-compatible bucket when `SMP_WEB_TEST_S3_URL` names one (as
+/// `scripts/test` does for the PostgreSQL run: a chain's set-up).
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = match std::env::var("SMP_WEB_TEST_DATABASE_URL") {
-        Err(_) => Store::open_in(dir.path()).await.unwrap(),
+    let files = match std::env::var("SMP_WEB_TEST_S3_URL") {
+        Ok(url) => {
+            PhotoFiles::in_bucket(&format!("{url}/web-test-{}", uuid::Uuid::new_v4().simple())).unwrap()
+        }
+        Err(_) => PhotoFiles::in_folder(dir.path().join("photos")),
+    };
+    app_with(dir, files).await
+}
+
+/// The app with its photos in the data folder whatever the environment:
+/// for the tests of the folder itself.
+async fn local_app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let files = PhotoFiles::in_folder(dir.path().join("photos"));
+    app_with(dir, files).await
+}
+
+async fn app_with(dir: tempfile::TempDir, files: PhotoFiles) -> App {
+    let (store, url) = match std::env::var("SMP_WEB_TEST_DATABASE_URL") {
+        Err(_) => (Store::open_in(dir.path()).await.unwrap(), None),
         Ok(url) => {
             sqlx::any::install_default_drivers();
             let schema = format!("web_test_{}", uuid::Uuid::new_v4().simple());
             let admin = sqlx::AnyPool::connect(&url).await.expect("SMP_WEB_TEST_DATABASE_URL is reachable");
             sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.unwrap();
             let separator = if url.contains('?') { '&' } else { '?' };
-            Store::open(&format!("{url}{separator}options=-c%20search_path%3D{schema}")).await.unwrap()
+            let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+            (Store::open(&url).await.unwrap(), Some(url))
         }
     };
-    App { router: router(AppState::new(store.clone(), dir.path())), store, _dir: dir }
+    let router = router(state_of(&store, &dir, &files));
+    App { router, store, files, url, _dir: dir }
+}
+
+/// A fresh app state (an instance's own caches and throttles) over the
+/// same database and photo store.
+fn state_of(store: &Store, dir: &tempfile::TempDir, files: &PhotoFiles) -> AppState {
+    AppState::new(store.clone(), dir.path()).with_photo_files(files.clone())
+}
+
+impl App {
+    /// Another app state on this app's database and photos.
+    fn state(&self) -> AppState {
+        state_of(&self.store, &self._dir, &self.files)
+    }
+
+    /// The names and bytes of a studio's stored files.
+    async fn stored(&self, studio: &StudioId) -> std::collections::BTreeMap<String, Vec<u8>> {
+        let mut stored = std::collections::BTreeMap::new();
+        for file in self.files.list(studio).await.unwrap() {
+            let bytes = self.files.get(studio, &file.name).await.unwrap().unwrap();
+            stored.insert(file.name, bytes);
+        }
+        stored
+    }
 }
 
 struct Reply {
@@ -872,16 +922,15 @@ async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
     assert!(!r.body.contains("IMG_0042"), "the uploaded name is not kept");
     let id = r.body.split("/photos/").nth(1).unwrap().split(['"', '/']).next().unwrap().to_string();
 
-    // On disk: the server's names only, no metadata, upright.
-    let folder = app._dir.path().join("photos").join(&a.0);
-    let mut names: Vec<String> =
-        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    names.sort();
-    assert_eq!(names, [format!("{id}.jpg"), format!("{id}.screen.jpg"), format!("{id}.thumb.jpg")]);
-    let stored = std::fs::read(folder.join(format!("{id}.jpg"))).unwrap();
+    // Stored: the server's names only, no metadata, upright.
+    let files = app.stored(&a).await;
+    let names: Vec<&String> = files.keys().collect();
+    assert_eq!(names, [&format!("{id}.jpg"), &format!("{id}.screen.jpg"), &format!("{id}.thumb.jpg")]);
+    let stored = files[&format!("{id}.jpg")].clone();
     assert!(!contains(&stored, b"Exif") && !contains(&stored, b"GPS"));
+    let folder = app._dir.path().join("photos").join(&a.0);
     #[cfg(unix)]
-    {
+    if std::env::var("SMP_WEB_TEST_S3_URL").is_err() {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(folder.clone()), 0o700, "the studio's photo folder is private");
@@ -936,7 +985,7 @@ async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
     let r = send_body(&app, "POST", &upload, Some(&pia), Some(form(&csrf, "front", Some(("big.jpg", &big)))))
         .await;
     assert!(r.status == StatusCode::PAYLOAD_TOO_LARGE && r.body.contains("30 MB"), "{}", r.status);
-    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 3, "nothing else was stored");
+    assert_eq!(app.stored(&a).await.len(), 3, "nothing else was stored");
 
     // The front desk neither uploads nor sees photos; another studio finds none.
     let r = send_body(
@@ -1458,8 +1507,7 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     assert!(send(&app, "GET", &session, Some(&pia), None).await.body.contains("ended "));
     // Links are made from the configured public address, never from what a
     // request's headers claim.
-    let public =
-        router(AppState::new(app.store.clone(), app._dir.path()).with_public_url("https://smp.example/"));
+    let public = router(app.state().with_public_url("https://smp.example/"));
     send(&app, "POST", &format!("{session}/aftercare-link"), Some(&pia), Some(&format!("csrf={csrf}"))).await;
     let req = Request::get(session.as_str())
         .header(header::COOKIE, format!("{SESSION_COOKIE}={pia}"))
@@ -1619,7 +1667,7 @@ async fn behind_tls_the_login_cookie_is_secure() {
     let app = app().await;
     let studio = app.store.create_studio("A").await.unwrap();
     staff(&app, &studio, "fred").await;
-    let secure = router(AppState::new(app.store.clone(), app._dir.path()).with_secure_cookies(true));
+    let secure = router(app.state().with_secure_cookies(true));
     let (form_cookie, csrf) = login_form(&app).await;
     let req = Request::post("/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -2020,8 +2068,7 @@ async fn photos_cut_short_are_refused_and_not_stored() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let client_id = chart.rsplit('/').next().unwrap();
     assert!(app.store.studio(&a).photos(client_id).await.unwrap().is_empty());
-    let folder = app._dir.path().join("photos").join(&a.0);
-    assert!(!folder.exists() || std::fs::read_dir(&folder).unwrap().next().is_none(), "no file left");
+    assert!(app.stored(&a).await.is_empty(), "no file left");
 }
 
 /// What a crash leaves in the photo store (files written before their
@@ -2029,7 +2076,7 @@ async fn photos_cut_short_are_refused_and_not_stored() {
 /// young enough to belong to an upload in flight stay.
 #[tokio::test]
 async fn the_sweep_removes_what_a_crash_left_and_nothing_else() {
-    let app = app().await;
+    let app = local_app().await;
     let Cast { a, pia: (pia, csrf), .. } = cast(&app, "A").await;
     client_with_photo(&app, &pia, &csrf, "Ivy").await;
     let folder = app._dir.path().join("photos").join(&a.0);
@@ -2062,6 +2109,63 @@ async fn the_sweep_removes_what_a_crash_left_and_nothing_else() {
         std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.remove(std::ffi::OsStr::new("fedcba9876543210fedcba9876543210.jpg")), "young: kept");
     assert_eq!(left, kept);
+}
+
+/// A chain runs several instances of the app on one PostgreSQL database and
+/// one S3-compatible bucket: a login on one works on the other, a photo
+/// uploaded through one is shown by the other, and the sweep at either's
+/// start removes only what no record names. Runs where the suite has both
+/// (`scripts/test`'s PostgreSQL run, with its S3-compatible server).
+#[tokio::test]
+async fn two_instances_share_one_database_and_one_bucket() {
+    let first = app().await;
+    let (Some(url), Ok(_)) = (first.url.clone(), std::env::var("SMP_WEB_TEST_S3_URL")) else {
+        eprintln!("skipped: needs SMP_WEB_TEST_DATABASE_URL and SMP_WEB_TEST_S3_URL");
+        return;
+    };
+    // The second instance: its own connections, bucket client, caches and
+    // throttles; nothing shared but the addresses.
+    let dir = tempfile::tempdir().unwrap();
+    let files = PhotoFiles::in_bucket(&first.files.describe()).unwrap();
+    let store = Store::open(&url).await.unwrap();
+    let second = App {
+        router: router(AppState::new(store.clone(), dir.path()).with_photo_files(files.clone())),
+        store,
+        files,
+        url: Some(url),
+        _dir: dir,
+    };
+    let studio = first.store.create_studio("Chain").await.unwrap();
+    first.store.create_user(&studio, "pia", Role::Practitioner, "a long password", false).await.unwrap();
+
+    // Logged in through the first, working through the second.
+    let (pia, csrf) = login(&first, "pia", "a long password").await;
+    let (chart, _) = client_with_photo(&second, &pia, &csrf, "Ivy").await;
+    let on_first = send(&first, "GET", &chart, Some(&pia), None).await;
+    assert_eq!(on_first.status, StatusCode::OK);
+    let photo = on_first.body.split("/photos/").nth(1).unwrap().split(['"', '/']).next().unwrap().to_string();
+    let from_first = send(&first, "GET", &format!("/photos/{photo}"), Some(&pia), None).await;
+    let from_second = send(&second, "GET", &format!("/photos/{photo}"), Some(&pia), None).await;
+    assert_eq!((from_first.status, from_second.status), (StatusCode::OK, StatusCode::OK));
+    assert!(from_first.bytes.len() > 1000 && from_first.bytes == from_second.bytes);
+    // Logged out through the second: the session is gone on the first too.
+    let r = send(&second, "POST", "/logout", Some(&pia), Some(&format!("csrf={csrf}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(send(&first, "GET", &chart, Some(&pia), None).await.status, StatusCode::SEE_OTHER);
+
+    // A file a crashed instance left without its record is swept; the
+    // recorded photo's files stay, whichever instance sweeps.
+    second
+        .files
+        .put(&studio, "0123456789abcdef0123456789abcdef.jpg", b"left by a crash".to_vec())
+        .await
+        .unwrap();
+    let before = first.stored(&studio).await;
+    assert_eq!(before.len(), 4);
+    let swept = smp_web::sweep_orphans_older_than(&first.state(), std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(swept, 1);
+    let after: Vec<String> = second.stored(&studio).await.into_keys().collect();
+    assert_eq!(after, [format!("{photo}.jpg"), format!("{photo}.screen.jpg"), format!("{photo}.thumb.jpg")]);
 }
 
 /// A client's details are corrected in place, by any staff member: the old
