@@ -68,6 +68,10 @@ pub struct UserAddArgs {
     /// Read the password from standard input.
     #[arg(long, required = true)]
     password_stdin: bool,
+    /// The studio's sign-in code (shown under Studio, and by `smp studio
+    /// add`); needed once the installation holds several studios.
+    #[arg(long, value_name = "CODE")]
+    studio: Option<String>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -89,9 +93,10 @@ pub fn studio_add(args: &StudioAddArgs) -> Result<String> {
     runtime()?.block_on(async {
         let store = open(&args.data).await?;
         let password = smp_store::one_time_password();
-        store.create_studio_with_admin(&args.name, &args.admin, &password).await?;
+        let (studio, _) = store.create_studio_with_admin(&args.name, &args.admin, &password).await?;
+        let code = store.studio(&studio).sign_in_code().await?;
         Ok(format!(
-            "added the studio {:?} with its admin {:?}, whose one-time password is\n\n    {password}\n",
+            "added the studio {:?} (sign-in code {code}) with its admin {:?}, whose one-time password is\n\n    {password}\n",
             args.name.trim(),
             args.admin.trim()
         ))
@@ -163,9 +168,14 @@ pub fn user_add(args: &UserAddArgs) -> Result<String> {
     let password = password.trim_end_matches(['\r', '\n']);
     runtime()?.block_on(async {
         let store = open(&args.data).await?;
-        let studio = match store.first_studio().await? {
-            Some(s) => s,
-            None => store.create_studio("My studio").await?,
+        let studio = match (&args.studio, store.studio_count().await?) {
+            (Some(code), _) => store
+                .studio_by_code(code)
+                .await?
+                .with_context(|| format!("there is no studio with the sign-in code {code:?}"))?,
+            (None, 0) => store.create_studio("My studio").await?,
+            (None, 1) => store.first_studio().await?.context("the studio has gone")?,
+            (None, _) => bail!("there are several studios: say which with --studio CODE"),
         };
         store.create_user(&studio, &args.name, role, password, false).await?;
         Ok(format!("added {} ({})", args.name.trim(), role.as_str()))

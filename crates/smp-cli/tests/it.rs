@@ -456,8 +456,15 @@ fn stages_and_the_timeline_render() {
 
 /// `smp user add NAME` in `data`, the password on standard input.
 fn add_user(name: &str, data: &Path) -> Output {
+    add_user_with(name, data, &[])
+}
+
+/// [`add_user`] with more arguments.
+fn add_user_with(name: &str, data: &Path, extra: &[&str]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_smp"))
-        .args(["user", "add", name, "--role", "practitioner", "--password-stdin", "--data"])
+        .args(["user", "add", name, "--role", "practitioner", "--password-stdin"])
+        .args(extra)
+        .arg("--data")
         .arg(data)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -470,7 +477,9 @@ fn add_user(name: &str, data: &Path) -> Output {
 
 /// `smp studio add` makes a second studio with its own admin (a chain no
 /// longer needs SQL for it); the admin's one-time password is printed once
-/// and must be replaced at the first login.
+/// and must be replaced at the first login. Names are the studio's own: the
+/// same name may sign in at two studios, each with its own account, and
+/// `smp user add` then asks which studio.
 #[test]
 fn a_studio_is_added_with_its_admin() {
     let dir = tempfile::tempdir().unwrap();
@@ -480,18 +489,33 @@ fn a_studio_is_added_with_its_admin() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(out.contains("North Street") && out.contains("nora"), "{out}");
+    assert!(out.contains("sign-in code north-street"), "{out}");
     let password = out.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap().to_string();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let store = smp_store::Store::open_in(&data).await.unwrap();
-        let nora =
-            store.verify_login("nora", &password, "test").await.unwrap().expect("the printed password works");
+        let north = store.studio_by_code("North-Street ").await.unwrap().expect("found by its code");
+        let first = store.first_studio().await.unwrap().unwrap();
+        let nora = store
+            .verify_login(&north, "nora", &password, "test")
+            .await
+            .unwrap()
+            .expect("the printed password works");
         assert!(nora.must_change_password && nora.role == smp_store::Role::Admin);
-        let dana = store.verify_login("dana", "a long password", "test").await.unwrap().unwrap();
+        assert!(store.verify_login(&first, "nora", &password, "test").await.unwrap().is_none());
+        let dana = store.verify_login(&first, "dana", "a long password", "test").await.unwrap().unwrap();
         assert_ne!(nora.studio, dana.studio, "a studio of its own");
+        store.close().await;
     });
-    let again = smp(&["studio", "add", "Other", "--admin", "nora", "--data", "data"], dir.path());
-    assert!(!again.status.success() && stderr(&again).contains("already exists"), "{}", stderr(&again));
+    let again = smp(&["studio", "add", "Other", "--admin", "dana", "--data", "data"], dir.path());
+    assert!(again.status.success(), "another studio's dana: {}", stderr(&again));
+    let o = add_user("lee", &data);
+    assert!(!o.status.success() && stderr(&o).contains("--studio CODE"), "{}", stderr(&o));
+    assert!(add_user_with("lee", &data, &["--studio", "north-street"]).status.success());
+    let o = add_user_with("nora", &data, &["--studio", "north-street"]);
+    assert!(!o.status.success() && stderr(&o).contains("already exists"), "{}", stderr(&o));
+    let o = add_user_with("lee", &data, &["--studio", "nowhere"]);
+    assert!(!o.status.success() && stderr(&o).contains("no studio with the sign-in code"), "{}", stderr(&o));
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod files;
 mod gate;
 mod photo;
 mod plan;
+mod sign_in;
 mod treatment;
 
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
@@ -27,6 +28,7 @@ pub use files::{PARTIAL_PREFIX, PhotoFiles, StoredFile, create_private_folder};
 pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use plan::{PlannedSession, TreatmentPlan};
+pub use sign_in::{MAX_CODE_CHARS, code_from_name};
 pub use treatment::{AftercareLink, LatestSession, SessionAmendment, SharedAftercare, TreatmentSession};
 
 /// What went wrong in storage.
@@ -271,7 +273,7 @@ fn checked_user_name(name: &str) -> Result<&str, StoreError> {
     Ok(name)
 }
 
-/// Inserts an account in `tx` (names are unique across studios); its id.
+/// Inserts an account in `tx` (names are unique within the studio); its id.
 async fn insert_user(
     tx: &mut Tx,
     studio: &StudioId,
@@ -280,8 +282,11 @@ async fn insert_user(
     hash: &str,
     must_change_password: bool,
 ) -> Result<String, StoreError> {
-    let taken =
-        sqlx::query("SELECT 1 FROM users WHERE name = $1").bind(name).fetch_optional(&mut **tx).await?;
+    let taken = sqlx::query("SELECT 1 FROM users WHERE studio_id = $1 AND name = $2")
+        .bind(&studio.0)
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?;
     if taken.is_some() {
         return Err(StoreError::UserExists(name.to_string()));
     }
@@ -366,7 +371,9 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(Self { pool, backend })
+        let store = Self { pool, backend };
+        store.fill_sign_in_codes().await?;
+        Ok(store)
     }
 
     /// Opens the embedded SQLite database in `dir` (created when missing).
@@ -464,7 +471,9 @@ impl Store {
             return Ok(true);
         }
         let verdict: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?;
-        Ok(verdict == "ok")
+        // And no record names a row that is not there.
+        let dangling = sqlx::query("PRAGMA foreign_key_check").fetch_optional(&self.pool).await?;
+        Ok(verdict == "ok" && dangling.is_none())
     }
 
     /// Closes the connections (a backup's files are complete after this).
@@ -478,14 +487,11 @@ impl Store {
         if name.is_empty() {
             return Err(StoreError::Invalid("a studio needs a name".into()));
         }
-        let id = new_id();
-        sqlx::query("INSERT INTO studios (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(&id)
-            .bind(name)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
-        Ok(StudioId(id))
+        let id = StudioId(new_id());
+        let mut tx = self.write().await?;
+        self.insert_studio(&mut tx, &id, name).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Creates a studio of a chain with its first admin, in one
@@ -506,12 +512,7 @@ impl Store {
         let hash = hash_password(one_time_password).await;
         let studio = StudioId(new_id());
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO studios (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(&studio.0)
-            .bind(studio_name)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
+        self.insert_studio(&mut tx, &studio, studio_name).await?;
         let id = insert_user(&mut tx, &studio, admin, Role::Admin, &hash, true).await?;
         tx.commit().await?;
         let user = User {
@@ -563,18 +564,21 @@ impl Store {
         })
     }
 
-    /// The account for `name` when `password` is right. A wrong password for
-    /// an existing account is noted in its studio's audit log, with `from`
-    /// (the client's address).
+    /// The account for `name` in `studio` when `password` is right. A wrong
+    /// password for an existing account is noted in its studio's audit log,
+    /// with `from` (the client's address).
     pub async fn verify_login(
         &self,
+        studio: &StudioId,
         name: &str,
         password: &str,
         from: &str,
     ) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, studio_id, name, role, password_hash, must_change_password, active FROM users WHERE name = $1",
+            "SELECT id, studio_id, name, role, password_hash, must_change_password, active FROM users \
+             WHERE studio_id = $1 AND name = $2",
         )
+        .bind(&studio.0)
         .bind(name.trim())
         .fetch_optional(&self.pool)
         .await?;

@@ -60,12 +60,19 @@ async fn users_log_in_with_their_password_only() {
             .create_user(&studio, &name, Role::Practitioner, "correct horse battery", false)
             .await
             .unwrap();
-        let back =
-            store.verify_login(&name, "correct horse battery", "test").await.unwrap().expect("logs in");
+        let back = store
+            .verify_login(&studio, &name, "correct horse battery", "test")
+            .await
+            .unwrap()
+            .expect("logs in");
         assert_eq!(back, user);
-        assert!(store.verify_login(&name, "wrong password!!", "test").await.unwrap().is_none());
+        assert!(store.verify_login(&studio, &name, "wrong password!!", "test").await.unwrap().is_none());
         assert!(
-            store.verify_login(&unique("nobody"), "correct horse battery", "test").await.unwrap().is_none()
+            store
+                .verify_login(&studio, &unique("nobody"), "correct horse battery", "test")
+                .await
+                .unwrap()
+                .is_none()
         );
         assert!(matches!(
             store.create_user(&studio, &name, Role::Admin, "another password", false).await,
@@ -228,8 +235,8 @@ async fn reopening_keeps_everything() {
         studio
     };
     let store = Store::open_in(dir.path()).await.unwrap();
-    assert_eq!(store.first_studio().await.unwrap(), Some(id));
-    let user = store.verify_login("keeper", "a long password", "test").await.unwrap().unwrap();
+    assert_eq!(store.first_studio().await.unwrap(), Some(id.clone()));
+    let user = store.verify_login(&id, "keeper", "a long password", "test").await.unwrap().unwrap();
     assert!(user.must_change_password);
     assert!(matches!(Store::open("mysql://x").await, Err(StoreError::UnsupportedUrl(_))));
 }
@@ -282,7 +289,9 @@ async fn sessions_live_until_ended_and_a_new_password_ends_the_others() {
         assert!(store.session(&two.token).await.unwrap().is_none(), "other sessions end");
         let kept = store.session(&one.token).await.unwrap().unwrap();
         assert!(!kept.user.must_change_password);
-        assert!(store.verify_login(&user.name, "second password", "test").await.unwrap().is_some());
+        assert!(
+            store.verify_login(&user.studio, &user.name, "second password", "test").await.unwrap().is_some()
+        );
         store.end_session(&kept).await.unwrap();
         assert!(store.session(&one.token).await.unwrap().is_none());
         let expired = store.start_session(&user, -1).await.unwrap();
@@ -435,11 +444,16 @@ async fn admins_reset_passwords_and_rename_only_their_own_studio() {
         let fresh = sa.reset_password(&admin, &pia.id).await.unwrap().expect("pia is A's");
         assert!(fresh.chars().count() >= 20);
         assert!(store.session(&session.token).await.unwrap().is_none(), "her sessions ended");
-        let back =
-            store.verify_login(&pia.name, &fresh, "test").await.unwrap().expect("the new password works");
+        let back = store
+            .verify_login(&pia.studio, &pia.name, &fresh, "test")
+            .await
+            .unwrap()
+            .expect("the new password works");
         assert!(back.must_change_password);
         assert_eq!(sa.reset_password(&admin, &bob.id).await.unwrap(), None, "B's user is out of reach");
-        assert!(store.verify_login(&bob.name, "a long password", "test").await.unwrap().is_some());
+        assert!(
+            store.verify_login(&bob.studio, &bob.name, "a long password", "test").await.unwrap().is_some()
+        );
         let details = smp_store::StudioDetails {
             name: "Main Street Studio".into(),
             phone: Some("+44 20 7946 0000".into()),
@@ -566,4 +580,56 @@ async fn photo_files_are_kept_whole_per_studio_in_a_folder_and_a_bucket() {
     }
     assert!(smp_store::PhotoFiles::in_bucket("https://example.com/x").is_err());
     assert!(smp_store::PhotoFiles::in_bucket("s3:///x").is_err());
+}
+
+/// A database of the release before sign-in names were per studio (schema
+/// 17: names unique across studios) is brought up to date in place: every
+/// account, its references and its login sessions kept, each studio given
+/// its sign-in code, and a name one studio uses now free in another.
+#[tokio::test]
+async fn a_schema_17_database_is_upgraded_keeping_accounts_and_sessions() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("smp.db");
+    {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", file.display())).await.unwrap();
+        sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await.unwrap();
+        let mut old = sqlx::migrate::Migrator::new(std::path::Path::new("migrations/sqlite")).await.unwrap();
+        old.migrations = old.migrations.iter().filter(|m| m.version <= 17).cloned().collect();
+        old.run(&pool).await.unwrap();
+        let digest: String =
+            sha2::Sha256::digest(b"token-of-a-tablet").iter().map(|b| format!("{b:02x}")).collect();
+        let hash = password_auth::generate_hash("a long password");
+        for statement in [
+            "INSERT INTO studios (id, name, created_at) VALUES ('s1', 'Main Street', 1), ('s2', 'Main Street', 2)"
+                .to_string(),
+            format!(
+                "INSERT INTO users (id, studio_id, name, role, password_hash, must_change_password, created_at) \
+                 VALUES ('u1', 's1', 'ada', 'admin', '{hash}', 0, 1), ('u2', 's2', 'bo', 'practitioner', '{hash}', 0, 2)"
+            ),
+            format!(
+                "INSERT INTO sessions (token, user_id, csrf, created_at, expires_at) \
+                 VALUES ('{digest}', 'u1', 'csrf-1', 1, 99999999999999)"
+            ),
+            "INSERT INTO audit (id, studio_id, staff_id, action, subject, at) VALUES ('a1', 's1', 'u1', 'login', '', 1)"
+                .to_string(),
+        ] {
+            sqlx::query(&statement).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = Store::open_in(dir.path()).await.unwrap();
+    let (s1, s2) = (StudioId("s1".into()), StudioId("s2".into()));
+    assert_eq!(store.studio(&s1).sign_in_code().await.unwrap(), "main-street");
+    assert_eq!(store.studio(&s2).sign_in_code().await.unwrap(), "main-street-2");
+    let session = store.session("token-of-a-tablet").await.unwrap().expect("still logged in");
+    assert_eq!((session.user.id.as_str(), session.user.name.as_str()), ("u1", "ada"));
+    assert!(store.verify_login(&s2, "bo", "a long password", "test").await.unwrap().is_some());
+    assert_eq!(store.studio(&s1).audit_log(10).await.unwrap().len(), 1, "the log still names ada");
+    // The name ada is s1's; s2 may have an ada of its own now, s1 not twice.
+    store.create_user(&s2, "ada", Role::Practitioner, "another password", false).await.unwrap();
+    let twice = store.create_user(&s1, "ada", Role::Practitioner, "another password", false).await;
+    assert!(matches!(twice, Err(StoreError::UserExists(_))), "{twice:?}");
+    assert!(store.integrity_ok().await.unwrap());
 }

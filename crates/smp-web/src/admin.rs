@@ -136,6 +136,9 @@ struct StudioPage<'a> {
     zones: Vec<&'static str>,
     consent_text: String,
     consent_version: i64,
+    /// What staff type at the login when the installation holds several
+    /// studios.
+    sign_in_code: String,
     saved: bool,
     error: Option<String>,
 }
@@ -152,6 +155,7 @@ pub(crate) async fn studio(State(state): State<AppState>, who: Staff) -> Respons
             weekdays: crate::clock::WEEKDAYS,
             consent_text: text.body,
             consent_version: text.version,
+            sign_in_code: studio.sign_in_code().await?,
             saved: false,
             error: None,
         };
@@ -229,6 +233,7 @@ pub(crate) async fn save_studio(
             weekdays: crate::clock::WEEKDAYS,
             consent_text: form.consent_text,
             consent_version: version,
+            sign_in_code: who.studio(&state).sign_in_code().await?,
             error,
         };
         Ok((status, Html(page.render()?)).into_response())

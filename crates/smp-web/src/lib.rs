@@ -54,6 +54,8 @@ const MAX_DECODES: usize = 2;
 /// The cookie that carries the login form's CSRF token (the login form is
 /// shown before there is a session to hold one).
 const LOGIN_COOKIE: &str = "smp_login";
+/// The cookie that remembers a device's studio for the login form.
+const STUDIO_COOKIE: &str = "smp_studio";
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -444,6 +446,11 @@ struct MessagePage<'a> {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage<'a> {
+    /// The studio's sign-in code as typed or remembered, when the
+    /// installation holds several studios (else no such field).
+    studio: Option<&'a str>,
+    /// Whether the studio field is the one to fill first (empty).
+    ask_studio_first: bool,
     name: &'a str,
     error: Option<&'a str>,
     csrf: &'a str,
@@ -479,26 +486,43 @@ impl FromRequestParts<AppState> for ClientAddress {
 }
 
 /// The login page, with a fresh CSRF token in its form and in a cookie.
+/// `studio` is what the studio field holds: `None` on an installation of
+/// one studio, which has no such field.
 fn login_form(
     state: &AppState,
     status: StatusCode,
+    studio: Option<&str>,
     name: &str,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
     let csrf = smp_store::random_token();
-    let page = LoginPage { name, error, csrf: &csrf };
+    let ask_studio_first = studio.is_some_and(str::is_empty);
+    let page = LoginPage { studio, ask_studio_first, name, error, csrf: &csrf };
     let cookie = format!("{LOGIN_COOKIE}={csrf}; {}", state.cookie_attributes());
     Ok((status, [(SET_COOKIE, cookie)], Html(page.render()?)).into_response())
 }
 
-async fn login_page(State(state): State<AppState>) -> Result<Response, PageError> {
-    login_form(&state, StatusCode::OK, "", None)
+/// Whether the login asks which studio: only where there is a choice.
+async fn asks_for_studio(state: &AppState) -> Result<bool, PageError> {
+    Ok(state.store.studio_count().await? > 1)
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let remembered = cookie_in(&headers, STUDIO_COOKIE).unwrap_or_default();
+    let studio = asks_for_studio(&state).await?.then_some(remembered.as_str());
+    login_form(&state, StatusCode::OK, studio, "", None)
 }
 
 #[derive(Deserialize)]
 struct LoginForm {
     #[serde(default)]
     csrf: String,
+    /// The studio's sign-in code, where the form asks for it.
+    #[serde(default)]
+    studio: String,
     name: String,
     password: String,
 }
@@ -509,44 +533,59 @@ async fn login(
     headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
+    let several = asks_for_studio(&state).await?;
+    let typed_studio: String = form.studio.trim().chars().take(smp_store::MAX_CODE_CHARS + 8).collect();
+    let studio_field = several.then_some(typed_studio.as_str());
     let expected = cookie_in(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(&expected, &form.csrf) {
-        return login_form(
-            &state,
-            StatusCode::FORBIDDEN,
-            &form.name,
-            Some("This login form has expired: log in again."),
-        );
+        let message = "This login form has expired: log in again.";
+        return login_form(&state, StatusCode::FORBIDDEN, studio_field, &form.name, Some(message));
     }
-    if let Some(wait) = state.failures.wait(address, &form.name) {
+    if several && typed_studio.is_empty() {
+        let message = "Enter your studio's sign-in code (your admin has it, under Studio).";
+        return login_form(&state, StatusCode::BAD_REQUEST, studio_field, &form.name, Some(message));
+    }
+    // Throttled per studio and name: the same name may be staff elsewhere.
+    let account = format!("{}/{}", typed_studio.to_ascii_lowercase(), form.name);
+    if let Some(wait) = state.failures.wait(address, &account) {
         let message =
             format!("Too many failed attempts for this name. Try again in {} seconds.", wait.as_secs() + 1);
-        return login_form(&state, StatusCode::TOO_MANY_REQUESTS, &form.name, Some(&message));
+        return login_form(&state, StatusCode::TOO_MANY_REQUESTS, studio_field, &form.name, Some(&message));
     }
+    let studio = match several {
+        true => state.store.studio_by_code(&typed_studio).await?,
+        false => state.store.first_studio().await?,
+    };
+    // An unknown studio is looked up like an unknown name (the same answer,
+    // the same time): codes cannot be probed either.
+    let studio = studio.unwrap_or_else(|| smp_store::StudioId(String::new()));
     // No account has a longer name: no need to look, nor to keep it whole.
     let user = if form.name.trim().chars().count() > throttle::MAX_NAME_CHARS {
         None
     } else {
-        state.store.verify_login(&form.name, &form.password, &address.to_string()).await?
+        state.store.verify_login(&studio, &form.name, &form.password, &address.to_string()).await?
     };
     let Some(user) = user else {
-        state.failures.failed(address, &form.name);
+        state.failures.failed(address, &account);
         let shown: String = form.name.chars().take(throttle::MAX_NAME_CHARS).collect();
-        return login_form(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            &shown,
-            Some("That name and password do not match."),
-        );
+        let message = match several {
+            true => "That studio code, name and password do not match.",
+            false => "That name and password do not match.",
+        };
+        return login_form(&state, StatusCode::UNAUTHORIZED, studio_field, &shown, Some(message));
     };
-    state.failures.succeeded(address, &form.name);
+    state.failures.succeeded(address, &account);
     let session = state.store.start_session(&user, SESSION_HOURS).await?;
     let attributes = state.cookie_attributes();
     let cookie =
         format!("{SESSION_COOKIE}={}; {attributes}; Max-Age={}", session.token, SESSION_HOURS * 3600);
     let spent = format!("{LOGIN_COOKIE}=; {attributes}; Max-Age=0");
+    // The studio is remembered on this device for the next login.
+    let code = state.store.studio(&user.studio).sign_in_code().await?;
+    let remember = format!("{STUDIO_COOKIE}={code}; {attributes}; Max-Age={}", 365 * 24 * 3600);
     let to = if user.must_change_password { "/password" } else { "/clients" };
-    Ok((AppendHeaders([(SET_COOKIE, cookie), (SET_COOKIE, spent)]), Redirect::to(to)).into_response())
+    Ok((AppendHeaders([(SET_COOKIE, cookie), (SET_COOKIE, spent), (SET_COOKIE, remember)]), Redirect::to(to))
+        .into_response())
 }
 
 /// A form that carries nothing but its CSRF token.
