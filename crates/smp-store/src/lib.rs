@@ -886,6 +886,34 @@ impl StudioStore<'_> {
         self.audit_in(&mut conn, staff, action, subject).await
     }
 
+    /// As [`StudioStore::audit`], unless the same person has a line for the
+    /// same action on the same subject from the last `window_ms`: a chart
+    /// that shows twelve thumbnails, or an editor reloading its photo, says
+    /// so once, not twelve times.
+    pub async fn audit_unless_recent(
+        &self,
+        staff: &User,
+        action: &str,
+        subject: &str,
+        window_ms: i64,
+    ) -> Result<(), StoreError> {
+        let recent = sqlx::query(
+            "SELECT 1 FROM audit WHERE studio_id = $1 AND staff_id = $2 AND action = $3 AND subject = $4 \
+             AND at >= $5 LIMIT 1",
+        )
+        .bind(&self.studio.0)
+        .bind(&staff.id)
+        .bind(action)
+        .bind(subject)
+        .bind(now_ms() - window_ms)
+        .fetch_optional(&self.store.pool)
+        .await?;
+        if recent.is_none() {
+            self.audit(staff, action, subject).await?;
+        }
+        Ok(())
+    }
+
     /// The audit line of a change, written in the change's own transaction
     /// so that neither is kept without the other.
     async fn audit_in(

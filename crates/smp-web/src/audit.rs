@@ -21,6 +21,7 @@ const ACTIONS: &[(&str, &str, bool)] = &[
     ("take-back-from-client", "took the tablet back from", true),
     ("view-photos", "viewed the photos of", true),
     ("view-photo", "viewed a photo of", true),
+    ("view-session", "viewed a session record of", true),
     ("upload-photo", "uploaded a photo of", true),
     ("withdraw-photo", "withdrew a photo of", true),
     ("save-design", "saved a design for", true),

@@ -60,6 +60,10 @@ impl UploadForm {
     }
 }
 
+/// Within this time a person's repeated views of a client's smaller photo
+/// copies make one audit line (the chart's own view makes one too).
+const VIEW_AUDIT_WINDOW_MS: i64 = 10 * 60 * 1000;
+
 /// Files younger than this are left by the sweep: an upload may be between
 /// its files and its record (on this instance or, sharing a bucket, another).
 const SWEEP_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
@@ -327,8 +331,16 @@ async fn send(state: AppState, who: Staff, photo_id: String, copy: Copy) -> Resp
         let photo = studio.photo(&photo_id).await?.ok_or_else(|| {
             PageError(StatusCode::NOT_FOUND, "There is no such photo in this studio.".into())
         })?;
-        if copy == Copy::Full {
-            studio.audit(&who.0.user, "view-photo", &photo.client_id).await?;
+        // Every view of a photo is audited, of any size: the full photo
+        // line by line, the smaller copies (a chart's thumbnails, the
+        // editor's screen copy) once per person, client and few minutes.
+        match copy {
+            Copy::Full => studio.audit(&who.0.user, "view-photo", &photo.client_id).await?,
+            Copy::Thumbnail | Copy::Screen => {
+                studio
+                    .audit_unless_recent(&who.0.user, "view-photos", &photo.client_id, VIEW_AUDIT_WINDOW_MS)
+                    .await?
+            }
         }
         let studio = &who.0.user.studio;
         let bytes = match copy {

@@ -305,6 +305,7 @@ async fn passport_page(
         .await?
         .filter(|s| s.client_id == client_id)
         .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))?;
+    who.studio(state).audit(&who.0.user, "view-session", client_id).await?;
     let rows = passport_rows(&session.passport_json);
     let recorded = format!("{}, by {}", day_of(session.created_at), session.staff_name);
     // The photos taken on the session's day belong to its record.

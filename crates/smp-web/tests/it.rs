@@ -1504,6 +1504,8 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         "{}",
         r.body
     );
+    let log = app.store.studio(&a).audit_log(100).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "view-session" && e.staff_name == "pia"), "the view is audited");
     assert!(r.body.contains("No photo was uploaded on 2026-12-01"));
     assert!(r.body.contains("class=\"keep-lines\">calm\nasked about sport<"), "notes keep their lines");
     // A session recorded today lists the photos taken today.
@@ -2205,6 +2207,26 @@ async fn the_sweep_removes_what_a_crash_left_and_nothing_else() {
         std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.remove(std::ffi::OsStr::new("fedcba9876543210fedcba9876543210.jpg")), "young: kept");
     assert_eq!(left, kept);
+}
+
+/// Every view of a photo is audited, the smaller copies too (a thumbnail
+/// or screen copy fetched without the chart left no trace), once per person
+/// and client for a few minutes rather than once per picture.
+#[tokio::test]
+async fn views_of_every_photo_size_are_audited_once_a_while() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), .. } = cast(&app, "A").await;
+    client_with_photo(&app, &pia, &csrf, "Ivy").await;
+    let id = app.store.studio(&a).photo_ids().await.unwrap().into_iter().next().unwrap();
+    app.store.create_user(&a, "lou", Role::Practitioner, "a long password", false).await.unwrap();
+    let (lou, _) = login(&app, "lou", "a long password").await;
+    for copy in ["thumbnail", "screen", "thumbnail"] {
+        let r = send(&app, "GET", &format!("/photos/{id}/{copy}"), Some(&lou), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let log = app.store.studio(&a).audit_log(100).await.unwrap();
+    let lous: Vec<&str> = log.iter().filter(|e| e.staff_name == "lou").map(|e| e.action.as_str()).collect();
+    assert_eq!(lous.iter().filter(|a| **a == "view-photos").count(), 1, "{lous:?}");
 }
 
 /// A chain runs several instances of the app on one PostgreSQL database and
