@@ -15,6 +15,7 @@ mod cpu;
 mod dashboard;
 mod designs;
 mod intake;
+mod kept_input;
 mod photos;
 mod plans;
 mod request_log;
@@ -187,6 +188,7 @@ pub fn router(state: AppState) -> Router {
         .merge(signatures)
         .merge(uploads)
         .layer(axum::middleware::map_response(explain_too_large))
+        .layer(axum::middleware::from_fn(kept_input::keep_typed_input))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(server::BODY_PAUSE_TIMEOUT))
         .layer(axum::middleware::from_fn(request_log::log_request))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -268,7 +270,9 @@ impl IntoResponse for PageError {
             message: &self.1,
             reference: reference.as_deref(),
         };
-        (self.0, Html(page.render().unwrap_or_default())).into_response()
+        let mut response = (self.0, Html(page.render().unwrap_or_default())).into_response();
+        response.extensions_mut().insert(kept_input::FailureMessage(self.1));
+        response
     }
 }
 

@@ -2229,6 +2229,36 @@ async fn views_of_every_photo_size_are_audited_once_a_while() {
     assert_eq!(lous.iter().filter(|a| **a == "view-photos").count(), 1, "{lous:?}");
 }
 
+/// A form sent while the database does not answer is not lost: the error
+/// page shows what was typed and sends it again with one tap, with the
+/// request's reference; the log line has the cause.
+#[tokio::test]
+async fn a_server_error_keeps_what_was_typed() {
+    let app = app().await;
+    let Cast { pia: (pia, csrf), .. } = cast(&app, "A").await;
+    app.store.close().await;
+    let form = format!("csrf={csrf}&full_name=Ivy+Typed&phone=%2B44+20+7946+0000&email=");
+    let req = Request::post("/clients")
+        .header(header::COOKIE, format!("{SESSION_COOKIE}={pia}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, form.len())
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .body(Body::from(form))
+        .unwrap();
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    assert!(res.status().is_server_error());
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("database did not answer") && body.contains("Send again"), "{body}");
+    assert!(body.contains("<form method=\"post\" action=\"/clients\">"), "{body}");
+    for hidden in [format!("name=\"csrf\" value=\"{csrf}\""), "name=\"full_name\" value=\"Ivy Typed\"".into()]
+    {
+        assert!(body.contains(&hidden), "{hidden} in {body}");
+    }
+    assert!(body.contains("<dd>+44 20 7946 0000</dd>") && body.contains("reference <code>"), "{body}");
+    assert!(!body.contains(&format!("<dd>{csrf}</dd>")), "the token is not shown");
+}
+
 /// A chain runs several instances of the app on one PostgreSQL database and
 /// one S3-compatible bucket: a login on one works on the other, a photo
 /// uploaded through one is shown by the other, and the sweep at either's
