@@ -373,3 +373,110 @@ fn kill_backups(smp: &Path, data: &Path, work: &Path) -> Result<(usize, usize)> 
     }
     Ok((delays.len(), half_done))
 }
+
+/// What restarting PostgreSQL under load found.
+pub struct RestartReport {
+    /// Staff reading charts throughout.
+    pub readers: usize,
+    /// How long the restart command took (the database away).
+    pub restart: Duration,
+    /// From the database being back to the app's next good answer.
+    pub back_after: Option<Duration>,
+    /// Requests answered with an error while the database was away.
+    pub failed: usize,
+    /// Requests that got no answer within [`ANSWER_WITHIN`].
+    pub hung: usize,
+    /// Requests answered well, before and after.
+    pub answered: usize,
+}
+
+/// A request without an answer in this time counts as hung.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+
+/// Restarts the PostgreSQL server under a running `smp serve` (the release
+/// binary at `smp`, on the database at `url`) while staff read charts, with
+/// the shell command `restart`; the app must answer again within seconds of
+/// the database's return, by itself.
+pub fn restart_postgres(smp: &Path, url: &str, restart: &str) -> Result<RestartReport> {
+    const READERS: usize = 10;
+    let work = tempfile::tempdir()?;
+    let mut add = Command::new(smp)
+        .args(["user", "add", "kim", "--role", "practitioner", "--password-stdin", "--database", url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    std::io::Write::write_all(add.stdin.as_mut().context("stdin")?, b"a long password\n")?;
+    anyhow::ensure!(add.wait()?.success(), "smp user add failed");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut server = Command::new(smp)
+        .args(["serve", "--addr", &addr.to_string(), "--database", url, "--data"])
+        .arg(work.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start smp serve")?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let outcome = rt.block_on(async {
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let (session, csrf) = log_in(addr, "kim", "a long password").await?;
+        let body = format!("csrf={csrf}&full_name=Ivy+Reads").into_bytes();
+        let (status, chart, ..) =
+            send(addr, post("/clients", &session, "application/x-www-form-urlencoded", body)?).await?;
+        anyhow::ensure!(status == 303, "creating a client answered {status}");
+        let started = Instant::now();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut readers = Vec::new();
+        for _ in 0..READERS {
+            let (session, chart, stop) = (session.clone(), chart.clone(), Arc::clone(&stop));
+            readers.push(tokio::spawn(async move {
+                // (when it was asked, relative to the start; answered well; answered at all)
+                let mut outcomes = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let at = started.elapsed();
+                    let Ok(request) = get(&chart, &session) else { break };
+                    match tokio::time::timeout(ANSWER_WITHIN, send(addr, request)).await {
+                        Ok(Ok((200, ..))) => outcomes.push((at, true, true)),
+                        Ok(_) => {
+                            outcomes.push((at, false, true));
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        Err(_) => outcomes.push((at, false, false)),
+                    }
+                }
+                outcomes
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let down = started.elapsed();
+        let command = restart.to_string();
+        let status =
+            tokio::task::spawn_blocking(move || Command::new("sh").args(["-c", &command]).status()).await??;
+        anyhow::ensure!(status.success(), "the restart command {restart:?} failed");
+        let up = started.elapsed();
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        stop.store(true, Ordering::SeqCst);
+        let mut outcomes = Vec::new();
+        for reader in readers {
+            outcomes.extend(reader.await?);
+        }
+        anyhow::Ok((down, up, outcomes))
+    });
+    server.kill()?;
+    server.wait()?;
+    let (down, up, outcomes) = outcome?;
+    let back = outcomes.iter().filter(|(at, ok, _)| *ok && *at >= up).map(|(at, ..)| *at).min();
+    Ok(RestartReport {
+        readers: READERS,
+        restart: up - down,
+        back_after: back.map(|at| at - up),
+        failed: outcomes.iter().filter(|(_, ok, answered)| !ok && *answered).count(),
+        hung: outcomes.iter().filter(|(_, _, answered)| !answered).count(),
+        answered: outcomes.iter().filter(|(_, ok, _)| *ok).count(),
+    })
+}

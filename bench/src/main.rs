@@ -239,7 +239,9 @@ stages of --stages-only, default healed,session-2,years:5). --load-only
 prints the load run's table (bench/load puts it into the README): 50 staff
 at once on SQLite, then on PostgreSQL at BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/test, in a schema of its own); with
---smp, the fault run too (smp serve killed mid-save, smp backup mid-copy).";
+--smp, the fault run too (smp serve killed mid-save, smp backup mid-copy;
+with BENCH_PG_RESTART, a command that restarts PostgreSQL, that restart
+under load last).";
 
 fn main() -> Result<()> {
     if std::env::args().any(|a| a == "--help" || a == "-h") {
@@ -517,11 +519,9 @@ fn drop_schema(schema: &str) -> Result<()> {
 /// p50 / p99 per route against the goal (pages p99 <= 300 ms).
 fn print_load_table() -> Result<()> {
     let mut reports = vec![load::run("SQLite", None)?];
-    match postgres_for_load()? {
-        Some((url, schema)) => {
-            reports.push(load::run("PostgreSQL", Some(&url))?);
-            drop_schema(&schema)?;
-        }
+    let postgres = postgres_for_load()?;
+    match &postgres {
+        Some((url, _)) => reports.push(load::run("PostgreSQL", Some(url))?),
         None => eprintln!("PostgreSQL did not answer: its load run is left out"),
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -579,6 +579,29 @@ fn print_load_table() -> Result<()> {
             "| `smp backup` killed mid-copy {} times | {} left a folder that looked finished but was not | 0 |",
             f.backups_killed, f.backups_half_done
         );
+        // Last: restarting the server ends every other connection to it.
+        if let (Some((url, _)), Ok(restart)) = (&postgres, std::env::var("BENCH_PG_RESTART")) {
+            let r = faults::restart_postgres(Path::new(&smp), url, &restart)?;
+            let back = r.back_after.map_or("never".to_string(), |d| format!("{:.1} s", d.as_secs_f64()));
+            println!();
+            println!("| fault run (PostgreSQL) | result | goal |");
+            println!("|---|---|---|");
+            println!(
+                "| PostgreSQL restarted ({:.1} s) under {} staff reading charts | answered again {back} after the database was back, without a restart of `smp serve` | within seconds |",
+                r.restart.as_secs_f64(),
+                r.readers
+            );
+            println!(
+                "| requests while it was away | {} answered with an error page, {} without an answer in {} s; {} answered well in all | none unanswered |",
+                r.failed,
+                r.hung,
+                faults::ANSWER_WITHIN.as_secs(),
+                r.answered
+            );
+        }
+    }
+    if let Some((_, schema)) = &postgres {
+        drop_schema(schema)?;
     }
     Ok(())
 }
