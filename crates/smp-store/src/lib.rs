@@ -1127,7 +1127,13 @@ impl StudioStore<'_> {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         // Each condition is off when its parameter is empty (or 0 for the
         // times), so one statement serves every combination.
-        let rows = sqlx::query(
+        // Lines of the same millisecond in the order they were written: by
+        // SQLite's row number, or PostgreSQL's sequence.
+        let written = match self.store.backend {
+            Backend::Sqlite => "a.rowid",
+            Backend::Postgres => "a.seq",
+        };
+        let rows = sqlx::query(&format!(
             "SELECT u.name, a.action, a.subject, a.at, c.full_name AS client_name FROM audit a \
              JOIN users u ON u.id = a.staff_id \
              LEFT JOIN clients c ON c.id = a.subject AND c.studio_id = a.studio_id \
@@ -1136,8 +1142,8 @@ impl StudioStore<'_> {
              AND ($4 = '' OR u.name = $4) \
              AND ($5 = '' OR a.action = $5) \
              AND ($6 = 0 OR a.at >= $6) AND ($7 = 0 OR a.at < $7) \
-             ORDER BY a.at DESC, a.id LIMIT $8",
-        )
+             ORDER BY a.at DESC, {written} DESC LIMIT $8"
+        ))
         .bind(&self.studio.0)
         .bind(filter.client.trim())
         .bind(format!("%{}%", like_escaped(&filter.client)))

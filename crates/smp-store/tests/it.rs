@@ -633,3 +633,28 @@ async fn a_schema_17_database_is_upgraded_keeping_accounts_and_sessions() {
     assert!(matches!(twice, Err(StoreError::UserExists(_))), "{twice:?}");
     assert!(store.integrity_ok().await.unwrap());
 }
+
+/// Audit lines written within the same millisecond are listed in the order
+/// they were written (they came in the order of their random ids).
+#[tokio::test]
+async fn the_audit_log_keeps_the_order_of_writing() {
+    for (store, _dir) in stores().await {
+        let (a, _, pia, _, client) = two_studios(&store, "Order").await;
+        let studio = store.studio(&a);
+        let written: Vec<String> = (0..40).map(|i| format!("step-{i:02}")).collect();
+        for subject in &written {
+            studio.audit(&pia, "view-health", subject).await.unwrap();
+        }
+        let listed: Vec<String> = studio
+            .audit_log(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.subject.starts_with("step-"))
+            .map(|e| e.subject)
+            .rev()
+            .collect();
+        assert_eq!(listed, written, "{:?}", store.backend());
+        let _ = client;
+    }
+}
