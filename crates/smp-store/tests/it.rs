@@ -1,5 +1,5 @@
 //! The storage suite: runs on SQLite always, and on PostgreSQL as well when
-//! `TEST_DATABASE_URL` names one.
+//! `TEST_DATABASE_URL` names one (a fresh schema per test).
 
 use smp_store::{Client, ClientFields, PhotoAngle, Role, Store, StoreError, StudioId, User};
 
@@ -14,7 +14,16 @@ async fn stores_with_urls() -> Vec<(Store, Option<tempfile::TempDir>, String)> {
     let url = format!("sqlite://{}", dir.path().join("smp.db").display());
     let mut out = vec![(Store::open_in(dir.path()).await.unwrap(), Some(dir), url)];
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        out.push((Store::open(&url).await.expect("TEST_DATABASE_URL is reachable"), None, url));
+        // A schema of its own per test, so that no run depends on what an
+        // earlier one (of another version) left in the database.
+        sqlx::any::install_default_drivers();
+        let schema = format!("store_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::AnyPool::connect(&url).await.expect("TEST_DATABASE_URL is reachable");
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.unwrap();
+        admin.close().await;
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+        out.push((Store::open(&url).await.expect("the test schema opens"), None, url));
     }
     out
 }
