@@ -6,7 +6,8 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
+use serde::Deserialize;
 use smp_clinic::Protocol;
 use smp_store::{PlannedSession, Session, TreatmentPlan};
 
@@ -24,9 +25,6 @@ pub(crate) fn duration(hours: &f64) -> String {
         (h, m) => format!("{h} h {m} min"),
     }
 }
-
-/// Weeks the calendar looks ahead.
-const CALENDAR_WEEKS: u64 = 8;
 
 #[derive(Template)]
 #[template(path = "plan.html")]
@@ -206,35 +204,96 @@ pub(crate) async fn save(
 }
 
 /// One day of the calendar: its label and (client id, client name, session).
-type CalendarDay = (String, Vec<(String, String, PlannedSession)>);
+/// A day of the week view.
+struct CalendarDay {
+    /// "Mon 7 Dec".
+    label: String,
+    /// "Monday 7 December 2026", for screen readers and narrow screens.
+    long: String,
+    is_today: bool,
+    open: bool,
+    /// (client id, client name, session)
+    sessions: Vec<(String, String, PlannedSession)>,
+}
 
 #[derive(Template)]
 #[template(path = "calendar.html")]
 struct CalendarPage<'a> {
     who: &'a Session,
+    /// "7 - 13 December 2026".
     range: String,
     days: Vec<CalendarDay>,
+    previous: NaiveDate,
+    next: NaiveDate,
+    monday: NaiveDate,
+    this_week: bool,
+    total: usize,
 }
 
-/// The studio's planned sessions for the weeks ahead, day by day.
-pub(crate) async fn calendar(State(state): State<AppState>, who: Staff) -> Response {
+#[derive(Deserialize)]
+pub(crate) struct WeekQuery {
+    /// Any day of the week to show (ISO date); this week by default.
+    #[serde(default)]
+    week: Option<String>,
+}
+
+/// The week around `day`, as people say it: "7 - 13 December 2026",
+/// "28 December 2026 - 3 January 2027".
+fn week_range(monday: NaiveDate) -> String {
+    let sunday = monday + Days::new(6);
+    if monday.year() != sunday.year() {
+        format!("{} - {}", monday.format("%-d %B %Y"), sunday.format("%-d %B %Y"))
+    } else if monday.month() != sunday.month() {
+        format!("{} - {}", monday.format("%-d %B"), sunday.format("%-d %B %Y"))
+    } else {
+        format!("{} - {}", monday.format("%-d"), sunday.format("%-d %B %Y"))
+    }
+}
+
+/// The studio's planned sessions, a week at a time (Monday to Sunday, in
+/// the studio's time zone), the days it is closed greyed out.
+pub(crate) async fn calendar(
+    State(state): State<AppState>,
+    who: Staff,
+    axum::extract::Query(query): axum::extract::Query<WeekQuery>,
+) -> Response {
     page(async {
         let today = crate::clock::today();
-        let end = today + Days::new(7 * CALENDAR_WEEKS);
-        let planned = who.studio(&state).planned_between(&today.to_string(), &end.to_string()).await?;
-        let mut days: Vec<CalendarDay> = Vec::new();
-        for (client_id, name, session) in planned {
-            let label = session
-                .date
-                .parse::<NaiveDate>()
-                .map(|d| d.format("%A %-d %B %Y").to_string())
-                .unwrap_or_else(|_| session.date.clone());
-            match days.last_mut() {
-                Some((day, list)) if *day == label => list.push((client_id, name, session)),
-                _ => days.push((label, vec![(client_id, name, session)])),
-            }
-        }
-        let page = CalendarPage { who: &who.0, range: format!("{today} to {end}"), days };
+        let day = match query.week.as_deref().filter(|w| !w.is_empty()) {
+            Some(text) => text.parse::<NaiveDate>().map_err(|_| {
+                PageError(StatusCode::BAD_REQUEST, format!("{text:?} is not a date: choose the week's day."))
+            })?,
+            None => today,
+        };
+        let monday = day - Days::new(u64::from(day.weekday().num_days_from_monday()));
+        let sunday = monday + Days::new(6);
+        let studio = who.studio(&state);
+        let open_days = studio.details().await?.open_days;
+        let planned = studio.planned_between(&monday.to_string(), &sunday.to_string()).await?;
+        let total = planned.len();
+        let days = (0..7)
+            .map(|offset| {
+                let date = monday + Days::new(offset);
+                let iso = date.to_string();
+                CalendarDay {
+                    label: date.format("%a %-d %b").to_string(),
+                    long: date.format("%A %-d %B %Y").to_string(),
+                    is_today: date == today,
+                    open: crate::clock::is_open(&open_days, date),
+                    sessions: planned.iter().filter(|(_, _, s)| s.date == iso).cloned().collect(),
+                }
+            })
+            .collect();
+        let page = CalendarPage {
+            who: &who.0,
+            range: week_range(monday),
+            days,
+            previous: monday - Days::new(7),
+            next: monday + Days::new(7),
+            monday,
+            this_week: (monday..=sunday).contains(&today),
+            total,
+        };
         Ok(Html(page.render()?).into_response())
     })
     .await
@@ -242,6 +301,14 @@ pub(crate) async fn calendar(State(state): State<AppState>, who: Staff) -> Respo
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn weeks_read_as_people_say_them() {
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(super::week_range(day("2026-12-07")), "7 - 13 December 2026");
+        assert_eq!(super::week_range(day("2026-11-30")), "30 November - 6 December 2026");
+        assert_eq!(super::week_range(day("2026-12-28")), "28 December 2026 - 3 January 2027");
+    }
+
     #[test]
     fn durations_read_as_hours_and_minutes() {
         assert_eq!(super::duration(&0.2), "10 min");

@@ -1743,10 +1743,19 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(studio.plan(&client.id).await.unwrap().unwrap().sessions[1].date, later.to_string());
 
-    // The calendar lists the planned sessions; another studio's does not.
-    let r = send(&app, "GET", "/calendar", Some(&fred), None).await;
+    // The calendar's week shows the planned sessions of that week, on their
+    // day; another studio's does not; a date that is none is refused.
+    let week = format!("/calendar?week={start}");
+    let r = send(&app, "GET", &week, Some(&fred), None).await;
     assert!(r.body.contains("Paul Plan") && r.body.contains("session 1"), "{}", r.body);
-    assert!(!send(&app, "GET", "/calendar", Some(&bo), None).await.body.contains("Paul"));
+    let day = start.format("%a %-d %b").to_string();
+    let column = r.body.split(&format!("<span aria-hidden=\"true\">{day}</span>")).nth(1).unwrap();
+    assert!(column.split("</li>").next().unwrap().contains("Paul Plan"), "on its day: {}", r.body);
+    let next_week = format!("/calendar?week={}", start + chrono::Days::new(7));
+    assert!(!send(&app, "GET", &next_week, Some(&fred), None).await.body.contains("Paul Plan"));
+    assert!(!send(&app, "GET", &week, Some(&bo), None).await.body.contains("Paul"));
+    let r = send(&app, "GET", "/calendar?week=someday", Some(&fred), None).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("not a date"), "{}", r.body);
     assert_eq!(send(&app, "GET", &url, Some(&fred), None).await.status, StatusCode::FORBIDDEN);
     assert_eq!(send(&app, "GET", &url, Some(&bo), None).await.status, StatusCode::NOT_FOUND);
     let r = send(
