@@ -301,6 +301,13 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.click('text=Make the plan');
     assert.match(await page.textContent('.refusal'), /postpones treatment until 1 March 2027/);
     await lookAt(page, 'k-plan-refused');
+    // The practitioner goes ahead with a typed reason: the plan is made, and
+    // its first session shows in this week's calendar.
+    await page.fill('#override_reason', "Physician's letter received: isotretinoin stopped in September");
+    await page.click('button:has-text("Go ahead anyway")');
+    await page.waitForSelector('text=Save the dates');
+    await page.goto(`${url}/calendar`);
+    assert.ok(await page.isVisible('.booking:has-text("Marta Ruiz")'), 'the session is in the week');
 
     // The tablet handed to the client for a consent: no staff menu, and
     // back only with the password.
