@@ -7,6 +7,7 @@ pub mod aftercare;
 pub mod dates;
 pub mod gate;
 pub mod intake;
+pub mod pace;
 pub mod passport;
 pub mod plan;
 pub mod protocol;

@@ -112,6 +112,23 @@ impl StudioStore<'_> {
         }))
     }
 
+    /// The studio's most recently recorded sessions that were planned, at
+    /// most `limit`: (impressions the plan gave the session, the recorded
+    /// session's ink passport, JSON), to learn the studio's pace from.
+    pub async fn recorded_against_plan(&self, limit: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.impressions, t.passport_json FROM treatment_sessions t \
+             JOIN planned_sessions p ON p.studio_id = t.studio_id AND p.client_id = t.client_id \
+             AND p.number = t.number \
+             WHERE t.studio_id = $1 ORDER BY t.created_at DESC LIMIT $2",
+        )
+        .bind(&self.studio.0)
+        .bind(limit)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get("impressions"), r.get("passport_json"))).collect())
+    }
+
     /// The studio's planned sessions from `from` to `to` (ISO dates,
     /// inclusive), by date: (client id, client name, session).
     pub async fn planned_between(

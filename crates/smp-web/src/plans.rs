@@ -9,7 +9,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Deserialize;
 use smp_clinic::Protocol;
-use smp_store::{PlannedSession, Session, TreatmentPlan};
+use smp_clinic::pace::Pace;
+use smp_store::{PlannedSession, Session, StudioStore, TreatmentPlan};
 
 use smp_clinic::gate::Step;
 
@@ -45,6 +46,67 @@ struct PlanPage<'a> {
     replay: Option<Vec<(String, String)>>,
     /// The client's standing, shown above the plan.
     status: standing::StatusBadge,
+    /// Which pace a new plan's times follow, in words.
+    pace_note: String,
+}
+
+/// Recorded sessions the studio's pace is learnt from, at most.
+const PACE_SESSIONS: i64 = 30;
+
+/// The pace a new plan's times follow: the studio's own, learnt from its
+/// recorded sessions, once there are enough; else the protocol's.
+async fn studio_pace(studio: &StudioStore<'_>, protocol: &Protocol) -> Result<Option<Pace>, PageError> {
+    let samples: Vec<(u64, u32)> = studio
+        .recorded_against_plan(PACE_SESSIONS)
+        .await?
+        .into_iter()
+        .filter_map(|(impressions, passport)| {
+            let passport: serde_json::Value = serde_json::from_str(&passport).ok()?;
+            let minutes = passport.get("duration_min")?.as_u64()?;
+            Some((u64::try_from(impressions).ok()?, u32::try_from(minutes).ok()?))
+        })
+        .collect();
+    Ok(smp_clinic::pace::learnt_pace(&samples, protocol.plan.setup_minutes))
+}
+
+/// The protocol, its pace the studio's own where it has learnt one.
+async fn protocol_at_pace(studio: &StudioStore<'_>) -> Result<(Protocol, String), PageError> {
+    let mut protocol = Protocol::default_protocol();
+    let default_rate = protocol.plan.impressions_per_hour;
+    let note = match studio_pace(studio, &protocol).await? {
+        Some(pace) => {
+            protocol.plan.impressions_per_hour = pace.impressions_per_hour;
+            format!(
+                "Times follow this studio's own pace: about {} impressions an hour, from its last {} recorded \
+                 sessions (the protocol's default is {}), plus {} minutes of set-up each.",
+                thousands(pace.impressions_per_hour),
+                pace.sessions,
+                thousands(default_rate),
+                protocol.plan.setup_minutes
+            )
+        }
+        None => format!(
+            "Times follow the protocol's pace, {} impressions an hour plus {} minutes of set-up, until \
+             {} sessions planned here have been recorded with their duration; then the studio's own.",
+            thousands(default_rate),
+            protocol.plan.setup_minutes,
+            smp_clinic::pace::MIN_SESSIONS
+        ),
+    };
+    Ok((protocol, note))
+}
+
+/// A whole number with thousands separated: "2,500".
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.round());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 async fn plan_page(
@@ -78,8 +140,20 @@ async fn plan_page(
     let code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let start = crate::clock::today().to_string();
     let status = standing::StatusBadge::of(&standing::standing(&studio, client_id).await?);
-    let page =
-        PlanPage { who: &who.0, client, version, rows, designs, start, total_hours, error, replay, status };
+    let (_, pace_note) = protocol_at_pace(&studio).await?;
+    let page = PlanPage {
+        who: &who.0,
+        client,
+        version,
+        rows,
+        designs,
+        start,
+        total_hours,
+        error,
+        replay,
+        status,
+        pace_note,
+    };
     Ok((code, Html(page.render()?)).into_response())
 }
 
@@ -105,7 +179,7 @@ pub(crate) async fn save(
         who.require_clinical("Treatment plans")?;
         who.client(&state, &client_id).await?;
         let studio = who.studio(&state);
-        let protocol = Protocol::default_protocol();
+        let (protocol, _) = protocol_at_pace(&studio).await?;
         let refuse =
             |dates: Option<Vec<String>>, m: String| plan_page(&state, &who, &client_id, dates, Some(m), None);
         let (design_id, sessions): (String, Vec<PlannedSession>) = if let Some(start) = value("start") {
@@ -314,6 +388,8 @@ mod tests {
         assert_eq!(super::duration(&0.2), "10 min");
         assert_eq!(super::duration(&0.75), "45 min");
         assert_eq!(super::duration(&2.0), "2 h");
+        assert_eq!((super::thousands(2500.0), super::thousands(912.4)), ("2,500".into(), "912".into()));
+        assert_eq!(super::thousands(1_234_567.0), "1,234,567");
         assert_eq!(super::duration(&1.58), "1 h 35 min");
     }
 }

@@ -1684,6 +1684,60 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
     assert_eq!(send(&app, "GET", "/dashboard", None, None).await.location.as_deref(), Some("/login"));
 }
 
+/// Once a few planned sessions are recorded with their duration, new plans
+/// take their times from the studio's own pace (the median of those
+/// sessions, less the set-up), and the plan page says which pace it uses.
+#[tokio::test]
+async fn plans_learn_the_studios_own_pace() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), pia_user, .. } = cast(&app, "A").await;
+    let studio = app.store.studio(&a);
+    let client = studio
+        .create_client(
+            &pia_user,
+            &smp_store::ClientFields { full_name: "Sam Slow".into(), ..Default::default() },
+        )
+        .await
+        .unwrap();
+    let photo = smp_store::new_photo_id();
+    studio.add_photo(&photo, &client.id, &pia_user, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
+    let design =
+        studio.save_design(&client.id, &photo, &pia_user, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
+    screened(&app, &a, &pia_user, &client.id, "proceed", None, false).await;
+    let url = format!("/clients/{}/plan", client.id);
+    let start = chrono::Utc::now().date_naive() + chrono::Days::new(3);
+    let make = format!("csrf={csrf}&design_id={}&start={start}", design.id);
+    let r = send(&app, "GET", &url, Some(&pia), None).await;
+    assert!(r.body.contains("the protocol&#39;s pace, 5,000 impressions an hour"), "{}", r.body);
+    assert_eq!(send(&app, "POST", &url, Some(&pia), Some(&make)).await.status, StatusCode::SEE_OTHER);
+    let first = studio.plan(&client.id).await.unwrap().unwrap();
+    // Each session recorded as taking 45 minutes of set-up plus an hour per
+    // thousand impressions: a pace of 1,000 an hour.
+    let setup = smp_clinic::Protocol::default_protocol().plan.setup_minutes;
+    for s in &first.sessions {
+        let minutes = setup as i64 + s.impressions * 60 / 1000;
+        let passport = format!("{{\"duration_min\": {minutes}}}");
+        studio
+            .record_session(&client.id, &pia_user, &s.date, s.number, None, &passport)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let r = send(&app, "GET", &url, Some(&pia), None).await;
+    // (Whole minutes: the pace comes out within a few impressions of 1,000.)
+    let note = r.body.split("own pace: about ").nth(1).unwrap_or_else(|| panic!("{}", r.body));
+    let rate: f64 = note.split(' ').next().unwrap().replace(',', "").parse().unwrap();
+    assert!((990.0..=1010.0).contains(&rate), "{note}");
+    assert!(note.contains("impressions an hour, from its last 3 recorded sessions"), "{note}");
+    assert_eq!(send(&app, "POST", &url, Some(&pia), Some(&make)).await.status, StatusCode::SEE_OTHER);
+    let again = studio.plan(&client.id).await.unwrap().unwrap();
+    for s in &again.sessions {
+        let expected = ((setup as f64 / 60.0 + s.impressions as f64 / 1000.0) * 10.0).round() / 10.0;
+        assert!((s.hours - expected).abs() < 0.11, "session {}: {} h, not {expected} h", s.number, s.hours);
+    }
+    assert!(again.sessions[0].hours > first.sessions[0].hours, "slower than the protocol's default");
+}
+
 #[tokio::test]
 async fn plans_follow_the_protocol_and_fill_the_calendar() {
     let app = app().await;
