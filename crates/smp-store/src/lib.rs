@@ -15,6 +15,7 @@ use sqlx::{AnyPool, Row};
 
 mod consent;
 mod design;
+mod erasure;
 mod files;
 mod gate;
 mod photo;
@@ -24,6 +25,7 @@ mod treatment;
 
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
 pub use design::{DesignVersion, MAX_DESIGN_BYTES};
+pub use erasure::{ERASED_NAME, ErasureCounts, MAX_ERASURE_REASON_CHARS};
 pub use files::{PARTIAL_PREFIX, PhotoFiles, StoredFile, create_private_folder};
 pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
@@ -129,6 +131,9 @@ pub struct Client {
     pub email: Option<String>,
     /// Phone, when given.
     pub phone: Option<String>,
+    /// When the record was erased at the client's request, and why: only
+    /// what the studio may keep is left (see [`StudioStore::erase_client`]).
+    pub erased: Option<(i64, String)>,
 }
 
 /// The fields of a new or edited client.
@@ -771,8 +776,14 @@ fn client_from(row: &sqlx::any::AnyRow) -> Client {
         birth_date: row.get("birth_date"),
         email: row.get("email"),
         phone: row.get("phone"),
+        erased: row
+            .get::<Option<i64>, _>("erased_at")
+            .map(|at| (at, row.get::<Option<String>, _>("erased_reason").unwrap_or_default())),
     }
 }
+
+/// The columns [`client_from`] reads.
+const CLIENT_COLUMNS: &str = "id, full_name, birth_date, email, phone, erased_at, erased_reason";
 
 /// The earliest birth date accepted.
 const FIRST_BIRTH_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
@@ -940,7 +951,11 @@ impl StudioStore<'_> {
     /// that what is numbered per client (design versions) is allocated by
     /// one writer at a time.
     async fn owns_client(&self, conn: &mut sqlx::AnyConnection, client_id: &str) -> Result<bool, StoreError> {
-        let sql = format!("SELECT 1 FROM clients WHERE studio_id = $1 AND id = $2{}", self.store.lock());
+        // An erased client takes no new records.
+        let sql = format!(
+            "SELECT 1 FROM clients WHERE studio_id = $1 AND id = $2 AND erased_at IS NULL{}",
+            self.store.lock()
+        );
         Ok(sqlx::query(&sql).bind(&self.studio.0).bind(client_id).fetch_optional(conn).await?.is_some())
     }
 
@@ -1246,18 +1261,24 @@ impl StudioStore<'_> {
         .await?;
         self.audit_in(&mut tx, staff, "create-client", &id).await?;
         tx.commit().await?;
-        Ok(Client { id, full_name: f.full_name, birth_date: f.birth_date, email: f.email, phone: f.phone })
+        Ok(Client {
+            id,
+            full_name: f.full_name,
+            birth_date: f.birth_date,
+            email: f.email,
+            phone: f.phone,
+            erased: None,
+        })
     }
 
     /// A client of this studio.
     pub async fn client(&self, id: &str) -> Result<Option<Client>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, full_name, birth_date, email, phone FROM clients WHERE studio_id = $1 AND id = $2",
-        )
-        .bind(&self.studio.0)
-        .bind(id)
-        .fetch_optional(&self.store.pool)
-        .await?;
+        let row =
+            sqlx::query(&format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE studio_id = $1 AND id = $2"))
+                .bind(&self.studio.0)
+                .bind(id)
+                .fetch_optional(&self.store.pool)
+                .await?;
         Ok(row.as_ref().map(client_from))
     }
 
@@ -1273,7 +1294,7 @@ impl StudioStore<'_> {
         let f = checked(fields)?;
         let mut tx = self.store.write().await?;
         let sql = format!(
-            "SELECT id, full_name, birth_date, email, phone FROM clients WHERE studio_id = $1 AND id = $2{}",
+            "SELECT {CLIENT_COLUMNS} FROM clients WHERE studio_id = $1 AND id = $2 AND erased_at IS NULL{}",
             self.store.lock()
         );
         let Some(before) = sqlx::query(&sql).bind(&self.studio.0).bind(id).fetch_optional(&mut *tx).await?
@@ -1358,11 +1379,11 @@ impl StudioStore<'_> {
     ) -> Result<Vec<Client>, StoreError> {
         let f = checked(fields)?;
         let digits = |p: &str| p.chars().filter(char::is_ascii_digit).collect::<String>();
-        let rows = sqlx::query(
-            "SELECT id, full_name, birth_date, email, phone FROM clients WHERE studio_id = $1 \
+        let rows = sqlx::query(&format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients WHERE studio_id = $1 AND erased_at IS NULL \
              AND (LOWER(full_name) = LOWER($2) OR LOWER(email) = LOWER($3) OR phone IS NOT NULL) \
-             ORDER BY full_name, id LIMIT 5000",
-        )
+             ORDER BY full_name, id LIMIT 5000"
+        ))
         .bind(&self.studio.0)
         .bind(&f.full_name)
         .bind(f.email.as_deref().unwrap_or(""))
@@ -1395,10 +1416,10 @@ impl StudioStore<'_> {
         // LIKE with the wildcards of the query escaped: a search for "50%"
         // finds "50%", not everything.
         let escaped = like_escaped(query);
-        let rows = sqlx::query(
-            "SELECT id, full_name, birth_date, email, phone FROM clients \
-             WHERE studio_id = $1 AND LOWER(full_name) LIKE $2 ESCAPE '\\' ORDER BY full_name, id LIMIT $3",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients WHERE studio_id = $1 AND erased_at IS NULL \
+             AND LOWER(full_name) LIKE $2 ESCAPE '\\' ORDER BY full_name, id LIMIT $3"
+        ))
         .bind(&self.studio.0)
         .bind(format!("%{escaped}%"))
         .bind(limit.clamp(1, 1000))

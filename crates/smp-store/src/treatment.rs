@@ -400,7 +400,7 @@ impl StudioStore<'_> {
         let rows = sqlx::query(&format!(
             "SELECT c.full_name AS client_name, {COLUMNS} JOIN clients c ON c.id = t.client_id \
              WHERE t.studio_id = $1 AND t.session_date >= $2 AND t.session_date <= $3 \
-             ORDER BY t.session_date, c.full_name"
+             AND c.erased_at IS NULL ORDER BY t.session_date, c.full_name"
         ))
         .bind(&self.studio.0)
         .bind(from)
@@ -415,7 +415,8 @@ impl StudioStore<'_> {
         let rows = sqlx::query(
             "SELECT t.client_id, c.full_name, t.session_date, t.number, d.design_toml FROM treatment_sessions t \
              JOIN clients c ON c.id = t.client_id LEFT JOIN designs d ON d.id = t.design_id \
-             WHERE t.studio_id = $1 AND NOT EXISTS (SELECT 1 FROM treatment_sessions later \
+             WHERE t.studio_id = $1 AND c.erased_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM treatment_sessions later \
                WHERE later.client_id = t.client_id AND (later.session_date > t.session_date \
                  OR (later.session_date = t.session_date AND later.created_at > t.created_at))) \
              ORDER BY t.session_date",

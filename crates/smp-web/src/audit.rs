@@ -22,6 +22,7 @@ const ACTIONS: &[(&str, &str, bool)] = &[
     ("view-photos", "viewed the photos of", true),
     ("view-photo", "viewed a photo of", true),
     ("view-session", "viewed a session record of", true),
+    ("erase-client", "erased at the client's request the record of", true),
     ("upload-photo", "uploaded a photo of", true),
     ("withdraw-photo", "withdrew a photo of", true),
     ("save-design", "saved a design for", true),

@@ -14,6 +14,7 @@ mod consent;
 mod cpu;
 mod dashboard;
 mod designs;
+mod erasure;
 mod intake;
 mod kept_input;
 mod photos;
@@ -166,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/sessions/{session}/aftercare-link/revoke", post(sessions::revoke))
         .route("/aftercare/{token}", get(sessions::aftercare))
         .route("/aftercare/{token}/calendar.ics", get(sessions::calendar))
+        .route("/clients/{id}/erase", get(erasure::form).post(erasure::erase))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/calendar", get(plans::calendar))
         .route("/clients/{id}/plan", get(plans::view).post(plans::save))
@@ -677,6 +679,10 @@ struct ClientPage<'a> {
     touch_up: Option<String>,
     /// Practitioners' overrides of the screening (for clinical roles).
     overrides: Vec<(String, smp_store::GateOverride)>,
+    /// For an erased record: when, and on what request.
+    erased: Option<(String, String)>,
+    /// Whether the person may erase the record (admins).
+    can_erase: bool,
 }
 
 /// "1st", "2nd", "3rd", "4th"... session.
@@ -851,6 +857,8 @@ async fn chart(
         None => None,
     };
     let page = ClientPage {
+        erased: client.erased.as_ref().map(|(at, why)| (day_of(*at), why.clone())),
+        can_erase: who.0.user.role == Role::Admin && client.erased.is_none(),
         age: designs::age_of(client.birth_date.as_deref()),
         next_session,
         touch_up,

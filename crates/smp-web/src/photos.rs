@@ -300,6 +300,19 @@ pub(crate) async fn upload(
     .await
 }
 
+/// Removes every copy of the photos `ids` from the photo store. A file that
+/// cannot be removed now has no record any more: the sweep at the next
+/// start removes it.
+pub(crate) async fn delete_files(state: &AppState, studio: &StudioId, ids: &[String]) {
+    for id in ids {
+        for copy in Copy::ALL {
+            if let Err(e) = state.photo_files.delete(studio, &copy.name(id)).await {
+                tracing::warn!(error = %e, "a photo file was left for the sweep");
+            }
+        }
+    }
+}
+
 /// Stores the photo's copies, each whole or not at all; on a failure, none
 /// is left behind.
 async fn save_files(

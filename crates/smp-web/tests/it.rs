@@ -2322,6 +2322,90 @@ async fn a_server_error_keeps_what_was_typed() {
     assert!(!body.contains(&format!("<dd>{csrf}</dd>")), "the token is not shown");
 }
 
+/// A client's record is erased at their request by an admin, after a page
+/// that lists what goes and what stays and a typed confirmation: the name,
+/// contact details, health answers, photos (files too), designs and plan go;
+/// the signed consents, session records and audit log stay; nothing new can
+/// be added to it, and it no longer appears in searches.
+#[tokio::test]
+async fn a_client_is_erased_on_request_keeping_what_the_law_allows() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, _), pia_user, .. } = cast(&app, "A").await;
+    app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    let (ada, ada_csrf) = login(&app, "ada", "a long password").await;
+    let (chart, _) = client_with_photo(&app, &pia, &csrf, "Ivy Erase").await;
+    let id = chart.rsplit('/').next().unwrap().to_string();
+    screened(&app, &a, &pia_user, &id, "proceed", None, true).await;
+    let studio = app.store.studio(&a);
+    let passport = r#"{"duration_min": 200}"#;
+    studio.record_session(&id, &pia_user, "2026-12-01", 1, None, passport).await.unwrap().unwrap();
+    assert_eq!(app.stored(&a).await.len(), 3);
+
+    let erase = format!("{chart}/erase");
+    for who in [&pia, &fred] {
+        assert_eq!(send(&app, "GET", &erase, Some(who), None).await.status, StatusCode::FORBIDDEN);
+    }
+    let r = send(&app, "GET", &chart, Some(&ada), None).await;
+    assert!(r.body.contains(&format!("href=\"{erase}\"")), "admins find it on the chart");
+    let r = send(&app, "GET", &erase, Some(&ada), None).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    for listed in ["1 health screening", "1 photo, with their files", "1 signed consent", "1 session record"]
+    {
+        assert!(r.body.contains(listed), "{listed} in {}", r.body);
+    }
+    // The wrong name: refused beside the form, what was typed kept.
+    let r = send(
+        &app,
+        "POST",
+        &erase,
+        Some(&ada),
+        Some(&format!("csrf={ada_csrf}&name=Ivy&reason=E-mail+of+30+Nov")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("Type the client&#39;s name, Ivy Erase") && r.body.contains("E-mail of 30 Nov"),
+        "{}",
+        r.body
+    );
+    assert_eq!(studio.client(&id).await.unwrap().unwrap().full_name, "Ivy Erase", "nothing erased");
+    let r = send(
+        &app,
+        "POST",
+        &erase,
+        Some(&ada),
+        Some(&format!("csrf={ada_csrf}&name=ivy+erase&reason=E-mail+of+30+Nov")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let client = studio.client(&id).await.unwrap().unwrap();
+    assert_eq!((client.full_name.as_str(), client.email, client.phone), ("Erased client", None, None));
+    assert!(studio.screenings(&id).await.unwrap().is_empty() && studio.photos(&id).await.unwrap().is_empty());
+    assert!(studio.designs(&id).await.unwrap().is_empty());
+    assert!(app.stored(&a).await.is_empty(), "the photo files went too");
+    assert_eq!(studio.consents(&id).await.unwrap().len(), 1, "the consent is kept");
+    assert_eq!(studio.treatment_sessions(&id).await.unwrap().len(), 1, "the session record is kept");
+    let r = send(&app, "GET", &chart, Some(&pia), None).await;
+    assert!(r.body.contains("Erased on") && r.body.contains("E-mail of 30 Nov"), "{}", r.body);
+    assert!(!r.body.contains("Record a session"), "no actions on an erased record");
+    assert!(studio.search_clients("", 100).await.unwrap().iter().all(|c| c.id != id));
+    // Nothing new lands on it.
+    let r = send(
+        &app,
+        "POST",
+        &format!("{chart}/intake"),
+        Some(&pia),
+        Some(&format!("csrf={csrf}&consultation_date=2026-12-01")),
+    )
+    .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(studio.screenings(&id).await.unwrap().is_empty());
+    assert_eq!(send(&app, "GET", &erase, Some(&ada), None).await.status, StatusCode::GONE);
+    let log = studio.audit_log(100).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "erase-client" && e.staff_name == "ada"));
+}
+
 /// A chain runs several instances of the app on one PostgreSQL database and
 /// one S3-compatible bucket: a login on one works on the other, a photo
 /// uploaded through one is shown by the other, and the sweep at either's
