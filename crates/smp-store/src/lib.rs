@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
+mod brand;
 mod consent;
 mod design;
 mod erasure;
@@ -23,6 +24,7 @@ mod plan;
 mod sign_in;
 mod treatment;
 
+pub use brand::{Brand, MAX_LOGO_BYTES, checked_accent};
 pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
 pub use design::{DesignVersion, MAX_DESIGN_BYTES};
 pub use erasure::{ERASED_NAME, ErasureCounts, MAX_ERASURE_REASON_CHARS};
@@ -191,6 +193,8 @@ pub struct Session {
     pub client_mode_for: Option<String>,
     /// The studio's time zone (IANA name).
     pub time_zone: String,
+    /// The studio's look.
+    pub brand: Brand,
 }
 
 /// Shortest password accepted.
@@ -618,12 +622,14 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .get("time_zone");
+        let brand = Self::brand_in(&mut tx, &user.studio).await?;
         let session = Session {
             token: random_token(),
             csrf: random_token(),
             user: user.clone(),
             client_mode_for: None,
             time_zone,
+            brand,
         };
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
         sqlx::query(
@@ -645,7 +651,8 @@ impl Store {
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
             "SELECT s.csrf, s.client_mode_for, u.id, u.studio_id, u.name, u.role, u.must_change_password, u.active, \
-             st.time_zone FROM sessions s JOIN users u ON u.id = s.user_id JOIN studios st ON st.id = u.studio_id \
+             st.time_zone, st.accent, CASE WHEN st.logo_png IS NULL THEN 0 ELSE 1 END AS has_logo \
+             FROM sessions s JOIN users u ON u.id = s.user_id JOIN studios st ON st.id = u.studio_id \
              WHERE s.token = $1 AND s.expires_at > $2 AND u.active = 1",
         )
         .bind(token_digest(token))
@@ -659,6 +666,7 @@ impl Store {
             user: user_from(&row)?,
             client_mode_for: row.get("client_mode_for"),
             time_zone: row.get("time_zone"),
+            brand: Brand { accent: row.get("accent"), has_logo: row.get::<i64, _>("has_logo") != 0 },
         }))
     }
 

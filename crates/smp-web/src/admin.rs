@@ -139,16 +139,42 @@ struct StudioPage<'a> {
     /// What staff type at the login when the installation holds several
     /// studios.
     sign_in_code: String,
+    /// The accent colour shown in the picker (the studio's, or the default).
+    accent: String,
+    /// Whether the studio keeps the default colour.
+    default_accent: bool,
+    has_logo: bool,
+    /// What became of a logo just sent: (whether it was taken, in words).
+    logo_note: Option<(bool, String)>,
     saved: bool,
     error: Option<String>,
 }
 
-pub(crate) async fn studio(State(state): State<AppState>, who: Staff) -> Response {
+/// The app's own accent, where the studio chose none.
+const DEFAULT_ACCENT: &str = "#2b5cab";
+
+#[derive(Deserialize, Default)]
+pub(crate) struct StudioQuery {
+    /// What became of a logo just sent (see `crate::brand`).
+    #[serde(default)]
+    logo: Option<String>,
+}
+
+pub(crate) async fn studio(
+    State(state): State<AppState>,
+    who: Staff,
+    axum::extract::Query(query): axum::extract::Query<StudioQuery>,
+) -> Response {
     page(async {
         who.require_admin("The studio's settings")?;
         let studio = who.studio(&state);
         let text = consent::current_text(&studio).await?;
+        let brand = studio.brand().await?;
         let page = StudioPage {
+            accent: brand.accent.clone().unwrap_or_else(|| DEFAULT_ACCENT.into()),
+            default_accent: brand.accent.is_none(),
+            has_logo: brand.has_logo,
+            logo_note: query.logo.as_deref().and_then(crate::brand::logo_note),
             who: &who.0,
             details: studio.details().await?,
             zones: crate::clock::zone_names().collect(),
@@ -182,6 +208,11 @@ pub(crate) struct StudioForm {
     days: std::collections::HashMap<String, String>,
     #[serde(default)]
     consent_text: String,
+    #[serde(default)]
+    accent: String,
+    /// Ticked: the app's own colour.
+    #[serde(default)]
+    default_accent: Option<String>,
 }
 
 /// Saves the name, and the consent text as a new version when it changed:
@@ -208,25 +239,41 @@ pub(crate) async fn save_studio(
                 .collect::<Vec<_>>()
                 .join(" "),
         };
-        let mut result = if crate::clock::is_zone(&details.time_zone) {
-            studio.set_details(&who.0.user, &details).await
-        } else {
-            Err(StoreError::Invalid(format!(
+        // Every field is checked before anything is saved.
+        let accent = match form.default_accent {
+            Some(_) => Ok(None),
+            None => smp_store::checked_accent(&form.accent).map(Some),
+        };
+        let result = match accent {
+            Err(e) => Err(e),
+            Ok(_) if !crate::clock::is_zone(&details.time_zone) => Err(StoreError::Invalid(format!(
                 "Time zone: {:?} is not one; choose a place such as Europe/Madrid from the list.",
                 details.time_zone
-            )))
+            ))),
+            Ok(accent) => {
+                async {
+                    studio.set_details(&who.0.user, &details).await?;
+                    studio.set_accent(&who.0.user, accent.as_deref()).await?;
+                    studio.publish_consent_text(Some(&who.0.user), &form.consent_text).await.map(|_| ())
+                }
+                .await
+            }
         };
-        if result.is_ok() {
-            result = studio.publish_consent_text(Some(&who.0.user), &form.consent_text).await.map(|_| ());
-        }
         let (status, error) = match result {
             Ok(()) => (StatusCode::OK, None),
             Err(StoreError::Invalid(m)) => (StatusCode::BAD_REQUEST, Some(m)),
             Err(e) => return Err(e.into()),
         };
         let version = consent::current_text(&studio).await?.version;
+        // The page shows the look just saved.
+        let brand = studio.brand().await?;
+        let who_now = Session { brand: brand.clone(), ..who.0.clone() };
         let page = StudioPage {
-            who: &who.0,
+            who: &who_now,
+            accent: if form.default_accent.is_some() { DEFAULT_ACCENT.into() } else { form.accent.clone() },
+            default_accent: form.default_accent.is_some(),
+            has_logo: brand.has_logo,
+            logo_note: None,
             saved: error.is_none(),
             details,
             zones: crate::clock::zone_names().collect(),

@@ -8,6 +8,7 @@
 mod admin;
 mod assets;
 mod audit;
+mod brand;
 mod clients;
 mod clock;
 mod consent;
@@ -176,6 +177,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{user}/reset", post(admin::reset_password))
         .route("/admin/users/{user}/account", post(admin::set_account))
         .route("/admin/studio", get(admin::studio).post(admin::save_studio))
+        .route("/admin/studio/logo/remove", post(brand::remove))
+        .route("/studio/logo.png", get(brand::logo))
         .route("/assets/{*path}", get(assets::serve))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT_BYTES));
     // A drawn signature and a photo are larger than any typed form.
@@ -186,9 +189,14 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/photos", post(photos::upload))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(photos::BODY_LIMIT_BYTES));
+    let logos = Router::new()
+        .route("/admin/studio/logo", post(brand::upload))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(brand::BODY_LIMIT_BYTES));
     forms
         .merge(signatures)
         .merge(uploads)
+        .merge(logos)
         .layer(axum::middleware::map_response(explain_too_large))
         .layer(axum::middleware::from_fn(kept_input::keep_typed_input))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(server::BODY_PAUSE_TIMEOUT))

@@ -151,6 +151,15 @@ fn assert_well_formed(uri: &str, html: &str) {
 
 /// A multipart form: text fields, then the photo file under `name`.
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    multipart_with(fields, "photo", file)
+}
+
+/// [`multipart`] with the file in the field `file_field`.
+fn multipart_with(
+    fields: &[(&str, &str)],
+    file_field: &str,
+    file: Option<(&str, &[u8])>,
+) -> (String, Vec<u8>) {
     let boundary = "----smp-test-boundary-7d3f";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -162,7 +171,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
     if let Some((file_name, bytes)) = file {
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{file_name}\"\r\n\
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_name}\"\r\n\
                  Content-Type: image/jpeg\r\n\r\n"
             )
             .as_bytes(),
@@ -2404,6 +2413,57 @@ async fn a_client_is_erased_on_request_keeping_what_the_law_allows() {
     assert_eq!(send(&app, "GET", &erase, Some(&ada), None).await.status, StatusCode::GONE);
     let log = studio.audit_log(100).await.unwrap();
     assert!(log.iter().any(|e| e.action == "erase-client" && e.staff_name == "ada"));
+}
+
+/// The studio's own look: an admin sets an accent colour (one too light
+/// for white text is refused beside the field, nothing saved) and uploads a
+/// logo, which every page's header then shows to the studio's staff only.
+#[tokio::test]
+async fn a_studio_sets_its_accent_and_logo() {
+    let app = app().await;
+    let Cast { a, pia: (pia, pia_csrf), bo: (bo, _), .. } = cast(&app, "A").await;
+    app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    let (ada, csrf) = login(&app, "ada", "a long password").await;
+    let form = |accent: &str| {
+        format!(
+            "csrf={csrf}&name=A&time_zone=UTC&day_mon=on&consent_text={}&accent=%23{accent}",
+            smp_clinic::DEFAULT_CONSENT_TEXT.replace(' ', "+").replace('\n', "%0A")
+        )
+    };
+    let r = send(&app, "POST", "/admin/studio", Some(&ada), Some(&form("ffee00"))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("too light") && r.body.contains("value=\"#ffee00\""), "{}", r.body);
+    assert_eq!(app.store.studio(&a).brand().await.unwrap().accent, None, "nothing saved");
+    let r = send(&app, "POST", "/admin/studio", Some(&ada), Some(&form("7a1f5c"))).await;
+    assert!(r.status.is_success() && r.body.contains("--accent: #7a1f5c"), "{}", r.body);
+    assert!(send(&app, "GET", "/clients", Some(&pia), None).await.body.contains("--accent: #7a1f5c"));
+    assert!(!send(&app, "GET", "/clients", Some(&bo), None).await.body.contains("#7a1f5c"), "A's only");
+
+    let logo = image::RgbaImage::from_pixel(900, 300, image::Rgba([122, 31, 92, 200]));
+    let mut png = Vec::new();
+    logo.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    async fn upload(app: &App, who: &str, token: &str, bytes: &[u8]) -> Reply {
+        let body = multipart_with(&[("csrf", token)], "logo", Some(("logo.png", bytes)));
+        send_body(app, "POST", "/admin/studio/logo", Some(who), Some(body)).await
+    }
+    assert_eq!(upload(&app, &pia, &pia_csrf, b"x").await.status, StatusCode::FORBIDDEN);
+    let r = upload(&app, &ada, &csrf, b"not an image").await;
+    assert_eq!(r.location.as_deref(), Some("/admin/studio?logo=unreadable#logo"));
+    let r = send(&app, "GET", "/admin/studio?logo=unreadable", Some(&ada), None).await;
+    assert!(r.body.contains("not an image the app can read"), "{}", r.body);
+    assert_eq!(send(&app, "GET", "/studio/logo.png", Some(&pia), None).await.status, StatusCode::NOT_FOUND);
+    let r = upload(&app, &ada, &csrf, &png).await;
+    assert_eq!(r.location.as_deref(), Some("/admin/studio?logo=saved#logo"));
+    let r = send(&app, "GET", "/clients", Some(&pia), None).await;
+    assert!(r.body.contains("<img class=\"logo\" src=\"/studio/logo.png\""), "{}", r.body);
+    let r = send(&app, "GET", "/studio/logo.png", Some(&pia), None).await;
+    assert_eq!(r.content_type.as_deref(), Some("image/png"));
+    let stored = image::load_from_memory(&r.bytes).unwrap();
+    assert_eq!((stored.width(), stored.height()), (600, 200), "fitted");
+    assert_eq!(send(&app, "GET", "/studio/logo.png", Some(&bo), None).await.status, StatusCode::NOT_FOUND);
+    let r = send(&app, "POST", "/admin/studio/logo/remove", Some(&ada), Some(&format!("csrf={csrf}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!app.store.studio(&a).brand().await.unwrap().has_logo);
 }
 
 /// A chain runs several instances of the app on one PostgreSQL database and
