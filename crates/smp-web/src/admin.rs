@@ -240,9 +240,12 @@ pub(crate) async fn save_studio(
                 .join(" "),
         };
         // Every field is checked before anything is saved.
-        let accent = match form.default_accent {
-            Some(_) => Ok(None),
-            None => smp_store::checked_accent(&form.accent).map(Some),
+        // (The app's own colour, a colour, or, from a form without the
+        // field, no change.)
+        let accent = match (form.default_accent.is_some(), form.accent.trim()) {
+            (true, _) => Ok(Some(None)),
+            (false, "") => Ok(None),
+            (false, typed) => smp_store::checked_accent(typed).map(|a| Some(Some(a))),
         };
         let result = match accent {
             Err(e) => Err(e),
@@ -253,7 +256,9 @@ pub(crate) async fn save_studio(
             Ok(accent) => {
                 async {
                     studio.set_details(&who.0.user, &details).await?;
-                    studio.set_accent(&who.0.user, accent.as_deref()).await?;
+                    if let Some(accent) = accent {
+                        studio.set_accent(&who.0.user, accent.as_deref()).await?;
+                    }
                     studio.publish_consent_text(Some(&who.0.user), &form.consent_text).await.map(|_| ())
                 }
                 .await
@@ -270,8 +275,12 @@ pub(crate) async fn save_studio(
         let who_now = Session { brand: brand.clone(), ..who.0.clone() };
         let page = StudioPage {
             who: &who_now,
-            accent: if form.default_accent.is_some() { DEFAULT_ACCENT.into() } else { form.accent.clone() },
-            default_accent: form.default_accent.is_some(),
+            accent: match (&brand.accent, form.accent.trim()) {
+                (_, typed) if !typed.is_empty() && error.is_some() => typed.to_string(),
+                (Some(accent), _) => accent.clone(),
+                (None, _) => DEFAULT_ACCENT.into(),
+            },
+            default_accent: brand.accent.is_none() && (error.is_none() || form.default_accent.is_some()),
             has_logo: brand.has_logo,
             logo_note: None,
             saved: error.is_none(),
