@@ -35,19 +35,20 @@ pub(crate) fn logo_note(code: &str) -> Option<(bool, String)> {
 
 /// The logo as stored: fitted into [`LOGO_BOX`], as PNG with its transparency.
 fn logo_png(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().ok()?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 4);
-    reader.limits(limits);
-    let (width, height) = reader.into_dimensions().ok()?;
+    // The header is read first: a huge image is refused before any pixel
+    // buffer is allocated.
+    let reader = || {
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().ok()?;
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(MAX_PIXELS * 4);
+        reader.limits(limits);
+        Some(reader)
+    };
+    let (width, height) = reader()?.into_dimensions().ok()?;
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return None;
     }
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().ok()?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 4);
-    reader.limits(limits);
-    let image = reader.decode().ok()?;
+    let image = reader()?.decode().ok()?;
     let fitted = if image.width() > LOGO_BOX.0 || image.height() > LOGO_BOX.1 {
         image.resize(LOGO_BOX.0, LOGO_BOX.1, image::imageops::FilterType::Lanczos3)
     } else {

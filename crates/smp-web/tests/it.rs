@@ -1693,6 +1693,25 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
     assert_eq!(send(&app, "GET", "/dashboard", None, None).await.location.as_deref(), Some("/login"));
 }
 
+/// A client screened "proceed", with a photo record and the example design
+/// on it: (the client, the design version).
+async fn screened_client_with_design(
+    app: &App,
+    a: &StudioId,
+    staff: &smp_store::User,
+    name: &str,
+) -> (smp_store::Client, smp_store::DesignVersion) {
+    let studio = app.store.studio(a);
+    let fields = smp_store::ClientFields { full_name: name.into(), ..Default::default() };
+    let client = studio.create_client(staff, &fields).await.unwrap();
+    let photo = smp_store::new_photo_id();
+    studio.add_photo(&photo, &client.id, staff, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
+    let design =
+        studio.save_design(&client.id, &photo, staff, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
+    screened(app, a, staff, &client.id, "proceed", None, false).await;
+    (client, design)
+}
+
 /// Once a few planned sessions are recorded with their duration, new plans
 /// take their times from the studio's own pace (the median of those
 /// sessions, less the set-up), and the plan page says which pace it uses.
@@ -1701,18 +1720,7 @@ async fn plans_learn_the_studios_own_pace() {
     let app = app().await;
     let Cast { a, pia: (pia, csrf), pia_user, .. } = cast(&app, "A").await;
     let studio = app.store.studio(&a);
-    let client = studio
-        .create_client(
-            &pia_user,
-            &smp_store::ClientFields { full_name: "Sam Slow".into(), ..Default::default() },
-        )
-        .await
-        .unwrap();
-    let photo = smp_store::new_photo_id();
-    studio.add_photo(&photo, &client.id, &pia_user, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
-    let design =
-        studio.save_design(&client.id, &photo, &pia_user, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
-    screened(&app, &a, &pia_user, &client.id, "proceed", None, false).await;
+    let (client, design) = screened_client_with_design(&app, &a, &pia_user, "Sam Slow").await;
     let url = format!("/clients/{}/plan", client.id);
     let start = chrono::Utc::now().date_naive() + chrono::Days::new(3);
     let make = format!("csrf={csrf}&design_id={}&start={start}", design.id);
@@ -1753,18 +1761,7 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     let Cast { a, pia: (pia, csrf), fred: (fred, _), bo: (bo, bo_csrf), pia_user, .. } =
         cast(&app, "A").await;
     let studio = app.store.studio(&a);
-    let client = studio
-        .create_client(
-            &pia_user,
-            &smp_store::ClientFields { full_name: "Paul Plan".into(), ..Default::default() },
-        )
-        .await
-        .unwrap();
-    let photo = smp_store::new_photo_id();
-    studio.add_photo(&photo, &client.id, &pia_user, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
-    let design =
-        studio.save_design(&client.id, &photo, &pia_user, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
-    screened(&app, &a, &pia_user, &client.id, "proceed", None, false).await;
+    let (client, design) = screened_client_with_design(&app, &a, &pia_user, "Paul Plan").await;
     let url = format!("/clients/{}/plan", client.id);
     let r = send(&app, "GET", &url, Some(&pia), None).await;
     assert!(r.status.is_success() && r.body.contains("Make a plan"), "{}", r.body);
