@@ -31,7 +31,7 @@ pub use erasure::{ERASED_NAME, ErasureCounts, MAX_ERASURE_REASON_CHARS};
 pub use files::{PARTIAL_PREFIX, PhotoFiles, StoredFile, create_private_folder};
 pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
-pub use plan::{PlannedSession, TreatmentPlan};
+pub use plan::{OpeningHours, PlannedSession, TreatmentPlan, time_of_day};
 pub use sign_in::{MAX_CODE_CHARS, code_from_name};
 pub use treatment::{AftercareLink, LatestSession, SessionAmendment, SharedAftercare, TreatmentSession};
 

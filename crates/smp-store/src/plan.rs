@@ -19,6 +19,9 @@ pub struct PlannedSession {
     pub hours: f64,
     /// What the session does.
     pub focus: String,
+    /// When it starts, "HH:MM" in the studio's time zone (plans made before
+    /// times have none).
+    pub start_time: Option<String>,
 }
 
 /// A client's plan.
@@ -39,7 +42,35 @@ fn planned_from(r: &sqlx::any::AnyRow) -> PlannedSession {
         impressions: r.get("impressions"),
         hours: r.get("hours"),
         focus: r.get("focus"),
+        start_time: r.get("start_time"),
     }
+}
+
+/// The studio's opening hours, "HH:MM" each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpeningHours {
+    /// When it opens.
+    pub opens: String,
+    /// When it closes.
+    pub closes: String,
+}
+
+impl OpeningHours {
+    /// The hours as times of day, opening before closing, or why not.
+    pub fn checked(&self) -> Result<(chrono::NaiveTime, chrono::NaiveTime), StoreError> {
+        let opens = time_of_day("Opens at", &self.opens)?;
+        let closes = time_of_day("Closes at", &self.closes)?;
+        if opens >= closes {
+            return Err(StoreError::Invalid("Opening hours: the studio must open before it closes.".into()));
+        }
+        Ok((opens, closes))
+    }
+}
+
+/// "HH:MM" as a time of day, or why not.
+pub fn time_of_day(what: &str, text: &str) -> Result<chrono::NaiveTime, StoreError> {
+    chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M")
+        .map_err(|_| StoreError::Invalid(format!("{what}: {:?} is not a time like 09:30.", text.trim())))
 }
 
 impl StudioStore<'_> {
@@ -71,8 +102,8 @@ impl StudioStore<'_> {
         let now = now_ms();
         for s in sessions {
             sqlx::query(
-                "INSERT INTO planned_sessions (id, studio_id, client_id, design_id, number, session_date, impressions, hours, focus, staff_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO planned_sessions (id, studio_id, client_id, design_id, number, session_date, impressions, hours, focus, staff_id, created_at, start_time) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(new_id())
             .bind(&self.studio.0)
@@ -85,6 +116,7 @@ impl StudioStore<'_> {
             .bind(&s.focus)
             .bind(&staff.id)
             .bind(now)
+            .bind(&s.start_time)
             .execute(&mut *tx)
             .await?;
         }
@@ -96,7 +128,7 @@ impl StudioStore<'_> {
     /// The client's plan, if one was saved.
     pub async fn plan(&self, client_id: &str) -> Result<Option<TreatmentPlan>, StoreError> {
         let rows = sqlx::query(
-            "SELECT p.number, p.session_date, p.impressions, p.hours, p.focus, p.design_id, d.version \
+            "SELECT p.number, p.session_date, p.impressions, p.hours, p.focus, p.start_time, p.design_id, d.version \
              FROM planned_sessions p JOIN designs d ON d.id = p.design_id \
              WHERE p.studio_id = $1 AND p.client_id = $2 ORDER BY p.number",
         )
@@ -137,10 +169,10 @@ impl StudioStore<'_> {
         to: &str,
     ) -> Result<Vec<(String, String, PlannedSession)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT p.client_id, c.full_name, p.number, p.session_date, p.impressions, p.hours, p.focus \
-             FROM planned_sessions p JOIN clients c ON c.id = p.client_id \
+            "SELECT p.client_id, c.full_name, p.number, p.session_date, p.impressions, p.hours, p.focus, \
+             p.start_time FROM planned_sessions p JOIN clients c ON c.id = p.client_id \
              WHERE p.studio_id = $1 AND p.session_date >= $2 AND p.session_date <= $3 \
-             ORDER BY p.session_date, c.full_name",
+             ORDER BY p.session_date, p.start_time, c.full_name",
         )
         .bind(&self.studio.0)
         .bind(from)
@@ -148,5 +180,30 @@ impl StudioStore<'_> {
         .fetch_all(&self.store.pool)
         .await?;
         Ok(rows.iter().map(|r| (r.get("client_id"), r.get("full_name"), planned_from(r))).collect())
+    }
+
+    /// The studio's opening hours.
+    pub async fn opening_hours(&self) -> Result<OpeningHours, StoreError> {
+        let row = sqlx::query("SELECT opens_at, closes_at FROM studios WHERE id = $1")
+            .bind(&self.studio.0)
+            .fetch_one(&self.store.pool)
+            .await?;
+        Ok(OpeningHours { opens: row.get("opens_at"), closes: row.get("closes_at") })
+    }
+
+    /// Sets the opening hours ("HH:MM", opening before closing), audited.
+    pub async fn set_opening_hours(&self, staff: &User, hours: &OpeningHours) -> Result<(), StoreError> {
+        let (opens, closes) = hours.checked()?;
+        let (opens, closes) = (opens.format("%H:%M").to_string(), closes.format("%H:%M").to_string());
+        let mut tx = self.store.write().await?;
+        sqlx::query("UPDATE studios SET opens_at = $1, closes_at = $2 WHERE id = $3")
+            .bind(&opens)
+            .bind(&closes)
+            .bind(&self.studio.0)
+            .execute(&mut *tx)
+            .await?;
+        self.audit_in(&mut tx, staff, "studio-hours", &format!("{opens}-{closes}")).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -144,6 +144,8 @@ struct StudioPage<'a> {
     /// Whether the studio keeps the default colour.
     default_accent: bool,
     has_logo: bool,
+    /// The opening hours (as typed, on a refusal).
+    opening: smp_store::OpeningHours,
     /// What became of a logo just sent: (whether it was taken, in words).
     logo_note: Option<(bool, String)>,
     saved: bool,
@@ -174,6 +176,7 @@ pub(crate) async fn studio(
             accent: brand.accent.clone().unwrap_or_else(|| DEFAULT_ACCENT.into()),
             default_accent: brand.accent.is_none(),
             has_logo: brand.has_logo,
+            opening: studio.opening_hours().await?,
             logo_note: query.logo.as_deref().and_then(crate::brand::logo_note),
             who: &who.0,
             details: studio.details().await?,
@@ -213,6 +216,11 @@ pub(crate) struct StudioForm {
     /// Ticked: the app's own colour.
     #[serde(default)]
     default_accent: Option<String>,
+    /// "HH:MM"; a form without them leaves the hours as they are.
+    #[serde(default)]
+    opens_at: String,
+    #[serde(default)]
+    closes_at: String,
 }
 
 /// Saves the name, and the consent text as a new version when it changed:
@@ -239,6 +247,10 @@ pub(crate) async fn save_studio(
                 .collect::<Vec<_>>()
                 .join(" "),
         };
+        let opening = smp_store::OpeningHours {
+            opens: form.opens_at.trim().into(),
+            closes: form.closes_at.trim().into(),
+        };
         // Every field is checked before anything is saved.
         // (The app's own colour, a colour, or, from a form without the
         // field, no change.)
@@ -247,8 +259,10 @@ pub(crate) async fn save_studio(
             (false, "") => Ok(None),
             (false, typed) => smp_store::checked_accent(typed).map(|a| Some(Some(a))),
         };
+        let hours_given = !form.opens_at.trim().is_empty() || !form.closes_at.trim().is_empty();
         let result = match accent {
             Err(e) => Err(e),
+            Ok(_) if hours_given && opening.checked().is_err() => opening.checked().map(|_| ()),
             Ok(_) if !crate::clock::is_zone(&details.time_zone) => Err(StoreError::Invalid(format!(
                 "Time zone: {:?} is not one; choose a place such as Europe/Madrid from the list.",
                 details.time_zone
@@ -258,6 +272,9 @@ pub(crate) async fn save_studio(
                     studio.set_details(&who.0.user, &details).await?;
                     if let Some(accent) = accent {
                         studio.set_accent(&who.0.user, accent.as_deref()).await?;
+                    }
+                    if hours_given {
+                        studio.set_opening_hours(&who.0.user, &opening).await?;
                     }
                     studio.publish_consent_text(Some(&who.0.user), &form.consent_text).await.map(|_| ())
                 }
@@ -282,6 +299,7 @@ pub(crate) async fn save_studio(
             },
             default_accent: brand.accent.is_none() && (error.is_none() || form.default_accent.is_some()),
             has_logo: brand.has_logo,
+            opening: if error.is_some() { opening } else { studio.opening_hours().await? },
             logo_note: None,
             saved: error.is_none(),
             details,

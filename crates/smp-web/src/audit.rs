@@ -44,6 +44,10 @@ const ACTIONS: &[(&str, &str, bool)] = &[
     ("reactivate-user", "reactivated", false),
     ("change-role", "changed the role of", false),
     ("studio-details", "changed the studio's details", false),
+    ("studio-hours", "set the studio's opening hours to", false),
+    ("studio-accent", "set the studio's accent colour to", false),
+    ("studio-logo", "uploaded the studio's logo", false),
+    ("studio-logo-removed", "removed the studio's logo", false),
     ("publish-consent-text", "published the consent text", false),
 ];
 

@@ -16,10 +16,16 @@ use smp_clinic::gate::Step;
 
 use crate::{AppState, PageError, Staff, page, standing};
 
+/// A session's length as booked: to the nearest 5 minutes, 5 at least (the
+/// times shown and the checks against the opening hours agree with it).
+fn booked_minutes(hours: f64) -> i64 {
+    ((hours * 60.0 / 5.0).round() as i64 * 5).max(5)
+}
+
 /// A duration in hours as people say it: "45 min", "2 h", "1 h 35 min"
 /// (to the nearest 5 minutes).
 pub(crate) fn duration(hours: &f64) -> String {
-    let minutes = ((hours * 60.0 / 5.0).round() as i64 * 5).max(5);
+    let minutes = booked_minutes(*hours);
     match (minutes / 60, minutes % 60) {
         (0, m) => format!("{m} min"),
         (h, 0) => format!("{h} h"),
@@ -34,9 +40,11 @@ struct PlanPage<'a> {
     client: smp_store::Client,
     /// The plan's design version, when there is a plan.
     version: Option<i64>,
-    /// Each planned session with its date as shown (as typed, when an edit
-    /// was refused).
-    rows: Vec<(PlannedSession, String)>,
+    /// Each planned session with its date and start time as shown (as
+    /// typed, when an edit was refused).
+    rows: Vec<(PlannedSession, String, String)>,
+    /// The studio's opening hours, said on the page.
+    opening: smp_store::OpeningHours,
     designs: Vec<(String, i64)>,
     start: String,
     total_hours: f64,
@@ -96,6 +104,39 @@ async fn protocol_at_pace(studio: &StudioStore<'_>) -> Result<(Protocol, String)
     Ok((protocol, note))
 }
 
+/// A session's start `time` ("HH:MM") checked against the opening hours,
+/// the session (`hours` long) ending by closing time: the time as stored,
+/// or why not, in words.
+fn within_hours(opening: &smp_store::OpeningHours, time: &str, hours: f64) -> Result<String, String> {
+    let start = smp_store::time_of_day("the start", time).map_err(|e| e.to_string())?;
+    let (opens, closes) = (
+        smp_store::time_of_day("opening", &opening.opens).map_err(|e| e.to_string())?,
+        smp_store::time_of_day("closing", &opening.closes).map_err(|e| e.to_string())?,
+    );
+    let minutes = booked_minutes(hours);
+    let (end, wrapped) = start.overflowing_add_signed(chrono::TimeDelta::minutes(minutes));
+    if start < opens {
+        return Err(format!("{time} is before the studio opens ({}).", opening.opens));
+    }
+    if end > closes || wrapped != 0 {
+        return Err(format!(
+            "starting at {time}, its {} would end after closing time ({}).",
+            duration(&hours),
+            opening.closes
+        ));
+    }
+    Ok(start.format("%H:%M").to_string())
+}
+
+/// A planned session's time of day, "10:00–11:35"; empty when it has none.
+fn time_range(start: &Option<String>, hours: &f64) -> String {
+    let Some(start) = start.as_deref().and_then(|t| smp_store::time_of_day("", t).ok()) else {
+        return String::new();
+    };
+    let end = start + chrono::TimeDelta::minutes(booked_minutes(*hours));
+    format!("{}–{}", start.format("%H:%M"), end.format("%H:%M"))
+}
+
 /// A whole number with thousands separated: "2,500".
 fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.round());
@@ -113,7 +154,7 @@ async fn plan_page(
     state: &AppState,
     who: &Staff,
     client_id: &str,
-    dates: Option<Vec<String>>,
+    typed: Option<Vec<(String, String)>>,
     error: Option<String>,
     replay: Option<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -130,9 +171,11 @@ async fn plan_page(
                 .into_iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    let shown =
-                        dates.as_ref().and_then(|d| d.get(i).cloned()).unwrap_or_else(|| s.date.clone());
-                    (s, shown)
+                    let (date, time) = typed
+                        .as_ref()
+                        .and_then(|t| t.get(i).cloned())
+                        .unwrap_or_else(|| (s.date.clone(), s.start_time.clone().unwrap_or_default()));
+                    (s, date, time)
                 })
                 .collect()
         })
@@ -141,7 +184,9 @@ async fn plan_page(
     let start = crate::clock::today().to_string();
     let status = standing::StatusBadge::of(&standing::standing(&studio, client_id).await?);
     let (_, pace_note) = protocol_at_pace(&studio).await?;
+    let opening = studio.opening_hours().await?;
     let page = PlanPage {
+        opening,
         who: &who.0,
         client,
         version,
@@ -180,8 +225,10 @@ pub(crate) async fn save(
         who.client(&state, &client_id).await?;
         let studio = who.studio(&state);
         let (protocol, _) = protocol_at_pace(&studio).await?;
-        let refuse =
-            |dates: Option<Vec<String>>, m: String| plan_page(&state, &who, &client_id, dates, Some(m), None);
+        let refuse = |typed: Option<Vec<(String, String)>>, m: String| {
+            plan_page(&state, &who, &client_id, typed, Some(m), None)
+        };
+        let opening = studio.opening_hours().await?;
         let (design_id, sessions): (String, Vec<PlannedSession>) = if let Some(start) = value("start") {
             let Ok(start) = start.parse::<NaiveDate>() else {
                 return refuse(None, format!("{start:?} is not a date (YYYY-MM-DD).")).await;
@@ -212,6 +259,8 @@ pub(crate) async fn save(
                     impressions: s.impressions as i64,
                     hours: s.hours,
                     focus: s.focus.clone(),
+                    // At opening time; moved on the plan page as booked.
+                    start_time: Some(opening.opens.clone()),
                 })
                 .collect();
             (saved.id, sessions)
@@ -220,10 +269,14 @@ pub(crate) async fn save(
                 .plan(&client_id)
                 .await?
                 .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no plan yet.".into()))?;
-            let typed: Vec<String> =
-                (1..=plan.sessions.len()).map(|n| value(&format!("date_{n}")).unwrap_or_default()).collect();
+            let typed: Vec<(String, String)> = (1..=plan.sessions.len())
+                .map(|n| {
+                    let field = |name: &str| value(&format!("{name}_{n}")).unwrap_or_default();
+                    (field("date"), field("time"))
+                })
+                .collect();
             let mut dates = Vec::new();
-            for (n, text) in typed.iter().enumerate() {
+            for (n, (text, _)) in typed.iter().enumerate() {
                 match text.parse::<NaiveDate>() {
                     Ok(d) => dates.push(d),
                     Err(_) => {
@@ -252,12 +305,20 @@ pub(crate) async fn save(
                 let m = format!("{}{}.", e.to_string()[..1].to_uppercase(), &e.to_string()[1..]);
                 return refuse(Some(typed), m).await;
             }
-            let sessions = plan
-                .sessions
-                .into_iter()
-                .zip(&dates)
-                .map(|(s, d)| PlannedSession { date: d.to_string(), ..s })
-                .collect();
+            // Each start within the opening hours, the whole session too.
+            let mut sessions = Vec::new();
+            for ((s, date), (_, time)) in plan.sessions.into_iter().zip(&dates).zip(&typed) {
+                let start_time = match time.trim() {
+                    "" => s.start_time.clone(),
+                    time => match within_hours(&opening, time, s.hours) {
+                        Ok(t) => Some(t),
+                        Err(why) => {
+                            return refuse(Some(typed.clone()), format!("Session {}: {why}", s.number)).await;
+                        }
+                    },
+                };
+                sessions.push(PlannedSession { date: date.to_string(), start_time, ..s });
+            }
             (plan.design_id, sessions)
         };
         // The screening guards every date, planned or moved.
@@ -389,6 +450,9 @@ mod tests {
         assert_eq!(super::duration(&0.75), "45 min");
         assert_eq!(super::duration(&2.0), "2 h");
         assert_eq!((super::thousands(2500.0), super::thousands(912.4)), ("2,500".into(), "912".into()));
+        assert_eq!(super::time_range(&Some("10:00".into()), &1.58), "10:00–11:35");
+        assert_eq!(super::time_range(&None, &1.0), "");
+        assert_eq!(super::time_range(&Some("10:00".into()), &1.3), "10:00–11:20", "as its duration says");
         assert_eq!(super::thousands(1_234_567.0), "1,234,567");
         assert_eq!(super::duration(&1.58), "1 h 35 min");
     }

@@ -1564,6 +1564,7 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         impressions: 100,
         hours: 2.0,
         focus: "crown".into(),
+        start_time: Some("11:00".into()),
     };
     app.store.studio(&a).save_plan(client_id, &design.id, &admin, &[next]).await.unwrap();
 
@@ -1803,11 +1804,36 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(studio.plan(&client.id).await.unwrap().unwrap().sessions[1].date, later.to_string());
 
+    // Sessions start at opening time (10:00 by default); a start moved so
+    // that the session would end after closing (19:00) is refused with the
+    // reason, what was typed kept; one within the hours is kept.
+    let plan = studio.plan(&client.id).await.unwrap().unwrap();
+    assert!(plan.sessions.iter().all(|s| s.start_time.as_deref() == Some("10:00")), "{plan:?}");
+    let dates = format!("date_1={start}&date_2={later}&date_3={}", plan.sessions[2].date);
+    let late = format!("csrf={csrf}&{dates}&time_1=18%3A30");
+    let r = send(&app, "POST", &url, Some(&pia), Some(&late)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("Session 1: starting at 18:30") && r.body.contains("after closing time (19:00)"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"18:30\""), "kept: {}", r.body);
+    let early = format!("csrf={csrf}&{dates}&time_1=08%3A00");
+    assert!(
+        send(&app, "POST", &url, Some(&pia), Some(&early)).await.body.contains("before the studio opens")
+    );
+    let fine = format!("csrf={csrf}&{dates}&time_1=14%3A15");
+    assert_eq!(send(&app, "POST", &url, Some(&pia), Some(&fine)).await.status, StatusCode::SEE_OTHER);
+    let first = &studio.plan(&client.id).await.unwrap().unwrap().sessions[0];
+    assert_eq!(first.start_time.as_deref(), Some("14:15"));
+
     // The calendar's week shows the planned sessions of that week, on their
     // day; another studio's does not; a date that is none is refused.
     let week = format!("/calendar?week={start}");
     let r = send(&app, "GET", &week, Some(&fred), None).await;
     assert!(r.body.contains("Paul Plan") && r.body.contains("session 1"), "{}", r.body);
+    assert!(r.body.contains("<span class=\"time\">14:15–"), "with its time: {}", r.body);
     let day = start.format("%a %-d %b").to_string();
     let column = r.body.split(&format!("<span aria-hidden=\"true\">{day}</span>")).nth(1).unwrap();
     assert!(column.split("</li>").next().unwrap().contains("Paul Plan"), "on its day: {}", r.body);
@@ -2431,6 +2457,28 @@ async fn a_studio_sets_its_accent_and_logo() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("too light") && r.body.contains("value=\"#ffee00\""), "{}", r.body);
     assert_eq!(app.store.studio(&a).brand().await.unwrap().accent, None, "nothing saved");
+    // Hours that close before they open: refused, nothing saved.
+    let r = send(
+        &app,
+        "POST",
+        "/admin/studio",
+        Some(&ada),
+        Some(&format!("{}&opens_at=19%3A00&closes_at=10%3A00", form("7a1f5c"))),
+    )
+    .await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("open before it closes"), "{}", r.body);
+    assert_eq!(app.store.studio(&a).brand().await.unwrap().accent, None, "nothing saved");
+    let r = send(
+        &app,
+        "POST",
+        "/admin/studio",
+        Some(&ada),
+        Some(&format!("{}&opens_at=09%3A30&closes_at=18%3A00", form("7a1f5c"))),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let hours = app.store.studio(&a).opening_hours().await.unwrap();
+    assert_eq!((hours.opens.as_str(), hours.closes.as_str()), ("09:30", "18:00"));
     let r = send(&app, "POST", "/admin/studio", Some(&ada), Some(&form("7a1f5c"))).await;
     assert!(r.status.is_success() && r.body.contains("--accent: #7a1f5c"), "{}", r.body);
     assert!(send(&app, "GET", "/clients", Some(&pia), None).await.body.contains("--accent: #7a1f5c"));
