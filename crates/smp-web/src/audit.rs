@@ -38,6 +38,8 @@ const ACTIONS: &[(&str, &str, bool)] = &[
     ("logout", "logged out", false),
     ("login-failed", "was the target of a failed login from", false),
     ("change-password", "changed their password", false),
+    ("set-pin", "set their PIN for taking the tablet back", false),
+    ("remove-pin", "removed their PIN", false),
     ("add-user", "added the staff member", false),
     ("reset-password", "gave a one-time password to", false),
     ("deactivate-user", "deactivated", false),

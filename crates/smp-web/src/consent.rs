@@ -270,9 +270,11 @@ pub(crate) async fn hand_back(
                 wait.as_secs() + 1
             ));
         }
-        if !state.store.password_is(&who.0.user, &form.password).await? {
+        if !state.store.password_or_pin_is(&who.0.user, &form.password).await? {
             state.failures.failed(address, name);
-            return refused("That is not the password of the staff member who handed the tablet over.");
+            return refused(
+                "That is not the password or PIN of the staff member who handed the tablet over.",
+            );
         }
         state.failures.succeeded(address, name);
         state.store.set_client_mode(&who.0, None).await?;

@@ -144,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/password", get(password_page).post(change_password))
+        .route("/password/pin", post(set_pin))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}/details", get(clients::edit_page).post(clients::save_details))
         .route("/clients/{id}", get(client_chart))
@@ -625,10 +626,61 @@ struct PasswordPage<'a> {
     who: &'a Session,
     forced: bool,
     error: Option<&'a str>,
+    /// Whether the person has a PIN for taking the tablet back.
+    has_pin: bool,
+    /// What became of a PIN just sent: (whether it was taken, in words).
+    pin_note: Option<(bool, String)>,
 }
 
-async fn password_page(who: LoggedIn) -> Result<Html<String>, PageError> {
-    Ok(Html(PasswordPage { who: &who.0, forced: who.0.user.must_change_password, error: None }.render()?))
+async fn password_page(State(state): State<AppState>, who: LoggedIn) -> Result<Html<String>, PageError> {
+    let has_pin = state.store.has_pin(&who.0.user).await?;
+    let page = PasswordPage {
+        who: &who.0,
+        forced: who.0.user.must_change_password,
+        error: None,
+        has_pin,
+        pin_note: None,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+struct PinForm {
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    pin: String,
+    /// Ticked: remove the PIN.
+    #[serde(default)]
+    remove: Option<String>,
+}
+
+/// Sets or removes the PIN that takes the tablet back from a client.
+async fn set_pin(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    Form(form): Form<PinForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let pin = form.remove.is_none().then_some(form.pin.as_str());
+    let (status, note) = match state.store.set_pin(&who.0.user, &form.current, pin).await {
+        Ok(()) if pin.is_some() => {
+            (StatusCode::OK, (true, "Your PIN is set: it takes the tablet back from a client.".into()))
+        }
+        Ok(()) => (StatusCode::OK, (true, "Your PIN is removed.".to_string())),
+        Err(StoreError::Invalid(m)) => (StatusCode::BAD_REQUEST, (false, m)),
+        Err(e) => return Err(e.into()),
+    };
+    let has_pin = state.store.has_pin(&who.0.user).await?;
+    let page = PasswordPage {
+        who: &who.0,
+        forced: who.0.user.must_change_password,
+        error: None,
+        has_pin,
+        pin_note: Some(note),
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -658,7 +710,9 @@ async fn change_password(
     match problem {
         None => Ok(Redirect::to("/clients").into_response()),
         Some(m) => {
-            let page = PasswordPage { who: &who.0, forced: who.0.user.must_change_password, error: Some(&m) };
+            let has_pin = state.store.has_pin(&who.0.user).await?;
+            let forced = who.0.user.must_change_password;
+            let page = PasswordPage { who: &who.0, forced, error: Some(&m), has_pin, pin_note: None };
             Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
         }
     }

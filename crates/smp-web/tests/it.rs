@@ -2823,6 +2823,43 @@ async fn a_tablet_handed_to_the_client_shows_only_the_consent() {
     assert!(actions.contains(&"hand-to-client".into()) && actions.contains(&"take-back-from-client".into()));
 }
 
+/// Each member of staff may set a short PIN (their password asked; one too
+/// easy to guess refused) that takes the tablet back from a client as the
+/// password does; it never logs anyone in.
+#[tokio::test]
+async fn a_pin_takes_the_tablet_back() {
+    let app = app().await;
+    let Cast { fred: (fred, csrf), .. } = cast(&app, "A").await;
+    let set = |form: String| {
+        let app = &app;
+        let fred = fred.clone();
+        async move { send(app, "POST", "/password/pin", Some(&fred), Some(&form)).await }
+    };
+    let r = set(format!("csrf={csrf}&current=wrong+password&pin=4071")).await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST && r.body.contains("current password is not right"),
+        "{}",
+        r.body
+    );
+    let r = set(format!("csrf={csrf}&current=a+long+password&pin=1234")).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("too easy"), "{}", r.body);
+    let r = set(format!("csrf={csrf}&current=a+long+password&pin=4071")).await;
+    assert!(r.status.is_success() && r.body.contains("Your PIN is set"), "{}", r.body);
+
+    let chart = send(&app, "POST", "/clients", Some(&fred), Some(&format!("csrf={csrf}&full_name=Ivy+Pin")))
+        .await
+        .location
+        .unwrap();
+    let consent = format!("{chart}/consent");
+    send(&app, "POST", &format!("{consent}/hand-over"), Some(&fred), Some(&format!("csrf={csrf}"))).await;
+    assert_eq!(send(&app, "GET", &chart, Some(&fred), None).await.location.as_deref(), Some("/handback"));
+    let r = send(&app, "POST", "/handback", Some(&fred), Some(&format!("csrf={csrf}&password=4072"))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = send(&app, "POST", "/handback", Some(&fred), Some(&format!("csrf={csrf}&password=4071"))).await;
+    assert_eq!(r.location.as_deref(), Some(format!("{chart}#consent").as_str()));
+    assert_eq!(try_login(&app, "fred", "4071").await.status, StatusCode::UNAUTHORIZED, "no login by PIN");
+}
+
 /// "Design on this photo" opens the latest version drawn on it (it opened
 /// blank after a save); a blank drawing is asked for explicitly.
 #[tokio::test]
