@@ -274,6 +274,10 @@ pub struct HandedOver<'a> {
     pub next_session: Option<NaiveDate>,
     /// Where the calendar file is.
     pub calendar_href: &'a str,
+    /// The studio's accent colour (`#rrggbb`), for the page's links.
+    pub accent: Option<&'a str>,
+    /// Where the studio's logo is, when it has one.
+    pub logo_href: Option<&'a str>,
 }
 
 #[cfg(test)]

@@ -61,6 +61,8 @@ pub struct SharedAftercare {
     pub next_session: Option<String>,
     /// When the link stops working, unix milliseconds.
     pub expires_at: i64,
+    /// The studio's look.
+    pub brand: crate::Brand,
 }
 
 /// An aftercare link as the session page lists it.
@@ -347,6 +349,7 @@ impl Store {
     pub async fn shared_aftercare(&self, token: &str) -> Result<Option<SharedAftercare>, StoreError> {
         let row = sqlx::query(
             "SELECT t.session_date, t.number, s.name, s.phone, s.email, s.address, s.time_zone, s.open_days, l.expires_at, \
+             s.accent, CASE WHEN s.logo_png IS NULL THEN 0 ELSE 1 END AS has_logo, \
              (SELECT MIN(p.session_date) FROM planned_sessions p \
               WHERE p.studio_id = t.studio_id AND p.client_id = t.client_id AND p.session_date > t.session_date) AS next \
              FROM aftercare_links l \
@@ -370,7 +373,22 @@ impl Store {
             },
             next_session: r.get("next"),
             expires_at: r.get("expires_at"),
+            brand: crate::Brand { accent: r.get("accent"), has_logo: r.get::<i64, _>("has_logo") != 0 },
         }))
+    }
+
+    /// The logo of the studio whose live aftercare link `token` is, for the
+    /// client's page.
+    pub async fn shared_logo(&self, token: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.logo_png FROM aftercare_links l JOIN studios s ON s.id = l.studio_id \
+             WHERE l.token = $1 AND l.expires_at > $2",
+        )
+        .bind(token)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|r| r.get::<Option<Vec<u8>>, _>("logo_png")))
     }
 }
 

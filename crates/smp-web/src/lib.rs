@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/sessions/{session}/aftercare-link/revoke", post(sessions::revoke))
         .route("/aftercare/{token}", get(sessions::aftercare))
         .route("/aftercare/{token}/calendar.ics", get(sessions::calendar))
+        .route("/aftercare/{token}/logo.png", get(sessions::aftercare_logo))
         .route("/clients/{id}/erase", get(erasure::form).post(erasure::erase))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/calendar", get(plans::calendar))

@@ -419,7 +419,10 @@ pub(crate) async fn aftercare(State(state): State<AppState>, Path(token): Path<S
     page(async {
         let (shared, care) = shared(&state, &token).await?;
         let calendar = format!("/aftercare/{token}/calendar.ics");
+        let logo = format!("/aftercare/{token}/logo.png");
         let from = smp_clinic::aftercare::HandedOver {
+            accent: shared.brand.accent.as_deref(),
+            logo_href: shared.brand.has_logo.then_some(logo.as_str()),
             studio: &shared.studio.name,
             phone: shared.studio.phone.as_deref(),
             email: shared.studio.email.as_deref(),
@@ -427,6 +430,17 @@ pub(crate) async fn aftercare(State(state): State<AppState>, Path(token): Path<S
             calendar_href: &calendar,
         };
         Ok(Html(care.to_html_shared(&from)).into_response())
+    })
+    .await
+}
+
+/// The studio's logo for the client's aftercare page (through its token).
+pub(crate) async fn aftercare_logo(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    page(async {
+        let png = state.store.shared_logo(&token).await?.ok_or_else(|| {
+            PageError(StatusCode::NOT_FOUND, "This aftercare link has expired or does not exist.".into())
+        })?;
+        Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
     })
     .await
 }

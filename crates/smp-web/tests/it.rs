@@ -1598,6 +1598,23 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     );
     let r = send(&app, "GET", "/aftercare/0123456789abcdef", None, None).await;
     assert!(r.status == StatusCode::NOT_FOUND && r.body.contains("expired or does not exist"));
+    // The studio's colour and logo on the client's page, the logo through
+    // the link's token.
+    let studio = app.store.studio(&a);
+    studio.set_accent(&pia_user, Some("#7a1f5c")).await.unwrap();
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(60, 20, image::Rgba([122, 31, 92, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    studio.set_logo(&pia_user, Some(&png)).await.unwrap();
+    let r = send(&app, "GET", &link, None, None).await;
+    assert!(
+        r.body.contains("color: #7a1f5c") && r.body.contains(&format!("src=\"{link}/logo.png\"")),
+        "{}",
+        r.body
+    );
+    let r = send(&app, "GET", &format!("{link}/logo.png"), None, None).await;
+    assert_eq!((r.content_type.as_deref(), r.bytes.clone()), (Some("image/png"), png));
     // Listed on the session page with its expiry, and ended there at once.
     let token = link.rsplit('/').next().unwrap().to_string();
     let r = send(&app, "GET", &session, Some(&pia), None).await;
@@ -1612,6 +1629,10 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(send(&app, "GET", &link, None, None).await.status, StatusCode::NOT_FOUND, "ended");
+    assert_eq!(
+        send(&app, "GET", &format!("{link}/logo.png"), None, None).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert!(send(&app, "GET", &session, Some(&pia), None).await.body.contains("ended "));
     // Links are made from the configured public address, never from what a
     // request's headers claim.
