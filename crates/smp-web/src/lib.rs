@@ -633,16 +633,20 @@ struct PasswordPage<'a> {
     pin_note: Option<(bool, String)>,
 }
 
-async fn password_page(State(state): State<AppState>, who: LoggedIn) -> Result<Html<String>, PageError> {
+/// The password page (and the PIN's), with what became of a form sent.
+async fn password_view(
+    state: &AppState,
+    who: &LoggedIn,
+    error: Option<&str>,
+    pin_note: Option<(bool, String)>,
+) -> Result<Html<String>, PageError> {
     let has_pin = state.store.has_pin(&who.0.user).await?;
-    let page = PasswordPage {
-        who: &who.0,
-        forced: who.0.user.must_change_password,
-        error: None,
-        has_pin,
-        pin_note: None,
-    };
-    Ok(Html(page.render()?))
+    let forced = who.0.user.must_change_password;
+    Ok(Html(PasswordPage { who: &who.0, forced, error, has_pin, pin_note }.render()?))
+}
+
+async fn password_page(State(state): State<AppState>, who: LoggedIn) -> Result<Html<String>, PageError> {
+    password_view(&state, &who, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -673,15 +677,7 @@ async fn set_pin(
         Err(StoreError::Invalid(m)) => (StatusCode::BAD_REQUEST, (false, m)),
         Err(e) => return Err(e.into()),
     };
-    let has_pin = state.store.has_pin(&who.0.user).await?;
-    let page = PasswordPage {
-        who: &who.0,
-        forced: who.0.user.must_change_password,
-        error: None,
-        has_pin,
-        pin_note: Some(note),
-    };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, password_view(&state, &who, None, Some(note)).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -711,10 +707,7 @@ async fn change_password(
     match problem {
         None => Ok(Redirect::to("/clients").into_response()),
         Some(m) => {
-            let has_pin = state.store.has_pin(&who.0.user).await?;
-            let forced = who.0.user.must_change_password;
-            let page = PasswordPage { who: &who.0, forced, error: Some(&m), has_pin, pin_note: None };
-            Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+            Ok((StatusCode::BAD_REQUEST, password_view(&state, &who, Some(&m), None).await?).into_response())
         }
     }
 }
