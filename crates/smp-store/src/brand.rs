@@ -51,17 +51,28 @@ pub fn checked_accent(text: &str) -> Result<String, StoreError> {
     Ok(format!("#{hex}"))
 }
 
+/// The look from a row with the columns of [`brand_columns`].
+pub(crate) fn brand_from(row: &sqlx::any::AnyRow) -> Brand {
+    Brand { accent: row.get("accent"), has_logo: row.get::<i64, _>("has_logo") != 0 }
+}
+
+/// The columns [`brand_from`] reads, from the table `studios` named `studios`
+/// in the query.
+pub(crate) fn brand_columns(studios: &str) -> String {
+    format!("{studios}.accent, CASE WHEN {studios}.logo_png IS NULL THEN 0 ELSE 1 END AS has_logo")
+}
+
 impl Store {
     /// The look of `studio`.
     pub(crate) async fn brand_in(
         conn: &mut sqlx::AnyConnection,
         studio: &StudioId,
     ) -> Result<Brand, StoreError> {
-        let row = sqlx::query("SELECT accent, CASE WHEN logo_png IS NULL THEN 0 ELSE 1 END AS has_logo FROM studios WHERE id = $1")
+        let row = sqlx::query(&format!("SELECT {} FROM studios s WHERE s.id = $1", brand_columns("s")))
             .bind(&studio.0)
             .fetch_one(conn)
             .await?;
-        Ok(Brand { accent: row.get("accent"), has_logo: row.get::<i64, _>("has_logo") != 0 })
+        Ok(brand_from(&row))
     }
 }
 

@@ -651,12 +651,13 @@ impl Store {
 
     /// The live session with this token, with its user.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "SELECT s.csrf, s.client_mode_for, u.id, u.studio_id, u.name, u.role, u.must_change_password, u.active, \
-             st.time_zone, st.accent, CASE WHEN st.logo_png IS NULL THEN 0 ELSE 1 END AS has_logo \
+             st.time_zone, {} \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN studios st ON st.id = u.studio_id \
              WHERE s.token = $1 AND s.expires_at > $2 AND u.active = 1",
-        )
+            brand::brand_columns("st")
+        ))
         .bind(token_digest(token))
         .bind(now_ms())
         .fetch_optional(&self.pool)
@@ -668,7 +669,7 @@ impl Store {
             user: user_from(&row)?,
             client_mode_for: row.get("client_mode_for"),
             time_zone: row.get("time_zone"),
-            brand: Brand { accent: row.get("accent"), has_logo: row.get::<i64, _>("has_logo") != 0 },
+            brand: brand::brand_from(&row),
         }))
     }
 

@@ -347,15 +347,16 @@ impl StudioStore<'_> {
 impl Store {
     /// What a live aftercare link opens; `None` for an unknown or expired token.
     pub async fn shared_aftercare(&self, token: &str) -> Result<Option<SharedAftercare>, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "SELECT t.session_date, t.number, s.name, s.phone, s.email, s.address, s.time_zone, s.open_days, l.expires_at, \
-             s.accent, CASE WHEN s.logo_png IS NULL THEN 0 ELSE 1 END AS has_logo, \
+             {}, \
              (SELECT MIN(p.session_date) FROM planned_sessions p \
               WHERE p.studio_id = t.studio_id AND p.client_id = t.client_id AND p.session_date > t.session_date) AS next \
              FROM aftercare_links l \
              JOIN treatment_sessions t ON t.id = l.session_id JOIN studios s ON s.id = l.studio_id \
              WHERE l.token = $1 AND l.expires_at > $2",
-        )
+            crate::brand::brand_columns("s")
+        ))
         .bind(token)
         .bind(now_ms())
         .fetch_optional(&self.pool)
@@ -373,7 +374,7 @@ impl Store {
             },
             next_session: r.get("next"),
             expires_at: r.get("expires_at"),
-            brand: crate::Brand { accent: r.get("accent"), has_logo: r.get::<i64, _>("has_logo") != 0 },
+            brand: crate::brand::brand_from(&r),
         }))
     }
 
