@@ -793,6 +793,19 @@ fn client_from(row: &sqlx::any::AnyRow) -> Client {
     }
 }
 
+/// A studio's details from a row with their columns (name, phone, email,
+/// address, time_zone, open_days).
+pub(crate) fn details_from(r: &sqlx::any::AnyRow) -> StudioDetails {
+    StudioDetails {
+        name: r.get("name"),
+        phone: r.get("phone"),
+        email: r.get("email"),
+        address: r.get("address"),
+        time_zone: r.get("time_zone"),
+        open_days: r.get("open_days"),
+    }
+}
+
 /// The columns [`client_from`] reads.
 const CLIENT_COLUMNS: &str = "id, full_name, birth_date, email, phone, erased_at, erased_reason";
 
@@ -987,14 +1000,7 @@ impl StudioStore<'_> {
         .bind(&self.studio.0)
         .fetch_one(&self.store.pool)
         .await?;
-        Ok(StudioDetails {
-            name: r.get("name"),
-            phone: r.get("phone"),
-            email: r.get("email"),
-            address: r.get("address"),
-            time_zone: r.get("time_zone"),
-            open_days: r.get("open_days"),
-        })
+        Ok(details_from(&r))
     }
 
     /// Sets the studio's name, contact details (checked like a client's

@@ -364,14 +364,7 @@ impl Store {
         Ok(row.map(|r| SharedAftercare {
             session_date: r.get("session_date"),
             number: r.get("number"),
-            studio: crate::StudioDetails {
-                name: r.get("name"),
-                phone: r.get("phone"),
-                email: r.get("email"),
-                address: r.get("address"),
-                time_zone: r.get("time_zone"),
-                open_days: r.get("open_days"),
-            },
+            studio: crate::details_from(&r),
             next_session: r.get("next"),
             expires_at: r.get("expires_at"),
             brand: crate::brand::brand_from(&r),
