@@ -512,4 +512,24 @@ mod tests {
             assert!(!f.source.contains("brief"), "{}", f.source);
         }
     }
+
+    /// Every default rule names a public source a practitioner can look up
+    /// (a paper, a guideline or a law with its year, or a manufacturer's
+    /// label), never an in-house convention or an internal document.
+    #[test]
+    fn every_default_rule_cites_a_public_source() {
+        let rules = RuleSet::default_rules();
+        for rule in &rules.rules {
+            let source = rule.source.to_lowercase();
+            for internal in ["convention", "brief", "smp studio"] {
+                assert!(!source.contains(internal), "{}: {}", rule.id, rule.source);
+            }
+            let has_year =
+                rule.source.as_bytes().windows(4).any(|w| {
+                    w.iter().all(u8::is_ascii_digit) && (b"19"[..] == w[..2] || b"20"[..] == w[..2])
+                });
+            let is_label = source.contains("label") || source.contains("prescribing information");
+            assert!(has_year || is_label, "{} cites no dated source or label: {}", rule.id, rule.source);
+        }
+    }
 }

@@ -323,7 +323,7 @@ fn malformed_rule_sets_are_refused() {
             ),
             "medication finasteride",
         ),
-        (rules.replace("version = \"smp-default-2026.12\"", "version = 3"), "invalid type"),
+        (rules.replace("version = \"smp-default-2026.12.2\"", "version = 3"), "invalid type"),
     ];
     for (text, expect) in cases {
         let err = RuleSet::parse(&text).unwrap_err();
