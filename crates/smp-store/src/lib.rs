@@ -33,7 +33,7 @@ pub use files::{PARTIAL_PREFIX, PhotoFiles, StoredFile, create_private_folder};
 pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use pin::PIN_DIGITS;
-pub use plan::{OpeningHours, PlannedSession, TreatmentPlan, time_of_day};
+pub use plan::{MAX_CHAIRS, OpeningHours, PlannedSession, SavedPlan, TreatmentPlan, time_of_day};
 pub use sign_in::{MAX_CODE_CHARS, code_from_name};
 pub use treatment::{AftercareLink, LatestSession, SessionAmendment, SharedAftercare, TreatmentSession};
 

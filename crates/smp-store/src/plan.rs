@@ -46,6 +46,29 @@ fn planned_from(r: &sqlx::any::AnyRow) -> PlannedSession {
     }
 }
 
+/// The studio's planned sessions from $2 to $3 (ISO dates, inclusive), with
+/// their clients' names; callers add conditions and the order.
+const BOOKINGS: &str = "SELECT p.client_id, c.full_name, p.number, p.session_date, p.impressions, p.hours, \
+     p.focus, p.start_time FROM planned_sessions p JOIN clients c ON c.id = p.client_id \
+     WHERE p.studio_id = $1 AND p.session_date >= $2 AND p.session_date <= $3";
+
+/// (client id, client name, session) of a [`BOOKINGS`] row.
+fn booking_from(r: &sqlx::any::AnyRow) -> (String, String, PlannedSession) {
+    (r.get("client_id"), r.get("full_name"), planned_from(r))
+}
+
+/// What became of a plan to save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum SavedPlan {
+    /// Saved, replacing the client's previous plan.
+    Saved,
+    /// The client or the design is not this studio's.
+    NoSuchDesign,
+    /// Not saved: the sessions do not fit beside the other bookings (why).
+    Refused(String),
+}
+
 /// The studio's opening hours, "HH:MM" each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpeningHours {
@@ -73,17 +96,25 @@ pub fn time_of_day(what: &str, text: &str) -> Result<chrono::NaiveTime, StoreErr
         .map_err(|_| StoreError::Invalid(format!("{what}: {:?} is not a time like 09:30.", text.trim())))
 }
 
+/// The most chairs a studio can set (a bound on a typo, not on studios).
+pub const MAX_CHAIRS: u32 = 50;
+
 impl StudioStore<'_> {
     /// Replaces the client's plan with `sessions` for the design `design_id`
-    /// (one of the client's). `false` when the client or design is not this
-    /// studio's. Dates are checked by the caller (the clinical core).
+    /// (one of the client's). Dates are checked by the caller (the clinical
+    /// core); so is the room for each session beside the other clients'
+    /// bookings: `fits` gets the studio's chairs and every other client's
+    /// planned sessions from the first date to the last, read under the
+    /// studio's lock so that two saves cannot both take the last chair, and
+    /// says why not when the plan does not fit.
     pub async fn save_plan(
         &self,
         client_id: &str,
         design_id: &str,
         staff: &User,
         sessions: &[PlannedSession],
-    ) -> Result<bool, StoreError> {
+        fits: impl Fn(u32, &[(String, String, PlannedSession)]) -> Result<(), String>,
+    ) -> Result<SavedPlan, StoreError> {
         let mut tx = self.store.write().await?;
         let ours = sqlx::query("SELECT 1 FROM designs WHERE studio_id = $1 AND client_id = $2 AND id = $3")
             .bind(&self.studio.0)
@@ -92,7 +123,27 @@ impl StudioStore<'_> {
             .fetch_optional(&mut *tx)
             .await?;
         if ours.is_none() {
-            return Ok(false);
+            return Ok(SavedPlan::NoSuchDesign);
+        }
+        let chairs: i64 =
+            sqlx::query(&format!("SELECT chairs FROM studios WHERE id = $1{}", self.store.lock()))
+                .bind(&self.studio.0)
+                .fetch_one(&mut *tx)
+                .await?
+                .get("chairs");
+        let first = sessions.iter().map(|s| s.date.as_str()).min().unwrap_or_default();
+        let last = sessions.iter().map(|s| s.date.as_str()).max().unwrap_or_default();
+        let others =
+            sqlx::query(&format!("{BOOKINGS} AND p.client_id <> $4 ORDER BY p.session_date, p.start_time"))
+                .bind(&self.studio.0)
+                .bind(first)
+                .bind(last)
+                .bind(client_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let others: Vec<_> = others.iter().map(booking_from).collect();
+        if let Err(why) = fits(u32::try_from(chairs).unwrap_or(1), &others) {
+            return Ok(SavedPlan::Refused(why));
         }
         sqlx::query("DELETE FROM planned_sessions WHERE studio_id = $1 AND client_id = $2")
             .bind(&self.studio.0)
@@ -122,7 +173,7 @@ impl StudioStore<'_> {
         }
         self.audit_in(&mut tx, staff, "plan-sessions", client_id).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(SavedPlan::Saved)
     }
 
     /// The client's plan, if one was saved.
@@ -168,18 +219,13 @@ impl StudioStore<'_> {
         from: &str,
         to: &str,
     ) -> Result<Vec<(String, String, PlannedSession)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT p.client_id, c.full_name, p.number, p.session_date, p.impressions, p.hours, p.focus, \
-             p.start_time FROM planned_sessions p JOIN clients c ON c.id = p.client_id \
-             WHERE p.studio_id = $1 AND p.session_date >= $2 AND p.session_date <= $3 \
-             ORDER BY p.session_date, p.start_time, c.full_name",
-        )
-        .bind(&self.studio.0)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.store.pool)
-        .await?;
-        Ok(rows.iter().map(|r| (r.get("client_id"), r.get("full_name"), planned_from(r))).collect())
+        let rows = sqlx::query(&format!("{BOOKINGS} ORDER BY p.session_date, p.start_time, c.full_name"))
+            .bind(&self.studio.0)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.store.pool)
+            .await?;
+        Ok(rows.iter().map(booking_from).collect())
     }
 
     /// The studio's opening hours.
@@ -189,6 +235,34 @@ impl StudioStore<'_> {
             .fetch_one(&self.store.pool)
             .await?;
         Ok(OpeningHours { opens: row.get("opens_at"), closes: row.get("closes_at") })
+    }
+
+    /// How many sessions the studio can run at once.
+    pub async fn chairs(&self) -> Result<u32, StoreError> {
+        let row = sqlx::query("SELECT chairs FROM studios WHERE id = $1")
+            .bind(&self.studio.0)
+            .fetch_one(&self.store.pool)
+            .await?;
+        Ok(u32::try_from(row.get::<i64, _>("chairs")).unwrap_or(1))
+    }
+
+    /// Sets how many sessions the studio can run at once (1 to
+    /// [`MAX_CHAIRS`]), audited. Bookings already made stay as they are.
+    pub async fn set_chairs(&self, staff: &User, chairs: u32) -> Result<(), StoreError> {
+        if !(1..=MAX_CHAIRS).contains(&chairs) {
+            return Err(StoreError::Invalid(format!(
+                "Chairs: {chairs} is not a number of chairs from 1 to {MAX_CHAIRS}."
+            )));
+        }
+        let mut tx = self.store.write().await?;
+        sqlx::query("UPDATE studios SET chairs = $1 WHERE id = $2")
+            .bind(i64::from(chairs))
+            .bind(&self.studio.0)
+            .execute(&mut *tx)
+            .await?;
+        self.audit_in(&mut tx, staff, "studio-chairs", &chairs.to_string()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Sets the opening hours ("HH:MM", opening before closing), audited.

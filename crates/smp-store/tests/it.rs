@@ -667,3 +667,68 @@ async fn the_audit_log_keeps_the_order_of_writing() {
         let _ = client;
     }
 }
+
+/// Two practitioners plan two clients into the studio's one chair at the
+/// same time, in parallel: the room is checked under the studio's lock, so
+/// exactly one plan is saved and the other is told why, never both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_parallel_plans_never_both_take_the_last_chair() {
+    for (store, _dir) in stores().await {
+        let (a, _, pia, _, cy) = two_studios(&store, "Studio A").await;
+        let sa = store.studio(&a);
+        let dee = sa
+            .create_client(&pia, &ClientFields { full_name: "Dee".into(), ..Default::default() })
+            .await
+            .unwrap();
+        let mut plans = Vec::new();
+        for client in [&cy, &dee] {
+            let photo = smp_store::new_photo_id();
+            assert!(sa.add_photo(&photo, &client.id, &pia, PhotoAngle::Top, 10, 10, 10).await.unwrap());
+            let design = sa.save_design(&client.id, &photo, &pia, "schema = 1").await.unwrap().unwrap();
+            plans.push((client.id.clone(), design.id));
+        }
+        assert_eq!(sa.chairs().await.unwrap(), 1);
+        let session = smp_store::PlannedSession {
+            number: 1,
+            date: "2027-01-12".into(),
+            impressions: 2000,
+            hours: 3.0,
+            focus: "hairline".into(),
+            start_time: Some("10:00".into()),
+        };
+        let tasks: Vec<_> = plans
+            .into_iter()
+            .map(|(client_id, design_id)| {
+                let (store, a, pia, session) = (store.clone(), a.clone(), pia.clone(), session.clone());
+                tokio::spawn(async move {
+                    let fits = |chairs: u32, others: &[(String, String, smp_store::PlannedSession)]| {
+                        // Slow, so that without the lock both would read an
+                        // empty day before either writes.
+                        std::thread::sleep(std::time::Duration::from_millis(300));
+                        let taken = others.iter().filter(|(_, _, s)| s.date == "2027-01-12").count();
+                        if taken < chairs as usize { Ok(()) } else { Err(format!("{taken} booked")) }
+                    };
+                    store.studio(&a).save_plan(&client_id, &design_id, &pia, &[session], fits).await.unwrap()
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.unwrap());
+        }
+        outcomes.sort_by_key(|o| format!("{o:?}"));
+        assert_eq!(
+            outcomes,
+            [smp_store::SavedPlan::Refused("1 booked".into()), smp_store::SavedPlan::Saved],
+            "{:?}",
+            store.backend()
+        );
+        let booked = sa.planned_between("2027-01-12", "2027-01-12").await.unwrap();
+        assert_eq!(booked.len(), 1);
+
+        // A second chair takes the other client.
+        sa.set_chairs(&pia, 2).await.unwrap();
+        assert_eq!(sa.chairs().await.unwrap(), 2);
+        assert!(matches!(sa.set_chairs(&pia, 0).await, Err(StoreError::Invalid(m)) if m.contains("Chairs")));
+    }
+}

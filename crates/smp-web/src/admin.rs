@@ -146,6 +146,8 @@ struct StudioPage<'a> {
     has_logo: bool,
     /// The opening hours (as typed, on a refusal).
     opening: smp_store::OpeningHours,
+    /// How many sessions can run at once (as typed, on a refusal).
+    chairs: String,
     /// What became of a logo just sent: (whether it was taken, in words).
     logo_note: Option<(bool, String)>,
     saved: bool,
@@ -177,6 +179,7 @@ pub(crate) async fn studio(
             default_accent: brand.accent.is_none(),
             has_logo: brand.has_logo,
             opening: studio.opening_hours().await?,
+            chairs: studio.chairs().await?.to_string(),
             logo_note: query.logo.as_deref().and_then(crate::brand::logo_note),
             who: &who.0,
             details: studio.details().await?,
@@ -221,6 +224,9 @@ pub(crate) struct StudioForm {
     opens_at: String,
     #[serde(default)]
     closes_at: String,
+    /// Sessions at once; a form without it leaves the number as it is.
+    #[serde(default)]
+    chairs: String,
 }
 
 /// Saves the name, and the consent text as a new version when it changed:
@@ -260,16 +266,33 @@ pub(crate) async fn save_studio(
             (false, typed) => smp_store::checked_accent(typed).map(|a| Some(Some(a))),
         };
         let hours_given = !form.opens_at.trim().is_empty() || !form.closes_at.trim().is_empty();
-        let result = match accent {
-            Err(e) => Err(e),
-            Ok(_) if hours_given && opening.checked().is_err() => opening.checked().map(|_| ()),
-            Ok(_) if !crate::clock::is_zone(&details.time_zone) => Err(StoreError::Invalid(format!(
+        let chairs = match form.chairs.trim() {
+            "" => Ok(None),
+            typed => typed
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=smp_store::MAX_CHAIRS).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "Chairs: {typed:?} is not a number from 1 to {}.",
+                        smp_store::MAX_CHAIRS
+                    ))
+                }),
+        };
+        let result = match (accent, chairs) {
+            (Err(e), _) | (_, Err(e)) => Err(e),
+            (Ok(_), _) if hours_given && opening.checked().is_err() => opening.checked().map(|_| ()),
+            (Ok(_), _) if !crate::clock::is_zone(&details.time_zone) => Err(StoreError::Invalid(format!(
                 "Time zone: {:?} is not one; choose a place such as Europe/Madrid from the list.",
                 details.time_zone
             ))),
-            Ok(accent) => {
+            (Ok(accent), Ok(chairs)) => {
                 async {
                     studio.set_details(&who.0.user, &details).await?;
+                    if let Some(chairs) = chairs {
+                        studio.set_chairs(&who.0.user, chairs).await?;
+                    }
                     if let Some(accent) = accent {
                         studio.set_accent(&who.0.user, accent.as_deref()).await?;
                     }
@@ -300,6 +323,7 @@ pub(crate) async fn save_studio(
             default_accent: brand.accent.is_none() && (error.is_none() || form.default_accent.is_some()),
             has_logo: brand.has_logo,
             opening: if error.is_some() { opening } else { studio.opening_hours().await? },
+            chairs: if error.is_some() { form.chairs } else { studio.chairs().await?.to_string() },
             logo_note: None,
             saved: error.is_none(),
             details,

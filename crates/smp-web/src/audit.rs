@@ -47,6 +47,7 @@ const ACTIONS: &[(&str, &str, bool)] = &[
     ("change-role", "changed the role of", false),
     ("studio-details", "changed the studio's details", false),
     ("studio-hours", "set the studio's opening hours to", false),
+    ("studio-chairs", "set the number of chairs (sessions at once) to", false),
     ("studio-accent", "set the studio's accent colour to", false),
     ("studio-logo", "uploaded the studio's logo", false),
     ("studio-logo-removed", "removed the studio's logo", false),

@@ -6,20 +6,21 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate, Timelike};
 use serde::Deserialize;
 use smp_clinic::Protocol;
+use smp_clinic::booking::{self, Span};
 use smp_clinic::pace::Pace;
-use smp_store::{PlannedSession, Session, StudioStore, TreatmentPlan};
+use smp_store::{PlannedSession, SavedPlan, Session, StudioStore, TreatmentPlan};
 
 use smp_clinic::gate::Step;
 
 use crate::{AppState, PageError, Staff, page, standing};
 
-/// A session's length as booked: to the nearest 5 minutes, 5 at least (the
-/// times shown and the checks against the opening hours agree with it).
+/// A session's length as booked, in minutes (see
+/// [`smp_clinic::booking::booked_minutes`]).
 fn booked_minutes(hours: f64) -> i64 {
-    ((hours * 60.0 / 5.0).round() as i64 * 5).max(5)
+    i64::from(smp_clinic::booking::booked_minutes(hours))
 }
 
 /// A duration in hours as people say it: "45 min", "2 h", "1 h 35 min"
@@ -128,6 +129,62 @@ fn within_hours(opening: &smp_store::OpeningHours, time: &str, hours: f64) -> Re
     Ok(start.format("%H:%M").to_string())
 }
 
+/// A planned session's span of its day, when it has a start time.
+fn span(session: &PlannedSession) -> Option<Span> {
+    let start = smp_store::time_of_day("", session.start_time.as_deref()?).ok()?;
+    let minute = start.hour() * 60 + start.minute();
+    Some(Span::new(minute, smp_clinic::booking::booked_minutes(session.hours)))
+}
+
+/// The other clients' bookings on `date`: their spans, and (client name,
+/// session) for the words.
+fn day_of<'a>(
+    others: &'a [(String, String, PlannedSession)],
+    date: &str,
+) -> (Vec<Span>, Vec<(&'a str, &'a PlannedSession)>) {
+    others
+        .iter()
+        .filter(|(_, _, s)| s.date == date)
+        .filter_map(|(_, name, s)| Some((span(s)?, (name.as_str(), s))))
+        .unzip()
+}
+
+/// Whether each of `sessions` has a chair beside the other clients'
+/// bookings, or why not, naming the session and the booking it meets.
+/// Sessions without a start time (plans made before times) take no chair.
+fn fits_beside(
+    sessions: &[PlannedSession],
+    chairs: u32,
+    others: &[(String, String, PlannedSession)],
+) -> Result<(), String> {
+    for session in sessions {
+        let Some(candidate) = span(session) else { continue };
+        let (spans, booked) = day_of(others, &session.date);
+        if let Some(i) = booking::clash(&spans, candidate, chairs) {
+            let (name, other) = booked[i];
+            return Err(format!(
+                "Session {} on {}, {}, overlaps {name}'s session {}, and the studio has {} (see Studio settings).",
+                session.number,
+                long_date(&session.date),
+                time_range(&session.start_time, &session.hours),
+                time_range(&other.start_time, &other.hours),
+                chairs_in_words(chairs)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// "1 chair", "2 chairs".
+fn chairs_in_words(chairs: u32) -> String {
+    if chairs == 1 { "1 chair".into() } else { format!("{chairs} chairs") }
+}
+
+/// "Tuesday 15 December 2026" for an ISO date (as given when it is none).
+fn long_date(date: &str) -> String {
+    date.parse::<NaiveDate>().map(|d| d.format("%A %-d %B %Y").to_string()).unwrap_or_else(|_| date.into())
+}
+
 /// A planned session's time of day, "10:00–11:35"; empty when it has none.
 fn time_range(start: &Option<String>, hours: &f64) -> String {
     let Some(start) = start.as_deref().and_then(|t| smp_store::time_of_day("", t).ok()) else {
@@ -202,6 +259,56 @@ async fn plan_page(
     Ok((code, Html(page.render()?)).into_response())
 }
 
+/// `sessions` (a new plan's) each at the first start on its day, from
+/// opening time in quarter hours, with a free chair beside the other
+/// clients' bookings and ending by closing time; or why a day has none.
+async fn first_free_starts(
+    studio: &StudioStore<'_>,
+    client_id: &str,
+    opening: &smp_store::OpeningHours,
+    sessions: Vec<PlannedSession>,
+) -> Result<Result<Vec<PlannedSession>, String>, PageError> {
+    let (opens, closes) = opening.checked()?;
+    let minute = |t: chrono::NaiveTime| t.hour() * 60 + t.minute();
+    let chairs = studio.chairs().await?;
+    let (first, last) = match (sessions.first(), sessions.last()) {
+        (Some(first), Some(last)) => (first.date.clone(), last.date.clone()),
+        _ => return Ok(Ok(sessions)),
+    };
+    let others: Vec<_> = studio
+        .planned_between(&first, &last)
+        .await?
+        .into_iter()
+        .filter(|(id, _, _)| id != client_id)
+        .collect();
+    let mut placed = Vec::new();
+    for session in sessions {
+        let minutes = smp_clinic::booking::booked_minutes(session.hours);
+        let (spans, _) = day_of(&others, &session.date);
+        let Some(start) =
+            booking::first_free_start(&spans, minute(opens), minute(closes), minutes, chairs, QUARTER_HOUR)
+        else {
+            return Ok(Err(format!(
+                "Session {} would fall on {}, which has no free chair for {} between {} and {} ({} booked that \
+                 day, the studio has {}). Choose another first date.",
+                session.number,
+                long_date(&session.date),
+                duration(&session.hours),
+                opening.opens,
+                opening.closes,
+                spans.len(),
+                chairs_in_words(chairs)
+            )));
+        };
+        let start_time = format!("{:02}:{:02}", start / 60, start % 60);
+        placed.push(PlannedSession { start_time: Some(start_time), ..session });
+    }
+    Ok(Ok(placed))
+}
+
+/// The step between the start times the planner tries, in minutes.
+const QUARTER_HOUR: u32 = 15;
+
 pub(crate) async fn view(
     State(state): State<AppState>,
     who: Staff,
@@ -259,10 +366,15 @@ pub(crate) async fn save(
                     impressions: s.impressions as i64,
                     hours: s.hours,
                     focus: s.focus.clone(),
-                    // At opening time; moved on the plan page as booked.
-                    start_time: Some(opening.opens.clone()),
+                    start_time: None,
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            // Each session at the first time of its day with a free chair
+            // (moved on the plan page as booked).
+            let sessions = match first_free_starts(&studio, &client_id, &opening, sessions).await? {
+                Ok(sessions) => sessions,
+                Err(why) => return refuse(None, why).await,
+            };
             (saved.id, sessions)
         } else {
             let plan = studio
@@ -330,10 +442,23 @@ pub(crate) async fn save(
             let replay = values.into_iter().filter(|(k, _)| k != "csrf" && k != "override_reason").collect();
             return plan_page(&state, &who, &client_id, None, Some(refusal), Some(replay)).await;
         }
-        if !studio.save_plan(&client_id, &design_id, &who.0.user, &sessions).await? {
-            return Err(PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()));
+        let fits =
+            |chairs: u32, others: &[(String, String, PlannedSession)]| fits_beside(&sessions, chairs, others);
+        match studio.save_plan(&client_id, &design_id, &who.0.user, &sessions, fits).await? {
+            SavedPlan::Saved => Ok(Redirect::to(&format!("/clients/{client_id}/plan")).into_response()),
+            SavedPlan::NoSuchDesign => {
+                Err(PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()))
+            }
+            SavedPlan::Refused(why) => {
+                let typed = (!values.iter().any(|(k, _)| k == "start")).then(|| {
+                    sessions
+                        .iter()
+                        .map(|s| (s.date.clone(), s.start_time.clone().unwrap_or_default()))
+                        .collect()
+                });
+                plan_page(&state, &who, &client_id, typed, Some(why), None).await
+            }
         }
-        Ok(Redirect::to(&format!("/clients/{client_id}/plan")).into_response())
     })
     .await
 }

@@ -1236,6 +1236,23 @@ async fn admins_manage_their_own_studios_staff_and_settings() {
             && r.body.contains("Time zone")
             && r.body.contains("Mars/Olympus")
     );
+    // Chairs: a number from 1 to 50, refused beside the field otherwise.
+    let with_chairs = |n: &str| {
+        format!(
+            "csrf={csrf}&name=Main+Street&time_zone=Europe%2FMadrid&day_mon=on&consent_text=Our+text&chairs={n}"
+        )
+    };
+    let r = send(&app, "POST", "/admin/studio", Some(&ada), Some(&with_chairs("0"))).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("Chairs: &#34;0&#34;"), "{}", r.body);
+    assert!(
+        r.body.contains(
+            "name=\"chairs\" type=\"number\" inputmode=\"numeric\" min=\"1\" max=\"50\" value=\"0\""
+        )
+    );
+    assert_eq!(app.store.studio(&a).chairs().await.unwrap(), 1, "nothing saved");
+    let r = send(&app, "POST", "/admin/studio", Some(&ada), Some(&with_chairs("3"))).await;
+    assert!(r.status.is_success() && r.body.contains("Saved"), "{}", r.body);
+    assert_eq!(app.store.studio(&a).chairs().await.unwrap(), 3);
     // Times read in the studio's zone: the audit log's newest line (now) is
     // today's date and hour in Madrid, not in UTC.
     let madrid = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Madrid);
@@ -1566,7 +1583,9 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         focus: "crown".into(),
         start_time: Some("11:00".into()),
     };
-    app.store.studio(&a).save_plan(client_id, &design.id, &admin, &[next]).await.unwrap();
+    let saved =
+        app.store.studio(&a).save_plan(client_id, &design.id, &admin, &[next], |_, _| Ok(())).await.unwrap();
+    assert_eq!(saved, smp_store::SavedPlan::Saved);
 
     // The aftercare link: public, read-only, no health data or client name;
     // with a QR code of itself and a copy button on the session page.
@@ -2049,6 +2068,9 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
         ("clearance", None, true, false, false),
         ("decline", None, true, false, false),
     ];
+    // Every case plans on the same days: chairs enough for all (the chairs
+    // have their own test).
+    studio.set_chairs(&pia_user, smp_store::MAX_CHAIRS).await.unwrap();
     for (outcome, until, consent, may_plan, may_record) in cases {
         let case = format!("{outcome}, until {until:?}, consent {consent}");
         let client = studio
@@ -2899,6 +2921,80 @@ async fn the_editor_opens_the_latest_version_on_its_photo() {
     assert!(r.body.contains("Version 2 by") && r.body.contains("value=\"35\""), "{}", r.body);
     let r = send(&app, "GET", &format!("{editor}?blank=1"), Some(&pia), None).await;
     assert!(!r.body.contains("Version 2 by"), "{}", r.body);
+}
+
+/// The planner never books more sessions at once than the studio has
+/// chairs: a new plan takes the first free time of each day, a session
+/// moved onto another client's is refused naming it (what was typed kept),
+/// a day with no room says so, and a second chair makes room.
+#[tokio::test]
+async fn plans_share_the_studios_chairs() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), pia_user, .. } = cast(&app, "A").await;
+    let studio = app.store.studio(&a);
+    let start = chrono::Utc::now().date_naive() + chrono::Days::new(3);
+    let mut plans = Vec::new();
+    for name in ["Ann First", "Bea Second"] {
+        let (client, design) = screened_client_with_design(&app, &a, &pia_user, name).await;
+        let url = format!("/clients/{}/plan", client.id);
+        let make = format!("csrf={csrf}&design_id={}&start={start}", design.id);
+        let r = send(&app, "POST", &url, Some(&pia), Some(&make)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        plans.push((url, make, studio.plan(&client.id).await.unwrap().unwrap()));
+    }
+    let minute = |t: &Option<String>| {
+        let t = chrono::NaiveTime::parse_from_str(t.as_deref().unwrap(), "%H:%M").unwrap();
+        chrono::Timelike::num_seconds_from_midnight(&t) / 60
+    };
+    let (ann, bea) = (&plans[0].2.sessions[0], &plans[1].2.sessions[0]);
+    assert_eq!(ann.start_time.as_deref(), Some("10:00"));
+    let ann_end = minute(&ann.start_time) + smp_clinic::booking::booked_minutes(ann.hours);
+    let bea_start = minute(&bea.start_time);
+    assert!(bea_start >= ann_end && bea_start < ann_end + 15, "Bea at {bea:?} after Ann until {ann_end}");
+
+    // Bea moved onto Ann's morning: refused, naming Ann's booking.
+    let (bea_url, bea_make, bea_plan) = &plans[1];
+    let dates: String = bea_plan.sessions.iter().map(|s| format!("&date_{}={}", s.number, s.date)).collect();
+    let clash = format!("csrf={csrf}{dates}&time_1=11%3A00");
+    let r = send(&app, "POST", bea_url, Some(&pia), Some(&clash)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("overlaps Ann First&#39;s session 10:00–"), "{}", r.body);
+    assert!(r.body.contains("the studio has 1 chair"), "{}", r.body);
+    assert!(r.body.contains("value=\"11:00\""), "kept: {}", r.body);
+    assert_eq!(&studio.plan(&client_of_plan(&plans[1].0)).await.unwrap().unwrap(), bea_plan, "unchanged");
+
+    // A day too short for both: the studio closes once Ann is done.
+    let closes = format!("{:02}:{:02}", (ann_end + 30) / 60, (ann_end + 30) % 60);
+    studio
+        .set_opening_hours(&pia_user, &smp_store::OpeningHours { opens: "10:00".into(), closes })
+        .await
+        .unwrap();
+    let r = send(&app, "POST", bea_url, Some(&pia), Some(bea_make)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body.contains("has no free chair for") && r.body.contains("Choose another first date"),
+        "{}",
+        r.body
+    );
+
+    // With a second chair, Bea sits beside Ann at 11:00.
+    studio
+        .set_opening_hours(
+            &pia_user,
+            &smp_store::OpeningHours { opens: "10:00".into(), closes: "19:00".into() },
+        )
+        .await
+        .unwrap();
+    studio.set_chairs(&pia_user, 2).await.unwrap();
+    let r = send(&app, "POST", bea_url, Some(&pia), Some(&clash)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let moved = studio.plan(&client_of_plan(&plans[1].0)).await.unwrap().unwrap();
+    assert_eq!(moved.sessions[0].start_time.as_deref(), Some("11:00"));
+}
+
+/// The client id in a plan page's address.
+fn client_of_plan(url: &str) -> String {
+    url.trim_start_matches("/clients/").trim_end_matches("/plan").to_string()
 }
 
 /// The planner puts sessions on the studio's open days only, and a date
