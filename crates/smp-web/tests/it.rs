@@ -1289,6 +1289,19 @@ async fn assets_are_served_from_the_binary() {
     let r = send(&app, "GET", "/assets/signature.js", None, None).await;
     assert!(r.status.is_success() && r.body.contains("toDataURL"));
     assert_eq!(send(&app, "GET", "/assets/../Cargo.toml", None, None).await.status, StatusCode::NOT_FOUND);
+
+    // Every page links the one stylesheet (no page-long <style> block), by an
+    // address stamped with its content, so a new version is fetched at once.
+    let login = send(&app, "GET", "/login", None, None).await.body;
+    assert!(!login.contains("<style>"), "{login}");
+    let href = login.split("<link rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert!(
+        href.starts_with("/assets/app.css?v=") && href.len() == "/assets/app.css?v=".len() + 12,
+        "{href}"
+    );
+    let r = send(&app, "GET", href, None, None).await;
+    assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("text/css; charset=utf-8")));
+    assert!(r.body.contains("--text-base") && r.body.contains("--touch: 44px"), "the design tokens");
 }
 
 #[tokio::test]
