@@ -181,17 +181,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// A stage as the user writes it.
-fn stage_name(stage: Stage) -> String {
-    match stage {
-        Stage::Before => "before".into(),
-        Stage::HEALED => "healed".into(),
-        Stage::Session(n) => format!("session-{n}"),
-        Stage::Day(d) => format!("day:{d}"),
-        Stage::Years(y) => format!("years:{y}"),
-    }
-}
-
 /// Reads and validates a design file.
 fn read_design(path: &Path) -> Result<Design> {
     let text =
@@ -300,7 +289,7 @@ fn render(args: &RenderArgs) -> Result<String> {
         save_image(&downscale(&photo, width), &preview_path(&args.out))?;
     }
     bar.finish_and_clear();
-    let stage = stage_name(args.stage);
+    let stage = args.stage.to_string();
     if summary.is_empty() {
         Ok(format!("{stage}: wrote {}", args.out.display()))
     } else {

@@ -60,7 +60,7 @@ fn public_url(text: &str) -> Result<String, String> {
 
 #[derive(clap::Args)]
 pub struct UserAddArgs {
-    /// Login name.
+    /// Login name: 1-64 characters, no spaces, unique in the studio.
     name: String,
     /// admin, practitioner or front-desk.
     #[arg(long)]

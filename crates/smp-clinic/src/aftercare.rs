@@ -17,7 +17,7 @@ pub const DAYS: u32 = 30;
 pub struct Day {
     /// Days since the session.
     pub day: u32,
-    /// Its date.
+    /// The calendar day, in the studio's zone.
     pub date: NaiveDate,
     /// What to avoid that day.
     pub avoid: Vec<String>,
@@ -48,7 +48,7 @@ pub struct RestrictionSpan {
 pub struct Reminder {
     /// Stable id.
     pub id: String,
-    /// Its day.
+    /// The calendar day it is due.
     pub date: NaiveDate,
     /// What it says.
     pub text: String,

@@ -119,15 +119,17 @@ pub struct Intake {
     pub consultation_date: NaiveDate,
     /// The client's birth date.
     pub birth_date: NaiveDate,
-    /// Pregnant now.
+    /// Pregnant on the consultation day (the answer to `pregnant`).
     pub pregnant: bool,
-    /// Breastfeeding now.
+    /// Breastfeeding on the consultation day.
     pub breastfeeding: bool,
-    /// Allergy codes.
+    /// Allergy codes from the intake's vocabulary (`latex`, `pigment`...).
     pub allergies: Vec<String>,
-    /// Conditions.
+    /// Conditions from the vocabulary, each with its dates where the rules
+    /// need them (ended, diagnosed).
     pub conditions: Vec<Answer>,
-    /// Medications.
+    /// Medications from the vocabulary, each with its dates where the rules
+    /// need them (last dose).
     pub medications: Vec<Answer>,
 }
 

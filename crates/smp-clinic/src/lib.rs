@@ -18,7 +18,7 @@ pub use aftercare::{Aftercare, aftercare};
 pub use intake::Intake;
 pub use plan::{Plan, PlanError, plan, plan_on_open_days};
 pub use protocol::Protocol;
-pub use screening::{Outcome, RuleSet, Screening, screen};
+pub use screening::{Finding, Outcome, RuleSet, Screening, screen};
 
 /// The consent text a new studio starts with (version 1). Each studio edits
 /// its own; every edit is a new version, and signatures name their version.

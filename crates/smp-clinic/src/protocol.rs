@@ -70,7 +70,8 @@ pub struct Restriction {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Care {
-    /// Stable id.
+    /// Stable across protocol versions (`no-sweat`...): calendars and
+    /// tests refer to it.
     pub id: String,
     /// First day.
     pub from_day: u32,
@@ -96,11 +97,12 @@ pub struct AftercareProtocol {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Protocol {
-    /// Its version.
+    /// Stored with every plan and aftercare sheet made from it, so that an
+    /// old sheet can be explained after the protocol changed.
     pub version: String,
-    /// Planning.
+    /// Sessions: how many, the gaps between them, their length.
     pub plan: PlanProtocol,
-    /// Aftercare.
+    /// What the client avoids and does, day by day after a session.
     pub aftercare: AftercareProtocol,
 }
 

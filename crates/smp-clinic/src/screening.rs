@@ -106,7 +106,7 @@ pub struct RuleSet {
     pub version: String,
     /// Instructions for every client before a session.
     pub pre_session: Vec<String>,
-    /// The rules.
+    /// In the file's order; every intake code is covered by at least one.
     pub rules: Vec<Rule>,
 }
 
@@ -308,7 +308,7 @@ impl RuleSet {
 }
 
 /// One rule that fired, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// The rule's id.
     pub rule: String,
@@ -316,15 +316,17 @@ pub struct Finding {
     pub outcome: Outcome,
     /// Which answer triggered it, and the rule's reasoning.
     pub because: String,
-    /// The rule's source.
+    /// The rule's source (absent from screenings stored before rules
+    /// cited theirs).
+    #[serde(default)]
     pub source: String,
     /// For `postpone`: the first date the client may be treated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<NaiveDate>,
 }
 
 /// The result of screening an intake.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Screening {
     /// The most severe finding's outcome (`proceed` with no findings).
     pub outcome: Outcome,
@@ -333,6 +335,7 @@ pub struct Screening {
     /// Every rule that fired, most severe first.
     pub findings: Vec<Finding>,
     /// Instructions for the days before a session.
+    #[serde(default)]
     pub pre_session: Vec<String>,
     /// The rule set's version.
     pub rules_version: String,

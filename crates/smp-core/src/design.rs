@@ -1,13 +1,14 @@
 //! The design file (schema 1): parsing and validation into a typed [`Design`].
 //!
-//! Parsing goes through a raw serde layer that mirrors the TOML, then every
-//! value is checked and turned into domain types. Errors name the key and the
+//! Parsing reads the file as a [`DesignFile`] (the TOML as written), then
+//! every value is checked and turned into domain types. Errors name the key and the
 //! line, so a practitioner can find the mistake in a text editor.
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use crate::design_file::DesignFile;
 use crate::geometry::{Curve, Point, Polygon};
 use crate::source::{Locator, Step};
 
@@ -53,7 +54,7 @@ pub struct Design {
 }
 
 /// The view of the head a photo shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum View {
@@ -114,7 +115,7 @@ impl Srgb8 {
 }
 
 /// Sun on the scalp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum Uv {
@@ -125,7 +126,7 @@ pub enum Uv {
 }
 
 /// Scalp condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum Scalp {
@@ -158,7 +159,7 @@ pub struct Client {
 }
 
 /// The character of a hairline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HairlineStyle {
     /// A crisp edge.
@@ -169,6 +170,23 @@ pub enum HairlineStyle {
     Broken,
     /// Soft, with recession at the temples.
     Mature,
+}
+
+impl HairlineStyle {
+    /// Every style, in the order a practitioner is offered them (the usual
+    /// choice first).
+    pub const ALL: [HairlineStyle; 4] =
+        [HairlineStyle::Soft, HairlineStyle::Broken, HairlineStyle::Defined, HairlineStyle::Mature];
+
+    /// The style's word in the design file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HairlineStyle::Defined => "defined",
+            HairlineStyle::Soft => "soft",
+            HairlineStyle::Broken => "broken",
+            HairlineStyle::Mature => "mature",
+        }
+    }
 }
 
 /// The hairline: a smooth curve through the given points, left to right.
@@ -235,91 +253,6 @@ impl Default for Sessions {
 /// What is wrong with a design file, and where.
 pub type DesignError = crate::source::SourceError;
 
-// ---- raw serde layer ---------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDesign {
-    schema: u32,
-    seed: u64,
-    photo: RawPhoto,
-    client: RawClient,
-    hairline: Option<RawHairline>,
-    zones: Vec<RawZone>,
-    impressions: RawImpressions,
-    pigment: RawPigment,
-    sessions: Option<RawSessions>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPhoto {
-    path: PathBuf,
-    view: View,
-    scale: RawScale,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScale {
-    from: [f64; 2],
-    to: [f64; 2],
-    mm: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawClient {
-    fitzpatrick: Option<i64>,
-    hair_color: String,
-    #[serde(default)]
-    uv_exposure: Uv,
-    #[serde(default)]
-    scalp: Scalp,
-    #[serde(default)]
-    lifestyle: Vec<String>,
-    skin_region: Option<Vec<[f64; 2]>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHairline {
-    style: HairlineStyle,
-    points: Vec<[f64; 2]>,
-    transition_mm: f64,
-    #[serde(default)]
-    glabella: Option<[f64; 2]>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawZone {
-    name: String,
-    polygon: Vec<[f64; 2]>,
-    density: f64,
-    feather_mm: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawImpressions {
-    diameter_mm: f64,
-    size_variation: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPigment {
-    dilution: f64,
-    depth_mm: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSessions {
-    shares: Vec<f64>,
-}
-
 /// Checks that `value` lies in `range`, naming the key otherwise.
 fn check_range(
     loc: &Locator<'_>,
@@ -364,7 +297,7 @@ fn check_points(loc: &Locator<'_>, path: &[Step], raw: &[[f64; 2]]) -> Result<Ve
 /// Parses and validates a design file's text.
 pub fn parse(text: &str) -> Result<Design, DesignError> {
     let loc = Locator::new(text);
-    let raw: RawDesign = loc.deserialize()?;
+    let raw: DesignFile = loc.deserialize()?;
     use Step::{Index, Key};
 
     if raw.schema != SCHEMA_VERSION {

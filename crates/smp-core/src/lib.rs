@@ -4,6 +4,7 @@
 
 pub mod advice;
 pub mod design;
+pub mod design_file;
 pub mod geometry;
 pub mod source;
 
@@ -11,6 +12,7 @@ pub use design::{
     Client, Design, DesignError, Fitzpatrick, Hairline, HairlineStyle, Impressions, LIFESTYLE_HABITS, Photo,
     Pigment, Scalp, Sessions, Srgb8, Uv, View, Zone, parse,
 };
+pub use design_file::DesignFile;
 pub use geometry::{Curve, CurveProjection, Point, Polygon, PolygonError, Rect};
 pub use source::{Locator, SourceError, Step};
 

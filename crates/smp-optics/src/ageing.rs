@@ -56,6 +56,20 @@ impl Stage {
     pub const HEALED: Stage = Stage::Day(HEALED_DAY);
 }
 
+/// The stage as it is written (`--stage`, the editor's choices): what
+/// [`FromStr`] reads back.
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Stage::Before => f.write_str("before"),
+            Stage::HEALED => f.write_str("healed"),
+            Stage::Session(n) => write!(f, "session-{n}"),
+            Stage::Day(d) => write!(f, "day:{d}"),
+            Stage::Years(y) => write!(f, "years:{y}"),
+        }
+    }
+}
+
 /// Why a stage name is not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a stage: use before, session-1, session-2, session-3, day:N, healed or years:Y")]

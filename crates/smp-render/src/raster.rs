@@ -54,7 +54,7 @@ pub struct CompositeStats {
 /// Dots that share one pigment appearance.
 #[derive(Debug, Clone, Copy)]
 pub struct Layer<'a> {
-    /// The dots.
+    /// Every dot of the layer, in photo pixels, in any order.
     pub dots: &'a [Dot],
     /// Optical density per linear channel of one fully covered dot.
     pub absorbance: [f32; 3],

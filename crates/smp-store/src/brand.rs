@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::{Store, StoreError, StudioId, StudioStore, User};
+use crate::{AuditAction, Store, StoreError, StudioId, StudioStore, User};
 
 /// Largest logo kept (the app stores a small PNG it made itself).
 pub const MAX_LOGO_BYTES: usize = 256 * 1024;
@@ -92,7 +92,7 @@ impl StudioStore<'_> {
             .bind(&self.studio.0)
             .execute(&mut *tx)
             .await?;
-        self.audit_in(&mut tx, staff, "studio-accent", accent.as_deref().unwrap_or("")).await?;
+        self.audit_in(&mut tx, staff, AuditAction::StudioAccent, accent.as_deref().unwrap_or("")).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -108,7 +108,7 @@ impl StudioStore<'_> {
             .bind(&self.studio.0)
             .execute(&mut *tx)
             .await?;
-        let what = if png.is_some() { "studio-logo" } else { "studio-logo-removed" };
+        let what = if png.is_some() { AuditAction::StudioLogo } else { AuditAction::StudioLogoRemoved };
         self.audit_in(&mut tx, staff, what, "").await?;
         tx.commit().await?;
         Ok(())

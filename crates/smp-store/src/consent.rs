@@ -3,12 +3,12 @@
 
 use sqlx::Row;
 
-use crate::{StoreError, StudioStore, User, new_id, now_ms};
+use crate::{AuditAction, StoreError, StudioStore, User, new_id, now_ms};
 
 /// A published version of a studio's consent text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentText {
-    /// Id.
+    /// Made by the store (a UUID), unique across studios.
     pub id: String,
     /// 1, 2, 3... within the studio.
     pub version: i64,
@@ -21,7 +21,7 @@ pub struct ConsentText {
 /// A signed consent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consent {
-    /// Id.
+    /// Made by the store (a UUID), unique across studios.
     pub id: String,
     /// The client who signed.
     pub client_id: String,
@@ -115,7 +115,8 @@ impl StudioStore<'_> {
         .execute(&mut *tx)
         .await?;
         if let Some(staff) = staff {
-            self.audit_in(&mut tx, staff, "publish-consent-text", &format!("version {version}")).await?;
+            self.audit_in(&mut tx, staff, AuditAction::PublishConsentText, &format!("version {version}"))
+                .await?;
         }
         tx.commit().await?;
         Ok(text)
@@ -179,7 +180,7 @@ impl StudioStore<'_> {
         .bind(client_id)
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, "sign-consent", client_id).await?;
+        self.audit_in(&mut tx, staff, AuditAction::SignConsent, client_id).await?;
         tx.commit().await?;
         Ok(Some(id))
     }

@@ -3,14 +3,14 @@
 
 use sqlx::Row;
 
-use crate::{StoreError, StudioStore, User, new_id, now_ms};
+use crate::{AuditAction, StoreError, StudioStore, User, new_id, now_ms};
 
 /// A saved version of a client's design.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesignVersion {
-    /// Id.
+    /// Made by the store (a UUID); the editor's `?design=` names it.
     pub id: String,
-    /// Whose.
+    /// The client it was drawn for (one of the studio's).
     pub client_id: String,
     /// The photo it is drawn on.
     pub photo_id: String,
@@ -100,7 +100,7 @@ impl StudioStore<'_> {
         .bind(saved.created_at)
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, "save-design", client_id).await?;
+        self.audit_in(&mut tx, staff, AuditAction::SaveDesign, client_id).await?;
         tx.commit().await?;
         Ok(Some(saved))
     }

@@ -11,7 +11,7 @@
 
 use sqlx::Row;
 
-use crate::{StoreError, StudioStore, User, now_ms};
+use crate::{AuditAction, StoreError, StudioStore, User, now_ms};
 
 /// The name an erased client's kept records go under.
 pub const ERASED_NAME: &str = "Erased client";
@@ -31,11 +31,11 @@ pub struct ErasureCounts {
     pub corrections: i64,
     /// Photos, withdrawn ones included.
     pub photos: i64,
-    /// Design versions.
+    /// Design versions, drawn on the photos: erased with them.
     pub designs: i64,
-    /// Planned sessions.
+    /// Sessions planned and not yet recorded: cancelled.
     pub planned: i64,
-    /// Aftercare links.
+    /// Aftercare links still open: ended.
     pub links: i64,
     /// Kept: signed consents.
     pub consents: i64,
@@ -145,7 +145,7 @@ impl StudioStore<'_> {
         .bind(client_id)
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, admin, "erase-client", client_id).await?;
+        self.audit_in(&mut tx, admin, AuditAction::EraseClient, client_id).await?;
         tx.commit().await?;
         Ok(Some(photos))
     }

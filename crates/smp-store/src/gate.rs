@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::{StoreError, StudioStore, User, new_id, now_ms};
+use crate::{AuditAction, StoreError, StudioStore, User, new_id, now_ms};
 
 /// The longest override reason accepted.
 pub const MAX_OVERRIDE_REASON_CHARS: usize = 1000;
@@ -15,7 +15,7 @@ pub struct GateOverride {
     pub refusal: String,
     /// Why the practitioner went ahead.
     pub reason: String,
-    /// Who.
+    /// The login name of the practitioner who went ahead.
     pub staff_name: String,
     /// When, unix milliseconds.
     pub created_at: i64,
@@ -55,7 +55,7 @@ impl StudioStore<'_> {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, "override-screening", client_id).await?;
+        self.audit_in(&mut tx, staff, AuditAction::OverrideScreening, client_id).await?;
         tx.commit().await?;
         Ok(true)
     }

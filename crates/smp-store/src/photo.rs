@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::{StoreError, StudioStore, User, new_id, now_ms};
+use crate::{AuditAction, StoreError, StudioStore, User, new_id, now_ms};
 
 /// The standard angles a scalp is photographed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,7 +56,7 @@ impl PhotoAngle {
 pub struct Photo {
     /// Id; also the file's name in the photo store.
     pub id: String,
-    /// Whose scalp.
+    /// The client photographed (one of the studio's).
     pub client_id: String,
     /// The angle shown.
     pub angle: PhotoAngle,
@@ -88,7 +88,7 @@ fn photo_from(r: &sqlx::any::AnyRow) -> Result<Photo, StoreError> {
         id: r.get("id"),
         client_id: r.get("client_id"),
         angle: PhotoAngle::parse(&angle)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown photo angle {angle:?} in the database")))?,
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown photo angle {angle:?}")))?,
         width: r.get("width"),
         height: r.get("height"),
         bytes: r.get("bytes"),
@@ -137,7 +137,7 @@ impl StudioStore<'_> {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, "upload-photo", client_id).await?;
+        self.audit_in(&mut tx, staff, AuditAction::UploadPhoto, client_id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -224,7 +224,7 @@ impl StudioStore<'_> {
         .bind(photo_id)
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, "withdraw-photo", &client).await?;
+        self.audit_in(&mut tx, staff, AuditAction::WithdrawPhoto, &client).await?;
         tx.commit().await?;
         Ok(true)
     }

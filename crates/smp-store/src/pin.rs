@@ -6,7 +6,8 @@
 
 use sqlx::Row;
 
-use crate::{Store, StoreError, User, hash_password, password_matches};
+use crate::users::{hash_password, password_matches};
+use crate::{AuditAction, Store, StoreError, User};
 
 /// How many digits a PIN has.
 pub const PIN_DIGITS: std::ops::RangeInclusive<usize> = 4..=8;
@@ -59,7 +60,7 @@ impl Store {
             .bind(&user.id)
             .execute(&mut *tx)
             .await?;
-        let what = if hash.is_some() { "set-pin" } else { "remove-pin" };
+        let what = if hash.is_some() { AuditAction::SetPin } else { AuditAction::RemovePin };
         self.studio(&user.studio).audit_in(&mut tx, user, what, "").await?;
         tx.commit().await?;
         Ok(())

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use crate::{StoreError, StudioStore, User, new_id, now_ms};
+use crate::{AuditAction, StoreError, StudioStore, User, new_id, now_ms};
 
 /// One planned session.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,7 +171,7 @@ impl StudioStore<'_> {
             .execute(&mut *tx)
             .await?;
         }
-        self.audit_in(&mut tx, staff, "plan-sessions", client_id).await?;
+        self.audit_in(&mut tx, staff, AuditAction::PlanSessions, client_id).await?;
         tx.commit().await?;
         Ok(SavedPlan::Saved)
     }
@@ -260,7 +260,7 @@ impl StudioStore<'_> {
             .bind(&self.studio.0)
             .execute(&mut *tx)
             .await?;
-        self.audit_in(&mut tx, staff, "studio-chairs", &chairs.to_string()).await?;
+        self.audit_in(&mut tx, staff, AuditAction::StudioChairs, &chairs.to_string()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -276,7 +276,7 @@ impl StudioStore<'_> {
             .bind(&self.studio.0)
             .execute(&mut *tx)
             .await?;
-        self.audit_in(&mut tx, staff, "studio-hours", &format!("{opens}-{closes}")).await?;
+        self.audit_in(&mut tx, staff, AuditAction::StudioHours, &format!("{opens}-{closes}")).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -3,14 +3,14 @@
 
 use sqlx::Row;
 
-use crate::{Store, StoreError, StudioStore, User, new_id, now_ms, random_token};
+use crate::{AuditAction, Store, StoreError, StudioStore, User, new_id, now_ms, random_token};
 
 /// A recorded treatment session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreatmentSession {
-    /// Id.
+    /// Made by the store (a UUID); the session page's address names it.
     pub id: String,
-    /// Whose.
+    /// The client treated (one of the studio's).
     pub client_id: String,
     /// ISO date of the session.
     pub date: String,
@@ -22,7 +22,7 @@ pub struct TreatmentSession {
     pub design_version: Option<i64>,
     /// The ink passport (JSON, as the clinical core checked it).
     pub passport_json: String,
-    /// Who worked.
+    /// The login name of the practitioner who recorded it.
     pub staff_name: String,
     /// When it was recorded, unix milliseconds.
     pub created_at: i64,
@@ -141,7 +141,7 @@ impl StudioStore<'_> {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, "record-session", client_id).await?;
+        self.audit_in(&mut tx, staff, AuditAction::RecordSession, client_id).await?;
         tx.commit().await?;
         Ok(Some(id))
     }
@@ -203,7 +203,7 @@ impl StudioStore<'_> {
         .bind(session_id)
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, "amend-session", &old.get::<String, _>("client_id")).await?;
+        self.audit_in(&mut tx, staff, AuditAction::AmendSession, &old.get::<String, _>("client_id")).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -286,7 +286,7 @@ impl StudioStore<'_> {
         .bind(now + days.clamp(1, 365) * 86_400_000)
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, "share-aftercare", &client).await?;
+        self.audit_in(&mut tx, staff, AuditAction::ShareAftercare, &client).await?;
         tx.commit().await?;
         Ok(Some(token))
     }
@@ -338,7 +338,7 @@ impl StudioStore<'_> {
             .bind(token)
             .execute(&mut *tx)
             .await?;
-        self.audit_in(&mut tx, staff, "revoke-aftercare", &client).await?;
+        self.audit_in(&mut tx, staff, AuditAction::RevokeAftercare, &client).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -389,9 +389,9 @@ impl Store {
 /// A client's latest session, for the studio's follow-up list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LatestSession {
-    /// The client.
+    /// The client's id, for the chart's address.
     pub client_id: String,
-    /// Their name.
+    /// The client's full name as the chart shows it.
     pub client_name: String,
     /// ISO date of their latest session.
     pub date: String,

@@ -1,6 +1,7 @@
 //! The storage suite: runs on SQLite always, and on PostgreSQL as well when
 //! `TEST_DATABASE_URL` names one (a fresh schema per test).
 
+use smp_store::AuditAction;
 use smp_store::{Client, ClientFields, PhotoAngle, Role, Store, StoreError, StudioId, User};
 
 /// Every backend this run can reach, each with a fresh database or schema.
@@ -652,7 +653,7 @@ async fn the_audit_log_keeps_the_order_of_writing() {
         let studio = store.studio(&a);
         let written: Vec<String> = (0..40).map(|i| format!("step-{i:02}")).collect();
         for subject in &written {
-            studio.audit(&pia, "view-health", subject).await.unwrap();
+            studio.audit(&pia, AuditAction::ViewHealth, subject).await.unwrap();
         }
         let listed: Vec<String> = studio
             .audit_log(100)

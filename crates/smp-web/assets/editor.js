@@ -275,7 +275,12 @@
     fetch(form.dataset.preview, { method: "POST", body: body, signal: controller.signal, credentials: "same-origin" })
       .then(function (response) {
         if (response.ok) return response.blob().then(function (blob) { return { blob: blob }; });
-        return response.text().then(function (text) { return { error: text }; });
+        // A design that cannot be drawn is explained in plain text; any other
+        // refusal is a page meant for the whole window: its title says enough.
+        if ((response.headers.get("Content-Type") || "").indexOf("text/plain") === 0) {
+          return response.text().then(function (text) { return { error: text }; });
+        }
+        return { error: "The preview could not be drawn (" + (response.statusText || response.status) + ")." };
       })
       .then(function (answer) {
         if (seq !== latest) return;

@@ -8,7 +8,8 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use smp_store::{Role, Session, StoreError, User};
 
-use crate::{AppState, CsrfForm, PageError, Staff, consent, page};
+use crate::{AppState, CsrfForm, Error, Result, Staff, consent};
+use smp_store::AuditAction;
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
@@ -48,19 +49,16 @@ async fn users_page(
     status: StatusCode,
     form: (String, String, Option<String>),
     issued: Option<(String, String)>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     let users = who.studio(state).users().await?;
     let (name, role, error) = form;
-    let page = UsersPage { who: &who.0, users, name, role, error, issued };
+    let page = UsersPage { who: &who.session, users, name, role, error, issued };
     Ok((status, Html(page.render()?)).into_response())
 }
 
-pub(crate) async fn users(State(state): State<AppState>, who: Staff) -> Response {
-    page(async {
-        who.require_admin("Managing staff")?;
-        users_page(&state, &who, StatusCode::OK, (String::new(), "practitioner".into(), None), None).await
-    })
-    .await
+pub(crate) async fn users(State(state): State<AppState>, who: Staff) -> Result<Response> {
+    who.require_admin("Managing staff")?;
+    users_page(&state, &who, StatusCode::OK, (String::new(), "practitioner".into(), None), None).await
 }
 
 #[derive(Deserialize)]
@@ -77,29 +75,26 @@ pub(crate) async fn add_user(
     State(state): State<AppState>,
     who: Staff,
     Form(form): Form<NewUser>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_admin("Managing staff")?;
-        let refused = |m: String| (form.name.clone(), form.role.clone(), Some(m));
-        let Some(role) = Role::parse(&form.role) else {
-            let form = refused("Choose a role.".into());
-            return users_page(&state, &who, StatusCode::BAD_REQUEST, form, None).await;
-        };
-        let password = smp_store::one_time_password();
-        match state.store.create_user(&who.0.user.studio, &form.name, role, &password, true).await {
-            Ok(user) => {
-                who.studio(&state).audit(&who.0.user, "add-user", &user.name).await?;
-                let blank = (String::new(), "practitioner".into(), None);
-                users_page(&state, &who, StatusCode::OK, blank, Some((user.name, password))).await
-            }
-            Err(e @ (StoreError::Invalid(_) | StoreError::UserExists(_))) => {
-                users_page(&state, &who, StatusCode::BAD_REQUEST, refused(e.to_string()), None).await
-            }
-            Err(e) => Err(e.into()),
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_admin("Managing staff")?;
+    let refused = |m: String| (form.name.clone(), form.role.clone(), Some(m));
+    let Some(role) = Role::parse(&form.role) else {
+        let form = refused("Choose a role.".into());
+        return users_page(&state, &who, StatusCode::BAD_REQUEST, form, None).await;
+    };
+    let password = smp_store::one_time_password();
+    match state.store.create_user(&who.user().studio, &form.name, role, &password, true).await {
+        Ok(user) => {
+            who.studio(&state).audit(who.user(), AuditAction::AddUser, &user.name).await?;
+            let blank = (String::new(), "practitioner".into(), None);
+            users_page(&state, &who, StatusCode::OK, blank, Some((user.name, password))).await
         }
-    })
-    .await
+        Err(e @ (StoreError::Invalid(_) | StoreError::UserExists(_))) => {
+            users_page(&state, &who, StatusCode::BAD_REQUEST, refused(e.to_string()), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Gives an account a new one-time password (a forgotten password).
@@ -108,22 +103,23 @@ pub(crate) async fn reset_password(
     who: Staff,
     Path(user_id): Path<String>,
     Form(form): Form<CsrfForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_admin("Managing staff")?;
-        let studio = who.studio(&state);
-        let name =
-            studio.users().await?.into_iter().find(|u| u.id == user_id).map(|u| u.name).ok_or_else(|| {
-                PageError(StatusCode::NOT_FOUND, "There is no such user in this studio.".into())
-            })?;
-        let password = studio.reset_password(&who.0.user, &user_id).await?.ok_or_else(|| {
-            PageError(StatusCode::NOT_FOUND, "There is no such user in this studio.".into())
-        })?;
-        let blank = (String::new(), "practitioner".into(), None);
-        users_page(&state, &who, StatusCode::OK, blank, Some((name, password))).await
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_admin("Managing staff")?;
+    let studio = who.studio(&state);
+    let name = studio
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == user_id)
+        .map(|u| u.name)
+        .ok_or_else(|| Error::NotFound("There is no such user in this studio.".into()))?;
+    let password = studio
+        .reset_password(who.user(), &user_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("There is no such user in this studio.".into()))?;
+    let blank = (String::new(), "practitioner".into(), None);
+    users_page(&state, &who, StatusCode::OK, blank, Some((name, password))).await
 }
 
 #[derive(Template)]
@@ -168,32 +164,29 @@ pub(crate) async fn studio(
     State(state): State<AppState>,
     who: Staff,
     axum::extract::Query(query): axum::extract::Query<StudioQuery>,
-) -> Response {
-    page(async {
-        who.require_admin("The studio's settings")?;
-        let studio = who.studio(&state);
-        let text = consent::current_text(&studio).await?;
-        let brand = studio.brand().await?;
-        let page = StudioPage {
-            accent: brand.accent.clone().unwrap_or_else(|| DEFAULT_ACCENT.into()),
-            default_accent: brand.accent.is_none(),
-            has_logo: brand.has_logo,
-            opening: studio.opening_hours().await?,
-            chairs: studio.chairs().await?.to_string(),
-            logo_note: query.logo.as_deref().and_then(crate::brand::logo_note),
-            who: &who.0,
-            details: studio.details().await?,
-            zones: crate::clock::zone_names().collect(),
-            weekdays: crate::clock::WEEKDAYS,
-            consent_text: text.body,
-            consent_version: text.version,
-            sign_in_code: studio.sign_in_code().await?,
-            saved: false,
-            error: None,
-        };
-        Ok(Html(page.render()?).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.require_admin("The studio's settings")?;
+    let studio = who.studio(&state);
+    let text = consent::current_text(&studio).await?;
+    let brand = studio.brand().await?;
+    let page = StudioPage {
+        accent: brand.accent.clone().unwrap_or_else(|| DEFAULT_ACCENT.into()),
+        default_accent: brand.accent.is_none(),
+        has_logo: brand.has_logo,
+        opening: studio.opening_hours().await?,
+        chairs: studio.chairs().await?.to_string(),
+        logo_note: query.logo.as_deref().and_then(crate::brand::logo_note),
+        who: &who.session,
+        details: studio.details().await?,
+        zones: crate::clock::zone_names().collect(),
+        weekdays: crate::clock::WEEKDAYS,
+        consent_text: text.body,
+        consent_version: text.version,
+        sign_in_code: studio.sign_in_code().await?,
+        saved: false,
+        error: None,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -235,108 +228,103 @@ pub(crate) async fn save_studio(
     State(state): State<AppState>,
     who: Staff,
     Form(form): Form<StudioForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_admin("The studio's settings")?;
-        let studio = who.studio(&state);
-        let details = smp_store::StudioDetails {
-            name: form.name,
-            phone: Some(form.phone),
-            email: Some(form.email),
-            address: Some(form.address),
-            time_zone: form.time_zone.trim().to_string(),
-            open_days: crate::clock::WEEKDAYS
-                .iter()
-                .filter(|(key, _)| form.days.contains_key(&format!("day_{key}")))
-                .map(|(key, _)| *key)
-                .collect::<Vec<_>>()
-                .join(" "),
-        };
-        let opening = smp_store::OpeningHours {
-            opens: form.opens_at.trim().into(),
-            closes: form.closes_at.trim().into(),
-        };
-        // Every field is checked before anything is saved.
-        // (The app's own colour, a colour, or, from a form without the
-        // field, no change.)
-        let accent = match (form.default_accent.is_some(), form.accent.trim()) {
-            (true, _) => Ok(Some(None)),
-            (false, "") => Ok(None),
-            (false, typed) => smp_store::checked_accent(typed).map(|a| Some(Some(a))),
-        };
-        let hours_given = !form.opens_at.trim().is_empty() || !form.closes_at.trim().is_empty();
-        let chairs = match form.chairs.trim() {
-            "" => Ok(None),
-            typed => typed
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=smp_store::MAX_CHAIRS).contains(n))
-                .map(Some)
-                .ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "Chairs: {typed:?} is not a number from 1 to {}.",
-                        smp_store::MAX_CHAIRS
-                    ))
-                }),
-        };
-        let result = match (accent, chairs) {
-            (Err(e), _) | (_, Err(e)) => Err(e),
-            (Ok(_), _) if hours_given && opening.checked().is_err() => opening.checked().map(|_| ()),
-            (Ok(_), _) if !crate::clock::is_zone(&details.time_zone) => Err(StoreError::Invalid(format!(
-                "Time zone: {:?} is not one; choose a place such as Europe/Madrid from the list.",
-                details.time_zone
-            ))),
-            (Ok(accent), Ok(chairs)) => {
-                async {
-                    studio.set_details(&who.0.user, &details).await?;
-                    if let Some(chairs) = chairs {
-                        studio.set_chairs(&who.0.user, chairs).await?;
-                    }
-                    if let Some(accent) = accent {
-                        studio.set_accent(&who.0.user, accent.as_deref()).await?;
-                    }
-                    if hours_given {
-                        studio.set_opening_hours(&who.0.user, &opening).await?;
-                    }
-                    studio.publish_consent_text(Some(&who.0.user), &form.consent_text).await.map(|_| ())
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_admin("The studio's settings")?;
+    let studio = who.studio(&state);
+    let details = smp_store::StudioDetails {
+        name: form.name,
+        phone: Some(form.phone),
+        email: Some(form.email),
+        address: Some(form.address),
+        time_zone: form.time_zone.trim().to_string(),
+        open_days: crate::clock::WEEKDAYS
+            .iter()
+            .filter(|(key, _)| form.days.contains_key(&format!("day_{key}")))
+            .map(|(key, _)| *key)
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let opening =
+        smp_store::OpeningHours { opens: form.opens_at.trim().into(), closes: form.closes_at.trim().into() };
+    // Every field is checked before anything is saved.
+    // (The app's own colour, a colour, or, from a form without the
+    // field, no change.)
+    let accent = match (form.default_accent.is_some(), form.accent.trim()) {
+        (true, _) => Ok(Some(None)),
+        (false, "") => Ok(None),
+        (false, typed) => smp_store::checked_accent(typed).map(|a| Some(Some(a))),
+    };
+    let hours_given = !form.opens_at.trim().is_empty() || !form.closes_at.trim().is_empty();
+    let chairs = match form.chairs.trim() {
+        "" => Ok(None),
+        typed => typed
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=smp_store::MAX_CHAIRS).contains(n))
+            .map(Some)
+            .ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "Chairs: {typed:?} is not a number from 1 to {}.",
+                    smp_store::MAX_CHAIRS
+                ))
+            }),
+    };
+    let result = match (accent, chairs) {
+        (Err(e), _) | (_, Err(e)) => Err(e),
+        (Ok(_), _) if hours_given && opening.checked().is_err() => opening.checked().map(|_| ()),
+        (Ok(_), _) if !crate::clock::is_zone(&details.time_zone) => Err(StoreError::Invalid(format!(
+            "Time zone: {:?} is not one; choose a place such as Europe/Madrid from the list.",
+            details.time_zone
+        ))),
+        (Ok(accent), Ok(chairs)) => {
+            async {
+                studio.set_details(who.user(), &details).await?;
+                if let Some(chairs) = chairs {
+                    studio.set_chairs(who.user(), chairs).await?;
                 }
-                .await
+                if let Some(accent) = accent {
+                    studio.set_accent(who.user(), accent.as_deref()).await?;
+                }
+                if hours_given {
+                    studio.set_opening_hours(who.user(), &opening).await?;
+                }
+                studio.publish_consent_text(Some(who.user()), &form.consent_text).await.map(|_| ())
             }
-        };
-        let (status, error) = match result {
-            Ok(()) => (StatusCode::OK, None),
-            Err(StoreError::Invalid(m)) => (StatusCode::BAD_REQUEST, Some(m)),
-            Err(e) => return Err(e.into()),
-        };
-        let version = consent::current_text(&studio).await?.version;
-        // The page shows the look just saved.
-        let brand = studio.brand().await?;
-        let who_now = Session { brand: brand.clone(), ..who.0.clone() };
-        let page = StudioPage {
-            who: &who_now,
-            accent: match (&brand.accent, form.accent.trim()) {
-                (_, typed) if !typed.is_empty() && error.is_some() => typed.to_string(),
-                (Some(accent), _) => accent.clone(),
-                (None, _) => DEFAULT_ACCENT.into(),
-            },
-            default_accent: brand.accent.is_none() && (error.is_none() || form.default_accent.is_some()),
-            has_logo: brand.has_logo,
-            opening: if error.is_some() { opening } else { studio.opening_hours().await? },
-            chairs: if error.is_some() { form.chairs } else { studio.chairs().await?.to_string() },
-            logo_note: None,
-            saved: error.is_none(),
-            details,
-            zones: crate::clock::zone_names().collect(),
-            weekdays: crate::clock::WEEKDAYS,
-            consent_text: form.consent_text,
-            consent_version: version,
-            sign_in_code: who.studio(&state).sign_in_code().await?,
-            error,
-        };
-        Ok((status, Html(page.render()?)).into_response())
-    })
-    .await
+            .await
+        }
+    };
+    let (status, error) = match result {
+        Ok(()) => (StatusCode::OK, None),
+        Err(StoreError::Invalid(m)) => (StatusCode::BAD_REQUEST, Some(m)),
+        Err(e) => return Err(e.into()),
+    };
+    let version = consent::current_text(&studio).await?.version;
+    // The page shows the look just saved.
+    let brand = studio.brand().await?;
+    let who_now = Session { brand: brand.clone(), ..who.session.clone() };
+    let page = StudioPage {
+        who: &who_now,
+        accent: match (&brand.accent, form.accent.trim()) {
+            (_, typed) if !typed.is_empty() && error.is_some() => typed.to_string(),
+            (Some(accent), _) => accent.clone(),
+            (None, _) => DEFAULT_ACCENT.into(),
+        },
+        default_accent: brand.accent.is_none() && (error.is_none() || form.default_accent.is_some()),
+        has_logo: brand.has_logo,
+        opening: if error.is_some() { opening } else { studio.opening_hours().await? },
+        chairs: if error.is_some() { form.chairs } else { studio.chairs().await?.to_string() },
+        logo_note: None,
+        saved: error.is_none(),
+        details,
+        zones: crate::clock::zone_names().collect(),
+        weekdays: crate::clock::WEEKDAYS,
+        consent_text: form.consent_text,
+        consent_version: version,
+        sign_in_code: who.studio(&state).sign_in_code().await?,
+        error,
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -356,38 +344,33 @@ pub(crate) async fn set_account(
     who: Staff,
     Path(user_id): Path<String>,
     Form(form): Form<AccountForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_admin("Managing staff")?;
-        let refused = |m: String| (String::new(), "practitioner".to_string(), Some(m));
-        let (Some(role), Some(active)) = (
-            Role::parse(&form.role),
-            match form.status.as_str() {
-                "active" => Some(true),
-                "inactive" => Some(false),
-                _ => None,
-            },
-        ) else {
-            return users_page(
-                &state,
-                &who,
-                StatusCode::BAD_REQUEST,
-                refused("Choose a role and a status.".into()),
-                None,
-            )
-            .await;
-        };
-        match who.studio(&state).set_account(&who.0.user, &user_id, role, active).await {
-            Ok(true) => Ok(axum::response::Redirect::to("/admin/users").into_response()),
-            Ok(false) => {
-                Err(PageError(StatusCode::NOT_FOUND, "There is no such user in this studio.".into()))
-            }
-            Err(StoreError::Invalid(m)) => {
-                users_page(&state, &who, StatusCode::BAD_REQUEST, refused(m), None).await
-            }
-            Err(e) => Err(e.into()),
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_admin("Managing staff")?;
+    let refused = |m: String| (String::new(), "practitioner".to_string(), Some(m));
+    let (Some(role), Some(active)) = (
+        Role::parse(&form.role),
+        match form.status.as_str() {
+            "active" => Some(true),
+            "inactive" => Some(false),
+            _ => None,
+        },
+    ) else {
+        return users_page(
+            &state,
+            &who,
+            StatusCode::BAD_REQUEST,
+            refused("Choose a role and a status.".into()),
+            None,
+        )
+        .await;
+    };
+    match who.studio(&state).set_account(who.user(), &user_id, role, active).await {
+        Ok(true) => Ok(axum::response::Redirect::to("/admin/users").into_response()),
+        Ok(false) => Err(Error::NotFound("There is no such user in this studio.".into())),
+        Err(StoreError::Invalid(m)) => {
+            users_page(&state, &who, StatusCode::BAD_REQUEST, refused(m), None).await
         }
-    })
-    .await
+        Err(e) => Err(e.into()),
+    }
 }

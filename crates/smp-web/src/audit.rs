@@ -5,54 +5,62 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use smp_store::{AuditEntry, AuditFilter, Session};
+use smp_store::{AuditAction, AuditEntry, AuditFilter, Session};
 
-use crate::{AppState, Staff, day_of, page};
+use crate::{AppState, Result, Staff, day_of};
 
-/// Every action the log holds, with the words a line says for it: what was
-/// done, and whether the subject is a client (named after the words).
-const ACTIONS: &[(&str, &str, bool)] = &[
-    ("view-health", "viewed the health answers of", true),
-    ("record-screening", "recorded a health screening of", true),
-    ("override-screening", "went ahead despite the screening for", true),
-    ("view-consent", "viewed the consent of", true),
-    ("sign-consent", "took the signed consent of", true),
-    ("hand-to-client", "handed the tablet for the consent to", true),
-    ("take-back-from-client", "took the tablet back from", true),
-    ("view-photos", "viewed the photos of", true),
-    ("view-photo", "viewed a photo of", true),
-    ("view-session", "viewed a session record of", true),
-    ("erase-client", "erased at the client's request the record of", true),
-    ("upload-photo", "uploaded a photo of", true),
-    ("withdraw-photo", "withdrew a photo of", true),
-    ("save-design", "saved a design for", true),
-    ("export-design", "exported a design of", true),
-    ("plan-sessions", "planned the sessions of", true),
-    ("record-session", "recorded a session of", true),
-    ("amend-session", "amended a session record of", true),
-    ("share-aftercare", "made an aftercare link for", true),
-    ("revoke-aftercare", "ended an aftercare link of", true),
-    ("create-client", "added the client", true),
-    ("edit-client", "corrected the details of", true),
-    ("login", "logged in", false),
-    ("logout", "logged out", false),
-    ("login-failed", "was the target of a failed login from", false),
-    ("change-password", "changed their password", false),
-    ("set-pin", "set their PIN for taking the tablet back", false),
-    ("remove-pin", "removed their PIN", false),
-    ("add-user", "added the staff member", false),
-    ("reset-password", "gave a one-time password to", false),
-    ("deactivate-user", "deactivated", false),
-    ("reactivate-user", "reactivated", false),
-    ("change-role", "changed the role of", false),
-    ("studio-details", "changed the studio's details", false),
-    ("studio-hours", "set the studio's opening hours to", false),
-    ("studio-chairs", "set the number of chairs (sessions at once) to", false),
-    ("studio-accent", "set the studio's accent colour to", false),
-    ("studio-logo", "uploaded the studio's logo", false),
-    ("studio-logo-removed", "removed the studio's logo", false),
-    ("publish-consent-text", "published the consent text", false),
-];
+/// The words a line says for an action, and whether its subject is a
+/// client (named after the words). Every action has its words: the match
+/// is exhaustive.
+fn words(action: AuditAction) -> (&'static str, bool) {
+    match action {
+        AuditAction::ViewHealth => ("viewed the health answers of", true),
+        AuditAction::RecordScreening => ("recorded a health screening of", true),
+        AuditAction::OverrideScreening => ("went ahead despite the screening for", true),
+        AuditAction::ViewConsent => ("viewed the consent of", true),
+        AuditAction::SignConsent => ("took the signed consent of", true),
+        AuditAction::HandToClient => ("handed the tablet for the consent to", true),
+        AuditAction::TakeBackFromClient => ("took the tablet back from", true),
+        AuditAction::ViewPhotos => ("viewed the photos of", true),
+        AuditAction::ViewPhoto => ("viewed a photo of", true),
+        AuditAction::ViewSession => ("viewed a session record of", true),
+        AuditAction::EraseClient => ("erased at the client's request the record of", true),
+        AuditAction::UploadPhoto => ("uploaded a photo of", true),
+        AuditAction::WithdrawPhoto => ("withdrew a photo of", true),
+        AuditAction::SaveDesign => ("saved a design for", true),
+        AuditAction::ExportDesign => ("exported a design of", true),
+        AuditAction::PlanSessions => ("planned the sessions of", true),
+        AuditAction::RecordSession => ("recorded a session of", true),
+        AuditAction::AmendSession => ("amended a session record of", true),
+        AuditAction::ShareAftercare => ("made an aftercare link for", true),
+        AuditAction::RevokeAftercare => ("ended an aftercare link of", true),
+        AuditAction::CreateClient => ("added the client", true),
+        AuditAction::EditClient => ("corrected the details of", true),
+        AuditAction::Login => ("logged in", false),
+        AuditAction::Logout => ("logged out", false),
+        AuditAction::LoginFailed => ("was the target of a failed login from", false),
+        AuditAction::ChangePassword => ("changed their password", false),
+        AuditAction::SetPin => ("set their PIN for taking the tablet back", false),
+        AuditAction::RemovePin => ("removed their PIN", false),
+        AuditAction::AddUser => ("added the staff member", false),
+        AuditAction::ResetPassword => ("gave a one-time password to", false),
+        AuditAction::DeactivateUser => ("deactivated", false),
+        AuditAction::ReactivateUser => ("reactivated", false),
+        AuditAction::ChangeRole => ("changed the role of", false),
+        AuditAction::StudioDetails => ("changed the studio's details", false),
+        AuditAction::StudioHours => ("set the studio's opening hours to", false),
+        AuditAction::StudioChairs => ("set the number of chairs (sessions at once) to", false),
+        AuditAction::StudioAccent => ("set the studio's accent colour to", false),
+        AuditAction::StudioLogo => ("uploaded the studio's logo", false),
+        AuditAction::StudioLogoRemoved => ("removed the studio's logo", false),
+        AuditAction::PublishConsentText => ("published the consent text", false),
+    }
+}
+
+/// The filter's choices: each action's stored word and its words.
+fn action_choices() -> Vec<(&'static str, &'static str)> {
+    AuditAction::ALL.into_iter().map(|a| (a.as_str(), words(a).0)).collect()
+}
 
 /// One line as the page shows it.
 struct Line {
@@ -66,10 +74,13 @@ struct Line {
 }
 
 fn line(e: AuditEntry) -> Line {
-    let (words, about_client) = ACTIONS
-        .iter()
-        .find(|(action, ..)| *action == e.action)
-        .map_or((e.action.replace('-', " "), false), |(_, words, client)| (words.to_string(), *client));
+    // A word no action of this version has (from an older one) is shown as
+    // it is, hyphens read as spaces.
+    let (words, about_client) =
+        AuditAction::parse(&e.action).map_or((e.action.replace('-', " "), false), |action| {
+            let (words, client) = words(action);
+            (words.to_string(), client)
+        });
     let client = e.client_name.map(|name| (name, format!("/clients/{}", e.subject)));
     // A line about a client names them (or nobody, once erased); other
     // lines show what they are about (a user, an address, a version).
@@ -84,7 +95,8 @@ struct AuditPage<'a> {
     lines: Vec<Line>,
     filter: AuditQuery,
     staff: Vec<String>,
-    actions: &'static [(&'static str, &'static str, bool)],
+    /// The filter's choices: stored word and words.
+    actions: Vec<(&'static str, &'static str)>,
     /// More lines matched than are shown.
     more: bool,
 }
@@ -118,31 +130,28 @@ pub(crate) async fn log(
     State(state): State<AppState>,
     who: Staff,
     Query(query): Query<AuditQuery>,
-) -> Response {
-    page(async {
-        who.require_admin("The audit log")?;
-        let studio = who.studio(&state);
-        let filter = AuditFilter {
-            client: query.client.clone(),
-            staff: query.staff.clone(),
-            action: query.action.clone(),
-            from_ms: start_of(&query.from),
-            // Through the whole of the last day named.
-            until_ms: start_of(&query.until).map(|t| t + 86_400_000),
-        };
-        let mut entries = studio.audit_log_where(&filter, PAGE_LINES + 1).await?;
-        let more = entries.len() as i64 > PAGE_LINES;
-        entries.truncate(PAGE_LINES as usize);
-        let staff = studio.users().await?.into_iter().map(|u| u.name).collect();
-        let page = AuditPage {
-            who: &who.0,
-            lines: entries.into_iter().map(line).collect(),
-            filter: query,
-            staff,
-            actions: ACTIONS,
-            more,
-        };
-        Ok(Html(page.render()?).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.require_admin("The audit log")?;
+    let studio = who.studio(&state);
+    let filter = AuditFilter {
+        client: query.client.clone(),
+        staff: query.staff.clone(),
+        action: query.action.clone(),
+        from_ms: start_of(&query.from),
+        // Through the whole of the last day named.
+        until_ms: start_of(&query.until).map(|t| t + 86_400_000),
+    };
+    let mut entries = studio.audit_log_where(&filter, PAGE_LINES + 1).await?;
+    let more = entries.len() as i64 > PAGE_LINES;
+    entries.truncate(PAGE_LINES as usize);
+    let staff = studio.users().await?.into_iter().map(|u| u.name).collect();
+    let page = AuditPage {
+        who: &who.session,
+        lines: entries.into_iter().map(line).collect(),
+        filter: query,
+        staff,
+        actions: action_choices(),
+        more,
+    };
+    Ok(Html(page.render()?).into_response())
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::{AppState, CsrfForm, LoggedIn, PageError, Staff, page};
+use crate::{AppState, CsrfForm, Error, LoggedIn, Result, Staff};
 
 /// Largest logo file accepted.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 5 << 20;
@@ -60,52 +60,54 @@ fn logo_png(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// `POST /admin/studio/logo`: the token first, then the file.
-pub(crate) async fn upload(State(state): State<AppState>, who: Staff, mut multipart: Multipart) -> Response {
-    page(async {
-        who.require_admin("The studio's logo")?;
-        let back = |code: &str| Ok(Redirect::to(&format!("/admin/studio?logo={code}#logo")).into_response());
-        let (mut checked, mut file) = (false, None::<Vec<u8>>);
-        loop {
-            let field = match multipart.next_field().await {
-                Ok(Some(field)) => field,
-                Ok(None) => break,
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    who: Staff,
+    mut multipart: Multipart,
+) -> Result<Response> {
+    who.require_admin("The studio's logo")?;
+    let back = |code: &str| Ok(Redirect::to(&format!("/admin/studio?logo={code}#logo")).into_response());
+    let (mut checked, mut file) = (false, None::<Vec<u8>>);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return back("too-large"),
+            Err(_) => return back("missing"),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let token = field.text().await.unwrap_or_default();
+                who.check_csrf(&token)?;
+                checked = true;
+            }
+            Some("logo") if checked => match field.bytes().await {
+                Ok(bytes) if !bytes.is_empty() => file = Some(bytes.to_vec()),
+                Ok(_) => {}
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return back("too-large"),
                 Err(_) => return back("missing"),
-            };
-            match field.name() {
-                Some("csrf") => {
-                    let token = field.text().await.unwrap_or_default();
-                    who.check_csrf(&token)?;
-                    checked = true;
-                }
-                Some("logo") if checked => match field.bytes().await {
-                    Ok(bytes) if !bytes.is_empty() => file = Some(bytes.to_vec()),
-                    Ok(_) => {}
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return back("too-large"),
-                    Err(_) => return back("missing"),
-                },
-                // A file before the token is refused unread.
-                Some("logo") => who.check_csrf("")?,
-                _ => {}
-            }
+            },
+            // A file before the token is refused unread.
+            Some("logo") => who.check_csrf("")?,
+            _ => {}
         }
-        if !checked {
-            who.check_csrf("")?;
-        }
-        let Some(bytes) = file else { return back("missing") };
-        if bytes.len() > MAX_UPLOAD_BYTES {
-            return back("too-large");
-        }
-        let _decoding =
-            state.decodes.acquire().await.map_err(|_| {
-                PageError(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.".into())
-            })?;
-        let png = tokio::task::spawn_blocking(move || logo_png(&bytes)).await.ok().flatten();
-        let Some(png) = png else { return back("unreadable") };
-        who.studio(&state).set_logo(&who.0.user, Some(&png)).await?;
-        back("saved")
-    })
-    .await
+    }
+    if !checked {
+        who.check_csrf("")?;
+    }
+    let Some(bytes) = file else { return back("missing") };
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return back("too-large");
+    }
+    let _decoding = state
+        .decodes
+        .acquire()
+        .await
+        .map_err(|_| Error::Unavailable("The server is shutting down.".into()))?;
+    let png = tokio::task::spawn_blocking(move || logo_png(&bytes)).await.ok().flatten();
+    let Some(png) = png else { return back("unreadable") };
+    who.studio(&state).set_logo(who.user(), Some(&png)).await?;
+    back("saved")
 }
 
 /// `POST /admin/studio/logo/remove`.
@@ -113,28 +115,22 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     who: Staff,
     Form(form): Form<CsrfForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_admin("The studio's logo")?;
-        who.studio(&state).set_logo(&who.0.user, None).await?;
-        Ok(Redirect::to("/admin/studio?logo=removed#logo").into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_admin("The studio's logo")?;
+    who.studio(&state).set_logo(who.user(), None).await?;
+    Ok(Redirect::to("/admin/studio?logo=removed#logo").into_response())
 }
 
 /// `GET /studio/logo.png`, for the studio's own staff.
-pub(crate) async fn logo(State(state): State<AppState>, who: LoggedIn) -> Response {
-    page(async {
-        let png = state
-            .store
-            .studio(&who.0.user.studio)
-            .logo()
-            .await?
-            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This studio has no logo.".into()))?;
-        Ok(([(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "private, max-age=300")], png).into_response())
-    })
-    .await
+pub(crate) async fn logo(State(state): State<AppState>, who: LoggedIn) -> Result<Response> {
+    let png = state
+        .store
+        .studio(&who.user().studio)
+        .logo()
+        .await?
+        .ok_or_else(|| Error::NotFound("This studio has no logo.".into()))?;
+    Ok(([(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "private, max-age=300")], png).into_response())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smp_store::{Client, ClientFields, Session, StoreError};
 
-use crate::{AppState, PageError, Staff, day_of, page};
+use crate::{AppState, Error, Result, Staff, day_of};
 
 #[derive(Template)]
 #[template(path = "clients.html")]
@@ -33,20 +33,17 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     who: Staff,
     Query(search): Query<SearchQuery>,
-) -> Response {
-    page(async {
-        let clients = who.studio(&state).search_clients(&search.q, 200).await?;
-        let page = ClientsPage {
-            who: &who.0,
-            query: &search.q,
-            clients,
-            form: ClientFields::default(),
-            error: None,
-            duplicates: Vec::new(),
-        };
-        Ok(Html(page.render()?).into_response())
-    })
-    .await
+) -> Result<Response> {
+    let clients = who.studio(&state).search_clients(&search.q, 200).await?;
+    let page = ClientsPage {
+        who: &who.session,
+        query: &search.q,
+        clients,
+        form: ClientFields::default(),
+        error: None,
+        duplicates: Vec::new(),
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -82,7 +79,7 @@ async fn checks(
     studio: &smp_store::StudioStore<'_>,
     form: &ClientForm,
     except: Option<&str>,
-) -> Result<(Option<String>, Vec<Client>), PageError> {
+) -> Result<(Option<String>, Vec<Client>), Error> {
     match studio.possible_duplicates(&form.fields(), except).await {
         Err(StoreError::Invalid(m)) => Ok((Some(m), Vec::new())),
         Err(e) => Err(e.into()),
@@ -95,30 +92,27 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     who: Staff,
     Form(form): Form<ClientForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        let studio = who.studio(&state);
-        let (error, duplicates) = checks(&studio, &form, None).await?;
-        if error.is_none() && duplicates.is_empty() {
-            let client = studio.create_client(&who.0.user, &form.fields()).await?;
-            return Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response());
-        }
-        // Keep what was typed, and say what is wrong (or who this may be)
-        // beside the form.
-        let clients = studio.search_clients("", 200).await?;
-        let page = ClientsPage {
-            who: &who.0,
-            query: "",
-            clients,
-            form: form.fields(),
-            error: error.as_deref(),
-            duplicates,
-        };
-        let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::CONFLICT };
-        Ok((status, Html(page.render()?)).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    let studio = who.studio(&state);
+    let (error, duplicates) = checks(&studio, &form, None).await?;
+    if error.is_none() && duplicates.is_empty() {
+        let client = studio.create_client(who.user(), &form.fields()).await?;
+        return Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response());
+    }
+    // Keep what was typed, and say what is wrong (or who this may be)
+    // beside the form.
+    let clients = studio.search_clients("", 200).await?;
+    let page = ClientsPage {
+        who: &who.session,
+        query: "",
+        clients,
+        form: form.fields(),
+        error: error.as_deref(),
+        duplicates,
+    };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::CONFLICT };
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 #[derive(Template)]
@@ -140,7 +134,7 @@ async fn details_page(
     form: ClientFields,
     error: Option<String>,
     duplicates: Vec<Client>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     let history = who
         .studio(state)
         .client_changes(&client.id)
@@ -153,23 +147,24 @@ async fn details_page(
         (None, false) => StatusCode::CONFLICT,
         (None, true) => StatusCode::OK,
     };
-    let page = DetailsPage { who: &who.0, client, form, error, duplicates, history };
+    let page = DetailsPage { who: &who.session, client, form, error, duplicates, history };
     Ok((status, Html(page.render()?)).into_response())
 }
 
 /// The client's details to correct, with the history of earlier values.
-pub(crate) async fn edit_page(State(state): State<AppState>, who: Staff, Path(id): Path<String>) -> Response {
-    page(async {
-        let client = who.client(&state, &id).await?;
-        let form = ClientFields {
-            full_name: client.full_name.clone(),
-            birth_date: client.birth_date.clone(),
-            email: client.email.clone(),
-            phone: client.phone.clone(),
-        };
-        details_page(&state, &who, client, form, None, Vec::new()).await
-    })
-    .await
+pub(crate) async fn edit_page(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let client = who.client(&state, &id).await?;
+    let form = ClientFields {
+        full_name: client.full_name.clone(),
+        birth_date: client.birth_date.clone(),
+        email: client.email.clone(),
+        phone: client.phone.clone(),
+    };
+    details_page(&state, &who, client, form, None, Vec::new()).await
 }
 
 /// Saves corrected details (the old values are kept and the change audited).
@@ -178,17 +173,14 @@ pub(crate) async fn save_details(
     who: Staff,
     Path(id): Path<String>,
     Form(form): Form<ClientForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        let client = who.client(&state, &id).await?;
-        let studio = who.studio(&state);
-        let (error, duplicates) = checks(&studio, &form, Some(&id)).await?;
-        if error.is_none() && duplicates.is_empty() {
-            studio.update_client(&who.0.user, &id, &form.fields()).await?;
-            return Ok(Redirect::to(&format!("/clients/{id}")).into_response());
-        }
-        details_page(&state, &who, client, form.fields(), error, duplicates).await
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    let client = who.client(&state, &id).await?;
+    let studio = who.studio(&state);
+    let (error, duplicates) = checks(&studio, &form, Some(&id)).await?;
+    if error.is_none() && duplicates.is_empty() {
+        studio.update_client(who.user(), &id, &form.fields()).await?;
+        return Ok(Redirect::to(&format!("/clients/{id}")).into_response());
+    }
+    details_page(&state, &who, client, form.fields(), error, duplicates).await
 }

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use smp_render::photo::{SignatureError, clean_signature};
 use smp_store::{Consent, ConsentText, Session, StoreError, StudioStore};
 
-use crate::{AppState, ClientAddress, CsrfForm, LoggedIn, PageError, Staff, day_of, page};
+use crate::{AppState, ClientAddress, CsrfForm, Error, LoggedIn, Result, Staff, day_of};
+use smp_store::AuditAction;
 
 /// Largest consent form: the drawn signature travels as a data URL.
 pub(crate) const BODY_LIMIT_BYTES: usize = 1024 * 1024;
@@ -59,15 +60,16 @@ struct SignPage<'a> {
     error: Option<String>,
 }
 
-pub(crate) async fn form(State(state): State<AppState>, who: Staff, Path(id): Path<String>) -> Response {
-    page(async {
-        let client = who.client(&state, &id).await?;
-        let text = current_text(&who.studio(&state)).await?;
-        let page =
-            SignPage { who: &who.0, client, text, signed_name: String::new(), agreed: false, error: None };
-        Ok(Html(page.render()?).into_response())
-    })
-    .await
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let client = who.client(&state, &id).await?;
+    let text = current_text(&who.studio(&state)).await?;
+    let page =
+        SignPage { who: &who.session, client, text, signed_name: String::new(), agreed: false, error: None };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -100,50 +102,46 @@ pub(crate) async fn sign(
     who: Staff,
     Path(id): Path<String>,
     Form(form): Form<SignForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        let client = who.client(&state, &id).await?;
-        let studio = who.studio(&state);
-        let problem = if form.agree.is_none() {
-            Err("The client must confirm that they have read and understood the text.".to_string())
-        } else if form.signed_name.trim().is_empty() {
-            Err("The client types their full name above the signature.".to_string())
-        } else {
-            signature_png(&form.signature)
-        };
-        let error = match problem {
-            Err(message) => message,
-            Ok(png) => match studio
-                .sign_consent(&id, &who.0.user, &form.text_id, &form.signed_name, &png)
-                .await
-            {
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    let client = who.client(&state, &id).await?;
+    let studio = who.studio(&state);
+    let problem = if form.agree.is_none() {
+        Err("The client must confirm that they have read and understood the text.".to_string())
+    } else if form.signed_name.trim().is_empty() {
+        Err("The client types their full name above the signature.".to_string())
+    } else {
+        signature_png(&form.signature)
+    };
+    let error = match problem {
+        Err(message) => message,
+        Ok(png) => {
+            match studio.sign_consent(&id, who.user(), &form.text_id, &form.signed_name, &png).await {
                 // In client mode the client is thanked and asked to hand
                 // the tablet back; staff see the record after.
-                Ok(Some(_)) if who.0.client_mode_for.is_some() => {
+                Ok(Some(_)) if who.session.client_mode_for.is_some() => {
                     return Ok(Redirect::to("/handback?signed=1").into_response());
                 }
                 Ok(Some(consent)) => {
                     return Ok(Redirect::to(&format!("/clients/{id}/consents/{consent}")).into_response());
                 }
-                Ok(None) => return Err(PageError(StatusCode::NOT_FOUND, "There is no such client.".into())),
+                Ok(None) => return Err(Error::NotFound("There is no such client.".into())),
                 Err(StoreError::Invalid(m)) => m,
                 Err(e) => return Err(e.into()),
-            },
-        };
-        // Show the text in force (it may have just changed) and keep what
-        // was typed; a signature must be drawn again under it.
-        let page = SignPage {
-            who: &who.0,
-            client,
-            text: current_text(&studio).await?,
-            signed_name: form.signed_name,
-            agreed: form.agree.is_some(),
-            error: Some(error),
-        };
-        Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
-    })
-    .await
+            }
+        }
+    };
+    // Show the text in force (it may have just changed) and keep what
+    // was typed; a signature must be drawn again under it.
+    let page = SignPage {
+        who: &who.session,
+        client,
+        text: current_text(&studio).await?,
+        signed_name: form.signed_name,
+        agreed: form.agree.is_some(),
+        error: Some(error),
+    };
+    Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
 }
 
 #[derive(Template)]
@@ -161,36 +159,32 @@ pub(crate) async fn view(
     State(state): State<AppState>,
     who: Staff,
     Path((id, consent_id)): Path<(String, String)>,
-) -> Response {
-    page(async {
-        let client = who.client(&state, &id).await?;
-        let studio = who.studio(&state);
-        let consent = studio
-            .consents(&id)
-            .await?
-            .into_iter()
-            .find(|c| c.id == consent_id)
-            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such consent.".into()))?;
-        studio.audit(&who.0.user, "view-consent", &id).await?;
-        let when = day_of(consent.signed_at);
-        Ok(Html(RecordPage { who: &who.0, client, consent, when }.render()?).into_response())
-    })
-    .await
+) -> Result<Response> {
+    let client = who.client(&state, &id).await?;
+    let studio = who.studio(&state);
+    let consent = studio
+        .consents(&id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == consent_id)
+        .ok_or_else(|| Error::NotFound("This client has no such consent.".into()))?;
+    studio.audit(who.user(), AuditAction::ViewConsent, &id).await?;
+    let when = day_of(consent.signed_at);
+    Ok(Html(RecordPage { who: &who.session, client, consent, when }.render()?).into_response())
 }
 
 pub(crate) async fn signature(
     State(state): State<AppState>,
     who: Staff,
     Path((id, consent_id)): Path<(String, String)>,
-) -> Response {
-    page(async {
-        who.client(&state, &id).await?;
-        let png = who.studio(&state).consent_signature(&consent_id).await?.ok_or_else(|| {
-            PageError(StatusCode::NOT_FOUND, "There is no such signature in this studio.".into())
-        })?;
-        Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.client(&state, &id).await?;
+    let png = who
+        .studio(&state)
+        .consent_signature(&consent_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("There is no such signature in this studio.".into()))?;
+    Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
 }
 
 /// Hands the tablet to the client for the consent: the session shows that
@@ -200,14 +194,11 @@ pub(crate) async fn hand_over(
     who: Staff,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.client(&state, &id).await?;
-        state.store.set_client_mode(&who.0, Some(&id)).await?;
-        Ok(Redirect::to(&format!("/clients/{id}/consent")).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.client(&state, &id).await?;
+    state.store.set_client_mode(&who.session, Some(&id)).await?;
+    Ok(Redirect::to(&format!("/clients/{id}/consent")).into_response())
 }
 
 #[derive(Template)]
@@ -229,15 +220,12 @@ pub(crate) struct HandbackQuery {
 pub(crate) async fn handback_page(
     who: LoggedIn,
     axum::extract::Query(query): axum::extract::Query<HandbackQuery>,
-) -> Response {
-    page(async {
-        if who.0.client_mode_for.is_none() {
-            return Ok(Redirect::to("/clients").into_response());
-        }
-        let page = HandbackPage { who: &who.0, signed: query.signed.is_some(), error: None };
-        Ok(Html(page.render()?).into_response())
-    })
-    .await
+) -> Result<Response> {
+    if who.session.client_mode_for.is_none() {
+        return Ok(Redirect::to("/clients").into_response());
+    }
+    let page = HandbackPage { who: &who.session, signed: query.signed.is_some(), error: None };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -253,32 +241,24 @@ pub(crate) async fn hand_back(
     who: LoggedIn,
     ClientAddress(address): ClientAddress,
     Form(form): Form<HandbackForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        let Some(client) = who.0.client_mode_for.clone() else {
-            return Ok(Redirect::to("/clients").into_response());
-        };
-        let name = &who.0.user.name;
-        let refused = |message: &str| -> Result<Response, PageError> {
-            let page = HandbackPage { who: &who.0, signed: false, error: Some(message) };
-            Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
-        };
-        if let Some(wait) = state.failures.wait(address, name) {
-            return refused(&format!(
-                "Too many wrong passwords. Try again in {} seconds.",
-                wait.as_secs() + 1
-            ));
-        }
-        if !state.store.password_or_pin_is(&who.0.user, &form.password).await? {
-            state.failures.failed(address, name);
-            return refused(
-                "That is not the password or PIN of the staff member who handed the tablet over.",
-            );
-        }
-        state.failures.succeeded(address, name);
-        state.store.set_client_mode(&who.0, None).await?;
-        Ok(Redirect::to(&format!("/clients/{client}#consent")).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    let Some(client) = who.session.client_mode_for.clone() else {
+        return Ok(Redirect::to("/clients").into_response());
+    };
+    let name = &who.user().name;
+    let refused = |message: &str| -> Result<Response> {
+        let page = HandbackPage { who: &who.session, signed: false, error: Some(message) };
+        Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
+    };
+    if let Some(wait) = state.failures.wait(address, name) {
+        return refused(&format!("Too many wrong passwords. Try again in {} seconds.", wait.as_secs() + 1));
+    }
+    if !state.store.password_or_pin_is(who.user(), &form.password).await? {
+        state.failures.failed(address, name);
+        return refused("That is not the password or PIN of the staff member who handed the tablet over.");
+    }
+    state.failures.succeeded(address, name);
+    state.store.set_client_mode(&who.session, None).await?;
+    Ok(Redirect::to(&format!("/clients/{client}#consent")).into_response())
 }

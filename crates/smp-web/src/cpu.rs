@@ -7,10 +7,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use tokio::sync::Semaphore;
 
-use crate::PageError;
+use crate::{Error, Result};
 
 /// The pool's slots and each user's own.
 pub(crate) struct CpuWork {
@@ -25,8 +24,8 @@ impl Default for CpuWork {
     }
 }
 
-fn shutting_down() -> PageError {
-    PageError(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.".into())
+fn shutting_down() -> Error {
+    Error::Unavailable("The server is shutting down.".into())
 }
 
 impl CpuWork {
@@ -45,7 +44,7 @@ impl CpuWork {
         &self,
         user: &str,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, PageError> {
+    ) -> Result<T> {
         let mine = self.user_slot(user).acquire_owned().await.map_err(|_| shutting_down())?;
         let slot = Arc::clone(&self.slots).acquire_owned().await.map_err(|_| shutting_down())?;
         tokio::task::spawn_blocking(move || {
@@ -53,10 +52,7 @@ impl CpuWork {
             work()
         })
         .await
-        .map_err(|e| {
-            crate::request_log::record_cause(&e);
-            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The work could not be finished.".into())
-        })
+        .map_err(|e| Error::internal(&e, "The work could not be finished."))
     }
 }
 

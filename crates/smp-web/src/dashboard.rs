@@ -8,7 +8,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use smp_optics::LayeredOptics;
 use smp_store::Session;
 
-use crate::{AppState, Staff, page};
+use crate::{AppState, Result, Staff};
 
 /// The healing check: the colour has settled by day 30 (the brief).
 const HEALING_CHECK_DAY: u64 = 30;
@@ -55,62 +55,56 @@ pub(crate) fn touch_up_date(session_date: NaiveDate, design_toml: &str) -> Optio
     session_date.checked_add_days(Days::new(days.round() as u64))
 }
 
-pub(crate) async fn dashboard(State(state): State<AppState>, who: Staff) -> Response {
-    page(async {
-        let today = crate::clock::today();
-        let monday = today - Days::new(today.weekday().num_days_from_monday() as u64);
-        let sunday = monday + Days::new(6);
-        let studio = who.studio(&state);
-        let this_week = studio
-            .sessions_between(&monday.to_string(), &sunday.to_string())
-            .await?
-            .into_iter()
-            .map(|(name, s)| Due {
-                client_id: s.client_id,
-                client_name: name,
-                date: s.date,
-                detail: format!("session {}, with {}", s.number, s.staff_name),
-            })
-            .collect();
-        let mut healing = Vec::new();
-        let mut touch_ups = Vec::new();
-        let mut unknown = 0;
-        for latest in studio.latest_sessions().await? {
-            let Ok(date) = latest.date.parse::<NaiveDate>() else { continue };
-            let check = date + Days::new(HEALING_CHECK_DAY);
-            if check <= today && today <= check + Days::new(HEALING_CHECK_WINDOW_DAYS) {
-                healing.push(Due {
-                    client_id: latest.client_id.clone(),
-                    client_name: latest.client_name.clone(),
-                    date: check.to_string(),
-                    detail: format!("30 days after session {} on {}", latest.number, latest.date),
-                });
-            }
-            match latest.design_toml.as_deref().and_then(|t| touch_up_date(date, t)) {
-                Some(due) if due <= today + Days::new(TOUCH_UP_HORIZON_DAYS) => touch_ups.push(Due {
-                    client_id: latest.client_id,
-                    client_name: latest.client_name,
-                    date: due.to_string(),
-                    detail: format!(
-                        "last session {}; forecast from the design's client factors",
-                        latest.date
-                    ),
-                }),
-                Some(_) => {}
-                None => unknown += 1,
-            }
+pub(crate) async fn dashboard(State(state): State<AppState>, who: Staff) -> Result<Response> {
+    let today = crate::clock::today();
+    let monday = today - Days::new(today.weekday().num_days_from_monday() as u64);
+    let sunday = monday + Days::new(6);
+    let studio = who.studio(&state);
+    let this_week = studio
+        .sessions_between(&monday.to_string(), &sunday.to_string())
+        .await?
+        .into_iter()
+        .map(|(name, s)| Due {
+            client_id: s.client_id,
+            client_name: name,
+            date: s.date,
+            detail: format!("session {}, with {}", s.number, s.staff_name),
+        })
+        .collect();
+    let mut healing = Vec::new();
+    let mut touch_ups = Vec::new();
+    let mut unknown = 0;
+    for latest in studio.latest_sessions().await? {
+        let Ok(date) = latest.date.parse::<NaiveDate>() else { continue };
+        let check = date + Days::new(HEALING_CHECK_DAY);
+        if check <= today && today <= check + Days::new(HEALING_CHECK_WINDOW_DAYS) {
+            healing.push(Due {
+                client_id: latest.client_id.clone(),
+                client_name: latest.client_name.clone(),
+                date: check.to_string(),
+                detail: format!("30 days after session {} on {}", latest.number, latest.date),
+            });
         }
-        touch_ups.sort_by(|a, b| a.date.cmp(&b.date));
-        let page = DashboardPage {
-            who: &who.0,
-            today: today.to_string(),
-            week: format!("{monday} to {sunday}"),
-            this_week,
-            healing,
-            touch_ups,
-            unknown,
-        };
-        Ok(Html(page.render()?).into_response())
-    })
-    .await
+        match latest.design_toml.as_deref().and_then(|t| touch_up_date(date, t)) {
+            Some(due) if due <= today + Days::new(TOUCH_UP_HORIZON_DAYS) => touch_ups.push(Due {
+                client_id: latest.client_id,
+                client_name: latest.client_name,
+                date: due.to_string(),
+                detail: format!("last session {}; forecast from the design's client factors", latest.date),
+            }),
+            Some(_) => {}
+            None => unknown += 1,
+        }
+    }
+    touch_ups.sort_by(|a, b| a.date.cmp(&b.date));
+    let page = DashboardPage {
+        who: &who.session,
+        today: today.to_string(),
+        week: format!("{monday} to {sunday}"),
+        this_week,
+        healing,
+        touch_ups,
+        unknown,
+    };
+    Ok(Html(page.render()?).into_response())
 }

@@ -11,96 +11,81 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smp_core::design::parse;
+use smp_core::design_file::{
+    ClientSection, DesignFile, HairlineSection, ImpressionsSection, PhotoSection, PigmentSection,
+    ScaleSection, ZoneSection,
+};
+use smp_core::{HairlineStyle, View};
 use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
 use smp_store::{Photo, PhotoAngle, Session};
 
-use crate::{AppState, PageError, Staff, day_of, page, photos};
+use crate::{AppState, Error, Result, Staff, day_of, photos};
+use smp_store::AuditAction;
 
 /// What the editor sends: the drawing in the full photo's pixels and the
-/// parameters. Points are `x,y` pairs separated by spaces.
+/// parameters, as typed (checked when turned into a design file). Points
+/// are `x,y` pairs separated by spaces; a field left out takes a new
+/// design's starting value.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub(crate) struct EditorForm {
-    #[serde(default)]
     pub scale_from: String,
-    #[serde(default)]
     pub scale_to: String,
-    #[serde(default)]
     pub scale_mm: String,
-    #[serde(default)]
     pub hairline: String,
     /// The point between the brows, on a front photo (optional).
-    #[serde(default)]
     pub glabella: String,
     /// Where to read the skin's colour instead of the zones (optional):
     /// a polygon around bare scalp.
-    #[serde(default)]
     pub skin_region: String,
-    #[serde(default = "default_style")]
     pub style: String,
-    #[serde(default = "default_transition")]
     pub transition_mm: String,
-    #[serde(default)]
     pub zone: String,
-    #[serde(default = "default_density")]
     pub density: String,
     /// Further zones: polygons separated by `|`.
-    #[serde(default)]
     pub extra_zones: String,
     /// Their densities, in the same order, separated by `|`.
-    #[serde(default)]
     pub extra_densities: String,
-    #[serde(default = "default_feather")]
     pub feather_mm: String,
-    #[serde(default = "default_diameter")]
     pub diameter_mm: String,
-    #[serde(default = "default_dilution")]
     pub dilution: String,
-    #[serde(default = "default_depth")]
     pub depth_mm: String,
-    #[serde(default = "default_fitzpatrick")]
+    /// 1 to 6, or `photo` to leave the type to the skin's colour on the photo.
     pub fitzpatrick: String,
-    #[serde(default = "default_hair")]
     pub hair_color: String,
-    #[serde(default = "default_seed")]
     pub seed: String,
 }
 
-fn default_style() -> String {
-    "soft".into()
-}
-fn default_transition() -> String {
-    "8".into()
-}
-fn default_density() -> String {
-    "60".into()
-}
-fn default_feather() -> String {
-    "4".into()
-}
-fn default_diameter() -> String {
-    "0.45".into()
-}
-fn default_dilution() -> String {
-    "0.6".into()
-}
-fn default_depth() -> String {
-    "0.35".into()
-}
-fn default_fitzpatrick() -> String {
-    "3".into()
-}
-fn default_hair() -> String {
-    "#2a221d".into()
-}
-fn default_seed() -> String {
-    "1".into()
-}
-
+/// A new design's starting values ([`DesignFile`]'s own), with skin type
+/// III until the practitioner says otherwise.
 impl Default for EditorForm {
     fn default() -> Self {
-        serde_json::from_str("{}").expect("every field has a default")
+        let file = DesignFile::default();
+        let hairline = HairlineSection::default();
+        let zone = ZoneSection::default();
+        Self {
+            scale_from: String::new(),
+            scale_to: String::new(),
+            scale_mm: String::new(),
+            hairline: String::new(),
+            glabella: String::new(),
+            skin_region: String::new(),
+            style: hairline.style.as_str().into(),
+            transition_mm: hairline.transition_mm.to_string(),
+            zone: String::new(),
+            density: zone.density.to_string(),
+            extra_zones: String::new(),
+            extra_densities: String::new(),
+            feather_mm: zone.feather_mm.to_string(),
+            diameter_mm: file.impressions.diameter_mm.to_string(),
+            dilution: file.pigment.dilution.to_string(),
+            depth_mm: file.pigment.depth_mm.to_string(),
+            fitzpatrick: "3".into(),
+            hair_color: file.client.hair_color,
+            seed: file.seed.to_string(),
+        }
     }
 }
 
@@ -127,36 +112,37 @@ fn number(text: &str, what: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("{what}: {:?} is not a number", text.trim()))
 }
 
-fn toml_points(points: &[[f64; 2]]) -> String {
-    let inner: Vec<String> = points.iter().map(|[x, y]| format!("[{x:.1}, {y:.1}]")).collect();
-    format!("[{}]", inner.join(", "))
+/// The photo's view in the design file, from its angle label.
+fn view_of(angle: PhotoAngle) -> View {
+    match angle {
+        PhotoAngle::Front => View::Front,
+        PhotoAngle::Left => View::Left,
+        PhotoAngle::Right => View::Right,
+        PhotoAngle::Top | PhotoAngle::Crown => View::Top,
+        PhotoAngle::Back => View::Back,
+    }
 }
 
-/// The photo's view in the design file, from its angle label.
-fn view_of(angle: PhotoAngle) -> &'static str {
-    match angle {
-        PhotoAngle::Front => "front",
-        PhotoAngle::Left => "left",
-        PhotoAngle::Right => "right",
-        PhotoAngle::Top | PhotoAngle::Crown => "top",
-        PhotoAngle::Back => "back",
-    }
+/// Coordinates are kept to a tenth of a pixel: finer is noise of the
+/// scaling, and the saved file stays readable.
+fn tenth(point: [f64; 2]) -> [f64; 2] {
+    point.map(|v| (v * 10.0).round() / 10.0)
 }
 
 /// The design file for the editor's state, with every coordinate scaled by
 /// `factor` (1 for the photo itself; the preview draws on a smaller copy).
-/// Only numbers, known words and checked colours go into the text, so
-/// nothing typed can change the document's shape; the design parser then
-/// checks every value as it checks a file.
-pub(crate) fn design_toml(
+/// Typed words become values of the file's own types (a style, a colour, a
+/// number), so nothing typed can change the document's shape; the design
+/// parser then checks every value as it checks a file.
+pub(crate) fn design_file(
     form: &EditorForm,
     photo_file: &str,
     angle: PhotoAngle,
     factor: f64,
-) -> Result<String, String> {
+) -> Result<DesignFile, String> {
     let scale_from = points(&form.scale_from, factor, "The scale's first point")?;
     let scale_to = points(&form.scale_to, factor, "The scale's second point")?;
-    let (Some(from), Some(to)) = (scale_from.first(), scale_to.first()) else {
+    let (Some(&from), Some(&to)) = (scale_from.first(), scale_to.first()) else {
         return Err("Set the scale: click two points on the photo and type their distance in mm.".into());
     };
     let mm = number(&form.scale_mm, "The scale's distance")?;
@@ -178,16 +164,16 @@ pub(crate) fn design_toml(
     }
     let hairline = points(&form.hairline, factor, "The hairline")?;
     let skin_region = match points(&form.skin_region, factor, "The skin sample")? {
-        skin if skin.is_empty() => String::new(),
+        skin if skin.is_empty() => None,
         skin if skin.len() < 3 => {
             return Err("The skin sample: tap at least three points around bare scalp, or clear it.".into());
         }
-        skin => format!("skin_region = {}\n", toml_points(&skin)),
+        skin => Some(skin),
     };
-    let style = match form.style.as_str() {
-        s @ ("defined" | "soft" | "broken" | "mature") => s,
-        other => return Err(format!("{other:?} is not a hairline style")),
-    };
+    let style = HairlineStyle::ALL
+        .into_iter()
+        .find(|s| s.as_str() == form.style)
+        .ok_or_else(|| format!("{:?} is not a hairline style", form.style))?;
     let hair = smp_core::Srgb8::from_hex(form.hair_color.trim())
         .ok_or_else(|| format!("The hair colour {:?} is not a colour like #2a221d", form.hair_color))?;
     let seed = form
@@ -197,105 +183,103 @@ pub(crate) fn design_toml(
         .map_err(|_| format!("The seed {:?} is not a whole number", form.seed))?;
     // "photo": no type in the design, so the skin's colour on the photo gives it.
     let fitzpatrick = match form.fitzpatrick.trim() {
-        "photo" => String::new(),
-        t => match t.parse::<u8>() {
-            Ok(n @ 1..=6) => format!("fitzpatrick = {n}\n"),
+        "photo" => None,
+        t => match t.parse::<i64>() {
+            Ok(n @ 1..=6) => Some(n),
             _ => return Err(format!("The skin type {:?} is not 1 to 6", form.fitzpatrick)),
         },
     };
-    let mut out = format!(
-        "schema = 1\nseed = {seed}\n\n[photo]\npath = \"{photo_file}\"\nview = \"{}\"\n\
-         scale = {{ from = [{:.1}, {:.1}], to = [{:.1}, {:.1}], mm = {mm} }}\n\n\
-         [client]\n{fitzpatrick}hair_color = \"{}\"\n{skin_region}\n",
-        view_of(angle),
-        from[0],
-        from[1],
-        to[0],
-        to[1],
-        hair.to_hex()
-    );
-    if hairline.len() >= 2 {
-        out.push_str(&format!(
-            "[hairline]\nstyle = \"{style}\"\npoints = {}\ntransition_mm = {}\n",
-            toml_points(&hairline),
-            number(&form.transition_mm, "The transition")?
-        ));
-        if let Some([x, y]) = points(&form.glabella, factor, "The point between the brows")?.first() {
-            out.push_str(&format!("glabella = [{x:.1}, {y:.1}]\n"));
-        }
-        out.push('\n');
-    }
-    let feather = number(&form.feather_mm, "The feather")?;
-    for (i, (polygon, density)) in zones.iter().enumerate() {
-        out.push_str(&format!(
-            "[[zones]]\nname = \"zone {}\"\npolygon = {}\ndensity = {density}\nfeather_mm = {feather}\n\n",
-            i + 1,
-            toml_points(polygon)
-        ));
-    }
-    out.push_str(&format!(
-        "[impressions]\ndiameter_mm = {}\nsize_variation = 0.15\n\n[pigment]\ndilution = {}\ndepth_mm = {}\n",
-        number(&form.diameter_mm, "The dot size")?,
-        number(&form.dilution, "The dilution")?,
-        number(&form.depth_mm, "The depth")?,
-    ));
-    Ok(out)
+    let hairline = if hairline.len() >= 2 {
+        let glabella = points(&form.glabella, factor, "The point between the brows")?.first().copied();
+        Some(HairlineSection {
+            style,
+            points: hairline.into_iter().map(tenth).collect(),
+            transition_mm: number(&form.transition_mm, "The transition")?,
+            glabella: glabella.map(tenth),
+        })
+    } else {
+        None
+    };
+    let feather_mm = number(&form.feather_mm, "The feather")?;
+    let defaults = DesignFile::default();
+    Ok(DesignFile {
+        seed,
+        photo: PhotoSection {
+            path: photo_file.into(),
+            view: view_of(angle),
+            scale: ScaleSection { from: tenth(from), to: tenth(to), mm },
+        },
+        client: ClientSection {
+            fitzpatrick,
+            hair_color: hair.to_hex(),
+            skin_region: skin_region.map(|skin| skin.into_iter().map(tenth).collect()),
+            ..defaults.client
+        },
+        hairline,
+        zones: zones
+            .into_iter()
+            .enumerate()
+            .map(|(i, (polygon, density))| ZoneSection {
+                name: format!("zone {}", i + 1),
+                polygon: polygon.into_iter().map(tenth).collect(),
+                density,
+                feather_mm,
+            })
+            .collect(),
+        impressions: ImpressionsSection {
+            diameter_mm: number(&form.diameter_mm, "The dot size")?,
+            ..defaults.impressions
+        },
+        pigment: PigmentSection {
+            dilution: number(&form.dilution, "The dilution")?,
+            depth_mm: number(&form.depth_mm, "The depth")?,
+        },
+        ..defaults
+    })
 }
 
-/// The editor's state back from a saved design file, in the photo's pixels.
+/// The design file's text for the editor's state (see [`design_file`]).
+pub(crate) fn design_toml(
+    form: &EditorForm,
+    photo_file: &str,
+    angle: PhotoAngle,
+    factor: f64,
+) -> Result<String, String> {
+    design_file(form, photo_file, angle, factor).map(|file| file.to_toml())
+}
+
+/// The editor's state back from a saved design file, in the photo's pixels;
+/// a file the editor cannot read opens as a new design.
 fn form_of(design_toml: &str) -> EditorForm {
-    let mut form = EditorForm::default();
-    let Ok(doc) = design_toml.parse::<toml::Table>() else { return form };
-    let pair = |v: &toml::Value| -> Option<String> {
-        let a = v.as_array()?;
-        let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
-        Some(format!("{},{}", num(a.first()?)?, num(a.get(1)?)?))
+    let Ok(file) = toml::from_str::<DesignFile>(design_toml) else { return EditorForm::default() };
+    let pair = |[x, y]: [f64; 2]| format!("{x},{y}");
+    let list = |points: &[[f64; 2]]| points.iter().copied().map(pair).collect::<Vec<_>>().join(" ");
+    let mut form = EditorForm {
+        scale_from: pair(file.photo.scale.from),
+        scale_to: pair(file.photo.scale.to),
+        scale_mm: file.photo.scale.mm.to_string(),
+        fitzpatrick: file.client.fitzpatrick.map_or_else(|| "photo".into(), |n| n.to_string()),
+        hair_color: file.client.hair_color,
+        skin_region: file.client.skin_region.as_deref().map(list).unwrap_or_default(),
+        diameter_mm: file.impressions.diameter_mm.to_string(),
+        dilution: file.pigment.dilution.to_string(),
+        depth_mm: file.pigment.depth_mm.to_string(),
+        seed: file.seed.to_string(),
+        ..EditorForm::default()
     };
-    let list = |v: Option<&toml::Value>| -> String {
-        v.and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(pair).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default()
-    };
-    let text = |v: Option<&toml::Value>| -> Option<String> {
-        v.map(|v| match v {
-            toml::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-    };
-    if let Some(scale) = doc.get("photo").and_then(|p| p.get("scale")) {
-        form.scale_from = scale.get("from").and_then(pair).unwrap_or_default();
-        form.scale_to = scale.get("to").and_then(pair).unwrap_or_default();
-        form.scale_mm = text(scale.get("mm")).unwrap_or_default();
+    if let Some(h) = file.hairline {
+        form.hairline = list(&h.points);
+        form.glabella = h.glabella.map(pair).unwrap_or_default();
+        form.style = h.style.as_str().into();
+        form.transition_mm = h.transition_mm.to_string();
     }
-    if let Some(client) = doc.get("client") {
-        form.fitzpatrick = text(client.get("fitzpatrick")).unwrap_or_else(|| "photo".into());
-        form.hair_color = text(client.get("hair_color")).unwrap_or(form.hair_color);
-        form.skin_region = list(client.get("skin_region"));
+    if let Some((first, rest)) = file.zones.split_first() {
+        form.zone = list(&first.polygon);
+        form.density = first.density.to_string();
+        form.feather_mm = first.feather_mm.to_string();
+        form.extra_zones = rest.iter().map(|z| list(&z.polygon)).collect::<Vec<_>>().join("|");
+        form.extra_densities = rest.iter().map(|z| z.density.to_string()).collect::<Vec<_>>().join("|");
     }
-    if let Some(h) = doc.get("hairline") {
-        form.hairline = list(h.get("points"));
-        form.glabella = h.get("glabella").and_then(pair).unwrap_or_default();
-        form.style = text(h.get("style")).unwrap_or(form.style);
-        form.transition_mm = text(h.get("transition_mm")).unwrap_or(form.transition_mm);
-    }
-    if let Some(zones) = doc.get("zones").and_then(|z| z.as_array()) {
-        if let Some(z) = zones.first() {
-            form.zone = list(z.get("polygon"));
-            form.density = text(z.get("density")).unwrap_or(form.density);
-            form.feather_mm = text(z.get("feather_mm")).unwrap_or(form.feather_mm);
-        }
-        let rest = &zones[zones.len().min(1)..];
-        form.extra_zones = rest.iter().map(|z| list(z.get("polygon"))).collect::<Vec<_>>().join("|");
-        form.extra_densities =
-            rest.iter().map(|z| text(z.get("density")).unwrap_or_default()).collect::<Vec<_>>().join("|");
-    }
-    form.diameter_mm =
-        text(doc.get("impressions").and_then(|i| i.get("diameter_mm"))).unwrap_or(form.diameter_mm);
-    if let Some(p) = doc.get("pigment") {
-        form.dilution = text(p.get("dilution")).unwrap_or(form.dilution);
-        form.depth_mm = text(p.get("depth_mm")).unwrap_or(form.depth_mm);
-    }
-    form.seed = text(doc.get("seed")).unwrap_or(form.seed);
     form
 }
 
@@ -305,7 +289,7 @@ async fn client_photo(
     who: &Staff,
     client_id: &str,
     photo_id: &str,
-) -> Result<(smp_store::Client, Photo), PageError> {
+) -> Result<(smp_store::Client, Photo)> {
     who.require_clinical("Designs")?;
     let client = who.client(state, client_id).await?;
     let photo = who
@@ -313,10 +297,9 @@ async fn client_photo(
         .photo(photo_id)
         .await?
         .filter(|p| p.client_id == client_id)
-        .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such photo.".into()))?;
+        .ok_or_else(|| Error::NotFound("This client has no such photo.".into()))?;
     if photo.withdrawn.is_some() {
-        return Err(PageError(
-            StatusCode::GONE,
+        return Err(Error::Gone(
             "This photo was withdrawn: design on another of the client's photos.".into(),
         ));
     }
@@ -369,43 +352,39 @@ impl AppState {
 }
 
 /// The decoded screen copy of a photo, from the cache when it is there.
-async fn cached_screen(
-    state: &AppState,
-    who: &Staff,
-    photo: &Photo,
-) -> Result<Arc<image::RgbImage>, PageError> {
+async fn cached_screen(state: &AppState, who: &Staff, photo: &Photo) -> Result<Arc<image::RgbImage>> {
     if let Some(screen) = recall(&state.preview_cache().screens, &photo.id) {
         return Ok(screen);
     }
-    let screen = Arc::new(photos::screen_copy(state, &who.0.user.studio, photo).await?);
+    let screen = Arc::new(photos::screen_copy(state, &who.user().studio, photo).await?);
     remember(&mut state.preview_cache().screens, photo.id.clone(), Arc::clone(&screen), CACHED_SCREENS);
     Ok(screen)
 }
 
-/// A stage the preview offers: its `--stage` value, its name, and the
-/// short form under the slider's tick (nine names do not fit a tablet's
-/// half width; the full name shows above the preview).
+/// A stage the preview offers: the stage (written as `--stage` writes it),
+/// its name, and the short form under the slider's tick (nine names do not
+/// fit a tablet's half width; the full name shows above the preview).
 struct StageChoice {
-    value: &'static str,
+    value: Stage,
     label: &'static str,
     short: &'static str,
 }
 
-const fn stage(value: &'static str, label: &'static str, short: &'static str) -> StageChoice {
+const fn stage(value: Stage, label: &'static str, short: &'static str) -> StageChoice {
     StageChoice { value, label, short }
 }
 
 /// The stages the preview offers, in time order.
 const STAGES: [StageChoice; 9] = [
-    stage("before", "Before", "Before"),
-    stage("session-1", "Session 1", "S1"),
-    stage("session-2", "Session 2", "S2"),
-    stage("session-3", "Session 3", "S3"),
-    stage("healed", "Healed", "Healed"),
-    stage("years:1", "1 year", "1 y"),
-    stage("years:3", "3 years", "3 y"),
-    stage("years:5", "5 years", "5 y"),
-    stage("years:10", "10 years", "10 y"),
+    stage(Stage::Before, "Before", "Before"),
+    stage(Stage::Session(1), "Session 1", "S1"),
+    stage(Stage::Session(2), "Session 2", "S2"),
+    stage(Stage::Session(3), "Session 3", "S3"),
+    stage(Stage::HEALED, "Healed", "Healed"),
+    stage(Stage::Years(1.0), "1 year", "1 y"),
+    stage(Stage::Years(3.0), "3 years", "3 y"),
+    stage(Stage::Years(5.0), "5 years", "5 y"),
+    stage(Stage::Years(10.0), "10 years", "10 y"),
 ];
 
 #[derive(Template)]
@@ -446,11 +425,11 @@ async fn editor(
     photo: Photo,
     versions: Vec<smp_store::DesignVersion>,
     view: EditorView,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     let versions = versions.into_iter().map(|v| (day_of(v.created_at), v)).collect();
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = EditorPage {
-        who: &who.0,
+        who: &who.session,
         client,
         photo,
         form: view.form,
@@ -470,36 +449,31 @@ pub(crate) async fn edit(
     who: Staff,
     Path((client_id, photo_id)): Path<(String, String)>,
     Query(query): Query<EditorQuery>,
-) -> Response {
-    page(async {
-        let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
-        // Without a version named, the latest one drawn on this photo opens
-        // (a blank editor only when there is none, or when asked for).
-        let versions = who.studio(&state).designs(&client_id).await?;
-        let open =
-            match (&query.design, query.blank.is_some()) {
-                (Some(id), _) => Some(versions.iter().find(|d| &d.id == id).ok_or_else(|| {
-                    PageError(StatusCode::NOT_FOUND, "This client has no such design.".into())
-                })?),
-                (None, false) => versions.iter().find(|d| d.photo_id == photo.id),
-                (None, true) => None,
-            };
-        let (form, current, current_id, message) = match open {
-            Some(saved) => {
-                let note = format!(
-                    "Version {} by {}, {}.",
-                    saved.version,
-                    saved.staff_name,
-                    day_of(saved.created_at)
-                );
-                (form_of(&saved.design_toml), Some(saved.version), Some(saved.id.clone()), Some(note))
-            }
-            None => (EditorForm::default(), None, None, None),
-        };
-        let view = EditorView { form, current, current_id, message, error: None };
-        editor(&who, client, photo, versions, view).await
-    })
-    .await
+) -> Result<Response> {
+    let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
+    // Without a version named, the latest one drawn on this photo opens
+    // (a blank editor only when there is none, or when asked for).
+    let versions = who.studio(&state).designs(&client_id).await?;
+    let open = match (&query.design, query.blank.is_some()) {
+        (Some(id), _) => Some(
+            versions
+                .iter()
+                .find(|d| &d.id == id)
+                .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?,
+        ),
+        (None, false) => versions.iter().find(|d| d.photo_id == photo.id),
+        (None, true) => None,
+    };
+    let (form, current, current_id, message) = match open {
+        Some(saved) => {
+            let note =
+                format!("Version {} by {}, {}.", saved.version, saved.staff_name, day_of(saved.created_at));
+            (form_of(&saved.design_toml), Some(saved.version), Some(saved.id.clone()), Some(note))
+        }
+        None => (EditorForm::default(), None, None, None),
+    };
+    let view = EditorView { form, current, current_id, message, error: None };
+    editor(&who, client, photo, versions, view).await
 }
 
 #[derive(Deserialize)]
@@ -515,35 +489,32 @@ pub(crate) async fn save(
     who: Staff,
     Path((client_id, photo_id)): Path<(String, String)>,
     Form(form): Form<SaveForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
-        let checked = design_toml(&form.editor, &format!("{}.jpg", photo.id), photo.angle, 1.0)
-            .and_then(|text| parse(&text).map(|_| text).map_err(|e| explain(&e)));
-        let text = match checked {
-            Ok(text) => text,
-            Err(error) => {
-                let view = EditorView {
-                    form: form.editor,
-                    current: None,
-                    current_id: None,
-                    message: None,
-                    error: Some(error),
-                };
-                let versions = who.studio(&state).designs(&client_id).await?;
-                return editor(&who, client, photo, versions, view).await;
-            }
-        };
-        let saved = who
-            .studio(&state)
-            .save_design(&client_id, &photo.id, &who.0.user, &text)
-            .await?
-            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such photo.".into()))?;
-        Ok(Redirect::to(&format!("/clients/{client_id}/photos/{}/design?design={}", photo.id, saved.id))
-            .into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
+    let checked = design_toml(&form.editor, &format!("{}.jpg", photo.id), photo.angle, 1.0)
+        .and_then(|text| parse(&text).map(|_| text).map_err(|e| explain(&e)));
+    let text = match checked {
+        Ok(text) => text,
+        Err(error) => {
+            let view = EditorView {
+                form: form.editor,
+                current: None,
+                current_id: None,
+                message: None,
+                error: Some(error),
+            };
+            let versions = who.studio(&state).designs(&client_id).await?;
+            return editor(&who, client, photo, versions, view).await;
+        }
+    };
+    let saved = who
+        .studio(&state)
+        .save_design(&client_id, &photo.id, who.user(), &text)
+        .await?
+        .ok_or_else(|| Error::NotFound("This client has no such photo.".into()))?;
+    Ok(Redirect::to(&format!("/clients/{client_id}/photos/{}/design?design={}", photo.id, saved.id))
+        .into_response())
 }
 
 fn explain(e: &smp_core::design::DesignError) -> String {
@@ -563,53 +534,42 @@ fn healed() -> String {
 }
 
 /// The simulation of the editor's state at screen size, as JPEG; a plain
-/// text message with status 422 when the design is not complete or valid.
+/// text message with status 422 when the design is not complete or valid
+/// (an answer, not a failure: the editor shows it in place of the picture).
 pub(crate) async fn preview(
     State(state): State<AppState>,
     who: Staff,
     Path((client_id, photo_id)): Path<(String, String)>,
     Form(form): Form<PreviewForm>,
-) -> Response {
-    let unusable =
-        |m: String| (StatusCode::UNPROCESSABLE_ENTITY, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m);
-    let (_, photo) = match client_photo(&state, &who, &client_id, &photo_id).await {
-        Ok(found) => found,
-        Err(e) => return e.into_response(),
+) -> Result<Response> {
+    let unusable = |m: String| {
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m)
+            .into_response())
     };
+    let (_, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
     let Ok(stage) = form.stage.parse::<Stage>() else {
-        return unusable(format!("{:?} is not a stage", form.stage)).into_response();
+        return unusable(format!("{:?} is not a stage", form.stage));
     };
-    let screen = match cached_screen(&state, &who, &photo).await {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+    let screen = cached_screen(&state, &who, &photo).await?;
     let factor = screen.width() as f64 / photo.width.max(1) as f64;
     let design = match design_toml(&form.editor, "screen.jpg", photo.angle, factor)
         .and_then(|text| parse(&text).map_err(|e| explain(&e)))
     {
         Ok(d) => d,
-        Err(m) => return unusable(m).into_response(),
+        Err(m) => return unusable(m),
     };
     let key = pattern_key(&photo.id, &design);
     let cached = recall(&state.preview_cache().patterns, &key);
-    let rendered = state
+    let (jpeg, pattern) = state
         .cpu
-        .run(&who.0.user.id, move || {
+        .run(&who.user().id, move || {
             let pattern = cached.unwrap_or_else(|| Arc::new(Pattern::generate(&design)));
             render_preview(&screen, &design, &pattern, stage).map(|jpeg| (jpeg, pattern))
         })
-        .await;
-    match rendered {
-        Ok(Ok((jpeg, pattern))) => {
-            remember(&mut state.preview_cache().patterns, key, pattern, CACHED_PATTERNS);
-            ([(CONTENT_TYPE, "image/jpeg")], jpeg).into_response()
-        }
-        Ok(Err(e)) => {
-            crate::request_log::record_cause(&e);
-            (StatusCode::INTERNAL_SERVER_ERROR, "The preview could not be drawn.").into_response()
-        }
-        Err(e) => e.into_response(),
-    }
+        .await?
+        .map_err(|e| Error::internal(&e, "The preview could not be drawn."))?;
+    remember(&mut state.preview_cache().patterns, key, pattern, CACHED_PATTERNS);
+    Ok(([(CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
 }
 
 /// Plain-language warnings for the editor's state, as JSON
@@ -622,24 +582,17 @@ pub(crate) async fn advice(
     who: Staff,
     Path((client_id, photo_id)): Path<(String, String)>,
     Form(form): Form<PreviewForm>,
-) -> Response {
-    let (client, photo) = match client_photo(&state, &who, &client_id, &photo_id).await {
-        Ok(found) => found,
-        Err(e) => return e.into_response(),
-    };
-    let screen = match cached_screen(&state, &who, &photo).await {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response> {
+    let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
+    let screen = cached_screen(&state, &who, &photo).await?;
     let factor = screen.width() as f64 / photo.width.max(1) as f64;
     let age = age_of(client.birth_date.as_deref());
     // Reading the skin and the optics take a CPU for a moment: in the pool.
-    let answer =
-        state.cpu.run(&who.0.user.id, move || advise(&form.editor, &screen, photo.angle, factor, age)).await;
-    match answer {
-        Ok(answer) => ([(CONTENT_TYPE, "application/json")], answer.to_string()).into_response(),
-        Err(e) => e.into_response(),
-    }
+    let answer = state
+        .cpu
+        .run(&who.user().id, move || advise(&form.editor, &screen, photo.angle, factor, age))
+        .await?;
+    Ok(([(CONTENT_TYPE, "application/json")], answer.to_string()).into_response())
 }
 
 /// The advice answer for the editor's state on the screen copy.
@@ -694,57 +647,43 @@ pub(crate) async fn export(
     who: Staff,
     Path((client_id, design_id)): Path<(String, String)>,
     Query(query): Query<ExportQuery>,
-) -> Response {
-    page(async {
-        who.require_clinical("Designs")?;
-        who.client(&state, &client_id).await?;
-        let saved = who
-            .studio(&state)
-            .design(&design_id)
-            .await?
-            .filter(|d| d.client_id == client_id)
-            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()))?;
-        let stage = query
-            .stage
-            .parse::<Stage>()
-            .map_err(|_| PageError(StatusCode::BAD_REQUEST, format!("{:?} is not a stage.", query.stage)))?;
-        let design = parse(&saved.design_toml).map_err(|e| {
-            PageError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("The saved design is unreadable: {}", explain(&e)),
-            )
-        })?;
-        let photo = who
-            .studio(&state)
-            .photo(&saved.photo_id)
-            .await?
-            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "The design's photo is gone.".into()))?;
-        let full = photos::full_photo(&state, &who.0.user.studio, &photo).await?;
-        // An export shows the client's photo: logged like a photo view.
-        who.studio(&state).audit(&who.0.user, "export-design", &client_id).await?;
-        let jpeg = state
-            .cpu
-            .run(&who.0.user.id, move || {
-                let pattern = Pattern::generate(&design);
-                render_preview(&full, &design, &pattern, stage)
-            })
-            .await?
-            .map_err(|e| {
-                crate::request_log::record_cause(&e);
-                PageError(StatusCode::INTERNAL_SERVER_ERROR, "The export could not be drawn.".into())
-            })?;
-        let name = format!(
-            "attachment; filename=\"design-v{}-{}.jpg\"",
-            saved.version,
-            query.stage.replace(':', "-")
-        );
-        Ok((
-            [(CONTENT_TYPE, "image/jpeg".to_string()), (axum::http::header::CONTENT_DISPOSITION, name)],
-            jpeg,
-        )
-            .into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.require_clinical("Designs")?;
+    who.client(&state, &client_id).await?;
+    let saved = who
+        .studio(&state)
+        .design(&design_id)
+        .await?
+        .filter(|d| d.client_id == client_id)
+        .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
+    let stage = query
+        .stage
+        .parse::<Stage>()
+        .map_err(|_| Error::BadRequest(format!("{:?} is not a stage.", query.stage)))?;
+    let design = parse(&saved.design_toml).map_err(|e| {
+        let why = explain(&e);
+        Error::internal(&why, format!("The saved design is unreadable: {why}"))
+    })?;
+    let photo = who
+        .studio(&state)
+        .photo(&saved.photo_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("The design's photo is gone.".into()))?;
+    let full = photos::full_photo(&state, &who.user().studio, &photo).await?;
+    // An export shows the client's photo: logged like a photo view.
+    who.studio(&state).audit(who.user(), AuditAction::ExportDesign, &client_id).await?;
+    let jpeg = state
+        .cpu
+        .run(&who.user().id, move || {
+            let pattern = Pattern::generate(&design);
+            render_preview(&full, &design, &pattern, stage)
+        })
+        .await?
+        .map_err(|e| Error::internal(&e, "The export could not be drawn."))?;
+    let name =
+        format!("attachment; filename=\"design-v{}-{}.jpg\"", saved.version, query.stage.replace(':', "-"));
+    Ok(([(CONTENT_TYPE, "image/jpeg".to_string()), (axum::http::header::CONTENT_DISPOSITION, name)], jpeg)
+        .into_response())
 }
 
 /// Age in whole years today, from an ISO birth date.

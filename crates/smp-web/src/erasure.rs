@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smp_store::{ErasureCounts, Session, StoreError};
 
-use crate::{AppState, PageError, Staff, page, photos};
+use crate::{AppState, Error, Result, Staff, photos};
 
 #[derive(Template)]
 #[template(path = "erase.html")]
@@ -30,15 +30,16 @@ async fn erase_page(
     client_id: &str,
     form: EraseForm,
     error: Option<String>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     who.require_admin("Erasing a client's record")?;
     let client = who.client(state, client_id).await?;
     if client.erased.is_some() {
-        return Err(PageError(StatusCode::GONE, "This client's record is erased already.".into()));
+        return Err(Error::Gone("This client's record is erased already.".into()));
     }
     let counts = who.studio(state).erasure_counts(client_id).await?;
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let page = ErasePage { who: &who.0, client, counts, typed_name: form.name, reason: form.reason, error };
+    let page =
+        ErasePage { who: &who.session, client, counts, typed_name: form.name, reason: form.reason, error };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -46,8 +47,8 @@ pub(crate) async fn form(
     State(state): State<AppState>,
     who: Staff,
     Path(client_id): Path<String>,
-) -> Response {
-    page(erase_page(&state, &who, &client_id, EraseForm::default(), None)).await
+) -> Result<Response> {
+    erase_page(&state, &who, &client_id, EraseForm::default(), None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -67,30 +68,27 @@ pub(crate) async fn erase(
     who: Staff,
     Path(client_id): Path<String>,
     Form(form): Form<EraseForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_admin("Erasing a client's record")?;
-        let client = who.client(&state, &client_id).await?;
-        if !form.name.trim().eq_ignore_ascii_case(client.full_name.trim()) {
-            let message = format!("Type the client's name, {}, to confirm.", client.full_name);
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_admin("Erasing a client's record")?;
+    let client = who.client(&state, &client_id).await?;
+    if !form.name.trim().eq_ignore_ascii_case(client.full_name.trim()) {
+        let message = format!("Type the client's name, {}, to confirm.", client.full_name);
+        return erase_page(&state, &who, &client_id, form, Some(message)).await;
+    }
+    let studio = who.studio(&state);
+    let photo_ids = match studio.erase_client(who.user(), &client_id, &form.reason).await {
+        Ok(Some(ids)) => ids,
+        Ok(None) => {
+            return Err(Error::Gone("This client's record is erased already.".into()));
+        }
+        Err(StoreError::Invalid(message)) => {
             return erase_page(&state, &who, &client_id, form, Some(message)).await;
         }
-        let studio = who.studio(&state);
-        let photo_ids = match studio.erase_client(&who.0.user, &client_id, &form.reason).await {
-            Ok(Some(ids)) => ids,
-            Ok(None) => {
-                return Err(PageError(StatusCode::GONE, "This client's record is erased already.".into()));
-            }
-            Err(StoreError::Invalid(message)) => {
-                return erase_page(&state, &who, &client_id, form, Some(message)).await;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // The records are gone; the files follow. One that cannot be
-        // removed now has no record, so the sweep at the next start takes it.
-        photos::delete_files(&state, &who.0.user.studio, &photo_ids).await;
-        Ok(Redirect::to(&format!("/clients/{client_id}")).into_response())
-    })
-    .await
+        Err(e) => return Err(e.into()),
+    };
+    // The records are gone; the files follow. One that cannot be
+    // removed now has no record, so the sweep at the next start takes it.
+    photos::delete_files(&state, &who.user().studio, &photo_ids).await;
+    Ok(Redirect::to(&format!("/clients/{client_id}")).into_response())
 }

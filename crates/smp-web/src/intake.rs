@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use smp_store::Session;
 
-use crate::{AppState, PageError, Staff, page};
+use crate::{AppState, Error, Result, Staff};
+use smp_store::AuditAction;
 
 /// The date an answer needs, by code (the intake file's key).
 fn date_key(code: &str) -> Option<&'static str> {
@@ -209,22 +210,19 @@ pub(crate) async fn intake_page(
     State(state): State<AppState>,
     who: Staff,
     Path(id): Path<String>,
-) -> Response {
-    page(async {
-        who.require_clinical("Health questions")?;
-        let client = who.client(&state, &id).await?;
-        // The last answers, to confirm or correct; a blank form the first time.
-        let latest = who.studio(&state).screenings(&id).await?.into_iter().next();
-        let (answers, from) = match latest
-            .and_then(|s| smp_clinic::intake::parse(&s.intake_toml).ok().map(|intake| (intake, s.created_at)))
-        {
-            Some((intake, at)) => (answers_of(&intake), Some(crate::day_of(at))),
-            None => (Vec::new(), None),
-        };
-        who.studio(&state).audit(&who.0.user, "view-health", &id).await?;
-        Ok(Html(intake_form(&who.0, client, &answers, None, from).render()?).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.require_clinical("Health questions")?;
+    let client = who.client(&state, &id).await?;
+    // The last answers, to confirm or correct; a blank form the first time.
+    let latest = who.studio(&state).screenings(&id).await?.into_iter().next();
+    let (answers, from) = match latest
+        .and_then(|s| smp_clinic::intake::parse(&s.intake_toml).ok().map(|intake| (intake, s.created_at)))
+    {
+        Some((intake, at)) => (answers_of(&intake), Some(crate::day_of(at))),
+        None => (Vec::new(), None),
+    };
+    who.studio(&state).audit(who.user(), AuditAction::ViewHealth, &id).await?;
+    Ok(Html(intake_form(&who.session, client, &answers, None, from).render()?).into_response())
 }
 
 pub(crate) async fn submit_intake(
@@ -232,32 +230,28 @@ pub(crate) async fn submit_intake(
     who: Staff,
     Path(id): Path<String>,
     Form(answers): Form<Vec<(String, String)>>,
-) -> Response {
-    page(async {
-        who.check_csrf(answers.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
-        who.require_clinical("Health questions")?;
-        let client = who.client(&state, &id).await?;
-        let parsed = intake_toml(&answers).and_then(|text| {
-            smp_clinic::intake::parse(&text)
-                .map(|intake| (text, intake))
-                .map_err(|e| Problem { field: None, message: e.message })
-        });
-        let (text, intake) = match parsed {
-            Ok(v) => v,
-            Err(problem) => {
-                let page = intake_form(&who.0, client, &answers, Some(problem), None);
-                return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
-            }
-        };
-        let rules = smp_clinic::RuleSet::default_rules();
-        let result = smp_clinic::screen(&intake, &rules);
-        let json = serde_json::to_string(&result).map_err(|_| {
-            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The result could not be stored.".into())
-        })?;
-        who.studio(&state)
-            .record_screening(&id, &who.0.user, &text, &rules.version, result.outcome.as_str(), &json)
-            .await?;
-        Ok(Redirect::to(&format!("/clients/{id}")).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(answers.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
+    who.require_clinical("Health questions")?;
+    let client = who.client(&state, &id).await?;
+    let parsed = intake_toml(&answers).and_then(|text| {
+        smp_clinic::intake::parse(&text)
+            .map(|intake| (text, intake))
+            .map_err(|e| Problem { field: None, message: e.message })
+    });
+    let (text, intake) = match parsed {
+        Ok(v) => v,
+        Err(problem) => {
+            let page = intake_form(&who.session, client, &answers, Some(problem), None);
+            return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+        }
+    };
+    let rules = smp_clinic::RuleSet::default_rules();
+    let result = smp_clinic::screen(&intake, &rules);
+    let json =
+        serde_json::to_string(&result).map_err(|e| Error::internal(&e, "The result could not be stored."))?;
+    who.studio(&state)
+        .record_screening(&id, who.user(), &text, &rules.version, result.outcome.as_str(), &json)
+        .await?;
+    Ok(Redirect::to(&format!("/clients/{id}")).into_response())
 }

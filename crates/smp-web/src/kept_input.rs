@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 /// The message of a failure, as its page said it, for the page that
-/// replaces it (set by `PageError` on its response).
+/// replaces it (set by `Error` on its response).
 #[derive(Clone)]
 pub(crate) struct FailureMessage(pub String);
 

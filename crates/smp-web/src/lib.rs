@@ -16,6 +16,7 @@ mod cpu;
 mod dashboard;
 mod designs;
 mod erasure;
+mod error;
 mod intake;
 mod kept_input;
 mod photos;
@@ -43,6 +44,9 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use smp_store::{PhotoFiles, Role, Session, Store, StoreError};
+
+pub(crate) use error::{Error, Result};
+use smp_store::AuditAction;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -222,13 +226,10 @@ async fn explain_too_large(response: Response) -> Response {
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
         return response;
     }
-    PageError(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!(
-            "That was too large to accept: a photo may be up to {} MB. Go back and choose a smaller file.",
-            photos::MAX_UPLOAD_BYTES >> 20
-        ),
-    )
+    Error::TooLarge(format!(
+        "That was too large to accept: a photo may be up to {} MB. Go back and choose a smaller file.",
+        photos::MAX_UPLOAD_BYTES >> 20
+    ))
     .into_response()
 }
 
@@ -269,55 +270,6 @@ async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
 }
 
-/// A failure shown to the user as a page.
-#[derive(Debug)]
-pub(crate) struct PageError(StatusCode, String);
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        // A failure of ours carries the request's id, to find its log line.
-        let reference = self.0.is_server_error().then(request_log::current_request_id).flatten();
-        let page = MessagePage {
-            title: self.0.canonical_reason().unwrap_or("Error"),
-            message: &self.1,
-            reference: reference.as_deref(),
-        };
-        let mut response = (self.0, Html(page.render().unwrap_or_default())).into_response();
-        response.extensions_mut().insert(kept_input::FailureMessage(self.1));
-        response
-    }
-}
-
-impl From<StoreError> for PageError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Invalid(m) => PageError(StatusCode::BAD_REQUEST, m),
-            StoreError::Files(_) => {
-                request_log::record_cause(&e);
-                PageError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "The photo store did not answer. Nothing was changed.".into(),
-                )
-            }
-            // Details stay in the server's log: they may name records.
-            e => {
-                request_log::record_cause(&e);
-                PageError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "The database did not answer. Nothing was changed.".into(),
-                )
-            }
-        }
-    }
-}
-
-impl From<askama::Error> for PageError {
-    fn from(e: askama::Error) -> Self {
-        request_log::record_cause(&e);
-        PageError(StatusCode::INTERNAL_SERVER_ERROR, "The page could not be drawn.".into())
-    }
-}
-
 fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
     cookie_in(&parts.headers, name)
 }
@@ -330,7 +282,9 @@ fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 }
 
 /// The logged-in session; requests without one go to the login page.
-struct LoggedIn(Session);
+struct LoggedIn {
+    session: Session,
+}
 
 impl FromRequestParts<AppState> for LoggedIn {
     type Rejection = Response;
@@ -341,29 +295,36 @@ impl FromRequestParts<AppState> for LoggedIn {
         match state.store.session(&token).await {
             Ok(Some(session)) => {
                 clock::set(&session.time_zone);
-                Ok(LoggedIn(session))
+                Ok(LoggedIn { session })
             }
             Ok(None) => Err(Redirect::to("/login").into_response()),
-            Err(e) => Err(PageError::from(e).into_response()),
+            Err(e) => Err(Error::from(e).into_response()),
         }
     }
 }
 
 impl LoggedIn {
+    /// The person signed in.
+    fn user(&self) -> &smp_store::User {
+        &self.session.user
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
-    fn check_csrf(&self, token: &str) -> Result<(), PageError> {
-        csrf_matches(&self.0, token)
+    fn check_csrf(&self, token: &str) -> Result<()> {
+        csrf_matches(&self.session, token)
     }
 
     /// Sends a user who must change their password to do that first.
     fn require_ready(&self) -> Result<(), Redirect> {
-        if self.0.user.must_change_password { Err(Redirect::to("/password")) } else { Ok(()) }
+        if self.user().must_change_password { Err(Redirect::to("/password")) } else { Ok(()) }
     }
 }
 
 /// A logged-in staff member who has chosen their own password: what every
 /// page past the login needs. Others go to the login or password page.
-struct Staff(Session);
+struct Staff {
+    session: Session,
+}
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
@@ -373,49 +334,54 @@ impl FromRequestParts<AppState> for Staff {
         who.require_ready().map_err(IntoResponse::into_response)?;
         // A tablet handed to a client opens that client's consent form and
         // nothing else, until staff take it back with their password.
-        if let Some(client) = &who.0.client_mode_for
+        if let Some(client) = &who.session.client_mode_for
             && parts.uri.path() != format!("/clients/{client}/consent")
         {
             return Err(Redirect::to("/handback").into_response());
         }
-        Ok(Staff(who.0))
+        Ok(Staff { session: who.session })
     }
 }
 
 impl Staff {
-    fn check_csrf(&self, token: &str) -> Result<(), PageError> {
-        csrf_matches(&self.0, token)
+    /// The staff member signed in.
+    fn user(&self) -> &smp_store::User {
+        &self.session.user
+    }
+
+    fn check_csrf(&self, token: &str) -> Result<()> {
+        csrf_matches(&self.session, token)
     }
 
     /// Refuses anyone but practitioners and admins.
-    fn require_clinical(&self, what: &str) -> Result<(), PageError> {
-        if clinical(&self.0) {
+    fn require_clinical(&self, what: &str) -> Result<()> {
+        if clinical(&self.session) {
             Ok(())
         } else {
-            Err(PageError(StatusCode::FORBIDDEN, format!("{what} are for practitioners.")))
+            Err(Error::Forbidden(format!("{what} are for practitioners.")))
         }
     }
 
     /// Refuses anyone but admins.
-    fn require_admin(&self, what: &str) -> Result<(), PageError> {
-        if self.0.user.role == Role::Admin {
+    fn require_admin(&self, what: &str) -> Result<()> {
+        if self.user().role == Role::Admin {
             Ok(())
         } else {
-            Err(PageError(StatusCode::FORBIDDEN, format!("{what} is for admins.")))
+            Err(Error::Forbidden(format!("{what} is for admins.")))
         }
     }
 
     fn studio<'a>(&self, state: &'a AppState) -> smp_store::StudioStore<'a> {
-        state.store.studio(&self.0.user.studio)
+        state.store.studio(&self.user().studio)
     }
 
     /// One of this studio's clients; another studio's is as absent as a
     /// missing one.
-    async fn client(&self, state: &AppState, id: &str) -> Result<smp_store::Client, PageError> {
+    async fn client(&self, state: &AppState, id: &str) -> Result<smp_store::Client> {
         self.studio(state)
             .client(id)
             .await?
-            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into()))
+            .ok_or_else(|| Error::NotFound("There is no such client in this studio.".into()))
     }
 }
 
@@ -426,20 +392,12 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// Refuses a form whose CSRF token is not the session's.
-fn csrf_matches(session: &Session, token: &str) -> Result<(), PageError> {
+fn csrf_matches(session: &Session, token: &str) -> Result<()> {
     if constant_time_eq(token, &session.csrf) {
         Ok(())
     } else {
-        Err(PageError(
-            StatusCode::FORBIDDEN,
-            "This form has expired. Go back, reload the page and try again.".into(),
-        ))
+        Err(Error::Forbidden("This form has expired. Go back, reload the page and try again.".into()))
     }
-}
-
-/// Runs a handler's body, showing its failure as a page.
-async fn page(run: impl Future<Output = Result<Response, PageError>>) -> Response {
-    run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
@@ -510,7 +468,7 @@ fn login_form(
     studio: Option<&str>,
     name: &str,
     error: Option<&str>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     let csrf = smp_store::random_token();
     let ask_studio_first = studio.is_some_and(str::is_empty);
     let page = LoginPage { studio, ask_studio_first, name, error, csrf: &csrf };
@@ -519,14 +477,11 @@ fn login_form(
 }
 
 /// Whether the login asks which studio: only where there is a choice.
-async fn asks_for_studio(state: &AppState) -> Result<bool, PageError> {
+async fn asks_for_studio(state: &AppState) -> Result<bool> {
     Ok(state.store.studio_count().await? > 1)
 }
 
-async fn login_page(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-) -> Result<Response, PageError> {
+async fn login_page(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response> {
     let remembered = cookie_in(&headers, STUDIO_COOKIE).unwrap_or_default();
     let studio = asks_for_studio(&state).await?.then_some(remembered.as_str());
     login_form(&state, StatusCode::OK, studio, "", None)
@@ -548,7 +503,7 @@ async fn login(
     ClientAddress(address): ClientAddress,
     headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     let several = asks_for_studio(&state).await?;
     let typed_studio: String = form.studio.trim().chars().take(smp_store::MAX_CODE_CHARS + 8).collect();
     let studio_field = several.then_some(typed_studio.as_str());
@@ -614,9 +569,9 @@ async fn logout(
     State(state): State<AppState>,
     who: LoggedIn,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     who.check_csrf(&form.csrf)?;
-    state.store.end_session(&who.0).await?;
+    state.store.end_session(&who.session).await?;
     let cookie = format!("{SESSION_COOKIE}=; {}; Max-Age=0", state.cookie_attributes());
     Ok(([(SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
 }
@@ -639,13 +594,13 @@ async fn password_view(
     who: &LoggedIn,
     error: Option<&str>,
     pin_note: Option<(bool, String)>,
-) -> Result<Html<String>, PageError> {
-    let has_pin = state.store.has_pin(&who.0.user).await?;
-    let forced = who.0.user.must_change_password;
-    Ok(Html(PasswordPage { who: &who.0, forced, error, has_pin, pin_note }.render()?))
+) -> Result<Html<String>> {
+    let has_pin = state.store.has_pin(who.user()).await?;
+    let forced = who.user().must_change_password;
+    Ok(Html(PasswordPage { who: &who.session, forced, error, has_pin, pin_note }.render()?))
 }
 
-async fn password_page(State(state): State<AppState>, who: LoggedIn) -> Result<Html<String>, PageError> {
+async fn password_page(State(state): State<AppState>, who: LoggedIn) -> Result<Html<String>> {
     password_view(&state, &who, None, None).await
 }
 
@@ -666,10 +621,10 @@ async fn set_pin(
     State(state): State<AppState>,
     who: LoggedIn,
     Form(form): Form<PinForm>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     who.check_csrf(&form.csrf)?;
     let pin = form.remove.is_none().then_some(form.pin.as_str());
-    let (status, note) = match state.store.set_pin(&who.0.user, &form.current, pin).await {
+    let (status, note) = match state.store.set_pin(who.user(), &form.current, pin).await {
         Ok(()) if pin.is_some() => {
             (StatusCode::OK, (true, "Your PIN is set: it takes the tablet back from a client.".into()))
         }
@@ -693,12 +648,12 @@ async fn change_password(
     State(state): State<AppState>,
     who: LoggedIn,
     Form(form): Form<PasswordForm>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     who.check_csrf(&form.csrf)?;
     let problem = if form.password != form.repeat {
         Some("The two passwords differ.".to_string())
     } else {
-        match state.store.set_password(&who.0.user, &form.current, &form.password, &who.0.token).await {
+        match state.store.set_password(who.user(), &form.current, &form.password, &who.session.token).await {
             Ok(()) => None,
             Err(StoreError::Invalid(m)) => Some(m),
             Err(e) => return Err(e.into()),
@@ -768,7 +723,9 @@ struct ScreeningView {
     outcome: String,
     earliest: Option<String>,
     rules_version: String,
-    findings: Vec<(String, String, String, String)>,
+    /// Every rule that fired, most severe first (none when the stored
+    /// result cannot be read).
+    findings: Vec<smp_clinic::Finding>,
 }
 
 /// Now, unix milliseconds.
@@ -782,22 +739,14 @@ fn day_of(ms: i64) -> String {
 }
 
 fn screening_view(s: &smp_store::Screening) -> ScreeningView {
-    let result: serde_json::Value = serde_json::from_str(&s.result_json).unwrap_or_default();
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let result = serde_json::from_str::<smp_clinic::Screening>(&s.result_json).ok();
     ScreeningView {
         when: day_of(s.created_at),
         staff: s.staff_name.clone(),
         outcome: s.outcome.clone(),
-        earliest: result["earliest_date"].as_str().map(String::from),
+        earliest: result.as_ref().and_then(|r| r.earliest_date).map(|d| d.to_string()),
         rules_version: s.rules_version.clone(),
-        findings: result["findings"]
-            .as_array()
-            .map(|f| {
-                f.iter()
-                    .map(|f| (text(&f["outcome"]), text(&f["rule"]), text(&f["because"]), text(&f["source"])))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        findings: result.map(|r| r.findings).unwrap_or_default(),
     }
 }
 
@@ -811,8 +760,8 @@ fn clinical(session: &Session) -> bool {
     matches!(session.user.role, Role::Admin | Role::Practitioner)
 }
 
-async fn client_chart(State(state): State<AppState>, who: Staff, Path(id): Path<String>) -> Response {
-    page(chart(&state, &who, &id, photos::UploadForm::default(), StatusCode::OK)).await
+async fn client_chart(State(state): State<AppState>, who: Staff, Path(id): Path<String>) -> Result<Response> {
+    chart(&state, &who, &id, photos::UploadForm::default(), StatusCode::OK).await
 }
 
 /// The chart: the client's details, a timeline of everything recorded, and
@@ -824,10 +773,10 @@ async fn chart(
     id: &str,
     upload: photos::UploadForm,
     status: StatusCode,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     let client = who.client(state, id).await?;
     let studio = who.studio(state);
-    let clinical = clinical(&who.0);
+    let clinical = clinical(&who.session);
     let stored_screenings = studio.screenings(id).await?;
     let stored_consents = studio.consents(id).await?;
     let stored_photos = if clinical { studio.photos(id).await? } else { Vec::new() };
@@ -835,12 +784,12 @@ async fn chart(
     let stored_designs = if clinical { studio.designs(id).await? } else { Vec::new() };
     let stored_sessions = studio.treatment_sessions(id).await?;
     for (shown, action) in [
-        (clinical && !stored_screenings.is_empty(), "view-health"),
-        (!stored_consents.is_empty(), "view-consent"),
-        (!stored_photos.is_empty(), "view-photos"),
+        (clinical && !stored_screenings.is_empty(), AuditAction::ViewHealth),
+        (!stored_consents.is_empty(), AuditAction::ViewConsent),
+        (!stored_photos.is_empty(), AuditAction::ViewPhotos),
     ] {
         if shown {
-            studio.audit(&who.0.user, action, id).await?;
+            studio.audit(who.user(), action, id).await?;
         }
     }
     let mut timeline: Vec<Event> = Vec::new();
@@ -914,14 +863,14 @@ async fn chart(
     };
     let page = ClientPage {
         erased: client.erased.as_ref().map(|(at, why)| (day_of(*at), why.clone())),
-        can_erase: who.0.user.role == Role::Admin && client.erased.is_none(),
+        can_erase: who.user().role == Role::Admin && client.erased.is_none(),
         age: designs::age_of(client.birth_date.as_deref()),
         next_session,
         touch_up,
         status: standing::StatusBadge::of(&standing),
         consent_in_force: standing.consent_in_force,
         overrides: overrides.into_iter().map(|o| (day_of(o.created_at), o)).collect(),
-        who: &who.0,
+        who: &who.session,
         clinical,
         timeline,
         screenings: stored_screenings.iter().map(screening_view).collect(),

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use smp_render::photo::{CleanPhoto, PhotoError, clean_photo};
 use smp_store::{PARTIAL_PREFIX, Photo, PhotoAngle, StoreError, StudioId};
 
-use crate::{AppState, PageError, Staff, chart, day_of, page, request_log};
+use crate::{AppState, Error, Result, Staff, chart, day_of};
+use smp_store::AuditAction;
 
 /// Largest photo file accepted.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 30 << 20;
@@ -123,17 +124,17 @@ pub(crate) async fn full_photo(
     state: &AppState,
     studio: &StudioId,
     photo: &Photo,
-) -> Result<image::RgbImage, PageError> {
+) -> Result<image::RgbImage> {
     decode(read(state, studio, photo, Copy::Full).await?).await
 }
 
 /// A stored photo's bytes; a recorded photo whose file is gone is an error.
-async fn read(state: &AppState, studio: &StudioId, photo: &Photo, copy: Copy) -> Result<Vec<u8>, PageError> {
+async fn read(state: &AppState, studio: &StudioId, photo: &Photo, copy: Copy) -> Result<Vec<u8>> {
     state.photo_files.get(studio, &copy.name(&photo.id)).await?.ok_or_else(missing_file)
 }
 
 /// A stored photo file, decoded off the async workers.
-async fn decode(bytes: Vec<u8>) -> Result<image::RgbImage, PageError> {
+async fn decode(bytes: Vec<u8>) -> Result<image::RgbImage> {
     tokio::task::spawn_blocking(move || {
         smp_render::photo::decode_photo(&bytes, "the stored photo", MAX_UPLOAD_PIXELS)
     })
@@ -145,7 +146,7 @@ async fn decode(bytes: Vec<u8>) -> Result<image::RgbImage, PageError> {
 
 /// The screen-size copy's bytes, made from the full photo first when it is
 /// missing (photos stored before copies existed).
-async fn screen_bytes(state: &AppState, studio: &StudioId, photo: &Photo) -> Result<Vec<u8>, PageError> {
+async fn screen_bytes(state: &AppState, studio: &StudioId, photo: &Photo) -> Result<Vec<u8>> {
     let name = Copy::Screen.name(&photo.id);
     if let Some(bytes) = state.photo_files.get(studio, &name).await? {
         return Ok(bytes);
@@ -164,8 +165,9 @@ async fn screen_bytes(state: &AppState, studio: &StudioId, photo: &Photo) -> Res
     Ok(screen)
 }
 
-fn missing_file() -> PageError {
-    PageError(StatusCode::INTERNAL_SERVER_ERROR, "The photo's file is missing from the photo store.".into())
+fn missing_file() -> Error {
+    let shown = "The photo's file is missing from the photo store.";
+    Error::internal(&shown, shown)
 }
 
 /// The screen-size copy of a photo, decoded.
@@ -173,7 +175,7 @@ pub(crate) async fn screen_copy(
     state: &AppState,
     studio: &StudioId,
     photo: &Photo,
-) -> Result<image::RgbImage, PageError> {
+) -> Result<image::RgbImage> {
     decode(screen_bytes(state, studio, photo).await?).await
 }
 
@@ -201,103 +203,94 @@ pub(crate) async fn upload(
     who: Staff,
     Path(id): Path<String>,
     mut multipart: Multipart,
-) -> Response {
-    page(async {
-        let (mut csrf, mut angle, mut bytes) = (String::new(), String::new(), None::<Vec<u8>>);
-        let incomplete = |e: axum::extract::multipart::MultipartError| {
-            let status = e.status();
-            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                format!("That file is too large: a photo may be up to {} MB.", MAX_UPLOAD_BYTES >> 20)
-            } else {
-                "The upload did not arrive complete. Try again.".to_string()
-            };
-            PageError(status, message)
-        };
-        // Who may upload, and to whom, is settled before the file is read:
-        // the form sends its token first, and a photo part that comes
-        // before it is refused unread.
-        who.require_clinical("Photos")?;
-        who.client(&state, &id).await?;
-        let mut checked = false;
-        while let Some(field) = multipart.next_field().await.map_err(incomplete)? {
-            match field.name() {
-                Some("csrf") => {
-                    csrf = field.text().await.map_err(incomplete)?;
-                    who.check_csrf(&csrf)?;
-                    checked = true;
-                }
-                Some("angle") => angle = field.text().await.map_err(incomplete)?,
-                // The uploaded file's name is never used.
-                // Two file fields (a file, or the camera): the one used.
-                Some("photo") if checked => {
-                    let sent = field.bytes().await.map_err(incomplete)?;
-                    if !sent.is_empty() {
-                        bytes = Some(sent.to_vec());
-                    }
-                }
-                Some("photo") => who.check_csrf("")?,
-                _ => {}
-            }
+) -> Result<Response> {
+    let (mut csrf, mut angle, mut bytes) = (String::new(), String::new(), None::<Vec<u8>>);
+    let incomplete = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::TooLarge(format!(
+                "That file is too large: a photo may be up to {} MB.",
+                MAX_UPLOAD_BYTES >> 20
+            ))
+        } else {
+            Error::BadRequest("The upload did not arrive complete. Try again.".into())
         }
-        who.check_csrf(&csrf)?;
-        let refuse = |angle: String, error: String| UploadForm { angle, error: Some(error) };
-        let form = match (PhotoAngle::parse(&angle), bytes) {
-            (None, _) => Err(refuse(angle, "Choose the angle the photo shows.".into())),
-            (Some(_), None) => Err(refuse(angle, "Choose a photo to upload.".into())),
-            (Some(_), Some(b)) if b.is_empty() => Err(refuse(angle, "Choose a photo to upload.".into())),
-            (Some(_), Some(b)) if b.len() > MAX_UPLOAD_BYTES => Err(refuse(
-                angle,
-                format!(
-                    "This file is {} MB; a photo may be up to {} MB.",
-                    b.len() >> 20,
-                    MAX_UPLOAD_BYTES >> 20
-                ),
-            )),
-            (Some(a), Some(b)) => Ok((a, b)),
-        };
-        let (angle, bytes) = match form {
-            Ok(v) => v,
-            Err(form) => return chart(&state, &who, &id, form, StatusCode::BAD_REQUEST).await,
-        };
-        // Decoding and encoding a camera photo takes a CPU for a moment:
-        // off the async workers.
-        // A few decodes at a time: each may hold a 50-megapixel image.
-        let _decoding =
-            state.decodes.acquire().await.map_err(|_| {
-                PageError(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.".into())
-            })?;
-        let cleaned =
-            tokio::task::spawn_blocking(move || clean_photo(&bytes, "the photo", MAX_UPLOAD_PIXELS))
-                .await
-                .map_err(|_| {
-                    PageError(StatusCode::INTERNAL_SERVER_ERROR, "The photo could not be processed.".into())
-                })?;
-        let photo = match cleaned {
-            Ok(p) => p,
-            Err(e) => {
-                let form = refuse(angle.as_str().to_string(), explain(&e));
-                return chart(&state, &who, &id, form, StatusCode::BAD_REQUEST).await;
+    };
+    // Who may upload, and to whom, is settled before the file is read:
+    // the form sends its token first, and a photo part that comes
+    // before it is refused unread.
+    who.require_clinical("Photos")?;
+    who.client(&state, &id).await?;
+    let mut checked = false;
+    while let Some(field) = multipart.next_field().await.map_err(incomplete)? {
+        match field.name() {
+            Some("csrf") => {
+                csrf = field.text().await.map_err(incomplete)?;
+                who.check_csrf(&csrf)?;
+                checked = true;
             }
-        };
-        let photo_id = smp_store::new_photo_id();
-        let studio = &who.0.user.studio;
-        let (width, height, size) = (photo.width, photo.height, photo.jpeg.len() as u64);
-        save_files(&state, studio, &photo_id, photo).await?;
-        // Files first, then the record: a crash in between leaves an
-        // orphan file, never a record without its photo.
-        let recorded =
-            who.studio(&state).add_photo(&photo_id, &id, &who.0.user, angle, width, height, size).await;
-        if !matches!(recorded, Ok(true)) {
-            for copy in Copy::ALL {
-                // What cannot be removed now, the sweep removes at the next start.
-                let _ = state.photo_files.delete(studio, &copy.name(&photo_id)).await;
+            Some("angle") => angle = field.text().await.map_err(incomplete)?,
+            // The uploaded file's name is never used.
+            // Two file fields (a file, or the camera): the one used.
+            Some("photo") if checked => {
+                let sent = field.bytes().await.map_err(incomplete)?;
+                if !sent.is_empty() {
+                    bytes = Some(sent.to_vec());
+                }
             }
-            recorded?;
-            return Err(PageError(StatusCode::NOT_FOUND, "There is no such client in this studio.".into()));
+            Some("photo") => who.check_csrf("")?,
+            _ => {}
         }
-        Ok(Redirect::to(&format!("/clients/{id}#photos")).into_response())
-    })
-    .await
+    }
+    who.check_csrf(&csrf)?;
+    let refuse = |angle: String, error: String| UploadForm { angle, error: Some(error) };
+    let form = match (PhotoAngle::parse(&angle), bytes) {
+        (None, _) => Err(refuse(angle, "Choose the angle the photo shows.".into())),
+        (Some(_), None) => Err(refuse(angle, "Choose a photo to upload.".into())),
+        (Some(_), Some(b)) if b.is_empty() => Err(refuse(angle, "Choose a photo to upload.".into())),
+        (Some(_), Some(b)) if b.len() > MAX_UPLOAD_BYTES => Err(refuse(
+            angle,
+            format!("This file is {} MB; a photo may be up to {} MB.", b.len() >> 20, MAX_UPLOAD_BYTES >> 20),
+        )),
+        (Some(a), Some(b)) => Ok((a, b)),
+    };
+    let (angle, bytes) = match form {
+        Ok(v) => v,
+        Err(form) => return chart(&state, &who, &id, form, StatusCode::BAD_REQUEST).await,
+    };
+    // Decoding and encoding a camera photo takes a CPU for a moment:
+    // off the async workers.
+    // A few decodes at a time: each may hold a 50-megapixel image.
+    let _decoding = state
+        .decodes
+        .acquire()
+        .await
+        .map_err(|_| Error::Unavailable("The server is shutting down.".into()))?;
+    let cleaned = tokio::task::spawn_blocking(move || clean_photo(&bytes, "the photo", MAX_UPLOAD_PIXELS))
+        .await
+        .map_err(|e| Error::internal(&e, "The photo could not be processed."))?;
+    let photo = match cleaned {
+        Ok(p) => p,
+        Err(e) => {
+            let form = refuse(angle.as_str().to_string(), explain(&e));
+            return chart(&state, &who, &id, form, StatusCode::BAD_REQUEST).await;
+        }
+    };
+    let photo_id = smp_store::new_photo_id();
+    let studio = &who.user().studio;
+    let (width, height, size) = (photo.width, photo.height, photo.jpeg.len() as u64);
+    save_files(&state, studio, &photo_id, photo).await?;
+    // Files first, then the record: a crash in between leaves an
+    // orphan file, never a record without its photo.
+    let recorded = who.studio(&state).add_photo(&photo_id, &id, who.user(), angle, width, height, size).await;
+    if !matches!(recorded, Ok(true)) {
+        for copy in Copy::ALL {
+            // What cannot be removed now, the sweep removes at the next start.
+            let _ = state.photo_files.delete(studio, &copy.name(&photo_id)).await;
+        }
+        recorded?;
+        return Err(Error::NotFound("There is no such client in this studio.".into()));
+    }
+    Ok(Redirect::to(&format!("/clients/{id}#photos")).into_response())
 }
 
 /// Removes every copy of the photos `ids` from the photo store. A file that
@@ -315,57 +308,55 @@ pub(crate) async fn delete_files(state: &AppState, studio: &StudioId, ids: &[Str
 
 /// Stores the photo's copies, each whole or not at all; on a failure, none
 /// is left behind.
-async fn save_files(
-    state: &AppState,
-    studio: &StudioId,
-    id: &str,
-    photo: CleanPhoto,
-) -> Result<(), PageError> {
+async fn save_files(state: &AppState, studio: &StudioId, id: &str, photo: CleanPhoto) -> Result<()> {
     let copies = [(Copy::Full, photo.jpeg), (Copy::Thumbnail, photo.thumbnail), (Copy::Screen, photo.screen)];
     for (copy, bytes) in copies {
         if let Err(e) = state.photo_files.put(studio, &copy.name(id), bytes).await {
             for copy in Copy::ALL {
                 let _ = state.photo_files.delete(studio, &copy.name(id)).await;
             }
-            request_log::record_cause(&e);
-            return Err(PageError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The photo could not be saved; nothing was stored.".into(),
-            ));
+            return Err(Error::internal(&e, "The photo could not be saved; nothing was stored."));
         }
     }
     Ok(())
 }
 
-async fn send(state: AppState, who: Staff, photo_id: String, copy: Copy) -> Response {
-    page(async {
-        who.require_clinical("Photos")?;
-        let studio = who.studio(&state);
-        let photo = studio.photo(&photo_id).await?.ok_or_else(|| {
-            PageError(StatusCode::NOT_FOUND, "There is no such photo in this studio.".into())
-        })?;
-        // Every view of a photo is audited, of any size: the full photo
-        // line by line, the smaller copies (a chart's thumbnails, the
-        // editor's screen copy) once per person, client and few minutes.
-        match copy {
-            Copy::Full => studio.audit(&who.0.user, "view-photo", &photo.client_id).await?,
-            Copy::Thumbnail | Copy::Screen => {
-                studio
-                    .audit_unless_recent(&who.0.user, "view-photos", &photo.client_id, VIEW_AUDIT_WINDOW_MS)
-                    .await?
-            }
+async fn send(state: AppState, who: Staff, photo_id: String, copy: Copy) -> Result<Response> {
+    who.require_clinical("Photos")?;
+    let studio = who.studio(&state);
+    let photo = studio
+        .photo(&photo_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("There is no such photo in this studio.".into()))?;
+    // Every view of a photo is audited, of any size: the full photo
+    // line by line, the smaller copies (a chart's thumbnails, the
+    // editor's screen copy) once per person, client and few minutes.
+    match copy {
+        Copy::Full => studio.audit(who.user(), AuditAction::ViewPhoto, &photo.client_id).await?,
+        Copy::Thumbnail | Copy::Screen => {
+            studio
+                .audit_unless_recent(
+                    who.user(),
+                    AuditAction::ViewPhotos,
+                    &photo.client_id,
+                    VIEW_AUDIT_WINDOW_MS,
+                )
+                .await?
         }
-        let studio = &who.0.user.studio;
-        let bytes = match copy {
-            Copy::Screen => screen_bytes(&state, studio, &photo).await?,
-            _ => read(&state, studio, &photo, copy).await?,
-        };
-        Ok(([(CONTENT_TYPE, "image/jpeg")], bytes).into_response())
-    })
-    .await
+    }
+    let studio = &who.user().studio;
+    let bytes = match copy {
+        Copy::Screen => screen_bytes(&state, studio, &photo).await?,
+        _ => read(&state, studio, &photo, copy).await?,
+    };
+    Ok(([(CONTENT_TYPE, "image/jpeg")], bytes).into_response())
 }
 
-pub(crate) async fn full(State(state): State<AppState>, who: Staff, Path(photo): Path<String>) -> Response {
+pub(crate) async fn full(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(photo): Path<String>,
+) -> Result<Response> {
     send(state, who, photo, Copy::Full).await
 }
 
@@ -373,11 +364,15 @@ pub(crate) async fn thumbnail(
     State(state): State<AppState>,
     who: Staff,
     Path(photo): Path<String>,
-) -> Response {
+) -> Result<Response> {
     send(state, who, photo, Copy::Thumbnail).await
 }
 
-pub(crate) async fn screen(State(state): State<AppState>, who: Staff, Path(photo): Path<String>) -> Response {
+pub(crate) async fn screen(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(photo): Path<String>,
+) -> Result<Response> {
     send(state, who, photo, Copy::Screen).await
 }
 
@@ -395,22 +390,20 @@ pub(crate) async fn withdraw(
     who: Staff,
     Path(photo_id): Path<String>,
     Form(form): Form<WithdrawForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_clinical("Photos")?;
-        let studio = who.studio(&state);
-        let photo = studio.photo(&photo_id).await?.ok_or_else(|| {
-            PageError(StatusCode::NOT_FOUND, "There is no such photo in this studio.".into())
-        })?;
-        match studio.withdraw_photo(&who.0.user, &photo_id, &form.reason).await {
-            Ok(_) => Ok(Redirect::to(&format!("/clients/{}#photos", photo.client_id)).into_response()),
-            Err(smp_store::StoreError::Invalid(m)) => {
-                let upload = UploadForm { angle: String::new(), error: Some(m) };
-                chart(&state, &who, &photo.client_id, upload, StatusCode::BAD_REQUEST).await
-            }
-            Err(e) => Err(e.into()),
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_clinical("Photos")?;
+    let studio = who.studio(&state);
+    let photo = studio
+        .photo(&photo_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("There is no such photo in this studio.".into()))?;
+    match studio.withdraw_photo(who.user(), &photo_id, &form.reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/clients/{}#photos", photo.client_id)).into_response()),
+        Err(smp_store::StoreError::Invalid(m)) => {
+            let upload = UploadForm { angle: String::new(), error: Some(m) };
+            chart(&state, &who, &photo.client_id, upload, StatusCode::BAD_REQUEST).await
         }
-    })
-    .await
+        Err(e) => Err(e.into()),
+    }
 }

@@ -15,7 +15,7 @@ use smp_store::{PlannedSession, SavedPlan, Session, StudioStore, TreatmentPlan};
 
 use smp_clinic::gate::Step;
 
-use crate::{AppState, PageError, Staff, page, standing};
+use crate::{AppState, Error, Result, Staff, standing};
 
 /// A session's length as booked, in minutes (see
 /// [`smp_clinic::booking::booked_minutes`]).
@@ -64,7 +64,7 @@ const PACE_SESSIONS: i64 = 30;
 
 /// The pace a new plan's times follow: the studio's own, learnt from its
 /// recorded sessions, once there are enough; else the protocol's.
-async fn studio_pace(studio: &StudioStore<'_>, protocol: &Protocol) -> Result<Option<Pace>, PageError> {
+async fn studio_pace(studio: &StudioStore<'_>, protocol: &Protocol) -> Result<Option<Pace>> {
     let samples: Vec<(u64, u32)> = studio
         .recorded_against_plan(PACE_SESSIONS)
         .await?
@@ -79,7 +79,7 @@ async fn studio_pace(studio: &StudioStore<'_>, protocol: &Protocol) -> Result<Op
 }
 
 /// The protocol, its pace the studio's own where it has learnt one.
-async fn protocol_at_pace(studio: &StudioStore<'_>) -> Result<(Protocol, String), PageError> {
+async fn protocol_at_pace(studio: &StudioStore<'_>) -> Result<(Protocol, String)> {
     let mut protocol = Protocol::default_protocol();
     let default_rate = protocol.plan.impressions_per_hour;
     let note = match studio_pace(studio, &protocol).await? {
@@ -214,7 +214,7 @@ async fn plan_page(
     typed: Option<Vec<(String, String)>>,
     error: Option<String>,
     replay: Option<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     who.require_clinical("Treatment plans")?;
     let client = who.client(state, client_id).await?;
     let studio = who.studio(state);
@@ -244,7 +244,7 @@ async fn plan_page(
     let opening = studio.opening_hours().await?;
     let page = PlanPage {
         opening,
-        who: &who.0,
+        who: &who.session,
         client,
         version,
         rows,
@@ -267,7 +267,7 @@ async fn first_free_starts(
     client_id: &str,
     opening: &smp_store::OpeningHours,
     sessions: Vec<PlannedSession>,
-) -> Result<Result<Vec<PlannedSession>, String>, PageError> {
+) -> Result<Result<Vec<PlannedSession>, String>, Error> {
     let (opens, closes) = opening.checked()?;
     let minute = |t: chrono::NaiveTime| t.hour() * 60 + t.minute();
     let chairs = studio.chairs().await?;
@@ -313,8 +313,8 @@ pub(crate) async fn view(
     State(state): State<AppState>,
     who: Staff,
     Path(client_id): Path<String>,
-) -> Response {
-    page(plan_page(&state, &who, &client_id, None, None, None)).await
+) -> Result<Response> {
+    plan_page(&state, &who, &client_id, None, None, None).await
 }
 
 /// Makes a plan from a design version and a first date (`start`,
@@ -324,143 +324,132 @@ pub(crate) async fn save(
     who: Staff,
     Path(client_id): Path<String>,
     Form(values): Form<Vec<(String, String)>>,
-) -> Response {
-    page(async {
-        let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
-        who.check_csrf(&value("csrf").unwrap_or_default())?;
-        who.require_clinical("Treatment plans")?;
-        who.client(&state, &client_id).await?;
-        let studio = who.studio(&state);
-        let (protocol, _) = protocol_at_pace(&studio).await?;
-        let refuse = |typed: Option<Vec<(String, String)>>, m: String| {
-            plan_page(&state, &who, &client_id, typed, Some(m), None)
+) -> Result<Response> {
+    let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
+    who.check_csrf(&value("csrf").unwrap_or_default())?;
+    who.require_clinical("Treatment plans")?;
+    who.client(&state, &client_id).await?;
+    let studio = who.studio(&state);
+    let (protocol, _) = protocol_at_pace(&studio).await?;
+    let refuse = |typed: Option<Vec<(String, String)>>, m: String| {
+        plan_page(&state, &who, &client_id, typed, Some(m), None)
+    };
+    let opening = studio.opening_hours().await?;
+    let (design_id, sessions): (String, Vec<PlannedSession>) = if let Some(start) = value("start") {
+        let Ok(start) = start.parse::<NaiveDate>() else {
+            return refuse(None, format!("{start:?} is not a date (YYYY-MM-DD).")).await;
         };
-        let opening = studio.opening_hours().await?;
-        let (design_id, sessions): (String, Vec<PlannedSession>) = if let Some(start) = value("start") {
-            let Ok(start) = start.parse::<NaiveDate>() else {
-                return refuse(None, format!("{start:?} is not a date (YYYY-MM-DD).")).await;
-            };
-            let design_id = value("design_id").unwrap_or_default();
-            let saved =
-                studio.design(&design_id).await?.filter(|d| d.client_id == client_id).ok_or_else(|| {
-                    PageError(StatusCode::NOT_FOUND, "This client has no such design.".into())
-                })?;
-            let design = smp_core::parse(&saved.design_toml).map_err(|e| {
-                PageError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("The design is unreadable: {}", e.message),
-                )
-            })?;
-            let open_days = studio.details().await?.open_days;
-            let open = |day: NaiveDate| crate::clock::is_open(&open_days, day);
-            let plan = match smp_clinic::plan_on_open_days(&design, start, None, &protocol, &open) {
-                Ok(p) => p,
-                Err(e) => return refuse(None, format!("{e}.")).await,
-            };
-            let sessions = plan
-                .sessions
-                .iter()
-                .map(|s| PlannedSession {
-                    number: s.number as i64,
-                    date: s.date.to_string(),
-                    impressions: s.impressions as i64,
-                    hours: s.hours,
-                    focus: s.focus.clone(),
-                    start_time: None,
-                })
-                .collect::<Vec<_>>();
-            // Each session at the first time of its day with a free chair
-            // (moved on the plan page as booked).
-            let sessions = match first_free_starts(&studio, &client_id, &opening, sessions).await? {
-                Ok(sessions) => sessions,
-                Err(why) => return refuse(None, why).await,
-            };
-            (saved.id, sessions)
-        } else {
-            let plan = studio
-                .plan(&client_id)
-                .await?
-                .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no plan yet.".into()))?;
-            let typed: Vec<(String, String)> = (1..=plan.sessions.len())
-                .map(|n| {
-                    let field = |name: &str| value(&format!("{name}_{n}")).unwrap_or_default();
-                    (field("date"), field("time"))
-                })
-                .collect();
-            let mut dates = Vec::new();
-            for (n, (text, _)) in typed.iter().enumerate() {
-                match text.parse::<NaiveDate>() {
-                    Ok(d) => dates.push(d),
-                    Err(_) => {
-                        return refuse(
-                            Some(typed.clone()),
-                            format!("Session {}: {text:?} is not a date.", n + 1),
-                        )
-                        .await;
-                    }
+        let design_id = value("design_id").unwrap_or_default();
+        let saved = studio
+            .design(&design_id)
+            .await?
+            .filter(|d| d.client_id == client_id)
+            .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
+        let design = smp_core::parse(&saved.design_toml)
+            .map_err(|e| Error::internal(&e.message, format!("The design is unreadable: {}", e.message)))?;
+        let open_days = studio.details().await?.open_days;
+        let open = |day: NaiveDate| crate::clock::is_open(&open_days, day);
+        let plan = match smp_clinic::plan_on_open_days(&design, start, None, &protocol, &open) {
+            Ok(p) => p,
+            Err(e) => return refuse(None, format!("{e}.")).await,
+        };
+        let sessions = plan
+            .sessions
+            .iter()
+            .map(|s| PlannedSession {
+                number: s.number as i64,
+                date: s.date.to_string(),
+                impressions: s.impressions as i64,
+                hours: s.hours,
+                focus: s.focus.clone(),
+                start_time: None,
+            })
+            .collect::<Vec<_>>();
+        // Each session at the first time of its day with a free chair
+        // (moved on the plan page as booked).
+        let sessions = match first_free_starts(&studio, &client_id, &opening, sessions).await? {
+            Ok(sessions) => sessions,
+            Err(why) => return refuse(None, why).await,
+        };
+        (saved.id, sessions)
+    } else {
+        let plan = studio
+            .plan(&client_id)
+            .await?
+            .ok_or_else(|| Error::NotFound("This client has no plan yet.".into()))?;
+        let typed: Vec<(String, String)> = (1..=plan.sessions.len())
+            .map(|n| {
+                let field = |name: &str| value(&format!("{name}_{n}")).unwrap_or_default();
+                (field("date"), field("time"))
+            })
+            .collect();
+        let mut dates = Vec::new();
+        for (n, (text, _)) in typed.iter().enumerate() {
+            match text.parse::<NaiveDate>() {
+                Ok(d) => dates.push(d),
+                Err(_) => {
+                    return refuse(
+                        Some(typed.clone()),
+                        format!("Session {}: {text:?} is not a date.", n + 1),
+                    )
+                    .await;
                 }
             }
-            // A date the studio is closed on, said with the day's name.
-            let open_days = studio.details().await?.open_days;
-            if let Some((n, day)) =
-                dates.iter().enumerate().find(|(_, d)| !crate::clock::is_open(&open_days, **d))
-            {
-                let m = format!(
-                    "Session {}: the studio is closed on {} (see Studio settings).",
-                    n + 1,
-                    day.format("%A %-d %B %Y")
-                );
-                return refuse(Some(typed), m).await;
-            }
-            // The one check of the protocol's healing windows, with its reason.
-            if let Err(e) = smp_clinic::plan::check_spacing(&dates, &protocol) {
-                let m = format!("{}{}.", e.to_string()[..1].to_uppercase(), &e.to_string()[1..]);
-                return refuse(Some(typed), m).await;
-            }
-            // Each start within the opening hours, the whole session too.
-            let mut sessions = Vec::new();
-            for ((s, date), (_, time)) in plan.sessions.into_iter().zip(&dates).zip(&typed) {
-                let start_time = match time.trim() {
-                    "" => s.start_time.clone(),
-                    time => match within_hours(&opening, time, s.hours) {
-                        Ok(t) => Some(t),
-                        Err(why) => {
-                            return refuse(Some(typed.clone()), format!("Session {}: {why}", s.number)).await;
-                        }
-                    },
-                };
-                sessions.push(PlannedSession { date: date.to_string(), start_time, ..s });
-            }
-            (plan.design_id, sessions)
-        };
-        // The screening guards every date, planned or moved.
-        let dates: Vec<NaiveDate> = sessions.iter().filter_map(|s| s.date.parse().ok()).collect();
-        let reason = value("override_reason");
-        if let Some(refusal) =
-            standing::guard(&studio, &who.0.user, &client_id, Step::Plan, &dates, reason.as_deref()).await?
+        }
+        // A date the studio is closed on, said with the day's name.
+        let open_days = studio.details().await?.open_days;
+        if let Some((n, day)) =
+            dates.iter().enumerate().find(|(_, d)| !crate::clock::is_open(&open_days, **d))
         {
-            let replay = values.into_iter().filter(|(k, _)| k != "csrf" && k != "override_reason").collect();
-            return plan_page(&state, &who, &client_id, None, Some(refusal), Some(replay)).await;
+            let m = format!(
+                "Session {}: the studio is closed on {} (see Studio settings).",
+                n + 1,
+                day.format("%A %-d %B %Y")
+            );
+            return refuse(Some(typed), m).await;
         }
-        let fits =
-            |chairs: u32, others: &[(String, String, PlannedSession)]| fits_beside(&sessions, chairs, others);
-        match studio.save_plan(&client_id, &design_id, &who.0.user, &sessions, fits).await? {
-            SavedPlan::Saved => Ok(Redirect::to(&format!("/clients/{client_id}/plan")).into_response()),
-            SavedPlan::NoSuchDesign => {
-                Err(PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()))
-            }
-            SavedPlan::Refused(why) => {
-                let typed = (!values.iter().any(|(k, _)| k == "start")).then(|| {
-                    sessions
-                        .iter()
-                        .map(|s| (s.date.clone(), s.start_time.clone().unwrap_or_default()))
-                        .collect()
-                });
-                plan_page(&state, &who, &client_id, typed, Some(why), None).await
-            }
+        // The one check of the protocol's healing windows, with its reason.
+        if let Err(e) = smp_clinic::plan::check_spacing(&dates, &protocol) {
+            let m = format!("{}{}.", e.to_string()[..1].to_uppercase(), &e.to_string()[1..]);
+            return refuse(Some(typed), m).await;
         }
-    })
-    .await
+        // Each start within the opening hours, the whole session too.
+        let mut sessions = Vec::new();
+        for ((s, date), (_, time)) in plan.sessions.into_iter().zip(&dates).zip(&typed) {
+            let start_time = match time.trim() {
+                "" => s.start_time.clone(),
+                time => match within_hours(&opening, time, s.hours) {
+                    Ok(t) => Some(t),
+                    Err(why) => {
+                        return refuse(Some(typed.clone()), format!("Session {}: {why}", s.number)).await;
+                    }
+                },
+            };
+            sessions.push(PlannedSession { date: date.to_string(), start_time, ..s });
+        }
+        (plan.design_id, sessions)
+    };
+    // The screening guards every date, planned or moved.
+    let dates: Vec<NaiveDate> = sessions.iter().filter_map(|s| s.date.parse().ok()).collect();
+    let reason = value("override_reason");
+    if let Some(refusal) =
+        standing::guard(&studio, who.user(), &client_id, Step::Plan, &dates, reason.as_deref()).await?
+    {
+        let replay = values.into_iter().filter(|(k, _)| k != "csrf" && k != "override_reason").collect();
+        return plan_page(&state, &who, &client_id, None, Some(refusal), Some(replay)).await;
+    }
+    let fits =
+        |chairs: u32, others: &[(String, String, PlannedSession)]| fits_beside(&sessions, chairs, others);
+    match studio.save_plan(&client_id, &design_id, who.user(), &sessions, fits).await? {
+        SavedPlan::Saved => Ok(Redirect::to(&format!("/clients/{client_id}/plan")).into_response()),
+        SavedPlan::NoSuchDesign => Err(Error::NotFound("This client has no such design.".into())),
+        SavedPlan::Refused(why) => {
+            let typed = (!values.iter().any(|(k, _)| k == "start")).then(|| {
+                sessions.iter().map(|s| (s.date.clone(), s.start_time.clone().unwrap_or_default())).collect()
+            });
+            plan_page(&state, &who, &client_id, typed, Some(why), None).await
+        }
+    }
 }
 
 /// One day of the calendar: its label and (client id, client name, session).
@@ -516,47 +505,44 @@ pub(crate) async fn calendar(
     State(state): State<AppState>,
     who: Staff,
     axum::extract::Query(query): axum::extract::Query<WeekQuery>,
-) -> Response {
-    page(async {
-        let today = crate::clock::today();
-        let day = match query.week.as_deref().filter(|w| !w.is_empty()) {
-            Some(text) => text.parse::<NaiveDate>().map_err(|_| {
-                PageError(StatusCode::BAD_REQUEST, format!("{text:?} is not a date: choose the week's day."))
-            })?,
-            None => today,
-        };
-        let monday = day - Days::new(u64::from(day.weekday().num_days_from_monday()));
-        let sunday = monday + Days::new(6);
-        let studio = who.studio(&state);
-        let open_days = studio.details().await?.open_days;
-        let planned = studio.planned_between(&monday.to_string(), &sunday.to_string()).await?;
-        let total = planned.len();
-        let days = (0..7)
-            .map(|offset| {
-                let date = monday + Days::new(offset);
-                let iso = date.to_string();
-                CalendarDay {
-                    label: date.format("%a %-d %b").to_string(),
-                    long: date.format("%A %-d %B %Y").to_string(),
-                    is_today: date == today,
-                    open: crate::clock::is_open(&open_days, date),
-                    sessions: planned.iter().filter(|(_, _, s)| s.date == iso).cloned().collect(),
-                }
-            })
-            .collect();
-        let page = CalendarPage {
-            who: &who.0,
-            range: week_range(monday),
-            days,
-            previous: monday - Days::new(7),
-            next: monday + Days::new(7),
-            monday,
-            this_week: (monday..=sunday).contains(&today),
-            total,
-        };
-        Ok(Html(page.render()?).into_response())
-    })
-    .await
+) -> Result<Response> {
+    let today = crate::clock::today();
+    let day = match query.week.as_deref().filter(|w| !w.is_empty()) {
+        Some(text) => text
+            .parse::<NaiveDate>()
+            .map_err(|_| Error::BadRequest(format!("{text:?} is not a date: choose the week's day.")))?,
+        None => today,
+    };
+    let monday = day - Days::new(u64::from(day.weekday().num_days_from_monday()));
+    let sunday = monday + Days::new(6);
+    let studio = who.studio(&state);
+    let open_days = studio.details().await?.open_days;
+    let planned = studio.planned_between(&monday.to_string(), &sunday.to_string()).await?;
+    let total = planned.len();
+    let days = (0..7)
+        .map(|offset| {
+            let date = monday + Days::new(offset);
+            let iso = date.to_string();
+            CalendarDay {
+                label: date.format("%a %-d %b").to_string(),
+                long: date.format("%A %-d %B %Y").to_string(),
+                is_today: date == today,
+                open: crate::clock::is_open(&open_days, date),
+                sessions: planned.iter().filter(|(_, _, s)| s.date == iso).cloned().collect(),
+            }
+        })
+        .collect();
+    let page = CalendarPage {
+        who: &who.session,
+        range: week_range(monday),
+        days,
+        previous: monday - Days::new(7),
+        next: monday + Days::new(7),
+        monday,
+        this_week: (monday..=sunday).contains(&today),
+        total,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[cfg(test)]

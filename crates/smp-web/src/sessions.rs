@@ -13,7 +13,8 @@ use smp_store::{Session, TreatmentSession};
 
 use smp_clinic::gate::Step;
 
-use crate::{AppState, CsrfForm, PageError, Staff, day_of, page, standing};
+use crate::{AppState, CsrfForm, Error, Result, Staff, day_of, standing};
+use smp_store::AuditAction;
 
 /// Where the form shows the screening's refusal (above the fields, with the
 /// override).
@@ -103,7 +104,7 @@ async fn form_page(
     values: &[(String, String)],
     error: Option<(&str, String)>,
     amending: Option<(String, i64)>,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     let client = who.client(state, client_id).await?;
     let chosen = values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str());
     let designs = who
@@ -126,7 +127,7 @@ async fn form_page(
     };
     let standing = standing::standing(&who.studio(state), client_id).await?;
     let page = FormPage {
-        who: &who.0,
+        who: &who.session,
         client,
         fields: fields(values, error),
         designs,
@@ -146,27 +147,24 @@ pub(crate) async fn new(
     State(state): State<AppState>,
     who: Staff,
     Path(client_id): Path<String>,
-) -> Response {
-    page(async {
-        who.require_clinical("Session records")?;
-        let done = who.studio(&state).treatment_sessions(&client_id).await?;
-        let next = done.iter().map(|s| s.number).max().unwrap_or(0) + 1;
-        let today = crate::clock::today().to_string();
-        let defaults: Vec<(String, String)> = [
-            ("date", today.as_str()),
-            ("number", &next.to_string()),
-            ("dilution", "0.6"),
-            ("needle", "3RL"),
-            ("needle_mm", "0.25"),
-            ("anaesthetic", "none"),
-            ("pain", "0"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        form_page(&state, &who, &client_id, &defaults, None, None).await
-    })
-    .await
+) -> Result<Response> {
+    who.require_clinical("Session records")?;
+    let done = who.studio(&state).treatment_sessions(&client_id).await?;
+    let next = done.iter().map(|s| s.number).max().unwrap_or(0) + 1;
+    let today = crate::clock::today().to_string();
+    let defaults: Vec<(String, String)> = [
+        ("date", today.as_str()),
+        ("number", &next.to_string()),
+        ("dilution", "0.6"),
+        ("needle", "3RL"),
+        ("needle_mm", "0.25"),
+        ("anaesthetic", "none"),
+        ("pain", "0"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    form_page(&state, &who, &client_id, &defaults, None, None).await
 }
 
 pub(crate) async fn record(
@@ -174,48 +172,44 @@ pub(crate) async fn record(
     who: Staff,
     Path(client_id): Path<String>,
     Form(values): Form<Vec<(String, String)>>,
-) -> Response {
-    page(async {
-        who.check_csrf(values.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
-        who.require_clinical("Session records")?;
-        who.client(&state, &client_id).await?;
-        let record = match (SessionForm { fields: &values }).check() {
-            Ok(r) => r,
-            Err(e) => {
-                return form_page(&state, &who, &client_id, &values, Some((e.field, e.message)), None).await;
-            }
-        };
-        // The screening guards the session: its date, a recent screening
-        // confirmed unchanged, a consent in force.
-        let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let step = Step::Record { health_confirmed: value("health_unchanged") == Some("on") };
-        let studio = who.studio(&state);
-        if let Some(refusal) =
-            standing::guard(&studio, &who.0.user, &client_id, step, &[record.date], value("override_reason"))
-                .await?
-        {
-            return form_page(&state, &who, &client_id, &values, Some((GATE_FIELD, refusal)), None).await;
+) -> Result<Response> {
+    who.check_csrf(values.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
+    who.require_clinical("Session records")?;
+    who.client(&state, &client_id).await?;
+    let record = match (SessionForm { fields: &values }).check() {
+        Ok(r) => r,
+        Err(e) => {
+            return form_page(&state, &who, &client_id, &values, Some((e.field, e.message)), None).await;
         }
-        let design =
-            values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
-        let passport = serde_json::to_string(&record).map_err(|_| {
-            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The record could not be stored.".into())
-        })?;
-        let id = who
-            .studio(&state)
-            .record_session(
-                &client_id,
-                &who.0.user,
-                &record.date.to_string(),
-                record.number as i64,
-                design,
-                &passport,
-            )
+    };
+    // The screening guards the session: its date, a recent screening
+    // confirmed unchanged, a consent in force.
+    let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let step = Step::Record { health_confirmed: value("health_unchanged") == Some("on") };
+    let studio = who.studio(&state);
+    if let Some(refusal) =
+        standing::guard(&studio, who.user(), &client_id, step, &[record.date], value("override_reason"))
             .await?
-            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such design.".into()))?;
-        Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{id}")).into_response())
-    })
-    .await
+    {
+        return form_page(&state, &who, &client_id, &values, Some((GATE_FIELD, refusal)), None).await;
+    }
+    let design =
+        values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let passport =
+        serde_json::to_string(&record).map_err(|e| Error::internal(&e, "The record could not be stored."))?;
+    let id = who
+        .studio(&state)
+        .record_session(
+            &client_id,
+            who.user(),
+            &record.date.to_string(),
+            record.number as i64,
+            design,
+            &passport,
+        )
+        .await?
+        .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
+    Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{id}")).into_response())
 }
 
 #[derive(Template)]
@@ -296,7 +290,7 @@ async fn passport_page(
     client_id: &str,
     session_id: &str,
     made: bool,
-) -> Result<Response, PageError> {
+) -> Result<Response> {
     who.require_clinical("Session records")?;
     let client = who.client(state, client_id).await?;
     let session = who
@@ -304,8 +298,8 @@ async fn passport_page(
         .treatment_session(session_id)
         .await?
         .filter(|s| s.client_id == client_id)
-        .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))?;
-    who.studio(state).audit(&who.0.user, "view-session", client_id).await?;
+        .ok_or_else(|| Error::NotFound("This client has no such session.".into()))?;
+    who.studio(state).audit(who.user(), AuditAction::ViewSession, client_id).await?;
     let rows = passport_rows(&session.passport_json);
     let recorded = format!("{}, by {}", day_of(session.created_at), session.staff_name);
     // The photos taken on the session's day belong to its record.
@@ -350,7 +344,8 @@ async fn passport_page(
             }
         })
         .collect();
-    let page = PassportPage { who: &who.0, client, session, rows, recorded, made, photos, amendments, links };
+    let page =
+        PassportPage { who: &who.session, client, session, rows, recorded, made, photos, amendments, links };
     Ok(Html(page.render()?).into_response())
 }
 
@@ -366,8 +361,8 @@ pub(crate) async fn view(
     who: Staff,
     Path((client_id, session_id)): Path<(String, String)>,
     axum::extract::Query(query): axum::extract::Query<ViewQuery>,
-) -> Response {
-    page(passport_page(&state, &who, &client_id, &session_id, query.made.is_some())).await
+) -> Result<Response> {
+    passport_page(&state, &who, &client_id, &session_id, query.made.is_some()).await
 }
 
 /// Makes a read-only aftercare link for the client; the session page then
@@ -377,35 +372,29 @@ pub(crate) async fn share(
     who: Staff,
     Path((client_id, session_id)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_clinical("Aftercare links")?;
-        who.client(&state, &client_id).await?;
-        who.studio(&state)
-            .share_aftercare(&session_id, &who.0.user, AFTERCARE_LINK_DAYS)
-            .await?
-            .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))?;
-        Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}?made=1#aftercare"))
-            .into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_clinical("Aftercare links")?;
+    who.client(&state, &client_id).await?;
+    who.studio(&state)
+        .share_aftercare(&session_id, who.user(), AFTERCARE_LINK_DAYS)
+        .await?
+        .ok_or_else(|| Error::NotFound("This client has no such session.".into()))?;
+    Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}?made=1#aftercare")).into_response())
 }
 
 /// The aftercare a live link opens, or a page saying it has expired.
 async fn shared(
     state: &AppState,
     token: &str,
-) -> Result<(smp_store::SharedAftercare, smp_clinic::Aftercare), PageError> {
+) -> Result<(smp_store::SharedAftercare, smp_clinic::Aftercare)> {
     let shared = state.store.shared_aftercare(token).await?.ok_or_else(|| {
-        PageError(
-            StatusCode::NOT_FOUND,
+        Error::NotFound(
             "This aftercare link has expired or does not exist. Ask your studio for a new one.".into(),
         )
     })?;
-    let date = shared.session_date.parse().map_err(|_| {
-        PageError(StatusCode::INTERNAL_SERVER_ERROR, "The session's date is unreadable.".into())
-    })?;
+    let date =
+        shared.session_date.parse().map_err(|e| Error::internal(&e, "The session's date is unreadable."))?;
     let care = smp_clinic::aftercare(
         date,
         &smp_clinic::Protocol::default_protocol(),
@@ -415,49 +404,45 @@ async fn shared(
 }
 
 /// The client's aftercare page: public through the token, no login.
-pub(crate) async fn aftercare(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    page(async {
-        let (shared, care) = shared(&state, &token).await?;
-        let calendar = format!("/aftercare/{token}/calendar.ics");
-        let logo = format!("/aftercare/{token}/logo.png");
-        let from = smp_clinic::aftercare::HandedOver {
-            accent: shared.brand.accent.as_deref(),
-            logo_href: shared.brand.has_logo.then_some(logo.as_str()),
-            studio: &shared.studio.name,
-            phone: shared.studio.phone.as_deref(),
-            email: shared.studio.email.as_deref(),
-            next_session: shared.next_session.as_deref().and_then(|d| d.parse().ok()),
-            calendar_href: &calendar,
-        };
-        Ok(Html(care.to_html_shared(&from)).into_response())
-    })
-    .await
+pub(crate) async fn aftercare(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    let (shared, care) = shared(&state, &token).await?;
+    let calendar = format!("/aftercare/{token}/calendar.ics");
+    let logo = format!("/aftercare/{token}/logo.png");
+    let from = smp_clinic::aftercare::HandedOver {
+        accent: shared.brand.accent.as_deref(),
+        logo_href: shared.brand.has_logo.then_some(logo.as_str()),
+        studio: &shared.studio.name,
+        phone: shared.studio.phone.as_deref(),
+        email: shared.studio.email.as_deref(),
+        next_session: shared.next_session.as_deref().and_then(|d| d.parse().ok()),
+        calendar_href: &calendar,
+    };
+    Ok(Html(care.to_html_shared(&from)).into_response())
 }
 
 /// The studio's logo for the client's aftercare page (through its token).
-pub(crate) async fn aftercare_logo(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    page(async {
-        let png = state.store.shared_logo(&token).await?.ok_or_else(|| {
-            PageError(StatusCode::NOT_FOUND, "This aftercare link has expired or does not exist.".into())
-        })?;
-        Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
-    })
-    .await
+pub(crate) async fn aftercare_logo(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let png = state
+        .store
+        .shared_logo(&token)
+        .await?
+        .ok_or_else(|| Error::NotFound("This aftercare link has expired or does not exist.".into()))?;
+    Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
 }
 
-pub(crate) async fn calendar(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    page(async {
-        let (_, care) = shared(&state, &token).await?;
-        Ok((
-            [
-                (CONTENT_TYPE, "text/calendar; charset=utf-8"),
-                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"smp-aftercare.ics\""),
-            ],
-            care.to_ics(chrono::Utc::now()),
-        )
-            .into_response())
-    })
-    .await
+pub(crate) async fn calendar(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    let (_, care) = shared(&state, &token).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"smp-aftercare.ics\""),
+        ],
+        care.to_ics(chrono::Utc::now()),
+    )
+        .into_response())
 }
 
 /// One of the client's sessions, or 404.
@@ -466,12 +451,12 @@ async fn client_session(
     who: &Staff,
     client_id: &str,
     session_id: &str,
-) -> Result<TreatmentSession, PageError> {
+) -> Result<TreatmentSession> {
     who.studio(state)
         .treatment_session(session_id)
         .await?
         .filter(|s| s.client_id == client_id)
-        .ok_or_else(|| PageError(StatusCode::NOT_FOUND, "This client has no such session.".into()))
+        .ok_or_else(|| Error::NotFound("This client has no such session.".into()))
 }
 
 /// The recorded session in the form, to correct with a reason.
@@ -479,22 +464,19 @@ pub(crate) async fn amend_page(
     State(state): State<AppState>,
     who: Staff,
     Path((client_id, session_id)): Path<(String, String)>,
-) -> Response {
-    page(async {
-        who.require_clinical("Session records")?;
-        who.client(&state, &client_id).await?;
-        let session = client_session(&state, &who, &client_id, &session_id).await?;
-        let passport: serde_json::Value = serde_json::from_str(&session.passport_json).unwrap_or_default();
-        let mut values: Vec<(String, String)> = FIELDS
-            .iter()
-            .filter(|(name, ..)| !matches!(*name, "date" | "number"))
-            .map(|(name, ..)| (name.to_string(), passport_value(&passport, name)))
-            .collect();
-        values.push(("date".into(), session.date.clone()));
-        values.push(("number".into(), session.number.to_string()));
-        form_page(&state, &who, &client_id, &values, None, Some((session.id, session.number))).await
-    })
-    .await
+) -> Result<Response> {
+    who.require_clinical("Session records")?;
+    who.client(&state, &client_id).await?;
+    let session = client_session(&state, &who, &client_id, &session_id).await?;
+    let passport: serde_json::Value = serde_json::from_str(&session.passport_json).unwrap_or_default();
+    let mut values: Vec<(String, String)> = FIELDS
+        .iter()
+        .filter(|(name, ..)| !matches!(*name, "date" | "number"))
+        .map(|(name, ..)| (name.to_string(), passport_value(&passport, name)))
+        .collect();
+    values.push(("date".into(), session.date.clone()));
+    values.push(("number".into(), session.number.to_string()));
+    form_page(&state, &who, &client_id, &values, None, Some((session.id, session.number))).await
 }
 
 /// Saves the corrected record; the original is kept with the reason.
@@ -503,44 +485,39 @@ pub(crate) async fn amend(
     who: Staff,
     Path((client_id, session_id)): Path<(String, String)>,
     Form(values): Form<Vec<(String, String)>>,
-) -> Response {
-    page(async {
-        who.check_csrf(values.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
-        who.require_clinical("Session records")?;
-        who.client(&state, &client_id).await?;
-        let session = client_session(&state, &who, &client_id, &session_id).await?;
-        let amending = Some((session.id.clone(), session.number));
-        let record = match (SessionForm { fields: &values }).check() {
-            Ok(r) => r,
-            Err(e) => {
-                return form_page(&state, &who, &client_id, &values, Some((e.field, e.message)), amending)
-                    .await;
-            }
-        };
-        let passport = serde_json::to_string(&record).map_err(|_| {
-            PageError(StatusCode::INTERNAL_SERVER_ERROR, "The record could not be stored.".into())
-        })?;
-        let reason = values.iter().find(|(k, _)| k == REASON_FIELD).map_or("", |(_, v)| v.as_str());
-        let amended = who
-            .studio(&state)
-            .amend_session(
-                &session_id,
-                &who.0.user,
-                &record.date.to_string(),
-                record.number as i64,
-                &passport,
-                reason,
-            )
-            .await;
-        match amended {
-            Ok(_) => Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}")).into_response()),
-            Err(smp_store::StoreError::Invalid(m)) => {
-                form_page(&state, &who, &client_id, &values, Some((REASON_FIELD, m)), amending).await
-            }
-            Err(e) => Err(e.into()),
+) -> Result<Response> {
+    who.check_csrf(values.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
+    who.require_clinical("Session records")?;
+    who.client(&state, &client_id).await?;
+    let session = client_session(&state, &who, &client_id, &session_id).await?;
+    let amending = Some((session.id.clone(), session.number));
+    let record = match (SessionForm { fields: &values }).check() {
+        Ok(r) => r,
+        Err(e) => {
+            return form_page(&state, &who, &client_id, &values, Some((e.field, e.message)), amending).await;
         }
-    })
-    .await
+    };
+    let passport =
+        serde_json::to_string(&record).map_err(|e| Error::internal(&e, "The record could not be stored."))?;
+    let reason = values.iter().find(|(k, _)| k == REASON_FIELD).map_or("", |(_, v)| v.as_str());
+    let amended = who
+        .studio(&state)
+        .amend_session(
+            &session_id,
+            who.user(),
+            &record.date.to_string(),
+            record.number as i64,
+            &passport,
+            reason,
+        )
+        .await;
+    match amended {
+        Ok(_) => Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}")).into_response()),
+        Err(smp_store::StoreError::Invalid(m)) => {
+            form_page(&state, &who, &client_id, &values, Some((REASON_FIELD, m)), amending).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -555,14 +532,11 @@ pub(crate) async fn revoke(
     who: Staff,
     Path((client_id, session_id)): Path<(String, String)>,
     Form(form): Form<RevokeForm>,
-) -> Response {
-    page(async {
-        who.check_csrf(&form.csrf)?;
-        who.require_clinical("Aftercare links")?;
-        who.client(&state, &client_id).await?;
-        client_session(&state, &who, &client_id, &session_id).await?;
-        who.studio(&state).revoke_aftercare(&who.0.user, &form.token).await?;
-        Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}#aftercare")).into_response())
-    })
-    .await
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_clinical("Aftercare links")?;
+    who.client(&state, &client_id).await?;
+    client_session(&state, &who, &client_id, &session_id).await?;
+    who.studio(&state).revoke_aftercare(who.user(), &form.token).await?;
+    Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{session_id}#aftercare")).into_response())
 }

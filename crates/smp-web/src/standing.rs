@@ -8,10 +8,10 @@ use smp_clinic::Outcome;
 use smp_clinic::gate::{self, LatestScreening, Standing, Step};
 use smp_store::StudioStore;
 
-use crate::PageError;
+use crate::Result;
 
 /// The client's standing from what is stored.
-pub(crate) async fn standing(studio: &StudioStore<'_>, client_id: &str) -> Result<Standing, PageError> {
+pub(crate) async fn standing(studio: &StudioStore<'_>, client_id: &str) -> Result<Standing> {
     let screenings = studio.screenings(client_id).await?;
     let consents = studio.consents(client_id).await?;
     let current = studio.consent_text().await?.map(|t| t.version);
@@ -91,7 +91,7 @@ pub(crate) async fn guard(
     step: Step,
     dates: &[NaiveDate],
     override_reason: Option<&str>,
-) -> Result<Option<String>, PageError> {
+) -> Result<Option<String>> {
     let standing = standing(studio, client_id).await?;
     let today = crate::clock::today();
     let Err(refusal) = gate::check(&standing, step, dates, today, gate::DEFAULT_SCREENING_VALID_DAYS) else {

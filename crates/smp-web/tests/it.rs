@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use smp_store::AuditAction;
 use smp_store::{PhotoFiles, Role, Store, StudioId};
 use smp_web::{AppState, SESSION_COOKIE, router};
 use tower::ServiceExt;
@@ -785,7 +786,7 @@ async fn only_admins_read_the_audit_log_of_their_own_studio() {
         .create_client(&pat, &smp_store::ClientFields { full_name: "Q".into(), ..Default::default() })
         .await
         .unwrap();
-    app.store.studio(&a).audit(&pat, "view-health", &client.id).await.unwrap();
+    app.store.studio(&a).audit(&pat, AuditAction::ViewHealth, &client.id).await.unwrap();
     let (ada, _) = login(&app, "ada", "a long password").await;
     let (pat_token, _) = login(&app, "pat", "a long password").await;
     let (bob, _) = login(&app, "bob", "a long password").await;
