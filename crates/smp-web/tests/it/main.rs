@@ -1,0 +1,16 @@
+//! In-process HTTP tests: every route, logged out, logged in, and across
+//! studios, one module per area of the app; `access` walks the whole route
+//! table with every kind of visitor.
+
+mod access;
+mod admin;
+mod auth;
+mod clients;
+mod consent;
+mod designs;
+mod photos;
+mod plans;
+mod platform;
+mod screening;
+mod sessions;
+mod support;
