@@ -74,10 +74,9 @@ async fn sign_in_names_are_each_studios_own() {
     let b = app.store.create_studio("Main Street").await.unwrap();
     assert_eq!(app.store.studio(&b).sign_in_code().await.unwrap(), "main-street-2");
     app.store.create_user(&b, "sam", Role::Practitioner, "b's own password", false).await.unwrap();
-    let r =
-        app.post("/admin/users").as_user(&ada).form(&format!("csrf={csrf}&name=sam&role=practitioner")).await;
+    let r = app.post("/admin/users").by(&ada).form(&format!("csrf={csrf}&name=sam&role=practitioner")).await;
     assert!(r.status.is_success() && r.body.contains("class=\"secret\""), "{}", r.body);
-    let r = app.get("/admin/studio").as_user(&ada).await;
+    let r = app.get("/admin/studio").by(&ada).await;
     assert!(r.body.contains("Sign-in code: <strong>main-street</strong>"), "{}", r.body);
 
     let r = app.get("/login").await;
@@ -141,7 +140,7 @@ async fn session_tokens_are_stored_as_digests() {
         let r = app.get("/clients").cookie(&stored[0]).await;
         assert_eq!(r.location.as_deref(), Some("/login"), "the stored value opens nothing");
     }
-    assert_eq!(app.get("/clients").as_user(&token).await.status, StatusCode::OK);
+    assert_eq!(app.get("/clients").by(&token).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -152,11 +151,11 @@ async fn a_first_password_must_be_replaced() {
     let r = try_login(&app, "admin", "one time password").await;
     assert_eq!(r.location.as_deref(), Some("/password"));
     let (token, csrf) = login(&app, "admin", "one time password").await;
-    let r = app.get("/clients").as_user(&token).await;
+    let r = app.get("/clients").by(&token).await;
     assert_eq!(r.location.as_deref(), Some("/password"), "nothing else until it is changed");
     let r = app
         .post("/password")
-        .as_user(&token)
+        .by(&token)
         .form(&format!("csrf={csrf}&current=one+time+password&password=new+password+1&repeat=other+one+22"))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -164,21 +163,21 @@ async fn a_first_password_must_be_replaced() {
     // The current password is asked for: a session left open is not enough.
     let r = app
         .post("/password")
-        .as_user(&token)
+        .by(&token)
         .form(&format!("csrf={csrf}&current=a+guess+at+it&password=new+password+1&repeat=new+password+1"))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("current password is not right"), "{}", r.body);
     let r = app
         .post("/password")
-        .as_user(&token)
+        .by(&token)
         .form(&format!("csrf={csrf}&current=one+time+password&password=new+password+1&repeat=new+password+1"))
         .await;
     assert_eq!(r.location.as_deref(), Some("/clients"));
     let actions: Vec<String> =
         app.store.studio(&studio).audit_log(100).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.contains(&"change-password".into()) && actions.contains(&"login".into()), "{actions:?}");
-    let r = app.get("/clients").as_user(&token).await;
+    let r = app.get("/clients").by(&token).await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -210,15 +209,15 @@ async fn a_tablet_handed_to_the_client_shows_only_the_consent() {
     let Cast { a, fred: (fred, csrf), .. } = cast(&app, "A").await;
     let chart = app
         .post("/clients")
-        .as_user(&fred)
+        .by(&fred)
         .form(&format!("csrf={csrf}&full_name=Ivy+Ink"))
         .await
         .location
         .unwrap();
     let consent = format!("{chart}/consent");
-    let r = app.post(&format!("{consent}/hand-over")).as_user(&fred).form(&format!("csrf={csrf}")).await;
+    let r = app.post(&format!("{consent}/hand-over")).by(&fred).form(&format!("csrf={csrf}")).await;
     assert_eq!(r.location.as_deref(), Some(consent.as_str()));
-    let r = app.get(&consent).as_user(&fred).await;
+    let r = app.get(&consent).by(&fred).await;
     assert!(r.body.contains("Please read and sign, Ivy Ink"), "{}", r.body);
     assert!(
         !r.body.contains("Log out") && !r.body.contains("href=\"/clients\""),
@@ -226,7 +225,7 @@ async fn a_tablet_handed_to_the_client_shows_only_the_consent() {
         r.body
     );
     for uri in [chart.as_str(), "/clients", "/calendar", "/dashboard"] {
-        assert_eq!(app.get(uri).as_user(&fred).await.location.as_deref(), Some("/handback"), "{uri}");
+        assert_eq!(app.get(uri).by(&fred).await.location.as_deref(), Some("/handback"), "{uri}");
     }
     let text_id =
         r.body.split("name=\"text_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
@@ -234,17 +233,17 @@ async fn a_tablet_handed_to_the_client_shows_only_the_consent() {
         "csrf={csrf}&text_id={text_id}&agree=on&signed_name=Ivy+Ink&signature={}",
         drawn_signature(true)
     );
-    let r = app.post(&consent).as_user(&fred).form(&sign).await;
+    let r = app.post(&consent).by(&fred).form(&sign).await;
     assert_eq!(r.location.as_deref(), Some("/handback?signed=1"));
-    let r = app.get("/handback?signed=1").as_user(&fred).await;
+    let r = app.get("/handback?signed=1").by(&fred).await;
     assert!(r.body.contains("Thank you") && r.body.contains("hand the tablet back"), "{}", r.body);
 
-    let r = app.post("/handback").as_user(&fred).form(&format!("csrf={csrf}&password=a+guess")).await;
+    let r = app.post("/handback").by(&fred).form(&format!("csrf={csrf}&password=a+guess")).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get(&chart).as_user(&fred).await.location.as_deref(), Some("/handback"));
-    let r = app.post("/handback").as_user(&fred).form(&format!("csrf={csrf}&password=a+long+password")).await;
+    assert_eq!(app.get(&chart).by(&fred).await.location.as_deref(), Some("/handback"));
+    let r = app.post("/handback").by(&fred).form(&format!("csrf={csrf}&password=a+long+password")).await;
     assert_eq!(r.location.as_deref(), Some(format!("{chart}#consent").as_str()));
-    let r = app.get(&chart).as_user(&fred).await;
+    let r = app.get(&chart).by(&fred).await;
     assert!(r.status.is_success() && r.body.contains("In force"), "{}", r.body);
     let actions: Vec<String> =
         app.store.studio(&a).audit_log(100).await.unwrap().into_iter().map(|e| e.action).collect();
@@ -261,7 +260,7 @@ async fn a_pin_takes_the_tablet_back() {
     let set = |form: String| {
         let app = &app;
         let fred = fred.clone();
-        async move { app.post("/password/pin").as_user(&fred).form(&form).await }
+        async move { app.post("/password/pin").by(&fred).form(&form).await }
     };
     let r = set(format!("csrf={csrf}&current=wrong+password&pin=4071")).await;
     assert!(
@@ -276,17 +275,17 @@ async fn a_pin_takes_the_tablet_back() {
 
     let chart = app
         .post("/clients")
-        .as_user(&fred)
+        .by(&fred)
         .form(&format!("csrf={csrf}&full_name=Ivy+Pin"))
         .await
         .location
         .unwrap();
     let consent = format!("{chart}/consent");
-    app.post(&format!("{consent}/hand-over")).as_user(&fred).form(&format!("csrf={csrf}")).await;
-    assert_eq!(app.get(&chart).as_user(&fred).await.location.as_deref(), Some("/handback"));
-    let r = app.post("/handback").as_user(&fred).form(&format!("csrf={csrf}&password=4072")).await;
+    app.post(&format!("{consent}/hand-over")).by(&fred).form(&format!("csrf={csrf}")).await;
+    assert_eq!(app.get(&chart).by(&fred).await.location.as_deref(), Some("/handback"));
+    let r = app.post("/handback").by(&fred).form(&format!("csrf={csrf}&password=4072")).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = app.post("/handback").as_user(&fred).form(&format!("csrf={csrf}&password=4071")).await;
+    let r = app.post("/handback").by(&fred).form(&format!("csrf={csrf}&password=4071")).await;
     assert_eq!(r.location.as_deref(), Some(format!("{chart}#consent").as_str()));
     assert_eq!(try_login(&app, "fred", "4071").await.status, StatusCode::UNAUTHORIZED, "no login by PIN");
 }

@@ -14,33 +14,33 @@ async fn clients_are_charted_within_their_studio_only() {
 
     let r = app
         .post("/clients")
-        .as_user(&amy)
+        .by(&amy)
         .form(&format!("csrf={amy_csrf}&full_name=Carl+Client&phone=0123"))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let chart = r.location.unwrap();
-    let r = app.get(&chart).as_user(&amy).await;
+    let r = app.get(&chart).by(&amy).await;
     assert!(r.status.is_success() && r.body.contains("Carl Client") && r.body.contains("0123"));
-    let r = app.get("/clients?q=carl").as_user(&amy).await;
+    let r = app.get("/clients?q=carl").by(&amy).await;
     assert!(r.body.contains("Carl Client"));
 
     // The other studio sees nothing of it.
-    let r = app.get(&chart).as_user(&bea).await;
+    let r = app.get(&chart).by(&bea).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.get("/clients?q=carl").as_user(&bea).await;
+    let r = app.get("/clients?q=carl").by(&bea).await;
     assert!(!r.body.contains("Carl Client"));
 
     // A form without the session's CSRF token changes nothing.
-    let r = app.post("/clients").as_user(&amy).form("csrf=forged&full_name=Eve").await;
+    let r = app.post("/clients").by(&amy).form("csrf=forged&full_name=Eve").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.post("/clients").as_user(&amy).form("full_name=Eve").await;
+    let r = app.post("/clients").by(&amy).form("full_name=Eve").await;
     assert!(r.status.is_client_error());
-    assert!(!app.get("/clients").as_user(&amy).await.body.contains("Eve"));
+    assert!(!app.get("/clients").by(&amy).await.body.contains("Eve"));
 
     // Bad input gets a message and keeps what was typed.
     let r = app
         .post("/clients")
-        .as_user(&amy)
+        .by(&amy)
         .form(&format!("csrf={amy_csrf}&full_name=+&email=kept%40example.org"))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -57,19 +57,19 @@ async fn clients_are_charted_within_their_studio_only() {
         ("birth_date", "1985-02-30".to_string(), "Birth date"),
     ] {
         let form = format!("csrf={amy_csrf}&full_name=Ivy+Ink&{field}={}", value.replace(' ', "+"));
-        let r = app.post("/clients").as_user(&amy).form(&form).await;
+        let r = app.post("/clients").by(&amy).form(&form).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{field}={value:.40}");
         assert!(r.body.contains(message) && r.body.contains("value=\"Ivy Ink\""), "{field}: {:.300}", r.body);
     }
     let good = format!(
         "csrf={amy_csrf}&full_name=Ivy+Ink&email=ivy%40example.org&phone=%2B34+600+000+000&birth_date=1985-02-28"
     );
-    assert_eq!(app.post("/clients").as_user(&amy).form(&good).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post("/clients").by(&amy).form(&good).await.status, StatusCode::SEE_OTHER);
 
     // Logging out ends the session.
-    let r = app.post("/logout").as_user(&amy).form(&format!("csrf={amy_csrf}")).await;
+    let r = app.post("/logout").by(&amy).form(&format!("csrf={amy_csrf}")).await;
     assert_eq!(r.location.as_deref(), Some("/login"));
-    assert_eq!(app.get("/clients").as_user(&amy).await.location.as_deref(), Some("/login"));
+    assert_eq!(app.get("/clients").by(&amy).await.location.as_deref(), Some("/login"));
 }
 
 /// A client's record is erased at their request by an admin, after a page
@@ -93,22 +93,19 @@ async fn a_client_is_erased_on_request_keeping_what_the_law_allows() {
 
     let erase = format!("{chart}/erase");
     for who in [&pia, &fred] {
-        assert_eq!(app.get(&erase).as_user(who).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.get(&erase).by(who).await.status, StatusCode::FORBIDDEN);
     }
-    let r = app.get(&chart).as_user(&ada).await;
+    let r = app.get(&chart).by(&ada).await;
     assert!(r.body.contains(&format!("href=\"{erase}\"")), "admins find it on the chart");
-    let r = app.get(&erase).as_user(&ada).await;
+    let r = app.get(&erase).by(&ada).await;
     assert!(r.status.is_success(), "{}", r.body);
     for listed in ["1 health screening", "1 photo, with their files", "1 signed consent", "1 session record"]
     {
         assert!(r.body.contains(listed), "{listed} in {}", r.body);
     }
     // The wrong name: refused beside the form, what was typed kept.
-    let r = app
-        .post(&erase)
-        .as_user(&ada)
-        .form(&format!("csrf={ada_csrf}&name=Ivy&reason=E-mail+of+30+Nov"))
-        .await;
+    let r =
+        app.post(&erase).by(&ada).form(&format!("csrf={ada_csrf}&name=Ivy&reason=E-mail+of+30+Nov")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
         r.body.contains("Type the client&#39;s name, Ivy Erase") && r.body.contains("E-mail of 30 Nov"),
@@ -118,7 +115,7 @@ async fn a_client_is_erased_on_request_keeping_what_the_law_allows() {
     assert_eq!(studio.client(&id).await.unwrap().unwrap().full_name, "Ivy Erase", "nothing erased");
     let r = app
         .post(&erase)
-        .as_user(&ada)
+        .by(&ada)
         .form(&format!("csrf={ada_csrf}&name=ivy+erase&reason=E-mail+of+30+Nov"))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -130,19 +127,19 @@ async fn a_client_is_erased_on_request_keeping_what_the_law_allows() {
     assert!(app.stored(&a).await.is_empty(), "the photo files went too");
     assert_eq!(studio.consents(&id).await.unwrap().len(), 1, "the consent is kept");
     assert_eq!(studio.treatment_sessions(&id).await.unwrap().len(), 1, "the session record is kept");
-    let r = app.get(&chart).as_user(&pia).await;
+    let r = app.get(&chart).by(&pia).await;
     assert!(r.body.contains("Erased on") && r.body.contains("E-mail of 30 Nov"), "{}", r.body);
     assert!(!r.body.contains("Record a session"), "no actions on an erased record");
     assert!(studio.search_clients("", 100).await.unwrap().iter().all(|c| c.id != id));
     // Nothing new lands on it.
     let r = app
         .post(&format!("{chart}/intake"))
-        .as_user(&pia)
+        .by(&pia)
         .form(&format!("csrf={csrf}&consultation_date=2026-12-01"))
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
     assert!(studio.screenings(&id).await.unwrap().is_empty());
-    assert_eq!(app.get(&erase).as_user(&ada).await.status, StatusCode::GONE);
+    assert_eq!(app.get(&erase).by(&ada).await.status, StatusCode::GONE);
     let log = studio.audit_log(100).await.unwrap();
     assert!(log.iter().any(|e| e.action == "erase-client" && e.staff_name == "ada"));
 }
@@ -158,42 +155,42 @@ async fn details_are_corrected_with_their_history_and_duplicates_are_caught() {
     let new_client = |extra: &str| {
         format!("csrf={fred_csrf}&full_name=Ivy+Ink&birth_date=1985-04-02&email=ivy%40example.org{extra}")
     };
-    let chart = app.post("/clients").as_user(&fred).form(&new_client("")).await.location.unwrap();
+    let chart = app.post("/clients").by(&fred).form(&new_client("")).await.location.unwrap();
     let details = format!("{chart}/details");
-    let r = app.get(&details).as_user(&fred).await;
+    let r = app.get(&details).by(&fred).await;
     assert!(r.status.is_success() && r.body.contains("value=\"ivy@example.org\""), "{}", r.body);
 
     // A typo in the e-mail, corrected; then a bad phone refused beside the form.
     let fix = format!(
         "csrf={fred_csrf}&full_name=Ivy+Ink&birth_date=1985-04-02&email=ivy.ink%40example.org&phone="
     );
-    let r = app.post(&details).as_user(&fred).form(&fix).await;
+    let r = app.post(&details).by(&fred).form(&fix).await;
     assert_eq!(r.location.as_deref(), Some(chart.as_str()), "{}", r.body);
-    let r = app.post(&details).as_user(&fred).form(&format!("{fix}call+me")).await;
+    let r = app.post(&details).by(&fred).form(&format!("{fix}call+me")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("Phone") && r.body.contains("value=\"call me\""), "{}", r.body);
-    let r = app.get(&details).as_user(&fred).await;
+    let r = app.get(&details).by(&fred).await;
     assert!(
         r.body.contains("ivy@example.org") && r.body.contains("changed by fred"),
         "the old value stays: {}",
         r.body
     );
-    assert!(app.get(&chart).as_user(&fred).await.body.contains("ivy.ink@example.org"));
+    assert!(app.get(&chart).by(&fred).await.body.contains("ivy.ink@example.org"));
     let log = app.store.studio(&a).audit_log(100).await.unwrap();
     assert!(log.iter().any(|e| e.action == "edit-client" && e.staff_name == "fred"));
 
     // The same person again: shown, not saved, until confirmed.
     let again = new_client("").replace("ivy%40example.org", "other%40example.org");
-    let r = app.post("/clients").as_user(&fred).form(&again).await;
+    let r = app.post("/clients").by(&fred).form(&again).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("may be a client you already have") && r.body.contains(&chart), "{}", r.body);
     assert_eq!(app.store.studio(&a).search_clients("Ivy", 10).await.unwrap().len(), 1, "not saved yet");
-    let r = app.post("/clients").as_user(&fred).form(&format!("{again}&not_a_duplicate=on")).await;
+    let r = app.post("/clients").by(&fred).form(&format!("{again}&not_a_duplicate=on")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.store.studio(&a).search_clients("Ivy", 10).await.unwrap().len(), 2);
 
     // Another studio can neither read nor correct the details.
-    assert_eq!(app.get(&details).as_user(&bo).await.status, StatusCode::NOT_FOUND);
-    let r = app.post(&details).as_user(&bo).form(&fix.replace(&fred_csrf, &bo_csrf)).await;
+    assert_eq!(app.get(&details).by(&bo).await.status, StatusCode::NOT_FOUND);
+    let r = app.post(&details).by(&bo).form(&fix.replace(&fred_csrf, &bo_csrf)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

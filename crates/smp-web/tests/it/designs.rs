@@ -8,7 +8,7 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
     let Cast { a, pia: (pia, csrf), fred: (fred, _), bo: (bo, bo_csrf), .. } = cast(&app, "A").await;
     let chart = app
         .post("/clients")
-        .as_user(&pia)
+        .by(&pia)
         .form(&format!("csrf={csrf}&full_name=Ivy&birth_date=1970-05-01"))
         .await
         .location
@@ -20,11 +20,11 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
         .unwrap();
     let r = app
         .post(&format!("{chart}/photos"))
-        .as_user(&pia)
+        .by(&pia)
         .body(multipart(&[("csrf", &csrf), ("angle", "top")], Some(("top.jpg", &jpeg))))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let body = app.get(&chart).as_user(&pia).await.body;
+    let body = app.get(&chart).by(&pia).await.body;
     let editor = body
         .split("href=\"")
         .find(|s| s.contains("/design\""))
@@ -35,7 +35,7 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
         .to_string();
     let base = editor.trim_end_matches("/design").to_string();
 
-    let r = app.get(&editor).as_user(&pia).await;
+    let r = app.get(&editor).by(&pia).await;
     assert!(
         r.status.is_success()
             && r.body.contains("/assets/editor.js")
@@ -46,125 +46,113 @@ async fn designs_are_drawn_previewed_and_saved_in_versions() {
 
     let drawing = "scale_from=50%2C550&scale_to=750%2C550&scale_mm=140&hairline=100%2C150+400%2C100+700%2C150\
                    &zone=60%2C120+740%2C120+740%2C520+60%2C520&style=soft&density=60&diameter_mm=0.45";
-    let r = app.post(&format!("{base}/preview")).as_user(&pia).form(&format!("{drawing}&stage=healed")).await;
+    let r = app.post(&format!("{base}/preview")).by(&pia).form(&format!("{drawing}&stage=healed")).await;
     assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("image/jpeg")), "{}", r.body);
     let healed = image::load_from_memory(&r.bytes).unwrap().to_rgb8();
     assert_eq!(healed.dimensions(), (800, 600), "screen size (the photo is smaller than a screen)");
-    let r = app.post(&format!("{base}/preview")).as_user(&pia).form(&format!("{drawing}&stage=before")).await;
+    let r = app.post(&format!("{base}/preview")).by(&pia).form(&format!("{drawing}&stage=before")).await;
     let before = image::load_from_memory(&r.bytes).unwrap().to_rgb8();
     let darker = |img: &image::RgbImage| img.pixels().filter(|p| p[1] < 120).count();
     assert!(darker(&healed) > 10 * (darker(&before) + 1000), "dots appear inside the zone");
     assert!(healed.get_pixel(20, 20)[1] > 140, "nothing outside the zone");
 
     // Advice in plain words, for the design and for the pigment on this skin.
-    let r = app.post(&format!("{base}/advice")).as_user(&pia).form(drawing).await;
+    let r = app.post(&format!("{base}/advice")).by(&pia).form(drawing).await;
     assert_eq!(r.content_type.as_deref(), Some("application/json"));
     let advice: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
     assert!(advice["problem"].is_null(), "{advice}");
     assert!(advice["skin"].as_str().is_some_and(|s| s.contains("zones looks like type")), "{advice}");
     // A skin sample: read there instead; three points at least.
     let sampled = format!("{drawing}&skin_region=600%2C450+700%2C450+700%2C520");
-    let r = app.post(&format!("{base}/advice")).as_user(&pia).form(&sampled).await;
+    let r = app.post(&format!("{base}/advice")).by(&pia).form(&sampled).await;
     let advice: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
     assert!(advice["skin"].as_str().is_some_and(|s| s.contains("skin sample looks like")), "{advice}");
     let r = app
         .post(&format!("{base}/preview"))
-        .as_user(&pia)
+        .by(&pia)
         .form(&format!("{drawing}&skin_region=600%2C450+700%2C450"))
         .await;
     assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("skin sample"), "{}", r.body);
     let r = app
         .post(&format!("{base}/advice"))
-        .as_user(&pia)
+        .by(&pia)
         .form(&format!("{}&depth_mm=1.2", drawing.replace("diameter_mm=0.45", "diameter_mm=0.8")))
         .await;
     let advice = String::from_utf8_lossy(&r.bytes).to_string();
     assert!(advice.contains("larger than stubble") && advice.contains("blue"), "{advice}");
     // The brows marked 5.8 cm below the hairline's lowest point: low for a client in their fifties.
-    let r = app
-        .post(&format!("{base}/advice"))
-        .as_user(&pia)
-        .form(&format!("{drawing}&glabella=400%2C440"))
-        .await;
+    let r = app.post(&format!("{base}/advice")).by(&pia).form(&format!("{drawing}&glabella=400%2C440")).await;
     let advice = String::from_utf8_lossy(&r.bytes).to_string();
     assert!(advice.contains("5.8 cm above the brows") && advice.contains("too young"), "{advice}");
-    let r = app.post(&format!("{base}/advice")).as_user(&pia).form("scale_mm=1").await;
+    let r = app.post(&format!("{base}/advice")).by(&pia).form("scale_mm=1").await;
     assert!(String::from_utf8_lossy(&r.bytes).contains("Set the scale"));
     assert_eq!(
-        app.post(&format!("{base}/advice")).as_user(&fred).form(drawing).await.status,
+        app.post(&format!("{base}/advice")).by(&fred).form(drawing).await.status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(
-        app.post(&format!("{base}/advice")).as_user(&bo).form(drawing).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.post(&format!("{base}/advice")).by(&bo).form(drawing).await.status, StatusCode::NOT_FOUND);
 
     // An unfinished drawing gets words, not a picture.
-    let r = app.post(&format!("{base}/preview")).as_user(&pia).form("scale_mm=140&stage=healed").await;
+    let r = app.post(&format!("{base}/preview")).by(&pia).form("scale_mm=140&stage=healed").await;
     assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("scale"), "{}", r.body);
-    let r = app.post(&format!("{base}/preview")).as_user(&pia).form(&format!("{drawing}&density=900")).await;
+    let r = app.post(&format!("{base}/preview")).by(&pia).form(&format!("{drawing}&density=900")).await;
     assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("density"), "{}", r.body);
 
     // Saving makes versions; each can be opened again.
-    let r = app.post(&editor).as_user(&pia).form(&format!("csrf={csrf}&{drawing}")).await;
+    let r = app.post(&editor).by(&pia).form(&format!("csrf={csrf}&{drawing}")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let first = r.location.unwrap();
-    let r = app.post(&editor).as_user(&pia).form(&format!("csrf={csrf}&{drawing}&dilution=0.4")).await;
+    let r = app.post(&editor).by(&pia).form(&format!("csrf={csrf}&{drawing}&dilution=0.4")).await;
     let second = r.location.unwrap();
-    let r = app.get(&second).as_user(&pia).await;
+    let r = app.get(&second).by(&pia).await;
     assert!(
         r.body.contains("version 2") && r.body.contains("value=\"0.4\"") && r.body.contains("Version 1"),
         "{}",
         r.body
     );
-    let r = app.get(&first).as_user(&pia).await;
+    let r = app.get(&first).by(&pia).await;
     assert!(r.body.contains("version 1") && r.body.contains("value=\"0.6\""));
     assert!(r.body.contains("<option selected>3</option>"), "the type it was saved with");
     // The skin type left to the photo, read in a skin sample: saved so, opened again as such.
-    let r = app.post(&editor).as_user(&pia).form(&format!("csrf={csrf}&{sampled}&fitzpatrick=photo")).await;
+    let r = app.post(&editor).by(&pia).form(&format!("csrf={csrf}&{sampled}&fitzpatrick=photo")).await;
     let third = r.location.unwrap();
-    let r = app.get(&third).as_user(&pia).await;
+    let r = app.get(&third).by(&pia).await;
     assert!(r.body.contains("<option value=\"photo\" selected>From the photo</option>"), "{}", r.body);
     assert!(r.body.contains("name=\"skin_region\" value=\"600,450 700,450 700,520\""), "{}", r.body);
-    let r = app
-        .post(&format!("{base}/preview"))
-        .as_user(&pia)
-        .form(&format!("{drawing}&fitzpatrick=photo"))
-        .await;
+    let r = app.post(&format!("{base}/preview")).by(&pia).form(&format!("{drawing}&fitzpatrick=photo")).await;
     assert_eq!(r.content_type.as_deref(), Some("image/jpeg"), "{}", r.body);
-    let r =
-        app.post(&format!("{base}/preview")).as_user(&pia).form(&format!("{drawing}&fitzpatrick=7")).await;
+    let r = app.post(&format!("{base}/preview")).by(&pia).form(&format!("{drawing}&fitzpatrick=7")).await;
     assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("skin type"), "{}", r.body);
-    let r = app.post(&editor).as_user(&pia).form(&format!("csrf={csrf}&scale_mm=140")).await;
+    let r = app.post(&editor).by(&pia).form(&format!("csrf={csrf}&scale_mm=140")).await;
     assert!(
         r.status == StatusCode::BAD_REQUEST
             && r.body.contains("Set the scale")
             && r.body.contains("value=\"140\"")
     );
-    let r = app.post(&editor).as_user(&pia).form(&format!("csrf=forged&{drawing}")).await;
+    let r = app.post(&editor).by(&pia).form(&format!("csrf=forged&{drawing}")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(app.get(&chart).as_user(&pia).await.body.contains("Version 3"));
+    assert!(app.get(&chart).by(&pia).await.body.contains("Version 3"));
 
     // Full-resolution export of a saved version at a stage.
     let design_id = second.rsplit("design=").next().unwrap().to_string();
     let export = format!("{chart}/designs/{design_id}/export?stage=years%3A5");
-    let r = app.get(&export).as_user(&pia).await;
+    let r = app.get(&export).by(&pia).await;
     assert_eq!(r.content_type.as_deref(), Some("image/jpeg"), "{}", r.body);
     assert_eq!(image::load_from_memory(&r.bytes).unwrap().to_rgb8().dimensions(), (800, 600));
-    let r = app.get(&format!("{chart}/designs/{design_id}/export?stage=someday")).as_user(&pia).await;
+    let r = app.get(&format!("{chart}/designs/{design_id}/export?stage=someday")).by(&pia).await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("not a stage"));
-    assert_eq!(app.get(&export).as_user(&fred).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&export).as_user(&bo).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&export).by(&fred).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&export).by(&bo).await.status, StatusCode::NOT_FOUND);
 
     // Front desk and other studios: nothing.
-    assert_eq!(app.get(&editor).as_user(&fred).await.status, StatusCode::FORBIDDEN);
-    let r = app.post(&format!("{base}/preview")).as_user(&fred).form(drawing).await;
+    assert_eq!(app.get(&editor).by(&fred).await.status, StatusCode::FORBIDDEN);
+    let r = app.post(&format!("{base}/preview")).by(&fred).form(drawing).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&editor).as_user(&bo).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&first).as_user(&bo).await.status, StatusCode::NOT_FOUND);
-    let r = app.post(&editor).as_user(&bo).form(&format!("csrf={bo_csrf}&{drawing}")).await;
+    assert_eq!(app.get(&editor).by(&bo).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&first).by(&bo).await.status, StatusCode::NOT_FOUND);
+    let r = app.post(&editor).by(&bo).form(&format!("csrf={bo_csrf}&{drawing}")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.post(&format!("{base}/preview")).as_user(&bo).form(drawing).await;
+    let r = app.post(&format!("{base}/preview")).by(&bo).form(drawing).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(app.store.studio(&a).audit_log(5).await.unwrap().iter().any(|e| e.action == "save-design"));
 }
@@ -197,7 +185,7 @@ async fn designs_beyond_the_limits_are_refused_before_any_work() {
              &diameter_mm=0.45{extra}"
         )
     };
-    let r = app.post(&preview).as_user(&pia).form(&form(&star(1001), "")).await;
+    let r = app.post(&preview).by(&pia).form(&form(&star(1001), "")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("zones[0].polygon") && r.body.contains("1001 points"), "{}", r.body);
     let many = format!(
@@ -205,10 +193,10 @@ async fn designs_beyond_the_limits_are_refused_before_any_work() {
         vec!["10%2C10+30%2C10+30%2C30"; 24].join("%7C"),
         vec!["20"; 24].join("%7C")
     );
-    let r = app.post(&preview).as_user(&pia).form(&form("50%2C50+90%2C50+90%2C90", &many)).await;
+    let r = app.post(&preview).by(&pia).form(&form("50%2C50+90%2C50+90%2C90", &many)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("25 zones"), "{}", r.body);
-    let r = app.post(&preview).as_user(&pia).form(&form(&star(1000), "")).await;
+    let r = app.post(&preview).by(&pia).form(&form(&star(1000), "")).await;
     assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("image/jpeg")), "{}", r.body);
 }
 
@@ -221,13 +209,13 @@ async fn the_editor_opens_the_latest_version_on_its_photo() {
     let (_, editor) = client_with_photo(&app, &pia, &csrf, "Ivy").await;
     let drawing = "scale_from=20%2C280&scale_to=380%2C280&scale_mm=140&hairline=50%2C80+200%2C60+350%2C80\
                    &zone=30%2C60+370%2C60+370%2C260+30%2C260&style=soft&density=20&diameter_mm=0.45";
-    assert!(!app.get(&editor).as_user(&pia).await.body.contains("Version 1 by"));
+    assert!(!app.get(&editor).by(&pia).await.body.contains("Version 1 by"));
     for density in ["20", "35"] {
         let form = format!("csrf={csrf}&{}", drawing.replace("density=20", &format!("density={density}")));
-        assert_eq!(app.post(&editor).as_user(&pia).form(&form).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.post(&editor).by(&pia).form(&form).await.status, StatusCode::SEE_OTHER);
     }
-    let r = app.get(&editor).as_user(&pia).await;
+    let r = app.get(&editor).by(&pia).await;
     assert!(r.body.contains("Version 2 by") && r.body.contains("value=\"35\""), "{}", r.body);
-    let r = app.get(&format!("{editor}?blank=1")).as_user(&pia).await;
+    let r = app.get(&format!("{editor}?blank=1")).by(&pia).await;
     assert!(!r.body.contains("Version 2 by"), "{}", r.body);
 }

@@ -6,26 +6,18 @@ use crate::support::*;
 async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
     let app = app().await;
     let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, bo_csrf), .. } = cast(&app, "A").await;
-    let chart = app
-        .post("/clients")
-        .as_user(&pia)
-        .form(&format!("csrf={csrf}&full_name=Ivy"))
-        .await
-        .location
-        .unwrap();
+    let chart =
+        app.post("/clients").by(&pia).form(&format!("csrf={csrf}&full_name=Ivy")).await.location.unwrap();
     let upload = format!("{chart}/photos");
     let photo = phone_jpeg(64, 40);
     let form = |csrf: &str, angle: &str, file: Option<(&str, &[u8])>| {
         multipart(&[("csrf", csrf), ("angle", angle)], file)
     };
 
-    let r = app
-        .post(&upload)
-        .as_user(&pia)
-        .body(form(&csrf, "crown", Some(("IMG_0042 at home.jpg", &photo))))
-        .await;
+    let r =
+        app.post(&upload).by(&pia).body(form(&csrf, "crown", Some(("IMG_0042 at home.jpg", &photo)))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app.get(&chart).as_user(&pia).await;
+    let r = app.get(&chart).by(&pia).await;
     assert!(r.body.contains("crown") && r.body.contains("40 × 64"), "upright: {}", r.body);
     assert!(!r.body.contains("IMG_0042"), "the uploaded name is not kept");
     let id = r.body.split("/photos/").nth(1).unwrap().split(['"', '/']).next().unwrap().to_string();
@@ -47,20 +39,20 @@ async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
         }
     }
 
-    let r = app.get(&format!("/photos/{id}")).as_user(&pia).await;
+    let r = app.get(&format!("/photos/{id}")).by(&pia).await;
     assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("image/jpeg")));
     assert_eq!(r.bytes, stored);
-    let r = app.get(&format!("/photos/{id}/thumbnail")).as_user(&pia).await;
+    let r = app.get(&format!("/photos/{id}/thumbnail")).by(&pia).await;
     let thumb = image::load_from_memory(&r.bytes).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (40, 64));
 
     // Bad uploads: a message beside the field, the angle kept, nothing stored.
-    let r = app.post(&upload).as_user(&pia).body(form(&csrf, "top", Some(("notes.pdf", b"%PDF-1.7")))).await;
+    let r = app.post(&upload).by(&pia).body(form(&csrf, "top", Some(("notes.pdf", b"%PDF-1.7")))).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("not a photo") && r.body.contains("value=\"top\" selected"), "{}", r.body);
     let r = app
         .post(&upload)
-        .as_user(&pia)
+        .by(&pia)
         .body(form(&csrf, "top", Some(("huge.png", &png_claiming(9000, 9000)))))
         .await;
     assert!(
@@ -70,26 +62,26 @@ async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
         "{}",
         r.body
     );
-    let r = app.post(&upload).as_user(&pia).body(form(&csrf, "", Some(("a.jpg", &photo)))).await;
+    let r = app.post(&upload).by(&pia).body(form(&csrf, "", Some(("a.jpg", &photo)))).await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("Choose the angle"));
-    let r = app.post(&upload).as_user(&pia).body(form(&csrf, "front", None)).await;
+    let r = app.post(&upload).by(&pia).body(form(&csrf, "front", None)).await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("Choose a photo"));
-    let r = app.post(&upload).as_user(&pia).body(form("forged", "front", Some(("a.jpg", &photo)))).await;
+    let r = app.post(&upload).by(&pia).body(form("forged", "front", Some(("a.jpg", &photo)))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let big = vec![0u8; 31 << 20];
-    let r = app.post(&upload).as_user(&pia).body(form(&csrf, "front", Some(("big.jpg", &big)))).await;
+    let r = app.post(&upload).by(&pia).body(form(&csrf, "front", Some(("big.jpg", &big)))).await;
     assert!(r.status == StatusCode::PAYLOAD_TOO_LARGE && r.body.contains("30 MB"), "{}", r.status);
     assert_eq!(app.stored(&a).await.len(), 3, "nothing else was stored");
 
     // The front desk neither uploads nor sees photos; another studio finds none.
-    let r = app.post(&upload).as_user(&fred).body(form(&fred_csrf, "front", Some(("a.jpg", &photo)))).await;
+    let r = app.post(&upload).by(&fred).body(form(&fred_csrf, "front", Some(("a.jpg", &photo)))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&format!("/photos/{id}")).as_user(&fred).await.status, StatusCode::FORBIDDEN);
-    let r = app.get(&chart).as_user(&fred).await;
+    assert_eq!(app.get(&format!("/photos/{id}")).by(&fred).await.status, StatusCode::FORBIDDEN);
+    let r = app.get(&chart).by(&fred).await;
     assert!(r.body.contains("Photos are for practitioners") && !r.body.contains(&id));
-    assert_eq!(app.get(&format!("/photos/{id}")).as_user(&bo).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&format!("/photos/{id}/thumbnail")).as_user(&bo).await.status, StatusCode::NOT_FOUND);
-    let r = app.post(&upload).as_user(&bo).body(form(&bo_csrf, "front", Some(("a.jpg", &photo)))).await;
+    assert_eq!(app.get(&format!("/photos/{id}")).by(&bo).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/photos/{id}/thumbnail")).by(&bo).await.status, StatusCode::NOT_FOUND);
+    let r = app.post(&upload).by(&bo).body(form(&bo_csrf, "front", Some(("a.jpg", &photo)))).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&format!("/photos/{id}")).await.location.as_deref(), Some("/login"));
 
@@ -106,13 +98,8 @@ async fn photos_are_stored_upright_without_metadata_for_practitioners_only() {
 async fn photos_cut_short_are_refused_and_not_stored() {
     let app = app().await;
     let Cast { a, pia: (pia, csrf), .. } = cast(&app, "A").await;
-    let chart = app
-        .post("/clients")
-        .as_user(&pia)
-        .form(&format!("csrf={csrf}&full_name=Ivy"))
-        .await
-        .location
-        .unwrap();
+    let chart =
+        app.post("/clients").by(&pia).form(&format!("csrf={csrf}&full_name=Ivy")).await.location.unwrap();
     let photo =
         image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x * 7) as u8, (x ^ y) as u8, y as u8]));
     let mut jpeg = Vec::new();
@@ -120,7 +107,7 @@ async fn photos_cut_short_are_refused_and_not_stored() {
     for cut in [jpeg.len() * 6 / 10, 2048] {
         let r = app
             .post(&format!("{chart}/photos"))
-            .as_user(&pia)
+            .by(&pia)
             .body(multipart(&[("csrf", &csrf), ("angle", "top")], Some(("top.jpg", &jpeg[..cut]))))
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "cut at {cut}");
@@ -130,7 +117,7 @@ async fn photos_cut_short_are_refused_and_not_stored() {
     // refused without being read.
     let r = app
         .post(&format!("{chart}/photos"))
-        .as_user(&pia)
+        .by(&pia)
         .body(multipart(&[("angle", "top")], Some(("top.jpg", &jpeg))))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -191,7 +178,7 @@ async fn views_of_every_photo_size_are_audited_once_a_while() {
     app.store.create_user(&a, "lou", Role::Practitioner, "a long password", false).await.unwrap();
     let (lou, _) = login(&app, "lou", "a long password").await;
     for copy in ["thumbnail", "screen", "thumbnail"] {
-        let r = app.get(&format!("/photos/{id}/{copy}")).as_user(&lou).await;
+        let r = app.get(&format!("/photos/{id}/{copy}")).by(&lou).await;
         assert_eq!(r.status, StatusCode::OK);
     }
     let log = app.store.studio(&a).audit_log(100).await.unwrap();
@@ -208,19 +195,18 @@ async fn a_wrong_photo_is_withdrawn_with_a_reason_and_kept() {
     let (chart, editor) = client_with_photo(&app, &pia, &csrf, "Ivy").await;
     let photo = editor.split("/photos/").nth(1).unwrap().split('/').next().unwrap().to_string();
     let withdraw = format!("/photos/{photo}/withdraw");
-    let r = app.post(&withdraw).as_user(&fred).form(&format!("csrf={fred_csrf}&reason=wrong")).await;
+    let r = app.post(&withdraw).by(&fred).form(&format!("csrf={fred_csrf}&reason=wrong")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "photos are for practitioners");
-    let r = app.post(&withdraw).as_user(&pia).form(&format!("csrf={csrf}&reason=+")).await;
+    let r = app.post(&withdraw).by(&pia).form(&format!("csrf={csrf}&reason=+")).await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("Say why"), "{}", r.body);
-    let r =
-        app.post(&withdraw).as_user(&pia).form(&format!("csrf={csrf}&reason=Another+client%27s+photo")).await;
+    let r = app.post(&withdraw).by(&pia).form(&format!("csrf={csrf}&reason=Another+client%27s+photo")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let body = app.get(&chart).as_user(&pia).await.body;
+    let body = app.get(&chart).by(&pia).await.body;
     assert!(!body.contains(&format!("/photos/{photo}/thumbnail")), "not among the photos");
     assert!(body.contains("Withdrawn photos (1)") && body.contains("Another client&#39;s photo"), "{body}");
-    assert_eq!(app.get(&editor).as_user(&pia).await.status, StatusCode::GONE);
+    assert_eq!(app.get(&editor).by(&pia).await.status, StatusCode::GONE);
     // Kept for the record: the file is still there and viewable.
-    assert_eq!(app.get(&format!("/photos/{photo}")).as_user(&pia).await.status, StatusCode::OK);
+    assert_eq!(app.get(&format!("/photos/{photo}")).by(&pia).await.status, StatusCode::OK);
     let log = app.store.studio(&a).audit_log(100).await.unwrap();
     assert!(log.iter().any(|e| e.action == "withdraw-photo" && e.staff_name == "pia"));
 }

@@ -14,9 +14,9 @@ async fn plans_learn_the_studios_own_pace() {
     let url = format!("/clients/{}/plan", client.id);
     let start = chrono::Utc::now().date_naive() + chrono::Days::new(3);
     let make = format!("csrf={csrf}&design_id={}&start={start}", design.id);
-    let r = app.get(&url).as_user(&pia).await;
+    let r = app.get(&url).by(&pia).await;
     assert!(r.body.contains("the protocol&#39;s pace, 5,000 impressions an hour"), "{}", r.body);
-    assert_eq!(app.post(&url).as_user(&pia).form(&make).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post(&url).by(&pia).form(&make).await.status, StatusCode::SEE_OTHER);
     let first = studio.plan(&client.id).await.unwrap().unwrap();
     // Each session recorded as taking 45 minutes of set-up plus an hour per
     // thousand impressions: a pace of 1,000 an hour.
@@ -30,13 +30,13 @@ async fn plans_learn_the_studios_own_pace() {
             .unwrap()
             .unwrap();
     }
-    let r = app.get(&url).as_user(&pia).await;
+    let r = app.get(&url).by(&pia).await;
     // (Whole minutes: the pace comes out within a few impressions of 1,000.)
     let note = r.body.split("own pace: about ").nth(1).unwrap_or_else(|| panic!("{}", r.body));
     let rate: f64 = note.split(' ').next().unwrap().replace(',', "").parse().unwrap();
     assert!((990.0..=1010.0).contains(&rate), "{note}");
     assert!(note.contains("impressions an hour, from its last 3 recorded sessions"), "{note}");
-    assert_eq!(app.post(&url).as_user(&pia).form(&make).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post(&url).by(&pia).form(&make).await.status, StatusCode::SEE_OTHER);
     let again = studio.plan(&client.id).await.unwrap().unwrap();
     for s in &again.sessions {
         let expected = ((setup as f64 / 60.0 + s.impressions as f64 / 1000.0) * 10.0).round() / 10.0;
@@ -53,21 +53,17 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     let studio = app.store.studio(&a);
     let (client, design) = screened_client_with_design(&app, &a, &pia_user, "Paul Plan").await;
     let url = format!("/clients/{}/plan", client.id);
-    let r = app.get(&url).as_user(&pia).await;
+    let r = app.get(&url).by(&pia).await;
     assert!(r.status.is_success() && r.body.contains("Make a plan"), "{}", r.body);
 
     let start = chrono::Utc::now().date_naive() + chrono::Days::new(3);
-    let r = app
-        .post(&url)
-        .as_user(&pia)
-        .form(&format!("csrf={csrf}&design_id={}&start={start}", design.id))
-        .await;
+    let r = app.post(&url).by(&pia).form(&format!("csrf={csrf}&design_id={}&start={start}", design.id)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let plan = studio.plan(&client.id).await.unwrap().unwrap();
     assert_eq!(plan.sessions.len(), 3);
     assert_eq!(plan.sessions[0].date, start.to_string());
     // The chart's summary names the next session, for every role.
-    let chart = app.get(&format!("/clients/{}", client.id)).as_user(&fred).await.body;
+    let chart = app.get(&format!("/clients/{}", client.id)).by(&fred).await.body;
     let next = format!("{}, session 1", start.format("%-d %B %Y"));
     assert!(chart.contains(&next), "{next} in {chart}");
     assert!(plan.sessions.iter().all(|s| s.impressions > 0 && s.hours > 0.0));
@@ -75,7 +71,7 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     // Session 2 moved to the day after session 1: refused with the reason.
     let too_soon = start + chrono::Days::new(1);
     let dates = format!("date_1={start}&date_2={too_soon}&date_3={}", plan.sessions[2].date);
-    let r = app.post(&url).as_user(&pia).form(&format!("csrf={csrf}&{dates}")).await;
+    let r = app.post(&url).by(&pia).form(&format!("csrf={csrf}&{dates}")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
         r.body.contains("healing window") && r.body.contains(&format!("value=\"{too_soon}\"")),
@@ -86,7 +82,7 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     // A later date is fine.
     let later = start + chrono::Days::new(20);
     let dates = format!("date_1={start}&date_2={later}&date_3={}", later + chrono::Days::new(30));
-    let r = app.post(&url).as_user(&pia).form(&format!("csrf={csrf}&{dates}")).await;
+    let r = app.post(&url).by(&pia).form(&format!("csrf={csrf}&{dates}")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(studio.plan(&client.id).await.unwrap().unwrap().sessions[1].date, later.to_string());
 
@@ -97,7 +93,7 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     assert!(plan.sessions.iter().all(|s| s.start_time.as_deref() == Some("10:00")), "{plan:?}");
     let dates = format!("date_1={start}&date_2={later}&date_3={}", plan.sessions[2].date);
     let late = format!("csrf={csrf}&{dates}&time_1=18%3A30");
-    let r = app.post(&url).as_user(&pia).form(&late).await;
+    let r = app.post(&url).by(&pia).form(&late).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
         r.body.contains("Session 1: starting at 18:30") && r.body.contains("after closing time (19:00)"),
@@ -106,33 +102,30 @@ async fn plans_follow_the_protocol_and_fill_the_calendar() {
     );
     assert!(r.body.contains("value=\"18:30\""), "kept: {}", r.body);
     let early = format!("csrf={csrf}&{dates}&time_1=08%3A00");
-    assert!(app.post(&url).as_user(&pia).form(&early).await.body.contains("before the studio opens"));
+    assert!(app.post(&url).by(&pia).form(&early).await.body.contains("before the studio opens"));
     let fine = format!("csrf={csrf}&{dates}&time_1=14%3A15");
-    assert_eq!(app.post(&url).as_user(&pia).form(&fine).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post(&url).by(&pia).form(&fine).await.status, StatusCode::SEE_OTHER);
     let first = &studio.plan(&client.id).await.unwrap().unwrap().sessions[0];
     assert_eq!(first.start_time.as_deref(), Some("14:15"));
 
     // The calendar's week shows the planned sessions of that week, on their
     // day; another studio's does not; a date that is none is refused.
     let week = format!("/calendar?week={start}");
-    let r = app.get(&week).as_user(&fred).await;
+    let r = app.get(&week).by(&fred).await;
     assert!(r.body.contains("Paul Plan") && r.body.contains("session 1"), "{}", r.body);
     assert!(r.body.contains("<span class=\"time\">14:15–"), "with its time: {}", r.body);
     let day = start.format("%a %-d %b").to_string();
     let column = r.body.split(&format!("<span aria-hidden=\"true\">{day}</span>")).nth(1).unwrap();
     assert!(column.split("</li>").next().unwrap().contains("Paul Plan"), "on its day: {}", r.body);
     let next_week = format!("/calendar?week={}", start + chrono::Days::new(7));
-    assert!(!app.get(&next_week).as_user(&fred).await.body.contains("Paul Plan"));
-    assert!(!app.get(&week).as_user(&bo).await.body.contains("Paul"));
-    let r = app.get("/calendar?week=someday").as_user(&fred).await;
+    assert!(!app.get(&next_week).by(&fred).await.body.contains("Paul Plan"));
+    assert!(!app.get(&week).by(&bo).await.body.contains("Paul"));
+    let r = app.get("/calendar?week=someday").by(&fred).await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("not a date"), "{}", r.body);
-    assert_eq!(app.get(&url).as_user(&fred).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&url).as_user(&bo).await.status, StatusCode::NOT_FOUND);
-    let r = app
-        .post(&url)
-        .as_user(&bo)
-        .form(&format!("csrf={bo_csrf}&design_id={}&start={start}", design.id))
-        .await;
+    assert_eq!(app.get(&url).by(&fred).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&url).by(&bo).await.status, StatusCode::NOT_FOUND);
+    let r =
+        app.post(&url).by(&bo).form(&format!("csrf={bo_csrf}&design_id={}&start={start}", design.id)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
@@ -151,7 +144,7 @@ async fn plans_share_the_studios_chairs() {
         let (client, design) = screened_client_with_design(&app, &a, &pia_user, name).await;
         let url = format!("/clients/{}/plan", client.id);
         let make = format!("csrf={csrf}&design_id={}&start={start}", design.id);
-        let r = app.post(&url).as_user(&pia).form(&make).await;
+        let r = app.post(&url).by(&pia).form(&make).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         plans.push((url, make, studio.plan(&client.id).await.unwrap().unwrap()));
     }
@@ -169,7 +162,7 @@ async fn plans_share_the_studios_chairs() {
     let (bea_url, bea_make, bea_plan) = &plans[1];
     let dates: String = bea_plan.sessions.iter().map(|s| format!("&date_{}={}", s.number, s.date)).collect();
     let clash = format!("csrf={csrf}{dates}&time_1=11%3A00");
-    let r = app.post(bea_url).as_user(&pia).form(&clash).await;
+    let r = app.post(bea_url).by(&pia).form(&clash).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("overlaps Ann First&#39;s session 10:00–"), "{}", r.body);
     assert!(r.body.contains("the studio has 1 chair"), "{}", r.body);
@@ -182,7 +175,7 @@ async fn plans_share_the_studios_chairs() {
         .set_opening_hours(&pia_user, &smp_store::OpeningHours { opens: "10:00".into(), closes })
         .await
         .unwrap();
-    let r = app.post(bea_url).as_user(&pia).form(bea_make).await;
+    let r = app.post(bea_url).by(&pia).form(bea_make).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(
         r.body.contains("has no free chair for") && r.body.contains("Choose another first date"),
@@ -199,7 +192,7 @@ async fn plans_share_the_studios_chairs() {
         .await
         .unwrap();
     studio.set_chairs(&pia_user, 2).await.unwrap();
-    let r = app.post(bea_url).as_user(&pia).form(&clash).await;
+    let r = app.post(bea_url).by(&pia).form(&clash).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let moved = studio.plan(&client_of_plan(&plans[1].0)).await.unwrap().unwrap();
     assert_eq!(moved.sessions[0].start_time.as_deref(), Some("11:00"));
@@ -236,11 +229,8 @@ async fn plans_keep_to_the_studios_open_days() {
     let saturday =
         (7..14).map(|d| today + chrono::Days::new(d)).find(|d| d.format("%a").to_string() == "Sat").unwrap();
     let url = format!("/clients/{}/plan", client.id);
-    let r = app
-        .post(&url)
-        .as_user(&pia)
-        .form(&format!("csrf={csrf}&design_id={}&start={saturday}", design.id))
-        .await;
+    let r =
+        app.post(&url).by(&pia).form(&format!("csrf={csrf}&design_id={}&start={saturday}", design.id)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let plan = studio.plan(&client.id).await.unwrap().unwrap();
     let days: Vec<String> = plan
@@ -258,6 +248,6 @@ async fn plans_keep_to_the_studios_open_days() {
         "csrf={csrf}&date_1={}&date_2={}&date_3={sunday}",
         plan.sessions[0].date, plan.sessions[1].date
     );
-    let r = app.post(&url).as_user(&pia).form(&moved).await;
+    let r = app.post(&url).by(&pia).form(&moved).await;
     assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("closed on Sunday"), "{}", r.body);
 }

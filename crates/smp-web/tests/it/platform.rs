@@ -54,7 +54,7 @@ async fn saves_sent_at_once_all_succeed() {
     for i in 0..N {
         charts.push(
             app.post("/clients")
-                .as_user(&pia)
+                .by(&pia)
                 .form(&format!("csrf={csrf}&full_name=Client+{i}"))
                 .await
                 .location
@@ -62,7 +62,7 @@ async fn saves_sent_at_once_all_succeed() {
         );
     }
     let (shared_chart, editor) = client_with_photo(&app, &pia, &csrf, "Ivy").await;
-    let consent_form = app.get(&format!("{}/consent", charts[0])).as_user(&pia).await.body;
+    let consent_form = app.get(&format!("{}/consent", charts[0])).by(&pia).await.body;
     let text_id = consent_form
         .split("name=\"text_id\" value=\"")
         .nth(1)
@@ -114,7 +114,7 @@ async fn saves_sent_at_once_all_succeed() {
         for (uri, body) in kinds {
             let (app, pia) = (app.clone(), pia.clone());
             tasks.push(tokio::spawn(async move {
-                let r = app.post(&uri).as_user(&pia).maybe_body(body).await;
+                let r = app.post(&uri).by(&pia).maybe_body(body).await;
                 (uri, r.status, r.body)
             }));
         }
@@ -201,17 +201,17 @@ async fn two_instances_share_one_database_and_one_bucket() {
     // Logged in through the first, working through the second.
     let (pia, csrf) = login(&first, "pia", "a long password").await;
     let (chart, _) = client_with_photo(&second, &pia, &csrf, "Ivy").await;
-    let on_first = first.get(&chart).as_user(&pia).await;
+    let on_first = first.get(&chart).by(&pia).await;
     assert_eq!(on_first.status, StatusCode::OK);
     let photo = on_first.body.split("/photos/").nth(1).unwrap().split(['"', '/']).next().unwrap().to_string();
-    let from_first = first.get(&format!("/photos/{photo}")).as_user(&pia).await;
-    let from_second = second.get(&format!("/photos/{photo}")).as_user(&pia).await;
+    let from_first = first.get(&format!("/photos/{photo}")).by(&pia).await;
+    let from_second = second.get(&format!("/photos/{photo}")).by(&pia).await;
     assert_eq!((from_first.status, from_second.status), (StatusCode::OK, StatusCode::OK));
     assert!(from_first.bytes.len() > 1000 && from_first.bytes == from_second.bytes);
     // Logged out through the second: the session is gone on the first too.
-    let r = second.post("/logout").as_user(&pia).form(&format!("csrf={csrf}")).await;
+    let r = second.post("/logout").by(&pia).form(&format!("csrf={csrf}")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(first.get(&chart).as_user(&pia).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(first.get(&chart).by(&pia).await.status, StatusCode::SEE_OTHER);
 
     // A file a crashed instance left without its record is swept; the
     // recorded photo's files stay, whichever instance sweeps.

@@ -6,22 +6,19 @@ use crate::support::*;
 async fn practitioners_screen_and_front_desk_sees_no_health_details() {
     let app = app().await;
     let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, bo_csrf), .. } = cast(&app, "A").await;
-    let r = app
-        .post("/clients")
-        .as_user(&pia)
-        .form(&format!("csrf={csrf}&full_name=Ivy&birth_date=1985-04-02"))
-        .await;
+    let r =
+        app.post("/clients").by(&pia).form(&format!("csrf={csrf}&full_name=Ivy&birth_date=1985-04-02")).await;
     let chart = r.location.unwrap();
     let intake = format!("{chart}/intake");
 
-    let r = app.get(&intake).as_user(&pia).await;
+    let r = app.get(&intake).by(&pia).await;
     assert!(r.status.is_success() && r.body.contains("value=\"1985-04-02\""), "the birth date is filled in");
 
     // A wrong date gets a message and keeps what was ticked.
     let bad = format!(
         "csrf={csrf}&consultation_date=2026-12-01&birth_date=1985-04-02&medication_isotretinoin=on&medication_isotretinoin_last_dose=soon"
     );
-    let r = app.post(&intake).as_user(&pia).form(&bad).await;
+    let r = app.post(&intake).by(&pia).form(&bad).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
         r.body.contains("is not a date") && r.body.contains("name=\"medication_isotretinoin\" checked"),
@@ -33,9 +30,9 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
         "csrf={csrf}&consultation_date=2026-12-01&birth_date=1985-04-02&allergy_latex=on\
          &medication_isotretinoin=on&medication_isotretinoin_last_dose=2026-09-01"
     );
-    let r = app.post(&intake).as_user(&pia).form(&good).await;
+    let r = app.post(&intake).by(&pia).form(&good).await;
     assert_eq!(r.location.as_deref(), Some(chart.as_str()));
-    let r = app.get(&chart).as_user(&pia).await;
+    let r = app.get(&chart).by(&pia).await;
     assert!(r.body.contains("POSTPONE") && r.body.contains("not before 2027-03-01"), "{}", r.body);
     assert!(
         r.body.contains("Allergic to latex")
@@ -48,7 +45,7 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
     // the field, nothing saved (it was screened as "needs a doctor").
     let undated =
         format!("csrf={csrf}&consultation_date=2026-12-01&birth_date=1985-04-02&medication_isotretinoin=on");
-    let r = app.post(&intake).as_user(&pia).form(&undated).await;
+    let r = app.post(&intake).by(&pia).form(&undated).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
         r.body.contains("id=\"medication_isotretinoin_last_dose-error\"")
@@ -61,12 +58,12 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
 
     // The intake opens with the last answers, to correct; a new screening
     // folds the earlier one away as replaced.
-    let r = app.get(&intake).as_user(&pia).await;
+    let r = app.get(&intake).by(&pia).await;
     assert!(r.body.contains("name=\"allergy_latex\" checked"), "{}", r.body);
     assert!(r.body.contains("value=\"2026-09-01\"") && r.body.contains("are filled in"), "{}", r.body);
     let corrected = good.replace("2026-09-01", "2025-01-15");
-    assert_eq!(app.post(&intake).as_user(&pia).form(&corrected).await.status, StatusCode::SEE_OTHER);
-    let r = app.get(&chart).as_user(&pia).await;
+    assert_eq!(app.post(&intake).by(&pia).form(&corrected).await.status, StatusCode::SEE_OTHER);
+    let r = app.get(&chart).by(&pia).await;
     assert!(
         r.body.contains("Replaced screening of") && r.body.contains("replaced by a later screening"),
         "{}",
@@ -78,12 +75,12 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
     );
 
     // Front desk: no form, no details.
-    assert_eq!(app.get(&intake).as_user(&fred).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&intake).by(&fred).await.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        app.post(&intake).as_user(&fred).form(&good.replace(&csrf, &fred_csrf)).await.status,
+        app.post(&intake).by(&fred).form(&good.replace(&csrf, &fred_csrf)).await.status,
         StatusCode::FORBIDDEN
     );
-    let r = app.get(&chart).as_user(&fred).await;
+    let r = app.get(&chart).by(&fred).await;
     assert!(
         r.status.is_success() && !r.body.contains("POSTPONE") && !r.body.contains("isotretinoin"),
         "{}",
@@ -92,10 +89,10 @@ async fn practitioners_screen_and_front_desk_sees_no_health_details() {
 
     // Another studio cannot screen or see the client.
     assert_eq!(
-        app.post(&intake).as_user(&bo).form(&good.replace(&csrf, &bo_csrf)).await.status,
+        app.post(&intake).by(&bo).form(&good.replace(&csrf, &bo_csrf)).await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(app.get(&chart).as_user(&bo).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&chart).by(&bo).await.status, StatusCode::NOT_FOUND);
 
     // Who saw and changed health answers is logged.
     let log = app.store.studio(&a).audit_log(100).await.unwrap();
@@ -164,7 +161,7 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
         };
 
         // A new plan.
-        let r = app.post(&plan_url).as_user(&pia).form(&new_plan).await;
+        let r = app.post(&plan_url).by(&pia).form(&new_plan).await;
         if may_plan {
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
         } else {
@@ -180,7 +177,7 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
             }
             let r = app
                 .post(&plan_url)
-                .as_user(&pia)
+                .by(&pia)
                 .form(&format!("{new_plan}&override_reason=Physician%27s+clearance+received+1+Dec"))
                 .await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
@@ -197,13 +194,12 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
             })
             .collect();
         let move_form = format!("csrf={csrf}&{}", moved.join("&"));
-        let r = app.post(&plan_url).as_user(&pia).form(&move_form).await;
+        let r = app.post(&plan_url).by(&pia).form(&move_form).await;
         if may_plan {
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
         } else {
             assert!(refused(&r), "{case}: moving {} {}", r.status, r.body);
-            let r =
-                app.post(&plan_url).as_user(&pia).form(&format!("{move_form}&override_reason=asked")).await;
+            let r = app.post(&plan_url).by(&pia).form(&format!("{move_form}&override_reason=asked")).await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
         }
 
@@ -214,7 +210,7 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
              &anaesthetic=none&duration_min=120&pain=2&notes=",
             in_days(300)
         );
-        let r = app.post(&format!("{chart}/sessions")).as_user(&pia).form(&record).await;
+        let r = app.post(&format!("{chart}/sessions")).by(&pia).form(&record).await;
         if may_record {
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
         } else {
@@ -223,13 +219,13 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
             assert!(studio.treatment_sessions(&client.id).await.unwrap().is_empty(), "{case}");
             let r = app
                 .post(&format!("{chart}/sessions"))
-                .as_user(&pia)
+                .by(&pia)
                 .form(&format!("{record}&override_reason=Clearance+letter+scanned"))
                 .await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{case}: {}", r.body);
             let overrides = studio.overrides(&client.id).await.unwrap();
             assert!(overrides.iter().any(|o| o.reason == "Clearance letter scanned"), "{case}");
-            let r = app.get(&chart).as_user(&pia).await;
+            let r = app.get(&chart).by(&pia).await;
             assert!(
                 r.body.contains("Went ahead despite the screening")
                     && r.body.contains("Clearance letter scanned")
@@ -247,7 +243,7 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
     screened(&app, &a, &pia_user, &client.id, "proceed", None, true).await;
     let r = app
         .post(&format!("/clients/{}/sessions", client.id))
-        .as_user(&pia)
+        .by(&pia)
         .form(&format!(
             "csrf={csrf}&design_id=&date={today}&number=1&zones=front&pigment_brand=PB&pigment_batch=L1\
              &pigment_expiry={}&dilution=0.6&needle=3RL&needle_mm=0.25&machine=m&anaesthetic=none\
@@ -259,7 +255,7 @@ async fn the_screening_guards_every_path_that_plans_or_records_a_session() {
 
     // The front desk sees the standing and its date, never the reasons.
     let postponed = studio.search_clients("Client postpone", 1).await.unwrap().remove(0);
-    let r = app.get(&format!("/clients/{}", postponed.id)).as_user(&fred).await;
+    let r = app.get(&format!("/clients/{}", postponed.id)).by(&fred).await;
     let long = format!("{}", later.format("%-d %B %Y"));
     assert!(r.body.contains("Postponed until") && r.body.contains(&long), "{}", r.body);
     assert!(

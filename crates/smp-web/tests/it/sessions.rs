@@ -9,14 +9,14 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         cast(&app, "Main Street SMP").await;
     let chart = app
         .post("/clients")
-        .as_user(&pia)
+        .by(&pia)
         .form(&format!("csrf={csrf}&full_name=Ivy+Secret"))
         .await
         .location
         .unwrap();
     let client_id = chart.rsplit('/').next().unwrap().to_string();
     screened(&app, &a, &pia_user, &client_id, "proceed", None, true).await;
-    let r = app.get(&format!("{chart}/sessions/new")).as_user(&pia).await;
+    let r = app.get(&format!("{chart}/sessions/new")).by(&pia).await;
     assert!(
         r.status.is_success() && r.body.contains("name=\"number\" type=\"number\" value=\"1\""),
         "{}",
@@ -33,14 +33,14 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
              &duration_min=210&pain=3&notes=calm%0Aasked+about+sport"
         )
     };
-    let r = app.post(&format!("{chart}/sessions")).as_user(&pia).form(&passport("2026-11-01")).await;
+    let r = app.post(&format!("{chart}/sessions")).by(&pia).form(&passport("2026-11-01")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("expired on 2026-11-01") && r.body.contains("value=\"L2311-07\""), "{}", r.body);
     assert!(r.body.contains("id=\"pigment_expiry-error\""), "the message sits by its field");
-    let r = app.post(&format!("{chart}/sessions")).as_user(&pia).form(&passport("2027-06-30")).await;
+    let r = app.post(&format!("{chart}/sessions")).by(&pia).form(&passport("2027-06-30")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let session = r.location.unwrap();
-    let r = app.get(&session).as_user(&pia).await;
+    let r = app.get(&session).by(&pia).await;
     assert!(
         r.body.contains("L2311-07") && r.body.contains("Perma Blend") && r.body.contains("3RL"),
         "{}",
@@ -54,21 +54,21 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     let today = chrono::Utc::now().date_naive().to_string();
     let r = app
         .post(&format!("{chart}/photos"))
-        .as_user(&pia)
+        .by(&pia)
         .body(multipart(&[("csrf", &csrf), ("angle", "crown")], Some(("a.jpg", &phone_jpeg(64, 40)))))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let today_form = passport("2027-06-30")
         .replace("date=2026-12-01", &format!("date={today}"))
         .replace("number=1", "number=2");
-    let r = app.post(&format!("{chart}/sessions")).as_user(&pia).form(&today_form).await;
-    let r = app.get(&r.location.unwrap()).as_user(&pia).await;
+    let r = app.post(&format!("{chart}/sessions")).by(&pia).form(&today_form).await;
+    let r = app.get(&r.location.unwrap()).by(&pia).await;
     assert!(
         r.body.contains("Photos of the day") && r.body.contains("/thumbnail") && r.body.contains("crown"),
         "{}",
         r.body
     );
-    let r = app.get(&chart).as_user(&fred).await;
+    let r = app.get(&chart).by(&fred).await;
     assert!(r.body.contains("Session 1") && !r.body.contains("L2311-07"), "front desk sees the schedule");
 
     // The studio's phone and the next planned session reach the client.
@@ -102,9 +102,9 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
 
     // The aftercare link: public, read-only, no health data or client name;
     // with a QR code of itself and a copy button on the session page.
-    let r = app.post(&format!("{session}/aftercare-link")).as_user(&pia).form(&format!("csrf={csrf}")).await;
+    let r = app.post(&format!("{session}/aftercare-link")).by(&pia).form(&format!("csrf={csrf}")).await;
     assert_eq!(r.location.as_deref(), Some(format!("{session}?made=1#aftercare").as_str()));
-    let r = app.get(&format!("{session}?made=1")).as_user(&pia).await;
+    let r = app.get(&format!("{session}?made=1")).by(&pia).await;
     assert!(
         r.body.contains("<svg role=\"img\" aria-label=\"QR code") && r.body.contains("data-copy="),
         "{}",
@@ -147,21 +147,21 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     assert_eq!((r.content_type.as_deref(), r.bytes.clone()), (Some("image/png"), png));
     // Listed on the session page with its expiry, and ended there at once.
     let token = link.rsplit('/').next().unwrap().to_string();
-    let r = app.get(&session).as_user(&pia).await;
+    let r = app.get(&session).by(&pia).await;
     assert!(r.body.contains("works until") && r.body.contains("End this link now"), "{}", r.body);
     let r = app
         .post(&format!("{session}/aftercare-link/revoke"))
-        .as_user(&pia)
+        .by(&pia)
         .form(&format!("csrf={csrf}&token={token}"))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get(&link).await.status, StatusCode::NOT_FOUND, "ended");
     assert_eq!(app.get(&format!("{link}/logo.png")).await.status, StatusCode::NOT_FOUND);
-    assert!(app.get(&session).as_user(&pia).await.body.contains("ended "));
+    assert!(app.get(&session).by(&pia).await.body.contains("ended "));
     // Links are made from the configured public address, never from what a
     // request's headers claim.
     let public = router(app.state().with_public_url("https://smp.example/"));
-    app.post(&format!("{session}/aftercare-link")).as_user(&pia).form(&format!("csrf={csrf}")).await;
+    app.post(&format!("{session}/aftercare-link")).by(&pia).form(&format!("csrf={csrf}")).await;
     let req = Request::get(session.as_str())
         .header(header::COOKIE, format!("{SESSION_COOKIE}={pia}"))
         .header(header::HOST, "evil.example")
@@ -174,16 +174,16 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
     assert!(body.contains("href=\"https://smp.example/aftercare/") && !body.contains("evil"), "{body}");
 
     // Roles and studios.
-    assert_eq!(app.get(&session).as_user(&fred).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&session).by(&fred).await.status, StatusCode::FORBIDDEN);
     let r = app
         .post(&format!("{chart}/sessions"))
-        .as_user(&fred)
+        .by(&fred)
         .form(&passport("2027-06-30").replace(&csrf, &fred_csrf))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&session).as_user(&bo).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&format!("{chart}/sessions/new")).as_user(&bo).await.status, StatusCode::NOT_FOUND);
-    let r = app.post(&format!("{session}/aftercare-link")).as_user(&pia).form("csrf=forged").await;
+    assert_eq!(app.get(&session).by(&bo).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("{chart}/sessions/new")).by(&bo).await.status, StatusCode::NOT_FOUND);
+    let r = app.post(&format!("{session}/aftercare-link")).by(&pia).form("csrf=forged").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let actions: Vec<String> =
         app.store.studio(&a).audit_log(20).await.unwrap().into_iter().map(|e| e.action).collect();
@@ -218,7 +218,7 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
         .unwrap()
         .unwrap();
 
-    let r = app.get("/dashboard").as_user(&fred).await;
+    let r = app.get("/dashboard").by(&fred).await;
     assert!(r.status.is_success(), "{}", r.body);
     let section = |id: &str| {
         r.body.split(&format!("id=\"{id}\"")).nth(1).unwrap().split("</div>").next().unwrap().to_string()
@@ -226,7 +226,7 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
     assert!(section("this-week").contains("Nina Now") && !section("this-week").contains("Hal"));
     assert!(section("healing").contains("Hal Healing") && !section("healing").contains("Nina"));
     assert!(section("touch-ups").contains("Fay Faded"), "{}", section("touch-ups"));
-    assert!(!app.get("/dashboard").as_user(&bo).await.body.contains("Nina"), "another studio sees none");
+    assert!(!app.get("/dashboard").by(&bo).await.body.contains("Nina"), "another studio sees none");
     assert_eq!(app.get("/dashboard").await.location.as_deref(), Some("/login"));
 }
 
@@ -236,13 +236,8 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
 async fn a_session_record_is_amended_with_the_original_kept() {
     let app = app().await;
     let Cast { a, pia: (pia, csrf), fred: (fred, _), pia_user, .. } = cast(&app, "A").await;
-    let chart = app
-        .post("/clients")
-        .as_user(&pia)
-        .form(&format!("csrf={csrf}&full_name=Ivy"))
-        .await
-        .location
-        .unwrap();
+    let chart =
+        app.post("/clients").by(&pia).form(&format!("csrf={csrf}&full_name=Ivy")).await.location.unwrap();
     let client_id = chart.rsplit('/').next().unwrap().to_string();
     screened(&app, &a, &pia_user, &client_id, "proceed", None, true).await;
     let today = chrono::Utc::now().date_naive();
@@ -253,24 +248,24 @@ async fn a_session_record_is_amended_with_the_original_kept() {
              &duration_min=190&pain=2&notes="
         )
     };
-    let session = app.post(&format!("{chart}/sessions")).as_user(&pia).form(&record("L23I1")).await;
+    let session = app.post(&format!("{chart}/sessions")).by(&pia).form(&record("L23I1")).await;
     let session = session.location.unwrap();
     let amend = format!("{session}/amend");
-    let r = app.get(&amend).as_user(&pia).await;
+    let r = app.get(&amend).by(&pia).await;
     assert!(
         r.status.is_success() && r.body.contains("value=\"L23I1\"") && r.body.contains("Amend session 1"),
         "{}",
         r.body
     );
-    assert_eq!(app.get(&amend).as_user(&fred).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&amend).by(&fred).await.status, StatusCode::FORBIDDEN);
 
     // No reason: refused beside the field, the correction kept.
-    let r = app.post(&amend).as_user(&pia).form(&format!("{}&reason=", record("L2311"))).await;
+    let r = app.post(&amend).by(&pia).form(&format!("{}&reason=", record("L2311"))).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("id=\"reason-error\"") && r.body.contains("value=\"L2311\""), "{}", r.body);
-    let r = app.post(&amend).as_user(&pia).form(&format!("{}&reason=Batch+mistyped", record("L2311"))).await;
+    let r = app.post(&amend).by(&pia).form(&format!("{}&reason=Batch+mistyped", record("L2311"))).await;
     assert_eq!(r.location.as_deref(), Some(session.as_str()), "{}", r.body);
-    let page = app.get(&session).as_user(&pia).await.body;
+    let page = app.get(&session).by(&pia).await.body;
     assert!(page.contains("L2311") && page.contains("Amended") && page.contains("Batch mistyped"), "{page}");
     assert!(page.contains("L23I1"), "the original stays on the record");
     let log = app.store.studio(&a).audit_log(100).await.unwrap();

@@ -12,7 +12,7 @@ pub(crate) use smp_web::{AppState, SESSION_COOKIE, router};
 pub(crate) use tower::ServiceExt;
 
 /// A request being put together, sent when awaited:
-/// `app.post(uri).as_user(&pia).form(&body).await`.
+/// `app.post(uri).by(&pia).form(&body).await`.
 pub(crate) struct Call<'a> {
     app: &'a App,
     method: String,
@@ -40,7 +40,7 @@ impl App {
 
 impl Call<'_> {
     /// Sent within the login whose session token this is.
-    pub(crate) fn as_user(self, session_token: &str) -> Self {
+    pub(crate) fn by(self, session_token: &str) -> Self {
         self.cookie(session_token)
     }
 
