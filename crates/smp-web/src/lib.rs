@@ -17,6 +17,7 @@ mod consent;
 mod cpu;
 mod dashboard;
 mod designs;
+mod editor_form;
 mod erasure;
 mod error;
 mod intake;
@@ -24,6 +25,7 @@ mod kept_input;
 mod login;
 mod photos;
 mod plans;
+mod preview;
 mod request_log;
 mod server;
 mod sessions;
@@ -70,7 +72,7 @@ pub struct AppState {
     /// The address clients reach the app at (no trailing slash), for every
     /// link the app hands out; empty gives links relative to the app.
     public_url: String,
-    previews: Arc<Mutex<designs::PreviewCache>>,
+    previews: Arc<Mutex<preview::PreviewCache>>,
     /// Photo decodes at once (each may hold 150 MB of pixels).
     decodes: Arc<tokio::sync::Semaphore>,
     /// Renders and advice, bounded and fair between users.
