@@ -87,7 +87,7 @@ pub(crate) fn render_preview(
     design: &smp_core::Design,
     pattern: &Pattern,
     stage: Stage,
-) -> Result<Vec<u8>, image::ImageError> {
+) -> Result<Vec<u8>, smp_render::photo::JpegError> {
     let mut canvas = screen.clone();
     if stage != Stage::Before {
         smp_render::render_stage(
@@ -103,12 +103,7 @@ pub(crate) fn render_preview(
     let mut out = Vec::new();
     // Screen-size previews favour speed; full-size exports are for keeping.
     let quality = if canvas.width() > smp_render::photo::SCREEN_SIDE { 92 } else { 85 };
-    smp_render::photo::encode_jpeg(&canvas, quality, &mut out).map_err(|message| {
-        image::ImageError::Encoding(image::error::EncodingError::new(
-            image::ImageFormat::Jpeg.into(),
-            message,
-        ))
-    })?;
+    smp_render::photo::encode_jpeg(&canvas, quality, &mut out)?;
     Ok(out)
 }
 
