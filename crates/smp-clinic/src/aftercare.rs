@@ -215,9 +215,16 @@ impl Aftercare {
     /// A printable page in plain language (one A4 page): each restriction
     /// as a bar over the first month, then what to do and when.
     pub fn to_html(&self) -> String {
-        AftercarePage { care: self, days: (0..=DAYS).collect(), studio: None, calendar_href: None }
-            .render()
-            .expect("the template renders from plain values")
+        AftercarePage {
+            care: self,
+            days: (0..=DAYS).collect(),
+            studio: None,
+            calendar_href: None,
+            stylesheet_href: None,
+            css: stylesheet(None),
+        }
+        .render()
+        .expect("the template renders from plain values")
     }
 
     /// The same page as handed to a client online: from the studio, with
@@ -229,6 +236,8 @@ impl Aftercare {
             days: (0..=DAYS).collect(),
             studio: Some(from),
             calendar_href: Some(from.calendar_href),
+            stylesheet_href: Some(from.stylesheet_href),
+            css: String::new(),
         }
         .render()
         .expect("the template renders from plain values")
@@ -259,6 +268,25 @@ struct AftercarePage<'a> {
     days: Vec<u32>,
     studio: Option<&'a HandedOver<'a>>,
     calendar_href: Option<&'a str>,
+    /// Where the page's stylesheet is ([`stylesheet`]), online; a page
+    /// saved as a file carries it inline instead, in `css`.
+    stylesheet_href: Option<&'a str>,
+    css: String,
+}
+
+#[derive(Template)]
+#[template(path = "aftercare.css", escape = "none")]
+struct AftercareStyle<'a> {
+    /// Columns of the day bars: the days shown.
+    days: u32,
+    accent: Option<&'a str>,
+}
+
+/// The aftercare page's stylesheet, in the studio's accent colour
+/// (`#rrggbb`) where it has one. Served apart from the page online, where
+/// the Content-Security-Policy allows no inline style.
+pub fn stylesheet(accent: Option<&str>) -> String {
+    AftercareStyle { days: DAYS + 1, accent }.render().expect("the stylesheet renders from plain values")
 }
 
 /// Who hands the aftercare over, and what the client needs of them.
@@ -274,10 +302,10 @@ pub struct HandedOver<'a> {
     pub next_session: Option<NaiveDate>,
     /// Where the calendar file is.
     pub calendar_href: &'a str,
-    /// The studio's accent colour (`#rrggbb`), for the page's links.
-    pub accent: Option<&'a str>,
     /// Where the studio's logo is, when it has one.
     pub logo_href: Option<&'a str>,
+    /// Where the page's stylesheet is ([`stylesheet`] in the accent).
+    pub stylesheet_href: &'a str,
 }
 
 #[cfg(test)]

@@ -229,8 +229,14 @@
     clearTimeout(timer);
     timer = setTimeout(requestPreview, 60);
   });
+  // Each label sits under its tick: positions set from here, as the page
+  // carries no style attributes (the Content-Security-Policy allows none).
+  document.querySelectorAll(".ticks[data-last]").forEach(function (ticks) {
+    ticks.style.setProperty("--last", ticks.dataset.last);
+  });
   // A tap on a tick's label goes to that stage.
   document.querySelectorAll(".ticks [data-index]").forEach(function (tick) {
+    tick.style.setProperty("--at", tick.dataset.index);
     tick.addEventListener("click", function () {
       slider.value = tick.dataset.index;
       slider.dispatchEvent(new Event("input"));

@@ -122,6 +122,18 @@ pub(crate) async fn remove(
     Ok(Redirect::to("/admin/studio?logo=removed#logo").into_response())
 }
 
+/// `GET /studio/accent.css`: the studio's accent colour as the design
+/// system's `--accent`, for its own staff (linked by every staff page with
+/// the colour in its address, so a change shows at once).
+pub(crate) async fn accent(who: LoggedIn) -> Result<Response> {
+    let css = match &who.session.brand.accent {
+        Some(accent) => format!(":root {{ --accent: {accent}; }}\n"),
+        None => String::new(),
+    };
+    Ok(([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "private, max-age=86400")], css)
+        .into_response())
+}
+
 /// `GET /studio/logo.png`, for the studio's own staff.
 pub(crate) async fn logo(State(state): State<AppState>, who: LoggedIn) -> Result<Response> {
     let png = state

@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/aftercare/{token}", get(sessions::aftercare))
         .route("/aftercare/{token}/calendar.ics", get(sessions::calendar))
         .route("/aftercare/{token}/logo.png", get(sessions::aftercare_logo))
+        .route("/aftercare/{token}/style.css", get(sessions::aftercare_style))
         .route("/clients/{id}/erase", get(erasure::form).post(erasure::erase))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/calendar", get(plans::calendar))
@@ -180,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/studio", get(admin::studio).post(admin::save_studio))
         .route("/admin/studio/logo/remove", post(brand::remove))
         .route("/studio/logo.png", get(brand::logo))
+        .route("/studio/accent.css", get(brand::accent))
         .route("/assets/{*path}", get(assets::serve))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT_BYTES));
     // A drawn signature and a photo are larger than any typed form.
@@ -203,13 +205,16 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(server::BODY_PAUSE_TIMEOUT))
         .layer(axum::middleware::from_fn(request_log::log_request))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         // Aftercare links carry their token in the path: never hand it on.
         .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(
             CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; form-action 'self'",
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; form-action 'self'",
             ),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use smp_clinic::aftercare::FollowUp;
 use smp_clinic::passport::SessionForm;
@@ -408,8 +408,11 @@ pub(crate) async fn aftercare(State(state): State<AppState>, Path(token): Path<S
     let (shared, care) = shared(&state, &token).await?;
     let calendar = format!("/aftercare/{token}/calendar.ics");
     let logo = format!("/aftercare/{token}/logo.png");
+    // The stylesheet's address changes with the accent, so a new one shows
+    // at once although stylesheets are cached.
+    let style = format!("/aftercare/{token}/style.css?v={}", accent_version(shared.brand.accent.as_deref()));
     let from = smp_clinic::aftercare::HandedOver {
-        accent: shared.brand.accent.as_deref(),
+        stylesheet_href: &style,
         logo_href: shared.brand.has_logo.then_some(logo.as_str()),
         studio: &shared.studio.name,
         phone: shared.studio.phone.as_deref(),
@@ -418,6 +421,23 @@ pub(crate) async fn aftercare(State(state): State<AppState>, Path(token): Path<S
         calendar_href: &calendar,
     };
     Ok(Html(care.to_html_shared(&from)).into_response())
+}
+
+/// The aftercare page's stylesheet, in the studio's accent (through the
+/// page's token, like the page).
+pub(crate) async fn aftercare_style(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let (shared, _) = shared(&state, &token).await?;
+    let css = smp_clinic::aftercare::stylesheet(shared.brand.accent.as_deref());
+    Ok(([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "private, max-age=86400")], css)
+        .into_response())
+}
+
+/// What tells one accent's stylesheet from another's in its address.
+pub(crate) fn accent_version(accent: Option<&str>) -> &str {
+    accent.map_or("default", |a| a.trim_start_matches('#'))
 }
 
 /// The studio's logo for the client's aftercare page (through its token).

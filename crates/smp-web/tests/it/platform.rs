@@ -8,7 +8,9 @@ async fn pages_carry_protective_headers_and_bodies_are_limited() {
     let res = app.router.clone().oneshot(Request::get("/login").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(res.headers()["x-frame-options"], "DENY");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
-    assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    let policy = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("default-src 'self'") && policy.contains("style-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe-inline"), "no inline script or style may run: {policy}");
     let big = format!("name={}&password=x", "a".repeat(100_000));
     let r = app.post("/login").form(&big).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);

@@ -137,12 +137,8 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     studio.set_logo(&pia_user, Some(&png)).await.unwrap();
-    let r = app.get(&link).await;
-    assert!(
-        r.body.contains("color: #7a1f5c") && r.body.contains(&format!("src=\"{link}/logo.png\"")),
-        "{}",
-        r.body
-    );
+    let r = page_with_styles(&app, &link, None).await;
+    assert!(r.contains("color: #7a1f5c") && r.contains(&format!("src=\"{link}/logo.png\"")), "{r}");
     let r = app.get(&format!("{link}/logo.png")).await;
     assert_eq!((r.content_type.as_deref(), r.bytes.clone()), (Some("image/png"), png));
     // Listed on the session page with its expiry, and ended there at once.

@@ -210,7 +210,8 @@ pub(crate) async fn send_body(
 }
 
 /// What every page the suite fetches must be: a plain-text title, and no
-/// element id twice (a block pasted into the wrong template shows as both).
+/// element id twice (a block pasted into the wrong template shows as both),
+/// no inline style.
 pub(crate) fn assert_well_formed(uri: &str, html: &str) {
     if let Some(start) = html.find("<title>") {
         let title = &html[start + 7..html[start..].find("</title>").map_or(start + 7, |end| start + end)];
@@ -220,6 +221,8 @@ pub(crate) fn assert_well_formed(uri: &str, html: &str) {
     for id in html.split(" id=\"").skip(1).filter_map(|rest| rest.split('"').next()) {
         assert!(seen.insert(id), "{uri}: the id {id:?} appears twice");
     }
+    // The Content-Security-Policy allows no inline style: one would not apply.
+    assert!(!html.contains(" style=\"") && !html.contains("<style"), "{uri}: an inline style");
 }
 
 /// A multipart form: text fields, then the photo file under `name`.
@@ -526,6 +529,28 @@ pub(crate) async fn client_with_photo(app: &App, cookie: &str, csrf: &str, name:
         .unwrap()
         .to_string();
     (chart, editor)
+}
+
+/// A page with the stylesheets it links, as its visitor (a session token,
+/// or none): what decides how it looks, now that no style is inline.
+pub(crate) async fn page_with_styles(app: &App, uri: &str, visitor: Option<&str>) -> String {
+    let visit = |uri: String| async move {
+        let call = app.get(&uri);
+        match visitor {
+            Some(token) => call.by(token).await,
+            None => call.await,
+        }
+    };
+    let page = visit(uri.to_string()).await;
+    let mut all = page.body.clone();
+    for href in
+        page.body.split("<link rel=\"stylesheet\" href=\"").skip(1).filter_map(|s| s.split('"').next())
+    {
+        let style = visit(href.replace("&amp;", "&")).await;
+        assert!(style.status.is_success(), "{href}: {}", style.status);
+        all.push_str(&style.body);
+    }
+    all
 }
 
 /// A request's body: its content type and bytes.
