@@ -6,6 +6,9 @@ pub mod advice;
 pub mod design;
 pub mod design_file;
 pub mod geometry;
+pub mod head;
+pub mod pose;
+pub mod solve;
 pub mod source;
 
 pub use design::{
