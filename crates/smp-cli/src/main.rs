@@ -2,6 +2,7 @@
 
 mod backup;
 mod clinic;
+mod pose;
 mod serve;
 
 use std::fs;
@@ -73,6 +74,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Where each photo of a design on the head (schema 2) was taken from,
+    /// fitted to the points tapped on it, and how well they agree.
+    Pose {
+        /// The design file (schema 2).
+        design: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the studio web app.
     Serve(serve::ServeArgs),
     /// Copy the embedded database and the photos into a new folder, while
@@ -119,7 +129,12 @@ enum StudioCommand {
 #[derive(Subcommand)]
 enum DesignCommand {
     /// Print a commented example design.
-    Example,
+    Example {
+        /// Which schema: 1 (on one photo, the default) or 2 (on the head
+        /// model, seen on several photos).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=2))]
+        schema: u32,
+    },
 }
 
 #[derive(clap::Args)]
@@ -150,8 +165,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render(args) => render(&args).map(|summary| println!("{summary}")),
-        Command::Design { command: DesignCommand::Example } => {
-            print!("{EXAMPLE_DESIGN}");
+        Command::Design { command: DesignCommand::Example { schema } } => {
+            match schema {
+                2 => print!("{}", smp_core::head_design::EXAMPLE_HEAD_DESIGN),
+                _ => print!("{EXAMPLE_DESIGN}"),
+            }
             Ok(())
         }
         Command::Demo { dir, force } => demo(&dir, force),
@@ -160,6 +178,7 @@ fn main() -> ExitCode {
         }
         Command::Pigment { design, json } => clinic::pigment(&design, json).map(|out| println!("{out}")),
         Command::Forecast { design, json } => clinic::forecast(&design, json).map(|out| println!("{out}")),
+        Command::Pose { design, json } => pose::pose(&design, json).map(|out| println!("{out}")),
         Command::Serve(args) => serve::serve(&args),
         Command::Backup(args) => backup::backup(&args).map(|out| println!("{out}")),
         Command::User { command: UserCommand::Add(args) } => {
@@ -185,6 +204,12 @@ fn main() -> ExitCode {
 fn read_design(path: &Path) -> Result<Design> {
     let text =
         fs::read_to_string(path).with_context(|| format!("cannot read the design {}", path.display()))?;
+    if smp_core::head_design::schema_of(&text) == Some(smp_core::head_design::HEAD_SCHEMA_VERSION) {
+        bail!(
+            "{}: a design on the head model (schema 2): `smp pose` fits its photos; rendering schema 2 designs is not built yet",
+            path.display()
+        );
+    }
     smp_core::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 

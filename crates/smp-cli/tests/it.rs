@@ -730,3 +730,51 @@ fn the_studio_works_in_a_real_browser() {
     assert!(report.contains("# pass 1"), "{report}");
     assert!(shots.join("05-screening.png").is_file(), "screenshots kept in {}", shots.display());
 }
+
+#[test]
+fn pose_fits_each_photo_of_a_design_on_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = smp(&["design", "example", "--schema", "2"], dir.path());
+    assert!(example.status.success(), "{}", stderr(&example));
+    let text = String::from_utf8(example.stdout).unwrap();
+    fs::write(dir.path().join("head.toml"), &text).unwrap();
+    let v = json_of(&smp(&["pose", "head.toml", "--json"], dir.path()));
+    let photos = v["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 2);
+    for photo in photos {
+        for key in ["name", "view_direction", "mm_per_px", "rms_mm", "warnings"] {
+            assert!(!photo[key].is_null(), "{key} in {photo}");
+        }
+        assert!(photo["rms_mm"].as_f64().unwrap() < 0.5, "{photo}");
+        assert!(photo["warnings"].as_array().unwrap().is_empty(), "{photo}");
+    }
+    // The top photo is seen from above, the front one from the face.
+    assert!(photos[0]["view_direction"][2].as_f64().unwrap() > 0.9, "{v}");
+    assert!(photos[1]["view_direction"][1].as_f64().unwrap() > 0.9, "{v}");
+    assert_eq!(v["head"]["measured"], true);
+
+    // A tie point tapped 25 mm off on the front photo: a warning there.
+    let off = text.replace("frontal = [2000, 1728]", "frontal = [2400, 1728]");
+    fs::write(dir.path().join("off.toml"), &off).unwrap();
+    let v = json_of(&smp(&["pose", "off.toml", "--json"], dir.path()));
+    let warnings = v["photos"][1]["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains("mm from where the other points put it")),
+        "{v}"
+    );
+
+    // Points of another head altogether: refused, naming the photo that
+    // agrees least (a bad photo pulls the shared tie points, and so the
+    // others, off too: least squares cannot always tell which is wrong).
+    let wrong = text.replace(
+        "right_ear = [781, 2500], left_ear = [3219, 2500]",
+        "right_ear = [1900, 900], left_ear = [2100, 3900]",
+    );
+    fs::write(dir.path().join("wrong.toml"), &wrong).unwrap();
+    let o = smp(&["pose", "wrong.toml"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("do not fit one head"), "{}", stderr(&o));
+
+    // Rendering a schema 2 design says what is and is not built.
+    let o = smp(&["render", "head.toml", "--out", "out.jpg"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("smp pose"), "{}", stderr(&o));
+}

@@ -7,6 +7,7 @@ pub mod design;
 pub mod design_file;
 pub mod geometry;
 pub mod head;
+pub mod head_design;
 pub mod pose;
 pub mod solve;
 pub mod source;

@@ -1,0 +1,124 @@
+//! `smp pose`: where each photo of a design on the head was taken from,
+//! and how well the points tapped on it agree.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use smp_core::head_design::parse_head_design;
+
+/// A photo whose points disagree by more than this (rms, mm on the head)
+/// cannot be used: points on the wrong photo, or of someone else.
+const HOPELESS_RMS_MM: f64 = 10.0;
+/// A point further than this from where the others put it is worth a look.
+const WARN_MM: f64 = 2.0;
+
+#[derive(Serialize)]
+struct PoseReport {
+    head: HeadReport,
+    photos: Vec<PhotoReport>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct HeadReport {
+    a_mm: f64,
+    b_mm: f64,
+    c_mm: f64,
+    measured: bool,
+}
+
+#[derive(Serialize)]
+struct PhotoReport {
+    name: String,
+    view_direction: [f64; 3],
+    mm_per_px: f64,
+    rms_mm: f64,
+    warnings: Vec<String>,
+}
+
+pub fn pose(path: &Path, as_json: bool) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the design {}", path.display()))?;
+    let design = parse_head_design(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let marks: Vec<_> = design.photos.iter().map(|(_, marks)| marks.clone()).collect();
+    let fit =
+        smp_core::pose::fit(&design.head, &marks).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let round = |v: f64, places: i32| (v * 10f64.powi(places)).round() / 10f64.powi(places);
+    // A bad photo pulls the shared tie points, and so the others, off too:
+    // the one that agrees least is named.
+    if let Some(photo) = fit.photos.iter().max_by(|a, b| a.rms_mm.total_cmp(&b.rms_mm))
+        && photo.rms_mm > HOPELESS_RMS_MM
+    {
+        let worst = photo.worst.clone().unwrap_or_default();
+        bail!(
+            "{}: photo {:?}: the points do not fit one head (they disagree by {:.1} mm; {:?} is {:.1} mm off): check that each point is tapped where it belongs and that the photo is of this client",
+            path.display(),
+            photo.name,
+            photo.rms_mm,
+            worst.0,
+            worst.1
+        );
+    }
+    let mut photos = Vec::new();
+    for photo in &fit.photos {
+        let worst = photo.worst.clone().unwrap_or_default();
+        let mut warnings = Vec::new();
+        if worst.1 > WARN_MM {
+            warnings.push(format!(
+                "{:?} is {:.1} mm from where the other points put it: tapped in the wrong place, or a photo of someone else?",
+                worst.0, worst.1
+            ));
+        }
+        for hidden in &photo.hidden {
+            warnings.push(format!("{hidden:?} lies on the side of the head turned away from this photo"));
+        }
+        let d = photo.camera.view_direction();
+        photos.push(PhotoReport {
+            name: photo.name.clone(),
+            view_direction: [round(d.x, 4), round(d.y, 4), round(d.z, 4)],
+            mm_per_px: round(1.0 / photo.camera.scale, 5),
+            rms_mm: round(photo.rms_mm, 2),
+            warnings,
+        });
+    }
+    let head = &design.head;
+    let report = PoseReport {
+        head: HeadReport {
+            a_mm: round(head.a, 1),
+            b_mm: round(head.b, 1),
+            c_mm: round(head.c, 1),
+            measured: design.measured,
+        },
+        photos,
+        warnings: design.warnings(),
+    };
+    if as_json {
+        return Ok(serde_json::to_string_pretty(&report).expect("plain data serialises"));
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Head model: {:.0} x {:.0} x {:.0} mm (semi-axes to the ear, the face, the top){}",
+        report.head.a_mm,
+        report.head.b_mm,
+        report.head.c_mm,
+        if design.measured { "" } else { ", a typical head" }
+    );
+    for photo in &report.photos {
+        let [x, y, z] = photo.view_direction;
+        let _ = writeln!(
+            out,
+            "{}: seen from ({x:+.2}, {y:+.2}, {z:+.2}), {:.3} mm per pixel, points agree within {:.1} mm",
+            photo.name, photo.mm_per_px, photo.rms_mm
+        );
+        for warning in &photo.warnings {
+            let _ = writeln!(out, "  warning: {warning}");
+        }
+    }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    Ok(out.trim_end().to_string())
+}

@@ -1,0 +1,268 @@
+//! The design file, schema 2: a design on the client's head, seen on any
+//! number of photos. One serde type, read and written the same way, then
+//! checked into a [`HeadDesign`].
+//!
+//! What is built so far: the head (from the tape measurements), the photos
+//! and the points tapped on them, which the cameras are fitted to
+//! ([`crate::pose`]). The hairline and zones are read and their photos
+//! checked; sampling and rendering on the head surface are not built yet.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::design::{DesignError, MAX_COORDINATE_PX, MAX_POINTS, MAX_ZONES, View};
+use crate::design_file::{ClientSection, ImpressionsSection, PigmentSection, PixelPoint, SessionsSection};
+use crate::head::{Head, HeadMeasurements};
+use crate::pose::PhotoMarks;
+use crate::source::{Locator, Step};
+
+/// The schema of designs on the head model.
+pub const HEAD_SCHEMA_VERSION: u32 = 2;
+
+/// Most photos in one design: the five views, and a few more.
+pub const MAX_PHOTOS: usize = 12;
+
+/// The whole schema 2 file, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadDesignFile {
+    /// Always 2.
+    pub schema: u32,
+    /// Random seed: the same design and seed give the same impressions.
+    pub seed: u64,
+    /// `[head]`: the tape measurements; absent assumes a typical head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<HeadMeasurements>,
+    /// `[[photos]]`: views of the same head, one or more.
+    pub photos: Vec<PhotoEntry>,
+    /// `[client]`, as in schema 1.
+    pub client: ClientSection,
+    /// `[hairline]`, drawn on one of the photos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hairline: Option<HeadHairlineSection>,
+    /// `[[zones]]`, each drawn on one of the photos.
+    pub zones: Vec<HeadZoneSection>,
+    /// `[impressions]`, as in schema 1.
+    pub impressions: ImpressionsSection,
+    /// `[pigment]`, as in schema 1.
+    pub pigment: PigmentSection,
+    /// `[sessions]`, as in schema 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<SessionsSection>,
+}
+
+/// One `[[photos]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoEntry {
+    /// How the design refers to it (`on = "top"`), unique.
+    pub name: String,
+    /// The file, relative to the design's folder.
+    pub path: PathBuf,
+    /// The view it shows.
+    pub view: View,
+    /// Points tapped on it, in its pixels after EXIF orientation: the
+    /// landmarks `glabella`, `right_ear`, `left_ear`, and tie points (any
+    /// other name: a mark on the client's head seen on two or more photos).
+    pub points: BTreeMap<String, PixelPoint>,
+}
+
+/// `[hairline]` of schema 2.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadHairlineSection {
+    /// The photo whose pixels the points are given in.
+    pub on: String,
+    /// Its character.
+    pub style: crate::HairlineStyle,
+    /// The points the line passes through, left to right on that photo.
+    pub points: Vec<PixelPoint>,
+    /// Depth of the density gradient behind the line, in millimetres.
+    pub transition_mm: f64,
+}
+
+/// One `[[zones]]` entry of schema 2.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadZoneSection {
+    /// Its name, unique in the design.
+    pub name: String,
+    /// The photo whose pixels the polygon is given in.
+    pub on: String,
+    /// Its outline on that photo.
+    pub polygon: Vec<PixelPoint>,
+    /// Impressions per cm2 of scalp surface.
+    pub density: f64,
+    /// Distance inside the edge over which density ramps up, in millimetres.
+    pub feather_mm: f64,
+}
+
+/// A checked schema 2 design, as far as it is built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadDesign {
+    /// The random seed.
+    pub seed: u64,
+    /// The head model.
+    pub head: Head,
+    /// Whether the head comes from the client's own measurements (else a
+    /// typical head is assumed).
+    pub measured: bool,
+    /// Each photo's path and the points tapped on it.
+    pub photos: Vec<(PathBuf, PhotoMarks)>,
+    /// The file as read, for what is not built on yet.
+    pub file: HeadDesignFile,
+}
+
+impl HeadDesign {
+    /// What the reader of every output should know about this design.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.measured {
+            let t = HeadMeasurements::TYPICAL;
+            warnings.push(format!(
+                "no head measurements: a typical adult head is assumed (circumference {} mm, ear to ear {} mm, front to back {} mm); measure the client for true areas and counts",
+                t.circumference_mm, t.ear_to_ear_mm, t.front_to_back_mm
+            ));
+        }
+        warnings
+    }
+}
+
+/// The schema a design file's text declares, if it declares one.
+pub fn schema_of(text: &str) -> Option<u32> {
+    toml::from_str::<toml::Table>(text).ok()?.get("schema")?.as_integer()?.try_into().ok()
+}
+
+/// Parses and checks a schema 2 design file's text.
+pub fn parse_head_design(text: &str) -> Result<HeadDesign, DesignError> {
+    use Step::{Index, Key};
+    let loc = Locator::new(text);
+    let file: HeadDesignFile = loc.deserialize()?;
+    if file.schema != HEAD_SCHEMA_VERSION {
+        return Err(loc.error(
+            &[Key("schema")],
+            format!(
+                "schema {} is not a design on the head model (schema {HEAD_SCHEMA_VERSION})",
+                file.schema
+            ),
+        ));
+    }
+    let (head, measured) = match &file.head {
+        Some(m) => (Head::from_measurements(m).map_err(|e| loc.error(&[Key("head")], e.to_string()))?, true),
+        None => {
+            (Head::from_measurements(&HeadMeasurements::TYPICAL).expect("the typical head is a head"), false)
+        }
+    };
+    if file.photos.is_empty() || file.photos.len() > MAX_PHOTOS {
+        return Err(loc.error(
+            &[Key("photos")],
+            format!("a design on the head needs 1 to {MAX_PHOTOS} [[photos]], found {}", file.photos.len()),
+        ));
+    }
+    let check_point = |path: &[Step], p: PixelPoint| {
+        let ok = |v: f64| v.is_finite() && v.abs() <= MAX_COORDINATE_PX;
+        if ok(p[0]) && ok(p[1]) {
+            Ok(p)
+        } else {
+            Err(loc.error(path, format!("point [{}, {}] is outside the plausible photo area", p[0], p[1])))
+        }
+    };
+    let mut photos = Vec::with_capacity(file.photos.len());
+    for (i, photo) in file.photos.iter().enumerate() {
+        let name = photo.name.trim();
+        if name.is_empty() {
+            return Err(loc.error(&[Key("photos"), Index(i), Key("name")], "the photo's name is empty"));
+        }
+        if photos.iter().any(|(_, m): &(PathBuf, PhotoMarks)| m.name == name) {
+            return Err(loc.error(
+                &[Key("photos"), Index(i), Key("name")],
+                format!("a photo named {name:?} already exists"),
+            ));
+        }
+        if photo.path.as_os_str().is_empty() {
+            return Err(loc.error(&[Key("photos"), Index(i), Key("path")], "the photo path is empty"));
+        }
+        if photo.points.len() > MAX_POINTS {
+            return Err(loc.error(&[Key("photos"), Index(i), Key("points")], "too many points"));
+        }
+        let mut points = Vec::with_capacity(photo.points.len());
+        for (point, at) in &photo.points {
+            let at = check_point(&[Key("photos"), Index(i), Key("points")], *at).map_err(|e| {
+                crate::source::SourceError { message: format!("{point}: {}", e.message), ..e }
+            })?;
+            points.push((point.clone(), at));
+        }
+        photos.push((photo.path.clone(), PhotoMarks { name: name.to_string(), view: photo.view, points }));
+    }
+    let names: Vec<&str> = photos.iter().map(|(_, m)| m.name.as_str()).collect();
+    let known = |path: &[Step], on: &str| {
+        if names.contains(&on) {
+            Ok(())
+        } else {
+            Err(loc.error(
+                path,
+                format!("{on:?} names no photo of this design; the photos are: {}", names.join(", ")),
+            ))
+        }
+    };
+    if let Some(h) = &file.hairline {
+        known(&[Key("hairline"), Key("on")], &h.on)?;
+        for p in &h.points {
+            check_point(&[Key("hairline"), Key("points")], *p)?;
+        }
+    }
+    if file.zones.is_empty() || file.zones.len() > MAX_ZONES {
+        return Err(loc.error(&[Key("zones")], format!("a design needs 1 to {MAX_ZONES} [[zones]] entries")));
+    }
+    for (i, zone) in file.zones.iter().enumerate() {
+        known(&[Key("zones"), Index(i), Key("on")], &zone.on)?;
+        for p in &zone.polygon {
+            check_point(&[Key("zones"), Index(i), Key("polygon")], *p)?;
+        }
+    }
+    Ok(HeadDesign { seed: file.seed, head, measured, photos, file })
+}
+
+/// A commented example of a schema 2 design.
+pub const EXAMPLE_HEAD_DESIGN: &str = include_str!("example-head.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_reads_and_writes_back_the_same() {
+        let design = parse_head_design(EXAMPLE_HEAD_DESIGN).unwrap();
+        assert_eq!(design.photos.len(), 2);
+        assert!(design.measured && (design.head.b - 98.0).abs() < 1.0, "{:?}", design.head);
+        let again = toml::to_string(&design.file).unwrap();
+        assert_eq!(parse_head_design(&again).unwrap(), design);
+        assert_eq!(schema_of(EXAMPLE_HEAD_DESIGN), Some(2));
+        assert_eq!(schema_of(crate::EXAMPLE_DESIGN), Some(1));
+    }
+
+    #[test]
+    fn a_shape_on_a_photo_that_is_not_there_is_named() {
+        let text = EXAMPLE_HEAD_DESIGN.replacen("on = \"top\"", "on = \"crown\"", 1);
+        let err = parse_head_design(&text).unwrap_err();
+        assert_eq!(err.key, "zones[0].on");
+        assert!(
+            err.message.contains("\"crown\" names no photo") && err.message.contains("top, front"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn without_measurements_a_typical_head_is_assumed_and_said() {
+        let start = EXAMPLE_HEAD_DESIGN.find("[head]").unwrap();
+        let end = EXAMPLE_HEAD_DESIGN[start..].find("\n\n").unwrap() + start;
+        let text = format!("{}{}", &EXAMPLE_HEAD_DESIGN[..start], &EXAMPLE_HEAD_DESIGN[end..]);
+        let design = parse_head_design(&text).unwrap();
+        assert!(!design.measured);
+        assert!(design.warnings()[0].contains("typical adult head"), "{:?}", design.warnings());
+        let bad = EXAMPLE_HEAD_DESIGN.replace("circumference_mm = 549.0", "circumference_mm = 54.9");
+        assert_eq!(parse_head_design(&bad).unwrap_err().key, "head");
+    }
+}
