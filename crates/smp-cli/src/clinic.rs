@@ -154,8 +154,13 @@ fn gate_plan(intake: &Path, plan: &smp_clinic::Plan, reason: Option<&str>) -> Re
 
 pub fn plan(args: &PlanArgs) -> Result<String> {
     let protocol = load_protocol(args.protocol.as_deref())?;
-    let design = crate::read_design(&args.design)?;
-    let plan = smp_clinic::plan(&design, args.start, args.sessions, &protocol)?;
+    let plan = match crate::pose::read_head_design(&args.design)? {
+        // A design on the head: areas and counts on the scalp's surface.
+        Some((design, fit)) => {
+            smp_clinic::plan_on_head(&design, &fit, args.start, args.sessions, &protocol, &|_| true)?
+        }
+        None => smp_clinic::plan(&crate::read_design(&args.design)?, args.start, args.sessions, &protocol)?,
+    };
     let overridden = match &args.intake {
         None => None,
         Some(path) => gate_plan(path, &plan, args.override_reason.as_deref())?,

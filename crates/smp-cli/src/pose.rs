@@ -6,7 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
-use smp_core::head_design::parse_head_design;
+use smp_core::head_design::{HEAD_SCHEMA_VERSION, HeadDesign, parse_head_design, schema_of};
+use smp_core::pose::PoseFit;
 
 /// A photo whose points disagree by more than this (rms, mm on the head)
 /// cannot be used: points on the wrong photo, or of someone else.
@@ -38,14 +39,18 @@ struct PhotoReport {
     warnings: Vec<String>,
 }
 
-pub fn pose(path: &Path, as_json: bool) -> Result<String> {
+/// A design on the head model with its photos' cameras fitted, when the
+/// file at `path` is one (schema 2); `None` for any other design.
+pub fn read_head_design(path: &Path) -> Result<Option<(HeadDesign, PoseFit)>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the design {}", path.display()))?;
+    if schema_of(&text) != Some(HEAD_SCHEMA_VERSION) {
+        return Ok(None);
+    }
     let design = parse_head_design(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let marks: Vec<_> = design.photos.iter().map(|(_, marks)| marks.clone()).collect();
     let fit =
         smp_core::pose::fit(&design.head, &marks).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let round = |v: f64, places: i32| (v * 10f64.powi(places)).round() / 10f64.powi(places);
     // A bad photo pulls the shared tie points, and so the others, off too:
     // the one that agrees least is named.
     if let Some(photo) = fit.photos.iter().max_by(|a, b| a.rms_mm.total_cmp(&b.rms_mm))
@@ -61,6 +66,14 @@ pub fn pose(path: &Path, as_json: bool) -> Result<String> {
             worst.1
         );
     }
+    Ok(Some((design, fit)))
+}
+
+pub fn pose(path: &Path, as_json: bool) -> Result<String> {
+    let Some((design, fit)) = read_head_design(path)? else {
+        bail!("{}: not a design on the head model (schema 2), whose photos `smp pose` fits", path.display());
+    };
+    let round = |v: f64, places: i32| (v * 10f64.powi(places)).round() / 10f64.powi(places);
     let mut photos = Vec::new();
     for photo in &fit.photos {
         let worst = photo.worst.clone().unwrap_or_default();

@@ -774,6 +774,20 @@ fn pose_fits_each_photo_of_a_design_on_the_head() {
     let o = smp(&["pose", "wrong.toml"], dir.path());
     assert!(!o.status.success() && stderr(&o).contains("do not fit one head"), "{}", stderr(&o));
 
+    // The plan counts on the scalp: the top zone as drawn covers 244 cm2 of
+    // a picture-flat 141 cm2 (at the photo's scale at the head's centre),
+    // as the scalp turns away toward the edges of the view.
+    let v = json_of(&smp(&["plan", "head.toml", "--start", "2027-01-04", "--json"], dir.path()));
+    let area = v["area_cm2"]["top"].as_f64().unwrap();
+    assert!((230.0..260.0).contains(&area), "{v}");
+    let impressions: u64 =
+        v["sessions"].as_array().unwrap().iter().map(|s| s["impressions"].as_u64().unwrap()).sum();
+    // 60 per cm2, less the feathered edge.
+    assert!(
+        impressions as f64 > 0.9 * 60.0 * area && (impressions as f64) < 60.0 * area,
+        "{impressions} for {area} cm2"
+    );
+
     // Rendering a schema 2 design says what is and is not built.
     let o = smp(&["render", "head.toml", "--out", "out.jpg"], dir.path());
     assert!(!o.status.success() && stderr(&o).contains("smp pose"), "{}", stderr(&o));

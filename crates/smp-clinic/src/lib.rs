@@ -16,7 +16,7 @@ pub mod screening;
 
 pub use aftercare::{Aftercare, aftercare};
 pub use intake::Intake;
-pub use plan::{Plan, PlanError, plan, plan_on_open_days};
+pub use plan::{Plan, PlanError, plan, plan_on_head, plan_on_open_days};
 pub use protocol::Protocol;
 pub use screening::{Finding, Outcome, RuleSet, Screening, screen};
 

@@ -11,6 +11,7 @@ pub mod head_design;
 pub mod pose;
 pub mod solve;
 pub mod source;
+pub mod surface;
 
 pub use design::{
     Client, Design, DesignError, Fitzpatrick, Hairline, HairlineStyle, Impressions, LIFESTYLE_HABITS, Photo,
