@@ -2,6 +2,7 @@
 
 mod backup;
 mod clinic;
+mod hair;
 mod pose;
 mod serve;
 
@@ -70,6 +71,19 @@ enum Command {
     Forecast {
         /// The design file.
         design: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The client's own stubble in the design's hair sample (`[client]
+    /// hair_sample`): density, size, regularity and colour, and the design
+    /// that would continue it.
+    Hair {
+        /// The design file.
+        design: PathBuf,
+        /// The photo of a design on the head (schema 2) the sample is on.
+        #[arg(long)]
+        photo: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -178,6 +192,9 @@ fn main() -> ExitCode {
         }
         Command::Pigment { design, json } => clinic::pigment(&design, json).map(|out| println!("{out}")),
         Command::Forecast { design, json } => clinic::forecast(&design, json).map(|out| println!("{out}")),
+        Command::Hair { design, photo, json } => {
+            hair::hair(&design, photo.as_deref(), json).map(|out| println!("{out}"))
+        }
         Command::Pose { design, json } => pose::pose(&design, json).map(|out| println!("{out}")),
         Command::Serve(args) => serve::serve(&args),
         Command::Backup(args) => backup::backup(&args).map(|out| println!("{out}")),

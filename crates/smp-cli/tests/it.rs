@@ -792,3 +792,58 @@ fn pose_fits_each_photo_of_a_design_on_the_head() {
     let o = smp(&["render", "head.toml", "--out", "out.jpg"], dir.path());
     assert!(!o.status.success() && stderr(&o).contains("smp pose"), "{}", stderr(&o));
 }
+
+#[test]
+fn hair_measures_the_clients_stubble_and_suggests_the_design_that_continues_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // 45 hairs per cm2, 0.3 mm across, at 0.1 mm per pixel.
+    let (photo, truth) =
+        smp_render::synthetic::stubble_photo(400, 0.1, 45.0, 0.3, [196, 150, 124], [42, 34, 29], 11);
+    photo.save(dir.path().join("scalp.png")).unwrap();
+    let design = DESIGN.replace(
+        "hair_color = \"#2a221d\"",
+        "hair_color = \"#2a221d\"\nhair_sample = [[30, 30], [370, 30], [370, 370], [30, 370]]",
+    );
+    fs::write(dir.path().join("design.toml"), &design).unwrap();
+    let v = json_of(&smp(&["hair", "design.toml", "--json"], dir.path()));
+    for key in [
+        "count",
+        "area_cm2",
+        "density_per_cm2",
+        "diameter_mm",
+        "spacing_cv",
+        "color_hex",
+        "color_lab",
+        "suggested_density",
+        "suggested_diameter_mm",
+        "suggested_dilution",
+        "warnings",
+    ] {
+        assert!(!v[key].is_null(), "{key} in {v}");
+    }
+    let inside = truth
+        .centres
+        .iter()
+        .filter(|c| (30.0..370.0).contains(&c[0]) && (30.0..370.0).contains(&c[1]))
+        .count();
+    let true_density = inside as f64 / (34.0 * 34.0 / 100.0);
+    let density = v["density_per_cm2"].as_f64().unwrap();
+    assert!((density / true_density - 1.0).abs() < 0.1, "{density} against {true_density}");
+    assert!((v["diameter_mm"].as_f64().unwrap() / truth.diameter_mm - 1.0).abs() < 0.25, "{v}");
+    // The design's 60 per cm2 and 0.5 mm dots depart from 45 hairs of 0.26 mm.
+    let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert!(warnings.iter().any(|w| w.contains("denser than the client's own")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("larger than the client's hairs")), "{warnings:?}");
+    let text = String::from_utf8(smp(&["hair", "design.toml"], dir.path()).stdout).unwrap();
+    assert!(text.starts_with("Stubble: ") && text.contains("To continue it: density"), "{text}");
+
+    // Bare skin: one line and a failure; as JSON, nothing measured and why.
+    let (bare, _) =
+        smp_render::synthetic::stubble_photo(400, 0.1, 0.001, 0.3, [196, 150, 124], [42, 34, 29], 2);
+    bare.save(dir.path().join("scalp.png")).unwrap();
+    let o = smp(&["hair", "design.toml"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("too few to measure"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+    let v = json_of(&smp(&["hair", "design.toml", "--json"], dir.path()));
+    assert!(v["density_per_cm2"].is_null() && v["warnings"][0].as_str().unwrap().contains("too few"), "{v}");
+}

@@ -156,6 +156,9 @@ pub struct Client {
     /// Where on the photo to read the skin's colour, in photo pixels, when
     /// not over the treated zones (say they still have hair, or a shadow).
     pub skin_region: Option<Polygon>,
+    /// An area of the client's own shaved stubble, in photo pixels, for
+    /// the stubble to be measured and matched.
+    pub hair_sample: Option<Polygon>,
 }
 
 /// The character of a hairline.
@@ -343,14 +346,16 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
             ));
         }
     }
-    let skin_region = match &raw.client.skin_region {
-        None => None,
-        Some(points) => {
-            let path = [Key("client"), Key("skin_region")];
+    // An outline the client section may hold: a polygon like a zone's.
+    let outline =
+        |key: &'static str, points: &Option<Vec<[f64; 2]>>| -> Result<Option<Polygon>, DesignError> {
+            let Some(points) = points else { return Ok(None) };
+            let path = [Key("client"), Key(key)];
             let vertices = check_points(&loc, &path, points)?;
-            Some(Polygon::new(vertices).map_err(|e| loc.error(&path, e.to_string()))?)
-        }
-    };
+            Ok(Some(Polygon::new(vertices).map_err(|e| loc.error(&path, e.to_string()))?))
+        };
+    let skin_region = outline("skin_region", &raw.client.skin_region)?;
+    let hair_sample = outline("hair_sample", &raw.client.hair_sample)?;
     let hair_color = Srgb8::from_hex(&raw.client.hair_color).ok_or_else(|| {
         loc.error(
             &[Key("client"), Key("hair_color")],
@@ -503,6 +508,7 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
             scalp: raw.client.scalp,
             lifestyle: raw.client.lifestyle,
             skin_region,
+            hair_sample,
         },
         hairline,
         zones,

@@ -89,6 +89,10 @@ pub struct ClientSection {
     /// in photo pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skin_region: Option<Vec<PixelPoint>>,
+    /// An area of the client's own shaved stubble (usually the sides or the
+    /// back), a polygon in photo pixels, for `smp hair` to measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hair_sample: Option<Vec<PixelPoint>>,
 }
 
 /// `[hairline]`.
@@ -172,6 +176,7 @@ impl Default for DesignFile {
                 scalp: Scalp::default(),
                 lifestyle: Vec::new(),
                 skin_region: None,
+                hair_sample: None,
             },
             hairline: None,
             zones: Vec::new(),

@@ -117,6 +117,31 @@ pub fn depth_cast(
     Some(DepthCast { delta_e00: ciede2000(dot, reference), delta_b: dot.b - reference.b })
 }
 
+/// The healed dot's colour on this skin at a dilution and depth.
+pub fn healed_dot(optics: &impl DotOptics, skin: &Skin, skin_lab: Lab, dilution: f64, depth_mm: f64) -> Lab {
+    dot_colour(optics, skin, skin_lab, &healed(dilution, depth_mm))
+}
+
+/// The dilution (0.05 to 1, in steps of 0.01) whose healed dot at
+/// `depth_mm` comes closest to `target`, with that dot's colour and its
+/// CIEDE2000 difference from the target.
+pub fn closest_dilution(
+    optics: &impl DotOptics,
+    skin: &Skin,
+    skin_lab: Lab,
+    target: Lab,
+    depth_mm: f64,
+) -> (f64, Lab, f64) {
+    (5..=100)
+        .map(|i| {
+            let dilution = i as f64 / 100.0;
+            let dot = healed_dot(optics, skin, skin_lab, dilution, depth_mm);
+            (dilution, dot, ciede2000(dot, target))
+        })
+        .min_by(|a, b| a.2.total_cmp(&b.2))
+        .expect("a non-empty range")
+}
+
 fn healed(dilution: f64, depth_mm: f64) -> InkState {
     InkState { dilution, depth_mm, epidermal_share: 0.0 }
 }
@@ -130,16 +155,9 @@ pub fn pigment_report(
     pigment: &Pigment,
 ) -> PigmentReport {
     let target = srgb8_to_lab(client.hair_color.0);
-    let dot = dot_colour(optics, skin, skin_lab, &healed(pigment.dilution, pigment.depth_mm));
+    let dot = healed_dot(optics, skin, skin_lab, pigment.dilution, pigment.depth_mm);
     let delta_e00 = ciede2000(dot, target);
-    let recommended_dilution = (5..=100)
-        .map(|i| i as f64 / 100.0)
-        .min_by(|a, b| {
-            let da = ciede2000(dot_colour(optics, skin, skin_lab, &healed(*a, pigment.depth_mm)), target);
-            let db = ciede2000(dot_colour(optics, skin, skin_lab, &healed(*b, pigment.depth_mm)), target);
-            da.total_cmp(&db)
-        })
-        .expect("a non-empty range");
+    let recommended_dilution = closest_dilution(optics, skin, skin_lab, target, pigment.depth_mm).0;
     let contrast_e00 = ciede2000(dot, skin_lab);
     let depth_cast = depth_cast(optics, skin, skin_lab, pigment);
     let mut warnings = Vec::new();
@@ -332,6 +350,7 @@ mod tests {
             scalp,
             lifestyle: lifestyle.iter().map(|s| s.to_string()).collect(),
             skin_region: None,
+            hair_sample: None,
         }
     }
 

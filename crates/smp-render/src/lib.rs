@@ -10,6 +10,7 @@ pub mod photo;
 pub mod preview;
 pub mod raster;
 pub mod srgb;
+pub mod stubble;
 pub mod synthetic;
 pub mod timeline;
 

@@ -104,3 +104,85 @@ pub fn scalp_photo(width: u32, height: u32, skin: [u8; 3], seed: u64) -> RgbImag
     composite(&mut img, &dots, [1.6, 1.7, 1.8], 0.35, &|_, _| {});
     img
 }
+
+/// Stubble of known density, size and colour on grainy, unevenly lit skin:
+/// what the stubble measurement is tested against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StubbleTruth {
+    /// Every hair's centre, photo pixels.
+    pub centres: Vec<[f64; 2]>,
+    /// The visible diameter at half contrast, mm.
+    pub diameter_mm: f64,
+}
+
+/// A square photo `side` pixels wide at `mm_per_px`, of skin `skin` with
+/// hairs of colour `hair` cut short (seen end-on, `diameter_mm` across) at
+/// `density_per_cm2`, set no closer than real follicles are; with grain,
+/// blotches and light falling off across the photo.
+pub fn stubble_photo(
+    side: u32,
+    mm_per_px: f64,
+    density_per_cm2: f64,
+    diameter_mm: f64,
+    skin: [u8; 3],
+    hair: [u8; 3],
+    seed: u64,
+) -> (RgbImage, StubbleTruth) {
+    let side_mm = side as f64 * mm_per_px;
+    let wanted = (density_per_cm2 * side_mm * side_mm / 100.0).round() as usize;
+    // Dart throwing: follicles keep some distance from each other.
+    let closest = 0.55 * 10.0 / density_per_cm2.sqrt() / mm_per_px;
+    let mut centres: Vec<[f64; 2]> = Vec::with_capacity(wanted);
+    let mut attempt = 0i64;
+    while centres.len() < wanted && attempt < 200 * wanted as i64 {
+        let p = [hash_unit(seed, attempt, 1) * side as f64, hash_unit(seed, attempt, 2) * side as f64];
+        attempt += 1;
+        if centres.iter().all(|q| (p[0] - q[0]).hypot(p[1] - q[1]) >= closest) {
+            centres.push(p);
+        }
+    }
+    // The spot: dark at the core, its edge soft over the outer 30 %: half
+    // its darkness at 85 % of the radius.
+    let radius = diameter_mm / 2.0 / mm_per_px;
+    let core = 0.9;
+    let alpha = |r: f64| {
+        let t = ((r - 0.7 * radius) / (0.3 * radius)).clamp(0.0, 1.0);
+        core * (1.0 - t * t * (3.0 - 2.0 * t))
+    };
+    let (skin_lin, hair_lin) = (skin.map(srgb::decode), hair.map(srgb::decode));
+    let mut img = RgbImage::new(side, side);
+    let cell = (radius * 2.0).max(1.0);
+    let grid = (side as f64 / cell).ceil() as usize + 1;
+    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); grid * grid];
+    for (i, c) in centres.iter().enumerate() {
+        buckets[(c[1] / cell) as usize * grid + (c[0] / cell) as usize].push(i);
+    }
+    for (x, y, px) in img.enumerate_pixels_mut() {
+        let (xf, yf) = (x as f64 + 0.5, y as f64 + 0.5);
+        let light = 0.7 + 0.4 * (xf + 0.5 * yf) / (1.5 * side as f64);
+        let grain = 1.0
+            + 0.06 * (hash_unit(seed ^ 5, x as i64, y as i64) - 0.5)
+            + 0.05 * fbm(seed ^ 3, xf, yf, 4.0 / mm_per_px);
+        let (gx, gy) = ((xf / cell) as usize, (yf / cell) as usize);
+        // Coverage averaged over the pixel (3 x 3 samples), as a sensor
+        // integrates light: a hair smaller than a pixel still shows.
+        let mut a = 0.0f64;
+        for (sx, sy) in (0..9).map(|k| ((k % 3) as f64 / 3.0 - 1.0 / 3.0, (k / 3) as f64 / 3.0 - 1.0 / 3.0)) {
+            let mut here = 0.0f64;
+            for by in gy.saturating_sub(1)..=(gy + 1).min(grid - 1) {
+                for bx in gx.saturating_sub(1)..=(gx + 1).min(grid - 1) {
+                    for &i in &buckets[by * grid + bx] {
+                        let c = centres[i];
+                        here = here.max(alpha((xf + sx - c[0]).hypot(yf + sy - c[1])));
+                    }
+                }
+            }
+            a += here / 9.0;
+        }
+        let rgb = std::array::from_fn::<f32, 3, _>(|k| {
+            ((skin_lin[k] as f64 * grain * (1.0 - a) + hair_lin[k] as f64 * a) * light) as f32
+        });
+        *px = image::Rgb(rgb.map(srgb::encode));
+    }
+    (img, StubbleTruth { centres, diameter_mm: diameter_mm * 0.85 })
+}

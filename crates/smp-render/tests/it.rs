@@ -263,3 +263,95 @@ fn the_skin_is_read_where_the_design_says() {
     named.client.skin_region = Some(triangle([(500.0, 0.0), (600.0, 0.0), (600.0, 90.0)]));
     assert_eq!(smp_render::skin_tone(&photo, &named), None);
 }
+
+/// The stubble measurement against photos of known stubble: density,
+/// diameter and colour over the range a studio meets, at phone scales.
+/// Prints the table the README shows (`cargo test -p smp-render stubble -- --nocapture`).
+#[test]
+fn stubble_is_measured_within_its_stated_accuracy() {
+    use smp_core::{Point, Polygon};
+    use smp_render::stubble::measure;
+    let mut rows = Vec::new();
+    let (mut worst_density, mut worst_diameter, mut worst_colour) = (0.0f64, 0.0f64, 0.0f64);
+    let mut seed = 1;
+    for mm_per_px in [0.05, 0.1, 0.15] {
+        for (density, diameter) in [(20.0, 0.3), (45.0, 0.2), (45.0, 0.5), (70.0, 0.35)] {
+            seed += 1;
+            let side = (30.0 / mm_per_px) as u32;
+            let (photo, truth) = smp_render::synthetic::stubble_photo(
+                side,
+                mm_per_px,
+                density,
+                diameter,
+                [196, 150, 124],
+                [42, 34, 29],
+                seed,
+            );
+            let (lo, hi) = (3.0 / mm_per_px, side as f64 - 3.0 / mm_per_px);
+            let sample = Polygon::new(vec![
+                Point::new(lo, lo),
+                Point::new(hi, lo),
+                Point::new(hi, hi),
+                Point::new(lo, hi),
+            ])
+            .unwrap();
+            let inside: Vec<[f64; 2]> =
+                truth.centres.iter().copied().filter(|c| sample.contains(Point::new(c[0], c[1]))).collect();
+            let area_cm2 = (hi - lo).powi(2) * mm_per_px * mm_per_px / 100.0;
+            let true_density = inside.len() as f64 / area_cm2;
+            // The colour the photo shows at the true centres.
+            let mut labs: Vec<smp_optics::colour::Lab> = inside
+                .iter()
+                .map(|c| smp_optics::colour::srgb8_to_lab(photo.get_pixel(c[0] as u32, c[1] as u32).0))
+                .collect();
+            let median = |f: fn(&smp_optics::colour::Lab) -> f64, labs: &mut Vec<smp_optics::colour::Lab>| {
+                labs.sort_by(|a, b| f(a).total_cmp(&f(b)));
+                f(&labs[labs.len() / 2])
+            };
+            let true_lab = smp_optics::colour::Lab {
+                l: median(|c| c.l, &mut labs),
+                a: median(|c| c.a, &mut labs),
+                b: median(|c| c.b, &mut labs),
+            };
+            let m = measure(&photo, &sample, mm_per_px).unwrap();
+            let density_error = m.density_per_cm2 / true_density - 1.0;
+            let diameter_error = m.diameter_mm / truth.diameter_mm - 1.0;
+            let colour_error = smp_optics::colour::ciede2000(m.color_lab, true_lab);
+            worst_density = worst_density.max(density_error.abs());
+            worst_diameter = worst_diameter.max(diameter_error.abs());
+            worst_colour = worst_colour.max(colour_error);
+            rows.push(format!(
+                "| {mm_per_px:.2} | {true_density:.0} | {:.2} | {:+.1} % | {:+.1} % | {colour_error:.1} |",
+                truth.diameter_mm,
+                100.0 * density_error,
+                100.0 * diameter_error
+            ));
+        }
+    }
+    println!(
+        "| mm per px | hairs per cm2 | diameter mm | density error | diameter error | colour CIEDE2000 |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for row in &rows {
+        println!("{row}");
+    }
+    assert!(worst_density <= 0.10, "density off by {:.1} %:\n{}", 100.0 * worst_density, rows.join("\n"));
+    assert!(worst_diameter <= 0.25, "diameter off by {:.1} %:\n{}", 100.0 * worst_diameter, rows.join("\n"));
+    assert!(worst_colour <= 6.0, "colour off by {worst_colour:.1}:\n{}", rows.join("\n"));
+}
+
+#[test]
+fn bare_skin_measures_no_stubble() {
+    use smp_core::{Point, Polygon};
+    let (photo, _) =
+        smp_render::synthetic::stubble_photo(400, 0.1, 0.001, 0.3, [196, 150, 124], [42, 34, 29], 4);
+    let sample = Polygon::new(vec![
+        Point::new(20.0, 20.0),
+        Point::new(380.0, 20.0),
+        Point::new(380.0, 380.0),
+        Point::new(20.0, 380.0),
+    ])
+    .unwrap();
+    let err = smp_render::stubble::measure(&photo, &sample, 0.1).unwrap_err();
+    assert!(matches!(err, smp_render::stubble::StubbleError::TooFewHairs(n) if n < 8), "{err}");
+}

@@ -1,0 +1,274 @@
+//! The client's own stubble, measured on the photo: how many hairs per cm2,
+//! how large they look, how regular, and their colour, in a sample area the
+//! practitioner outlines (usually the sides or the back, shaved short).
+//!
+//! Each hair seen end-on is a small dark spot on the skin. The skin around
+//! it is estimated by a grey closing (the brightest level nearby, then the
+//! darkest of those: dark spots smaller than the window vanish, skin grain
+//! and uneven light stay), and each pixel's contrast is how much darker it
+//! is than that skin. Hairs are the peaks of the lightly smoothed contrast
+//! above a threshold set by the skin's own grain; a hair's visible diameter
+//! is the width of its spot at half its peak contrast.
+
+use image::RgbImage;
+use smp_core::{Point, Polygon};
+use smp_optics::colour::{Lab, srgb_to_linear, srgb8_to_lab};
+
+/// The widest hair spot the skin estimate sees past, mm.
+const WIDEST_HAIR_MM: f64 = 1.0;
+/// Peaks closer than this are one hair, mm (hairs are 0.05-0.15 mm across
+/// a shaft; two spots nearer than this cannot be told apart on a photo).
+const SAME_HAIR_MM: f64 = 0.18;
+/// The least contrast a hair has (skin grain rarely reaches it).
+const LEAST_CONTRAST: f64 = 0.12;
+/// Fewer hairs than this measure nothing reliably.
+pub const FEWEST_HAIRS: usize = 8;
+
+/// What the sample shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stubble {
+    /// Hairs found inside the sample.
+    pub count: usize,
+    /// The sample's area on the photo, cm2 (at the photo's scale).
+    pub area_cm2: f64,
+    /// Hairs per cm2.
+    pub density_per_cm2: f64,
+    /// Median visible diameter at half contrast, mm.
+    pub diameter_mm: f64,
+    /// Coefficient of variation of the nearest-neighbour distances: 0 for
+    /// a perfect lattice, about 0.5 for hairs scattered at random.
+    pub spacing_cv: f64,
+    /// Median colour at the hairs' centres, as the photo shows it.
+    pub color_lab: Lab,
+    /// The same as sRGB.
+    pub color_rgb: [u8; 3],
+}
+
+/// Why a sample measures nothing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StubbleError {
+    /// The outline lies off the photo or encloses nothing.
+    #[error("the hair sample lies outside the photo")]
+    OffThePhoto,
+    /// Bare skin, or long hair over the skin: no stubble to measure.
+    #[error(
+        "only {0} hairs found in the sample: too few to measure (outline an area of short shaved stubble, at least a few hundred mm2)"
+    )]
+    TooFewHairs(usize),
+}
+
+/// Measures the stubble inside `sample` (photo pixels) on `photo`, at
+/// `mm_per_px`.
+pub fn measure(photo: &RgbImage, sample: &Polygon, mm_per_px: f64) -> Result<Stubble, StubbleError> {
+    let (w, h) = photo.dimensions();
+    let px_per_mm = 1.0 / mm_per_px;
+    let window = (WIDEST_HAIR_MM * px_per_mm).ceil().max(2.0) as i64;
+    let b = sample.bounds();
+    let (x0, y0) = ((b.min.x.floor() as i64 - window).max(0), (b.min.y.floor() as i64 - window).max(0));
+    let (x1, y1) =
+        ((b.max.x.ceil() as i64 + window).min(w as i64), (b.max.y.ceil() as i64 + window).min(h as i64));
+    if x1 - x0 < 3 || y1 - y0 < 3 {
+        return Err(StubbleError::OffThePhoto);
+    }
+    let (cw, ch) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    // Linear-light luminance of the crop.
+    let luminance: Vec<f64> = (0..ch)
+        .flat_map(|y| (0..cw).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let p = photo.get_pixel((x0 as usize + x) as u32, (y0 as usize + y) as u32).0;
+            let lin = |v: u8| srgb_to_linear(v as f64 / 255.0);
+            0.2126 * lin(p[0]) + 0.7152 * lin(p[1]) + 0.0722 * lin(p[2])
+        })
+        .collect();
+    let radius = (window / 2).max(1) as usize;
+    let skin = filter(&filter(&luminance, cw, ch, radius, f64::max), cw, ch, radius, f64::min);
+    let contrast: Vec<f64> = luminance
+        .iter()
+        .zip(&skin)
+        .map(|(l, s)| if *s > 0.0 { (1.0 - l / s).max(0.0) } else { 0.0 })
+        .collect();
+    let smooth = blur3(&contrast, cw, ch);
+
+    // The threshold: the skin's grain (median and spread of the contrast
+    // inside the sample, mostly skin) well below any hair.
+    let inside = |x: usize, y: usize| {
+        sample.contains(Point::new((x0 as usize + x) as f64 + 0.5, (y0 as usize + y) as f64 + 0.5))
+    };
+    let mut values: Vec<f64> = Vec::new();
+    let mut area_px = 0usize;
+    for y in 0..ch {
+        for x in 0..cw {
+            if inside(x, y) {
+                values.push(smooth[y * cw + x]);
+                area_px += 1;
+            }
+        }
+    }
+    if area_px == 0 {
+        return Err(StubbleError::OffThePhoto);
+    }
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    let mad = {
+        let mut d: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
+        d.sort_by(f64::total_cmp);
+        d[d.len() / 2]
+    };
+    let threshold = (median + 8.0 * mad).max(LEAST_CONTRAST);
+
+    // Peaks: local maxima above the threshold, the strongest first, none
+    // within SAME_HAIR_MM of a stronger one.
+    let mut peaks: Vec<(usize, usize, f64)> = Vec::new();
+    for y in 1..ch - 1 {
+        for x in 1..cw - 1 {
+            let v = smooth[y * cw + x];
+            if v < threshold {
+                continue;
+            }
+            let is_max = (-1i64..=1).all(|dy| {
+                (-1i64..=1).all(|dx| {
+                    let (nx, ny) = ((x as i64 + dx) as usize, (y as i64 + dy) as usize);
+                    (dx == 0 && dy == 0) || smooth[ny * cw + nx] <= v
+                })
+            });
+            if is_max {
+                peaks.push((x, y, v));
+            }
+        }
+    }
+    peaks.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let same = (SAME_HAIR_MM * px_per_mm).max(1.0);
+    let mut hairs: Vec<(usize, usize, f64)> = Vec::new();
+    for p in peaks {
+        if hairs.iter().all(|q| ((p.0 as f64 - q.0 as f64).hypot(p.1 as f64 - q.1 as f64)) >= same) {
+            hairs.push(p);
+        }
+    }
+    hairs.retain(|&(x, y, _)| inside(x, y));
+    if hairs.len() < FEWEST_HAIRS {
+        return Err(StubbleError::TooFewHairs(hairs.len()));
+    }
+
+    // Each hair's spot at half its peak contrast: the area around it (not
+    // nearer another hair) at least that dark, counted on a 4x finer grid
+    // of the contrast interpolated between pixel centres (so that a hair
+    // one pixel across is not measured as a whole pixel), as a disc's
+    // diameter.
+    let reach = (WIDEST_HAIR_MM / 2.0 * px_per_mm).ceil() as i64;
+    let at = |x: f64, y: f64| -> f64 {
+        let (fx, fy) = (x.clamp(0.0, (cw - 1) as f64), y.clamp(0.0, (ch - 1) as f64));
+        let (ix, iy) = ((fx as usize).min(cw - 2), (fy as usize).min(ch - 2));
+        let (tx, ty) = (fx - ix as f64, fy - iy as f64);
+        let v = |x: usize, y: usize| contrast[y * cw + x];
+        (v(ix, iy) * (1.0 - tx) + v(ix + 1, iy) * tx) * (1.0 - ty)
+            + (v(ix, iy + 1) * (1.0 - tx) + v(ix + 1, iy + 1) * tx) * ty
+    };
+    const FINE: i64 = 4;
+    let mut diameters: Vec<f64> = hairs
+        .iter()
+        .map(|&(hx, hy, _)| {
+            let near: Vec<(f64, f64)> = hairs
+                .iter()
+                .map(|&(ox, oy, _)| (ox as f64, oy as f64))
+                .filter(|&(ox, oy)| {
+                    (ox - hx as f64).abs() <= 2.0 * reach as f64
+                        && (oy - hy as f64).abs() <= 2.0 * reach as f64
+                })
+                .collect();
+            // The peak, sub-pixel: the finest grid's darkest point near the centre.
+            let mut peak = 0.0f64;
+            for k in -FINE..=FINE {
+                for l in -FINE..=FINE {
+                    peak =
+                        peak.max(at(hx as f64 + l as f64 / FINE as f64, hy as f64 + k as f64 / FINE as f64));
+                }
+            }
+            let mut count = 0usize;
+            for k in -reach * FINE..=reach * FINE {
+                for l in -reach * FINE..=reach * FINE {
+                    let (x, y) = (hx as f64 + l as f64 / FINE as f64, hy as f64 + k as f64 / FINE as f64);
+                    let d2 = (x - hx as f64).powi(2) + (y - hy as f64).powi(2);
+                    let nearest = near.iter().all(|&(ox, oy)| (x - ox).powi(2) + (y - oy).powi(2) >= d2);
+                    if nearest && at(x, y) >= peak / 2.0 {
+                        count += 1;
+                    }
+                }
+            }
+            2.0 * (count as f64 / (FINE * FINE) as f64 / std::f64::consts::PI).sqrt() * mm_per_px
+        })
+        .collect();
+    diameters.sort_by(f64::total_cmp);
+
+    let spacing: Vec<f64> = hairs
+        .iter()
+        .map(|&(x, y, _)| {
+            hairs
+                .iter()
+                .filter(|&&(ox, oy, _)| (ox, oy) != (x, y))
+                .map(|&(ox, oy, _)| (x as f64 - ox as f64).hypot(y as f64 - oy as f64))
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    let mean = spacing.iter().sum::<f64>() / spacing.len() as f64;
+    let spread = (spacing.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / spacing.len() as f64).sqrt();
+
+    // Colour at the centres, as the photo shows it: the median of each
+    // channel of CIELAB.
+    let labs: Vec<Lab> = hairs
+        .iter()
+        .map(|&(x, y, _)| srgb8_to_lab(photo.get_pixel((x0 as usize + x) as u32, (y0 as usize + y) as u32).0))
+        .collect();
+    let median_of = |f: fn(&Lab) -> f64| {
+        let mut v: Vec<f64> = labs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let color_lab = Lab { l: median_of(|c| c.l), a: median_of(|c| c.a), b: median_of(|c| c.b) };
+    let area_cm2 = area_px as f64 * mm_per_px * mm_per_px / 100.0;
+    Ok(Stubble {
+        count: hairs.len(),
+        area_cm2,
+        density_per_cm2: hairs.len() as f64 / area_cm2,
+        diameter_mm: diameters[diameters.len() / 2],
+        spacing_cv: if mean > 0.0 { spread / mean } else { 0.0 },
+        color_rgb: smp_optics::colour::lab_to_srgb8(color_lab),
+        color_lab,
+    })
+}
+
+/// A square max or min filter of `radius`, separably (rows, then columns).
+fn filter(v: &[f64], w: usize, h: usize, radius: usize, pick: fn(f64, f64) -> f64) -> Vec<f64> {
+    let mut rows = vec![0.0; v.len()];
+    for y in 0..h {
+        for x in 0..w {
+            let (a, b) = (x.saturating_sub(radius), (x + radius).min(w - 1));
+            rows[y * w + x] = v[y * w + a..=y * w + b].iter().copied().reduce(pick).unwrap_or(0.0);
+        }
+    }
+    let mut out = vec![0.0; v.len()];
+    for x in 0..w {
+        for y in 0..h {
+            let (a, b) = (y.saturating_sub(radius), (y + radius).min(h - 1));
+            out[y * w + x] = (a..=b).map(|yy| rows[yy * w + x]).reduce(pick).unwrap_or(0.0);
+        }
+    }
+    out
+}
+
+/// A 3 x 3 binomial blur: peaks of one pixel of grain fall below a hair's.
+fn blur3(v: &[f64], w: usize, h: usize) -> Vec<f64> {
+    let at = |x: i64, y: i64| v[(y.clamp(0, h as i64 - 1) as usize) * w + x.clamp(0, w as i64 - 1) as usize];
+    let mut out = vec![0.0; v.len()];
+    for y in 0..h as i64 {
+        for x in 0..w as i64 {
+            let mut sum = 0.0;
+            for (dy, wy) in [(-1, 1.0), (0, 2.0), (1, 1.0)] {
+                for (dx, wx) in [(-1, 1.0), (0, 2.0), (1, 1.0)] {
+                    sum += wy * wx * at(x + dx, y + dy);
+                }
+            }
+            out[y as usize * w + x as usize] = sum / 16.0;
+        }
+    }
+    out
+}
