@@ -1,8 +1,7 @@
 //! The storage suite: runs on SQLite always, and on PostgreSQL as well when
 //! `TEST_DATABASE_URL` names one (a fresh schema per test).
 
-use smp_store::AuditAction;
-use smp_store::{Client, ClientFields, PhotoAngle, Role, Store, StoreError, StudioId, User};
+use smp_store::{AuditAction, Client, ClientFields, PhotoAngle, Role, Store, StoreError, StudioId, User};
 
 /// Every backend this run can reach, each with a fresh database or schema.
 async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {

@@ -6,10 +6,9 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use smp_store::{Role, Session, StoreError, User};
+use smp_store::{AuditAction, Role, Session, StoreError, User};
 
 use crate::{AppState, CsrfForm, Error, Result, Staff, consent};
-use smp_store::AuditAction;
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]

@@ -6,11 +6,10 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use smp_store::{Role, Session};
+use smp_store::{AuditAction, Role, Session};
 
 use crate::auth::clinical;
 use crate::{AppState, Result, Staff, clock, consent, dashboard, day_of, designs, photos, standing};
-use smp_store::AuditAction;
 
 #[derive(Template)]
 #[template(path = "client.html")]

@@ -10,10 +10,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
 use serde::Deserialize;
 use smp_render::photo::{SignatureError, clean_signature};
-use smp_store::{Consent, ConsentText, Session, StoreError, StudioStore};
+use smp_store::{AuditAction, Consent, ConsentText, Session, StoreError, StudioStore};
 
 use crate::{AppState, ClientAddress, CsrfForm, Error, LoggedIn, Result, Staff, day_of};
-use smp_store::AuditAction;
 
 /// Largest consent form: the drawn signature travels as a data URL.
 pub(crate) const BODY_LIMIT_BYTES: usize = 1024 * 1024;

@@ -14,12 +14,11 @@ use smp_core::design::parse;
 use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
-use smp_store::{Photo, PhotoAngle, Session};
+use smp_store::{AuditAction, Photo, PhotoAngle, Session};
 
 use crate::editor_form::{EditorForm, design_toml, explain, form_of};
 use crate::preview::{cached_screen, pattern_key, render_preview};
 use crate::{AppState, Error, Result, Staff, day_of, photos};
-use smp_store::AuditAction;
 
 /// One of the client's photos, with the client, or a page saying there is none.
 async fn client_photo(

@@ -4,10 +4,9 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use smp_store::Session;
+use smp_store::{AuditAction, Session};
 
 use crate::{AppState, Error, Result, Staff};
-use smp_store::AuditAction;
 
 /// The date an answer needs, by code (the intake file's key).
 fn date_key(code: &str) -> Option<&'static str> {

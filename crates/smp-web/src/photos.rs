@@ -9,10 +9,9 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smp_render::photo::{CleanPhoto, PhotoError, clean_photo};
-use smp_store::{PARTIAL_PREFIX, Photo, PhotoAngle, StoreError, StudioId};
+use smp_store::{AuditAction, PARTIAL_PREFIX, Photo, PhotoAngle, StoreError, StudioId};
 
 use crate::{AppState, Error, Result, Staff, chart, day_of};
-use smp_store::AuditAction;
 
 /// Largest photo file accepted.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 30 << 20;
@@ -321,13 +320,18 @@ async fn save_files(state: &AppState, studio: &StudioId, id: &str, photo: CleanP
     Ok(())
 }
 
+/// One of this studio's photos, or a page saying there is none.
+async fn photo_of(studio: &smp_store::StudioStore<'_>, photo_id: &str) -> Result<Photo> {
+    studio
+        .photo(photo_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("There is no such photo in this studio.".into()))
+}
+
 async fn send(state: AppState, who: Staff, photo_id: String, copy: Copy) -> Result<Response> {
     who.require_clinical("Photos")?;
     let studio = who.studio(&state);
-    let photo = studio
-        .photo(&photo_id)
-        .await?
-        .ok_or_else(|| Error::NotFound("There is no such photo in this studio.".into()))?;
+    let photo = photo_of(&studio, &photo_id).await?;
     // Every view of a photo is audited, of any size: the full photo
     // line by line, the smaller copies (a chart's thumbnails, the
     // editor's screen copy) once per person, client and few minutes.
@@ -394,10 +398,7 @@ pub(crate) async fn withdraw(
     who.check_csrf(&form.csrf)?;
     who.require_clinical("Photos")?;
     let studio = who.studio(&state);
-    let photo = studio
-        .photo(&photo_id)
-        .await?
-        .ok_or_else(|| Error::NotFound("There is no such photo in this studio.".into()))?;
+    let photo = photo_of(&studio, &photo_id).await?;
     match studio.withdraw_photo(who.user(), &photo_id, &form.reason).await {
         Ok(_) => Ok(Redirect::to(&format!("/clients/{}#photos", photo.client_id)).into_response()),
         Err(smp_store::StoreError::Invalid(m)) => {

@@ -9,12 +9,11 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use smp_clinic::aftercare::FollowUp;
 use smp_clinic::passport::SessionForm;
-use smp_store::{Session, TreatmentSession};
+use smp_store::{AuditAction, Session, TreatmentSession};
 
 use smp_clinic::gate::Step;
 
 use crate::{AppState, CsrfForm, Error, Result, Staff, day_of, standing};
-use smp_store::AuditAction;
 
 /// Where the form shows the screening's refusal (above the fields, with the
 /// override).
