@@ -12,7 +12,7 @@
 
 use image::RgbImage;
 use smp_core::{Point, Polygon};
-use smp_optics::colour::{Lab, srgb_to_linear, srgb8_to_lab};
+use smp_optics::colour::{Lab, ciede2000, srgb_to_linear, srgb8_to_lab};
 
 /// The widest hair spot the skin estimate sees past, mm.
 const WIDEST_HAIR_MM: f64 = 1.0;
@@ -50,11 +50,113 @@ pub enum StubbleError {
     /// The outline lies off the photo or encloses nothing.
     #[error("the hair sample lies outside the photo")]
     OffThePhoto,
+    /// The design's zones (or skin sample) show no skin to match against.
+    #[error("the zones hold no pixel of the photo: the skin cannot be read")]
+    NoSkin,
     /// Bare skin, or long hair over the skin: no stubble to measure.
     #[error(
         "only {0} hairs found in the sample: too few to measure (outline an area of short shaved stubble, at least a few hundred mm2)"
     )]
     TooFewHairs(usize),
+}
+
+/// How far a design may depart from the client's own hair before it is
+/// said: density, dot size (larger only) and healed colour.
+const DENSITY_TOLERANCE: f64 = 0.15;
+const LARGER_TOLERANCE: f64 = 0.25;
+const COLOUR_TOLERANCE_E00: f64 = 5.0;
+
+/// The stubble in a design's hair sample, and the design that continues it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HairMatch {
+    /// What the sample shows.
+    pub stubble: Stubble,
+    /// The dilution whose healed dot on this skin, at the design's depth,
+    /// comes closest to the stubble's colour.
+    pub suggested_dilution: f64,
+    /// How close that is (CIEDE2000).
+    pub closest_e00: f64,
+    /// Where the design departs from the client's own hair.
+    pub warnings: Vec<String>,
+}
+
+/// Measures the stubble in `sample` on the design's photo and matches the
+/// design to it: the density, dot size and dilution that continue it.
+pub fn hair_match(
+    photo: &RgbImage,
+    design: &smp_core::Design,
+    sample: &Polygon,
+) -> Result<HairMatch, StubbleError> {
+    let stubble = measure(photo, sample, design.photo.mm_per_px)?;
+    let skin_lab = crate::skin_tone(photo, design).ok_or(StubbleError::NoSkin)?;
+    let skin = smp_optics::Skin::of_client(design.client.fitzpatrick, skin_lab);
+    let optics = smp_optics::LayeredOptics;
+    let depth = design.pigment.depth_mm;
+    let closest = smp_optics::forecast::closest_dilution(&optics, &skin, skin_lab, stubble.color_lab, depth);
+    let healed = smp_optics::forecast::healed_dot(&optics, &skin, skin_lab, design.pigment.dilution, depth);
+    let warnings = departures(design, &stubble, healed, closest);
+    Ok(HairMatch { suggested_dilution: closest.0, closest_e00: closest.2, warnings, stubble })
+}
+
+/// What `smp hair` and the editor report: the measurements (`None` when
+/// nothing could be measured), the suggested design, and the warnings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[allow(missing_docs)]
+pub struct HairReport {
+    pub count: Option<usize>,
+    pub area_cm2: Option<f64>,
+    pub density_per_cm2: Option<f64>,
+    pub diameter_mm: Option<f64>,
+    pub spacing_cv: Option<f64>,
+    pub color_hex: Option<String>,
+    pub color_lab: Option<Lab>,
+    pub suggested_density: Option<f64>,
+    pub suggested_diameter_mm: Option<f64>,
+    pub suggested_dilution: Option<f64>,
+    pub warnings: Vec<String>,
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    (v * 10f64.powi(places)).round() / 10f64.powi(places)
+}
+
+impl HairReport {
+    /// A sample that measured nothing, and why.
+    pub fn unmeasured(why: String) -> Self {
+        HairReport {
+            count: None,
+            area_cm2: None,
+            density_per_cm2: None,
+            diameter_mm: None,
+            spacing_cv: None,
+            color_hex: None,
+            color_lab: None,
+            suggested_density: None,
+            suggested_diameter_mm: None,
+            suggested_dilution: None,
+            warnings: vec![why],
+        }
+    }
+}
+
+impl HairMatch {
+    /// The figures as reported, rounded as a person reads them.
+    pub fn report(&self) -> HairReport {
+        let s = &self.stubble;
+        HairReport {
+            count: Some(s.count),
+            area_cm2: Some(round(s.area_cm2, 2)),
+            density_per_cm2: Some(round(s.density_per_cm2, 1)),
+            diameter_mm: Some(round(s.diameter_mm, 3)),
+            spacing_cv: Some(round(s.spacing_cv, 3)),
+            color_hex: Some(smp_core::Srgb8(s.color_rgb).to_hex()),
+            color_lab: Some(s.color_lab),
+            suggested_density: Some(round(s.density_per_cm2, 0)),
+            suggested_diameter_mm: Some(round(s.diameter_mm, 2)),
+            suggested_dilution: Some(self.suggested_dilution),
+            warnings: self.warnings.clone(),
+        }
+    }
 }
 
 /// Measures the stubble inside `sample` (photo pixels) on `photo`, at
@@ -271,4 +373,60 @@ fn blur3(v: &[f64], w: usize, h: usize) -> Vec<f64> {
         }
     }
     out
+}
+
+/// Where the design departs from the client's own hair.
+fn departures(
+    design: &smp_core::Design,
+    stubble: &Stubble,
+    healed: Lab,
+    closest: (f64, Lab, f64),
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for zone in &design.zones {
+        let off = zone.density_per_cm2 / stubble.density_per_cm2 - 1.0;
+        if off.abs() > DENSITY_TOLERANCE {
+            warnings.push(format!(
+                "zone {:?}: {:.0} impressions per cm2 is {:.0} % {} than the client's own {:.0} hairs per cm2",
+                zone.name,
+                zone.density_per_cm2,
+                100.0 * off.abs(),
+                if off > 0.0 { "denser" } else { "sparser" },
+                stubble.density_per_cm2
+            ));
+        }
+    }
+    let larger = design.impressions.diameter_mm / stubble.diameter_mm - 1.0;
+    if larger > LARGER_TOLERANCE {
+        warnings.push(format!(
+            "dots of {:.2} mm are {:.0} % larger than the client's hairs ({:.2} mm): they will read as dots, not stubble",
+            design.impressions.diameter_mm,
+            100.0 * larger,
+            stubble.diameter_mm
+        ));
+    }
+    let healed_e00 = ciede2000(healed, stubble.color_lab);
+    if healed_e00 > COLOUR_TOLERANCE_E00 {
+        warnings.push(format!(
+            "the healed dot at dilution {:.2} is CIEDE2000 {healed_e00:.1} from the stubble's colour",
+            design.pigment.dilution
+        ));
+    }
+    let (dilution, dot, e00) = closest;
+    if e00 > COLOUR_TOLERANCE_E00 {
+        let target = stubble.color_lab;
+        let mut differs = Vec::new();
+        if (dot.l - target.l).abs() > 3.0 {
+            differs.push(if dot.l > target.l { "lighter" } else { "darker" });
+        }
+        let hue = |c: Lab| c.b.atan2(c.a).to_degrees();
+        if (hue(dot) - hue(target)).abs() > 15.0 && target.a.hypot(target.b) > 4.0 {
+            differs.push("of another hue");
+        }
+        warnings.push(format!(
+            "no dilution of this pigment comes within CIEDE2000 {COLOUR_TOLERANCE_E00:.0} of the stubble: the closest, {dilution:.2}, heals {} (CIEDE2000 {e00:.1}); another pigment shade would be needed",
+            if differs.is_empty() { "different".to_string() } else { differs.join(" and ") }
+        ));
+    }
+    warnings
 }
