@@ -219,6 +219,22 @@ test('a practitioner charts a new client from login to screening', async () => {
     for (const [fx, fy] of [[0.45, 0.9], [0.55, 0.9], [0.55, 0.97]]) await tap(fx, fy);
     await page.waitForFunction(() => /skin sample looks like type/.test(document.getElementById('skin-note').textContent));
     assert.equal((await page.inputValue('input[name=skin_region]')).split(' ').length, 3);
+    // A hair sample on the side, where the client's own stubble is: its
+    // figures appear, and one tap matches the design to them.
+    await page.click('[data-mode=hair]');
+    for (const [fx, fy] of [[0.81, 0.5], [0.87, 0.5], [0.87, 0.68], [0.81, 0.68]]) await tap(fx, fy);
+    await page.waitForFunction(() => /The client's stubble: \d+ hairs/.test(document.getElementById('hair-result').textContent),
+      null, { timeout: 30000 });
+    await page.screenshot({ path: `${shots}/10c-design-hair-sample.png`, fullPage: true });
+    await page.click('#match-hair');
+    const suggested = await page.textContent('#hair-result');
+    const dot = suggested.match(/dots of ([0-9.]+) mm/)[1];
+    assert.equal(await page.inputValue('#diameter_mm'), String(Number(dot)));
+    await page.waitForFunction(() => /updated in/.test(document.getElementById('preview-state').textContent));
+    // The match is one step back with Undo.
+    await page.click('[data-action=undo]');
+    assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
+    assert.equal(await page.inputValue('#diameter_mm'), '0.45');
     // Leaving with the drawing unsaved asks first; staying keeps it.
     const prompt = new Promise((resolve) => {
       page.once('dialog', async (d) => { resolve(d.type()); await d.dismiss(); });

@@ -704,17 +704,12 @@ fn the_studio_works_in_a_real_browser() {
     }
     let server = start_server();
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
-    // A scalp-coloured photo to upload, lit from the top left like a
-    // consultation photo.
+    // A shaved scalp seen from above, lit from the top left like a
+    // consultation photo, with the client's own stubble on the sides and
+    // the back.
     let photos = tempfile::tempdir().unwrap();
     let scalp = photos.path().join("top of the head.jpg");
-    image::RgbImage::from_fn(1600, 1200, |x, y| {
-        let (dx, dy) = (x as f32 / 1600.0 - 0.4, y as f32 / 1200.0 - 0.35);
-        let light = 1.08 - 0.5 * (dx * dx + dy * dy).sqrt();
-        image::Rgb([196.0 * light, 150.0 * light, 124.0 * light].map(|v| v.clamp(0.0, 255.0) as u8))
-    })
-    .save(&scalp)
-    .unwrap();
+    smp_render::synthetic::scalp_photo(1600, 1200, [196, 150, 124], 3).save(&scalp).unwrap();
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
     let out = Command::new("node")
         .args(["--test", "studio.test.mjs"])

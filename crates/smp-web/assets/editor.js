@@ -21,7 +21,8 @@
     hairline: "Tap along the hairline from left to right; drag a point to adjust it.",
     zone: "Tap the corners of the area to treat, around the scalp; drag a corner to adjust it.",
     glabella: "On a front photo, tap the point between the brows: the hairline's height above it is checked for the client's age.",
-    skin: "Tap around a patch of bare scalp in good light: the skin's colour is read there instead of in the zones (when they still have hair or lie in shadow)."
+    skin: "Tap around a patch of bare scalp in good light: the skin's colour is read there instead of in the zones (when they still have hair or lie in shadow).",
+    hair: "Tap around an area of the client's own short stubble (the sides or the back): its hairs are counted and measured, to match the design to them."
   };
   var field = function (name) { return form.elements.namedItem(name); };
   var parse = function (text) {
@@ -40,12 +41,13 @@
       field("extra_densities").value.split("|").filter(function (d) { return d.trim(); })),
     current: 0,
     glabella: parse(field("glabella").value),
-    skin: parse(field("skin_region").value)
+    skin: parse(field("skin_region").value),
+    hair: parse(field("hair_sample").value)
   };
   var densityInput = document.getElementById("zone-density");
   var zoneLabel = document.getElementById("zone-label");
   var params = Array.prototype.filter.call(form.elements, function (e) {
-    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "extra_zones", "density", "extra_densities", "glabella", "skin_region", "seed", "stage"].indexOf(e.name) < 0;
+    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "extra_zones", "density", "extra_densities", "glabella", "skin_region", "hair_sample", "seed", "stage"].indexOf(e.name) < 0;
   });
   var mode = state.scale.length < 2 ? "scale" : (state.zones[0].length < 3 ? (state.hairline.length ? "zone" : "hairline") : "zone");
 
@@ -53,12 +55,12 @@
     var values = {};
     params.forEach(function (e) { values[e.name] = e.value; });
     return JSON.stringify({ scale: state.scale, hairline: state.hairline, zones: state.zones, densities: state.densities,
-      current: state.current, glabella: state.glabella, skin: state.skin, values: values });
+      current: state.current, glabella: state.glabella, skin: state.skin, hair: state.hair, values: values });
   }
   function restore(text) {
     var s = JSON.parse(text);
     state.scale = s.scale; state.hairline = s.hairline; state.zones = s.zones; state.densities = s.densities;
-    state.current = s.current; state.glabella = s.glabella; state.skin = s.skin;
+    state.current = s.current; state.glabella = s.glabella; state.skin = s.skin; state.hair = s.hair;
     params.forEach(function (e) { if (e.name in s.values) e.value = s.values[e.name]; });
   }
   var undo = [], redo = [];
@@ -76,6 +78,7 @@
     zoneLabel.textContent = state.zones.length > 1 ? " (zone " + (state.current + 1) + " of " + state.zones.length + ")" : "";
     field("glabella").value = format(state.glabella);
     field("skin_region").value = format(state.skin);
+    field("hair_sample").value = format(state.hair);
   }
 
   function el(name, attrs) {
@@ -96,6 +99,10 @@
       el("polygon", { points: pts(state.skin), fill: "rgba(240,140,40,0.15)", stroke: "#e07b1a",
         "stroke-width": R / 4, "stroke-dasharray": R / 2 + " " + R / 3 });
     }
+    if (state.hair.length) {
+      el("polygon", { points: pts(state.hair), fill: "rgba(138,92,214,0.15)", stroke: "#8a5cd6",
+        "stroke-width": R / 4, "stroke-dasharray": R / 2 + " " + R / 3 });
+    }
     if (state.hairline.length) {
       el("polyline", { points: pts(state.hairline), fill: "none", stroke: "#19b5d8", "stroke-width": R / 2.5 });
     }
@@ -111,7 +118,7 @@
       c.style.cursor = "grab";
     };
     state.zones.forEach(function (zone, z) { zone.forEach(function (p, i) { handle(p, "zone", "#2fa56a", i, z); }); });
-    [["hairline", "#19b5d8"], ["scale", "#f0b429"], ["glabella", "#d64f8a"], ["skin", "#e07b1a"]].forEach(function (kind) {
+    [["hairline", "#19b5d8"], ["scale", "#f0b429"], ["glabella", "#d64f8a"], ["skin", "#e07b1a"], ["hair", "#8a5cd6"]].forEach(function (kind) {
       state[kind[0]].forEach(function (p, i) { handle(p, kind[0], kind[1], i, 0); });
     });
   }
@@ -251,7 +258,62 @@
     draw();
     clearTimeout(timer);
     timer = setTimeout(requestPreview, 120);
+    if (JSON.stringify(state.hair) !== hairAsked) {
+      clearTimeout(hairTimer);
+      hairTimer = setTimeout(requestHair, 400);
+    }
   }
+
+  // The client's own stubble: measured on the full photo when the sample
+  // changes; "Match" sets the design's density, dot size and dilution to
+  // continue it.
+  var hairFigures = document.getElementById("hair-figures");
+  var hairResult = document.getElementById("hair-result");
+  var matchHair = document.getElementById("match-hair");
+  var hairWarnings = document.getElementById("hair-warnings");
+  function showHairWarnings(list) {
+    while (hairWarnings.firstChild) hairWarnings.removeChild(hairWarnings.firstChild);
+    list.forEach(function (text) {
+      var li = document.createElement("li");
+      li.textContent = text.charAt(0).toUpperCase() + text.slice(1) + (/[.?]$/.test(text) ? "" : ".");
+      hairWarnings.appendChild(li);
+    });
+  }
+  var hairAsked = JSON.stringify(state.hair), hairTimer = null, hairSuggested = null;
+  function requestHair() {
+    hairAsked = JSON.stringify(state.hair);
+    if (state.hair.length < 3) { hairFigures.hidden = true; return; }
+    hairFigures.hidden = false;
+    matchHair.hidden = true;
+    hairResult.textContent = "Measuring the stubble…";
+    showHairWarnings([]);
+    var asked = hairAsked;
+    var body = new URLSearchParams(new FormData(form));
+    body.delete("csrf");
+    fetch(form.dataset.hair, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (r) {
+        if (asked !== hairAsked) return;
+        hairSuggested = r.density_per_cm2 === null ? null : r;
+        if (!hairSuggested) { hairResult.textContent = (r.warnings || []).join(" "); return; }
+        hairResult.textContent = "The client's stubble: " + r.count + " hairs, " + r.density_per_cm2 +
+          " per cm², " + r.diameter_mm.toFixed(2) + " mm across, colour " + r.color_hex +
+          ". To continue it: density " + r.suggested_density + ", dots of " + r.suggested_diameter_mm +
+          " mm, dilution " + r.suggested_dilution + ".";
+        showHairWarnings(r.warnings);
+        matchHair.hidden = false;
+      })
+      .catch(function () { if (asked === hairAsked) hairResult.textContent = "The stubble could not be measured."; });
+  }
+  matchHair.addEventListener("click", function () {
+    if (!hairSuggested) return;
+    remember();
+    state.densities = state.densities.map(function () { return String(hairSuggested.suggested_density); });
+    field("diameter_mm").value = String(hairSuggested.suggested_diameter_mm);
+    field("dilution").value = String(hairSuggested.suggested_dilution);
+    changed();
+  });
+  if (state.hair.length >= 3) requestHair();
   var warningsList = document.getElementById("warnings");
   var skinNote = document.getElementById("skin-note");
   function requestAdvice(seq, body) {

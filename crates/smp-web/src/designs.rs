@@ -288,6 +288,42 @@ pub(crate) async fn advice(
     Ok(([(CONTENT_TYPE, "application/json")], answer.to_string()).into_response())
 }
 
+/// The client's own stubble in the editor's hair sample, measured on the
+/// full photo (a hair is a few pixels across: the screen copy is too
+/// coarse), as JSON: the figures `smp hair` gives, with the design that
+/// continues the stubble.
+pub(crate) async fn hair(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, photo_id)): Path<(String, String)>,
+    Form(form): Form<PreviewForm>,
+) -> Result<Response> {
+    let (_, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
+    let answer = |report: &smp_render::stubble::HairReport| {
+        let json = serde_json::to_string(report).unwrap_or_default();
+        Ok(([(CONTENT_TYPE, "application/json")], json).into_response())
+    };
+    let design = match design_toml(&form.editor, "photo.jpg", photo.angle, 1.0)
+        .and_then(|text| parse(&text).map_err(|e| explain(&e)))
+    {
+        Ok(design) => design,
+        Err(problem) => return answer(&smp_render::stubble::HairReport::unmeasured(problem)),
+    };
+    let Some(sample) = design.client.hair_sample.clone() else {
+        let why = "Tap around an area of the client's own short stubble first.".to_string();
+        return answer(&smp_render::stubble::HairReport::unmeasured(why));
+    };
+    let full = photos::full_photo(&state, &who.user().studio, &photo).await?;
+    let report = state
+        .cpu
+        .run(&who.user().id, move || match smp_render::stubble::hair_match(&full, &design, &sample) {
+            Ok(matched) => matched.report(),
+            Err(e) => smp_render::stubble::HairReport::unmeasured(format!("The hair sample: {e}.")),
+        })
+        .await?;
+    answer(&report)
+}
+
 /// The advice answer for the editor's state on the screen copy.
 fn advise(
     editor: &EditorForm,

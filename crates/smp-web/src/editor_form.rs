@@ -26,6 +26,8 @@ pub(crate) struct EditorForm {
     /// Where to read the skin's colour instead of the zones (optional):
     /// a polygon around bare scalp.
     pub skin_region: String,
+    /// An area of the client's own stubble to measure (optional): a polygon.
+    pub hair_sample: String,
     pub style: String,
     pub transition_mm: String,
     pub zone: String,
@@ -58,6 +60,7 @@ impl Default for EditorForm {
             hairline: String::new(),
             glabella: String::new(),
             skin_region: String::new(),
+            hair_sample: String::new(),
             style: hairline.style.as_str().into(),
             transition_mm: hairline.transition_mm.to_string(),
             zone: String::new(),
@@ -156,6 +159,15 @@ pub(crate) fn design_file(
         }
         skin => Some(skin),
     };
+    let hair_sample = match points(&form.hair_sample, factor, "The hair sample")? {
+        sample if sample.is_empty() => None,
+        sample if sample.len() < 3 => {
+            return Err(
+                "The hair sample: tap at least three points around the client's stubble, or clear it.".into(),
+            );
+        }
+        sample => Some(sample),
+    };
     let style = HairlineStyle::ALL
         .into_iter()
         .find(|s| s.as_str() == form.style)
@@ -199,6 +211,7 @@ pub(crate) fn design_file(
             fitzpatrick,
             hair_color: hair.to_hex(),
             skin_region: skin_region.map(|skin| skin.into_iter().map(tenth).collect()),
+            hair_sample: hair_sample.map(|sample| sample.into_iter().map(tenth).collect()),
             ..defaults.client
         },
         hairline,
@@ -247,6 +260,7 @@ pub(crate) fn form_of(design_toml: &str) -> EditorForm {
         fitzpatrick: file.client.fitzpatrick.map_or_else(|| "photo".into(), |n| n.to_string()),
         hair_color: file.client.hair_color,
         skin_region: file.client.skin_region.as_deref().map(list).unwrap_or_default(),
+        hair_sample: file.client.hair_sample.as_deref().map(list).unwrap_or_default(),
         diameter_mm: file.impressions.diameter_mm.to_string(),
         dilution: file.pigment.dilution.to_string(),
         depth_mm: file.pigment.depth_mm.to_string(),

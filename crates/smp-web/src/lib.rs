@@ -159,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/photos/{photo}/design", get(designs::edit).post(designs::save))
         .route("/clients/{id}/photos/{photo}/preview", post(designs::preview))
         .route("/clients/{id}/photos/{photo}/advice", post(designs::advice))
+        .route("/clients/{id}/photos/{photo}/hair", post(designs::hair))
         .route("/clients/{id}/designs/{design}/export", get(designs::export))
         .route("/clients/{id}/sessions", post(sessions::record))
         .route("/clients/{id}/sessions/new", get(sessions::new))

@@ -219,3 +219,42 @@ async fn the_editor_opens_the_latest_version_on_its_photo() {
     let r = app.get(&format!("{editor}?blank=1")).by(&pia).await;
     assert!(!r.body.contains("Version 2 by"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_editor_measures_the_clients_stubble_and_keeps_the_sample() {
+    let app = app().await;
+    let Cast { pia: (pia, csrf), fred: (fred, _), bo: (bo, _), .. } = cast(&app, "A").await;
+    // 45 hairs per cm2, 0.3 mm across, at 0.1 mm per pixel.
+    let (photo, truth) =
+        smp_render::synthetic::stubble_photo(400, 0.1, 45.0, 0.3, [196, 150, 124], [42, 34, 29], 21);
+    let (_, editor) = client_with_photo_of(&app, &pia, &csrf, "Hal Stubble", &photo).await;
+    let hair = editor.replace("/design", "/hair");
+    let drawing = "scale_from=0%2C380&scale_to=400%2C380&scale_mm=40\
+                   &zone=60%2C60+340%2C60+340%2C340+60%2C340&density=60&diameter_mm=0.45\
+                   &hair_sample=30%2C30+370%2C30+370%2C370+30%2C370";
+    let r = app.post(&hair).by(&pia).form(drawing).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let inside = truth
+        .centres
+        .iter()
+        .filter(|c| (30.0..370.0).contains(&c[0]) && (30.0..370.0).contains(&c[1]))
+        .count();
+    let true_density = inside as f64 / (34.0 * 34.0 / 100.0);
+    let density = v["density_per_cm2"].as_f64().unwrap();
+    assert!((density / true_density - 1.0).abs() < 0.1, "{density} against {true_density}: {v}");
+    assert!(v["suggested_dilution"].is_f64() && v["color_hex"].as_str().unwrap().starts_with('#'), "{v}");
+    assert!(v["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("denser")), "{v}");
+    // Without a sample: nothing measured, and what to do.
+    let r = app.post(&hair).by(&pia).form(&drawing.replace("&hair_sample=", "&other=")).await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v["density_per_cm2"].is_null() && v["warnings"][0].as_str().unwrap().contains("stubble"), "{v}");
+    // The front desk and another studio get nothing.
+    assert_eq!(app.post(&hair).by(&fred).form(drawing).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&hair).by(&bo).form(drawing).await.status, StatusCode::NOT_FOUND);
+    // The sample is saved with the version and comes back in the editor.
+    let r = app.post(&editor).by(&pia).form(&format!("csrf={csrf}&{drawing}")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(r.location.as_deref().unwrap()).by(&pia).await.body;
+    assert!(page.contains("name=\"hair_sample\" value=\"30,30 370,30 370,370 30,370\""), "{page}");
+}

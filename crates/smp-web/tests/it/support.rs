@@ -502,6 +502,19 @@ pub(crate) async fn screened_client_with_design(
 
 /// The chart of a new client with one top photo, and the photo's editor URL.
 pub(crate) async fn client_with_photo(app: &App, cookie: &str, csrf: &str, name: &str) -> (String, String) {
+    let plain = image::RgbImage::from_pixel(400, 300, image::Rgb([196, 150, 124]));
+    client_with_photo_of(app, cookie, csrf, name, &plain).await
+}
+
+/// The chart of a new client with `photo` as their top photo, and the
+/// photo's editor URL.
+pub(crate) async fn client_with_photo_of(
+    app: &App,
+    cookie: &str,
+    csrf: &str,
+    name: &str,
+    photo: &image::RgbImage,
+) -> (String, String) {
     let chart = app
         .post("/clients")
         .cookie(cookie)
@@ -510,9 +523,7 @@ pub(crate) async fn client_with_photo(app: &App, cookie: &str, csrf: &str, name:
         .location
         .unwrap();
     let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
-        .encode_image(&image::RgbImage::from_pixel(400, 300, image::Rgb([196, 150, 124])))
-        .unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95).encode_image(photo).unwrap();
     let r = app
         .post(&format!("{chart}/photos"))
         .cookie(cookie)
