@@ -29,7 +29,8 @@ pub struct Day {
 /// A restriction and the last day it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RestrictionSpan {
-    /// Stable id.
+    /// The protocol's id for it (`no-sweat`...), the same in every version
+    /// and in the calendar file's event ids.
     pub id: String,
     /// First day it holds, counted from the session (day 0).
     pub from_day: u32,
@@ -46,7 +47,8 @@ pub struct RestrictionSpan {
 /// A dated reminder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reminder {
-    /// Stable id.
+    /// The protocol's id for it, the same in every version and in the
+    /// calendar file's event ids.
     pub id: String,
     /// The calendar day it is due.
     pub date: NaiveDate,
@@ -63,7 +65,7 @@ pub struct Aftercare {
     pub days: Vec<Day>,
     /// Every restriction with its end date.
     pub restrictions: Vec<RestrictionSpan>,
-    /// Later reminders.
+    /// Reminders past the first month (moisturiser, sun protection), by date.
     pub reminders: Vec<Reminder>,
     /// What to do, with its days.
     pub care: Vec<crate::protocol::Care>,

@@ -15,7 +15,8 @@ use crate::protocol::{MAX_SESSIONS, Protocol};
 pub struct PlannedSession {
     /// 1-based.
     pub number: usize,
-    /// Its day.
+    /// Its day: the protocol's gap from the session before, moved to the
+    /// studio's next open day.
     pub date: NaiveDate,
     /// Impressions placed in it (the pattern's split).
     pub impressions: usize,
@@ -53,9 +54,9 @@ pub enum PlanError {
         "session {number} on {date} is inside session {previous}'s healing window: not before {earliest}"
     )]
     TooSoon {
-        /// The session.
+        /// The session's number, from 1.
         number: usize,
-        /// Its date.
+        /// The date it was given.
         date: NaiveDate,
         /// The session before it.
         previous: usize,

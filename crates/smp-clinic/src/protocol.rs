@@ -73,7 +73,7 @@ pub struct Care {
     /// Stable across protocol versions (`no-sweat`...): calendars and
     /// tests refer to it.
     pub id: String,
-    /// First day.
+    /// First day it applies, counted from the session (day 0).
     pub from_day: u32,
     /// Last day, inclusive; none for "for life".
     pub to_day: Option<u32>,

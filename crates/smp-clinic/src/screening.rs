@@ -58,7 +58,8 @@ pub enum Trigger {
 /// How long a `postpone` rule waits, and after which of the answer's dates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Wait {
-    /// Whole months.
+    /// Whole calendar months (a wait from 31 January of one month ends on
+    /// the last day of February).
     pub months: u32,
     /// Days (after the months).
     pub days: u32,

@@ -120,7 +120,7 @@ pub enum PoseError {
     TooFewPoints {
         /// The photo's name.
         photo: String,
-        /// Points tapped.
+        /// Points tapped on it, landmarks included.
         points: usize,
         /// Landmarks among them.
         landmarks: usize,

@@ -18,11 +18,11 @@ use crate::srgb::DarkenTable;
 /// One dot to stamp, in photo pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Dot {
-    /// Centre.
+    /// Centre, photo pixels from the left edge (sub-pixel).
     pub x: f32,
-    /// Centre.
+    /// Centre, photo pixels from the top edge (sub-pixel).
     pub y: f32,
-    /// Mean radius.
+    /// Mean radius in photo pixels; the edge wavers around it by `shape`.
     pub radius: f32,
     /// Optical density multiplier (1 = a typical dot).
     pub strength: f32,

@@ -29,7 +29,7 @@ pub struct Client {
 pub struct ClientFields {
     /// Full name (required).
     pub full_name: String,
-    /// ISO date.
+    /// `YYYY-MM-DD`, from 1900 to today.
     pub birth_date: Option<String>,
     /// E-mail.
     pub email: Option<String>,

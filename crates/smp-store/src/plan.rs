@@ -11,7 +11,7 @@ use crate::{AuditAction, StoreError, StudioStore, User, new_id, now_ms};
 pub struct PlannedSession {
     /// 1-based.
     pub number: i64,
-    /// ISO date.
+    /// The session's day, `YYYY-MM-DD` in the studio's zone.
     pub date: String,
     /// Impressions to place.
     pub impressions: i64,
