@@ -323,6 +323,23 @@ impl DensityField {
         self.cell_mm
     }
 
+    /// Multiplies the density at each cell by `factor` of its centre (mm):
+    /// a design drawn on a photo of a curved surface samples the photo's
+    /// plane more densely where the surface turns away from the camera.
+    pub fn scale_by(&mut self, factor: impl Fn(Point) -> f64 + Sync) {
+        let (origin, cell_mm, cols) = (self.origin, self.cell_mm, self.cols);
+        self.density.par_iter_mut().enumerate().for_each(|(i, d)| {
+            if *d > 0.0 {
+                let centre = Point::new(
+                    origin.x + (i % cols) as f64 * cell_mm,
+                    origin.y + (i / cols) as f64 * cell_mm,
+                );
+                *d = (*d as f64 * factor(centre).max(0.0)) as f32;
+            }
+        });
+        self.max_density = self.density.iter().copied().fold(0.0f32, f32::max) as f64;
+    }
+
     /// Expected number of impressions: the integral of the density.
     pub fn expected_count(&self) -> f64 {
         self.density.iter().map(|&d| d as f64).sum::<f64>() * self.cell_mm * self.cell_mm

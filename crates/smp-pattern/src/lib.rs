@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod density;
+pub mod head;
 mod noise;
 pub mod sampler;
 

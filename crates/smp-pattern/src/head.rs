@@ -1,0 +1,280 @@
+//! Impressions on the client's head (designs of schema 2): sampled on the
+//! photo the zones are drawn on, at the design's density per cm2 of scalp
+//! surface, and placed on the head model, from where every other photo
+//! sees them.
+//!
+//! The photo's plane is sampled with the density raised by 1 / cos of the
+//! angle between the scalp's normal and the camera (a square centimetre of
+//! scalp turned away covers less of the photo), so that the density on the
+//! surface is the design's; each impression is then carried along its
+//! pixel's ray onto the head. Scalp turned more than 78 degrees from the
+//! drawing photo's camera is left out: it is drawn on another photo.
+
+use glam::DVec3;
+use smp_core::head::Head;
+use smp_core::head_design::HeadDesign;
+use smp_core::pose::{Camera, PoseFit};
+use smp_core::{Design, Point};
+
+use crate::{DensityField, Impression, Pattern};
+
+/// The steepest the scalp may turn from the drawing photo's camera and
+/// still be sampled there (cos 78 degrees).
+const LEAST_COSINE: f64 = 0.2;
+
+/// One impression on the head.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadImpression {
+    /// Its place on the head, mm, head frame.
+    pub at: DVec3,
+    /// Healed diameter, mm.
+    pub diameter_mm: f64,
+    /// Index into the pattern's zone names.
+    pub zone: u16,
+    /// 1-based session.
+    pub session: u8,
+}
+
+/// All impressions of a design on the head.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadPattern {
+    /// In a fixed order: an impression's index is its id in every photo.
+    pub impressions: Vec<HeadImpression>,
+    /// Zone names, by [`HeadImpression::zone`].
+    pub zone_names: Vec<String>,
+    /// Number of sessions.
+    pub sessions: usize,
+}
+
+/// The photo-plane design of the zones drawn on the photo `on`: schema 1,
+/// at that photo's scale at the head's centre.
+pub fn drawn_on(design: &HeadDesign, camera: &Camera, on: &str) -> Option<Design> {
+    let file = &design.file;
+    let zones: Vec<_> = file.zones.iter().filter(|z| z.on == on).collect();
+    if zones.is_empty() {
+        return None;
+    }
+    let flat = smp_core::DesignFile {
+        schema: smp_core::design::SCHEMA_VERSION,
+        seed: file.seed,
+        photo: smp_core::design_file::PhotoSection {
+            path: on.into(),
+            view: smp_core::View::Top,
+            scale: smp_core::design_file::ScaleSection {
+                from: [0.0, 0.0],
+                to: [camera.scale * 100.0, 0.0],
+                mm: 100.0,
+            },
+        },
+        client: file.client.clone(),
+        hairline: file.hairline.as_ref().filter(|h| h.on == on).map(|h| {
+            smp_core::design_file::HairlineSection {
+                style: h.style,
+                points: h.points.clone(),
+                transition_mm: h.transition_mm,
+                glabella: None,
+            }
+        }),
+        zones: zones
+            .iter()
+            .map(|z| smp_core::design_file::ZoneSection {
+                name: z.name.clone(),
+                polygon: z.polygon.clone(),
+                density: z.density,
+                feather_mm: z.feather_mm,
+            })
+            .collect(),
+        impressions: file.impressions,
+        pigment: file.pigment,
+        sessions: file.sessions.clone(),
+    };
+    smp_core::parse(&flat.to_toml()).ok()
+}
+
+/// Samples the design's zones on the photos they are drawn on and places
+/// the impressions on the head.
+pub fn generate(design: &HeadDesign, fit: &PoseFit) -> Result<HeadPattern, String> {
+    let head = &design.head;
+    let mut impressions = Vec::new();
+    let mut zone_names: Vec<String> = Vec::new();
+    let mut photos: Vec<&str> = Vec::new();
+    for zone in &design.file.zones {
+        if !photos.contains(&zone.on.as_str()) {
+            photos.push(&zone.on);
+        }
+    }
+    let mut sessions = 0;
+    for on in photos {
+        let camera = fit
+            .photos
+            .iter()
+            .find(|p| p.name == on)
+            .map(|p| p.camera)
+            .ok_or_else(|| format!("the photo {on:?} has no fitted camera"))?;
+        let Some(flat) = drawn_on(design, &camera, on) else { continue };
+        let mm_per_px = flat.photo.mm_per_px;
+        let toward = camera.view_direction();
+        let mut field = DensityField::new(&flat);
+        field.scale_by(|mm| {
+            let pixel = [mm.x / mm_per_px, mm.y / mm_per_px];
+            match camera.on_head(head, pixel) {
+                Some(p) => {
+                    let cos = head.normal(p).dot(toward);
+                    if cos >= LEAST_COSINE { 1.0 / cos } else { 0.0 }
+                }
+                None => 0.0,
+            }
+        });
+        let pattern = Pattern::from_field(&flat, &field);
+        let base = zone_names.len() as u16;
+        zone_names.extend(pattern.zone_names.iter().cloned());
+        sessions = sessions.max(pattern.sessions);
+        impressions.extend(pattern.impressions.iter().filter_map(|i| {
+            let at = camera.on_head(head, [i.x_px, i.y_px])?;
+            Some(HeadImpression { at, diameter_mm: i.diameter_mm, zone: base + i.zone, session: i.session })
+        }));
+    }
+    Ok(HeadPattern { impressions, zone_names, sessions })
+}
+
+impl HeadPattern {
+    /// The impressions a photo's camera sees, as a pattern in its pixels,
+    /// each with its id (index in [`HeadPattern::impressions`]). A dot on
+    /// scalp turned from the camera shows smaller: drawn round, of the area
+    /// of the ellipse it foreshortens to.
+    pub fn seen_by(&self, head: &Head, camera: &Camera) -> (Pattern, Vec<usize>) {
+        let toward = camera.view_direction();
+        let mut ids = Vec::new();
+        let impressions = self
+            .impressions
+            .iter()
+            .enumerate()
+            .filter_map(|(id, i)| {
+                let cos = head.normal(i.at).dot(toward);
+                if cos <= 0.0 {
+                    return None;
+                }
+                let [x_px, y_px] = camera.project(i.at);
+                ids.push(id);
+                Some(Impression {
+                    x_px,
+                    y_px,
+                    diameter_mm: i.diameter_mm * cos.sqrt(),
+                    zone: i.zone,
+                    session: i.session,
+                })
+            })
+            .collect();
+        (Pattern { impressions, zone_names: self.zone_names.clone(), sessions: self.sessions }, ids)
+    }
+}
+
+/// Where the impressions of a photo lie, as one outline in its pixels (for
+/// what the render reads off the photo there, such as the skin's colour).
+pub fn outline_of(pattern: &Pattern) -> Option<[Point; 4]> {
+    let xs = pattern.impressions.iter().map(|i| i.x_px);
+    let ys = pattern.impressions.iter().map(|i| i.y_px);
+    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+    let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+    (x1 > x0 && y1 > y0)
+        .then(|| [Point::new(x0, y0), Point::new(x1, y0), Point::new(x1, y1), Point::new(x0, y1)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smp_core::head_design::parse_head_design;
+    use smp_core::pose::{FittedPhoto, initial_rotation};
+
+    /// A design of one zone over the whole top view, 40 per cm2, seen by a
+    /// camera straight above at 10 px per mm.
+    fn whole_top() -> (HeadDesign, PoseFit) {
+        let text = smp_core::head_design::EXAMPLE_HEAD_DESIGN
+            .replace(
+                "polygon = [[900, 700], [3100, 700], [3300, 2600], [700, 2600]]",
+                "polygon = [[0, 0], [4000, 0], [4000, 4000], [0, 4000]]",
+            )
+            .replace("density = 60.0 ", "density = 40.0 ")
+            .replace(
+                "on = \"front\"                 # the photo",
+                "on = \"top\"                 # the photo",
+            );
+        let mut design = parse_head_design(&text).unwrap();
+        design.file.hairline = None;
+        design.head = Head { a: 76.0, b: 98.0, c: 110.0 };
+        let top =
+            Camera { rotation: initial_rotation(smp_core::View::Top), scale: 10.0, offset: [2000.0, 2000.0] };
+        let front = Camera {
+            rotation: initial_rotation(smp_core::View::Front),
+            scale: 10.0,
+            offset: [2000.0, 2000.0],
+        };
+        let photo = |name: &str, camera| FittedPhoto {
+            name: name.into(),
+            camera,
+            rms_mm: 0.0,
+            worst: None,
+            hidden: vec![],
+        };
+        (design, PoseFit { photos: vec![photo("top", top), photo("front", front)], tie_points: vec![] })
+    }
+
+    #[test]
+    fn the_density_on_the_scalp_is_the_designs_however_it_turns_from_the_camera() {
+        let (design, fit) = whole_top();
+        let pattern = generate(&design, &fit).unwrap();
+        let head = design.head;
+        let radius = 12.0;
+        let patch_cm2 = std::f64::consts::PI * radius * radius / 100.0;
+        for degrees in [0.0f64, 35.0, 55.0] {
+            // A point of the surface whose normal is `degrees` from straight
+            // up, toward the face (found along the meridian x = 0).
+            let centre = (0..=9000)
+                .map(|k| {
+                    head.surface_toward(DVec3::new(
+                        0.0,
+                        (k as f64 / 100.0).to_radians().sin(),
+                        (k as f64 / 100.0).to_radians().cos(),
+                    ))
+                })
+                .min_by(|p, q| {
+                    let off =
+                        |p: &DVec3| (head.normal(*p).angle_between(DVec3::Z).to_degrees() - degrees).abs();
+                    off(p).total_cmp(&off(q))
+                })
+                .unwrap();
+            let count = pattern.impressions.iter().filter(|i| (i.at - centre).length() <= radius).count();
+            let density = count as f64 / patch_cm2;
+            assert!(
+                (density / 40.0 - 1.0).abs() <= 0.05,
+                "{degrees} degrees: {density:.1} per cm2 of scalp ({count} in {patch_cm2:.2} cm2)"
+            );
+        }
+    }
+
+    #[test]
+    fn every_photo_sees_the_same_impressions_where_they_are_and_none_behind() {
+        let (design, fit) = whole_top();
+        let pattern = generate(&design, &fit).unwrap();
+        let (front, ids) = pattern.seen_by(&design.head, &fit.photos[1].camera);
+        assert!(
+            !ids.is_empty() && ids.len() < pattern.impressions.len(),
+            "{} of {}",
+            ids.len(),
+            pattern.impressions.len()
+        );
+        for (seen, &id) in front.impressions.iter().zip(&ids) {
+            let on_head = pattern.impressions[id].at;
+            // The face side only, and where the camera puts that point.
+            assert!(design.head.normal(on_head).dot(DVec3::Y) > 0.0);
+            let [x, y] = fit.photos[1].camera.project(on_head);
+            assert!((seen.x_px - x).abs() < 1e-9 && (seen.y_px - y).abs() < 1e-9);
+        }
+        // Seen from the top, every impression is there.
+        let (top, ids) = pattern.seen_by(&design.head, &fit.photos[0].camera);
+        assert_eq!(
+            (top.impressions.len(), ids.len()),
+            (pattern.impressions.len(), pattern.impressions.len())
+        );
+    }
+}
