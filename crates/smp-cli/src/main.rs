@@ -3,6 +3,7 @@
 mod backup;
 mod clinic;
 mod hair;
+mod head_render;
 mod pose;
 mod serve;
 
@@ -169,6 +170,10 @@ struct RenderArgs {
     /// years:Y (Y years after the last session).
     #[arg(long, default_value = "healed", value_parser = parse_stage)]
     stage: Stage,
+    /// For a design on the head (schema 2): the photo to render on, by its
+    /// name (default: the first).
+    #[arg(long)]
+    photo: Option<String>,
 }
 
 fn parse_stage(s: &str) -> Result<Stage, String> {
@@ -223,7 +228,7 @@ fn read_design(path: &Path) -> Result<Design> {
         fs::read_to_string(path).with_context(|| format!("cannot read the design {}", path.display()))?;
     if smp_core::head_design::schema_of(&text) == Some(smp_core::head_design::HEAD_SCHEMA_VERSION) {
         bail!(
-            "{}: a design on the head model (schema 2): `smp pose` fits its photos; rendering schema 2 designs is not built yet",
+            "{}: a design on the head model (schema 2): `smp render --photo`, `smp pose` and `smp plan` take it; this command does not yet",
             path.display()
         );
     }
@@ -255,19 +260,41 @@ fn progress_bar(len: u64) -> ProgressBar {
 }
 
 fn render(args: &RenderArgs) -> Result<String> {
-    let design = read_design(&args.design)?;
     check_output(&args.out)?;
     if let Some(csv) = &args.impressions {
         check_folder(csv)?;
     }
-    let photo_path = photo_path(&args.design, &design);
+    // A design on the head: as the photo named sees it, each impression
+    // with its id and place on the head.
+    let head = match smp_core::head_design::schema_of(&fs::read_to_string(&args.design).unwrap_or_default()) {
+        Some(smp_core::head_design::HEAD_SCHEMA_VERSION) => {
+            Some(head_render::on_photo(&args.design, args.photo.as_deref())?)
+        }
+        _ if args.photo.is_some() => {
+            bail!("{}: --photo names a photo of a design on the head model (schema 2)", args.design.display())
+        }
+        _ => None,
+    };
+    let (design, photo_path) = match &head {
+        Some(h) => (h.design.clone(), h.photo.clone()),
+        None => {
+            let design = read_design(&args.design)?;
+            let path = photo_path(&args.design, &design);
+            (design, path)
+        }
+    };
 
     let bar = progress_bar(100);
     bar.set_message("reading, placing");
     let needs_pattern = args.stage != Stage::Before || args.impressions.is_some();
     // Decoding the photo and placing the impressions are independent: overlap them.
-    let (photo, pattern) =
-        rayon::join(|| load_photo(&photo_path), || needs_pattern.then(|| Pattern::generate(&design)));
+    let (photo, pattern) = rayon::join(
+        || load_photo(&photo_path),
+        || match &head {
+            Some(h) => Some(h.pattern.clone()),
+            None => needs_pattern.then(|| Pattern::generate(&design)),
+        },
+    );
     let mut photo = photo?;
     bar.set_position(30);
 
@@ -289,7 +316,7 @@ fn render(args: &RenderArgs) -> Result<String> {
             );
         }
         if let Some(csv) = &args.impressions {
-            write_impressions_csv(csv, &pattern)?;
+            write_impressions_csv(csv, &pattern, head.as_ref().map(|h| h.on_head.as_slice()))?;
         }
         let counts = pattern.session_counts();
         summary = format!(
@@ -332,11 +359,15 @@ fn render(args: &RenderArgs) -> Result<String> {
     }
     bar.finish_and_clear();
     let stage = args.stage.to_string();
-    if summary.is_empty() {
-        Ok(format!("{stage}: wrote {}", args.out.display()))
+    let mut said = if summary.is_empty() {
+        format!("{stage}: wrote {}", args.out.display())
     } else {
-        Ok(format!("{stage}: {summary}; wrote {}", args.out.display()))
+        format!("{stage}: {summary}; wrote {}", args.out.display())
+    };
+    for warning in head.iter().flat_map(|h| &h.warnings) {
+        said.push_str(&format!("\nwarning: {warning}"));
     }
+    Ok(said)
 }
 
 fn timeline(design_path: &Path, out: &Path, panel_width: u32) -> Result<()> {
@@ -369,12 +400,20 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
-fn write_impressions_csv(path: &Path, pattern: &Pattern) -> Result<(), PhotoError> {
+/// The impressions as CSV: `x_px,y_px,diameter_mm,zone,session`, and for a
+/// design on the head `id,x_mm,y_mm,z_mm` after them (the impression's id,
+/// the same on every photo, and its place on the head, head frame).
+fn write_impressions_csv(
+    path: &Path,
+    pattern: &Pattern,
+    on_head: Option<&[(usize, glam::DVec3)]>,
+) -> Result<(), PhotoError> {
     write_atomically(path, |out| {
         let mut write = || -> std::io::Result<()> {
-            writeln!(out, "x_px,y_px,diameter_mm,zone,session")?;
-            for i in &pattern.impressions {
-                writeln!(
+            let head_columns = if on_head.is_some() { ",id,x_mm,y_mm,z_mm" } else { "" };
+            writeln!(out, "x_px,y_px,diameter_mm,zone,session{head_columns}")?;
+            for (k, i) in pattern.impressions.iter().enumerate() {
+                write!(
                     out,
                     "{:.2},{:.2},{:.3},{},{}",
                     i.x_px,
@@ -383,6 +422,10 @@ fn write_impressions_csv(path: &Path, pattern: &Pattern) -> Result<(), PhotoErro
                     csv_field(&pattern.zone_names[i.zone as usize]),
                     i.session
                 )?;
+                match on_head.and_then(|all| all.get(k)) {
+                    Some((id, at)) => writeln!(out, ",{id},{:.2},{:.2},{:.2}", at.x, at.y, at.z)?,
+                    None => writeln!(out)?,
+                }
             }
             Ok(())
         };
@@ -414,6 +457,7 @@ fn demo(dir: &Path, force: bool) -> Result<()> {
         impressions: Some(dir.join("impressions.csv")),
         preview: Some(1600),
         stage: Stage::HEALED,
+        photo: None,
     };
     let summary = render(&args)?;
     println!("{summary}");

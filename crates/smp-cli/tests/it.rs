@@ -783,9 +783,55 @@ fn pose_fits_each_photo_of_a_design_on_the_head() {
         "{impressions} for {area} cm2"
     );
 
-    // Rendering a schema 2 design says what is and is not built.
-    let o = smp(&["render", "head.toml", "--out", "out.jpg"], dir.path());
-    assert!(!o.status.success() && stderr(&o).contains("smp pose"), "{}", stderr(&o));
+    // Rendered on each photo: the same impression (its id) at the same place
+    // on the head, each photo showing only those facing it.
+    for name in ["top", "front"] {
+        smp_render::synthetic::scalp_photo(2000, 1600, [196, 150, 124], 1)
+            .save(dir.path().join(format!("{name}.jpg")))
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    for name in ["top", "front"] {
+        let csv = format!("{name}.csv");
+        let o = smp(
+            &[
+                "render",
+                "head.toml",
+                "--photo",
+                name,
+                "--out",
+                &format!("{name}-out.jpg"),
+                "--impressions",
+                &csv,
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        // The example's hairline is drawn on the front photo, its zone on
+        // the top one: said, not silently dropped.
+        assert!(String::from_utf8_lossy(&o.stdout).contains("warning: the hairline is drawn on \"front\""));
+        let text = fs::read_to_string(dir.path().join(&csv)).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("x_px,y_px,diameter_mm,zone,session,id,x_mm,y_mm,z_mm"));
+        let rows: std::collections::BTreeMap<u64, String> = lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[5].parse().unwrap(), f[6..].join(","))
+            })
+            .collect();
+        seen.push(rows);
+    }
+    let shared: Vec<&u64> = seen[0].keys().filter(|id| seen[1].contains_key(id)).collect();
+    assert!(
+        !shared.is_empty() && shared.len() < seen[0].len(),
+        "{} shared of {}",
+        shared.len(),
+        seen[0].len()
+    );
+    assert!(shared.iter().all(|id| seen[0][id] == seen[1][id]), "the same impression, the same place");
+    // The timeline does not take designs on the head yet, and says so.
+    let o = smp(&["timeline", "head.toml", "--out", "t.jpg"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("smp render --photo"), "{}", stderr(&o));
 }
 
 #[test]

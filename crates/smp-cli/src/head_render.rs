@@ -1,0 +1,91 @@
+//! A design on the head (schema 2) as one of its photos sees it: the
+//! impressions facing that photo, in its pixels, and a photo-plane design
+//! at its scale for the render to work with.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use glam::DVec3;
+use smp_core::Design;
+use smp_core::design_file::{DesignFile, PhotoSection, ScaleSection, ZoneSection};
+use smp_pattern::Pattern;
+
+/// One photo's view of a design on the head.
+pub struct OnPhoto {
+    /// A schema 1 design at the photo's scale (its zone is where the
+    /// impressions this photo sees lie: the skin is read there).
+    pub design: Design,
+    /// The photo file.
+    pub photo: PathBuf,
+    /// The impressions facing the photo, in its pixels.
+    pub pattern: Pattern,
+    /// Each impression's id (the same in every photo) and place on the head.
+    pub on_head: Vec<(usize, DVec3)>,
+    /// What the render leaves out or assumes, said beside its summary.
+    pub warnings: Vec<String>,
+}
+
+/// The view of the design at `path` from its photo `name` (the first photo
+/// when none is named).
+pub fn on_photo(path: &Path, name: Option<&str>) -> Result<OnPhoto> {
+    let Some((design, fit)) = crate::pose::read_head_design(path)? else {
+        bail!("{}: --photo names a photo of a design on the head model (schema 2)", path.display());
+    };
+    let index = match name {
+        None => 0,
+        Some(name) => design.photos.iter().position(|(_, marks)| marks.name == name).ok_or_else(|| {
+            let names: Vec<&str> = design.photos.iter().map(|(_, m)| m.name.as_str()).collect();
+            anyhow::anyhow!(
+                "{}: no photo named {name:?}; the photos are: {}",
+                path.display(),
+                names.join(", ")
+            )
+        })?,
+    };
+    let (photo_file, marks) = &design.photos[index];
+    let camera = fit.photos[index].camera;
+    let head_pattern =
+        smp_pattern::head::generate(&design, &fit).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (pattern, ids) = head_pattern.seen_by(&design.head, &camera);
+    let Some(outline) = smp_pattern::head::outline_of(&pattern) else {
+        bail!("{}: photo {:?} sees none of the design's impressions", path.display(), marks.name);
+    };
+    let file = &design.file;
+    let flat = DesignFile {
+        schema: smp_core::design::SCHEMA_VERSION,
+        seed: file.seed,
+        photo: PhotoSection {
+            path: photo_file.clone(),
+            view: marks.view,
+            scale: ScaleSection { from: [0.0, 0.0], to: [camera.scale * 100.0, 0.0], mm: 100.0 },
+        },
+        client: file.client.clone(),
+        hairline: None,
+        zones: vec![ZoneSection {
+            name: "seen".into(),
+            polygon: outline.iter().map(|p| [p.x, p.y]).collect(),
+            ..ZoneSection::default()
+        }],
+        impressions: file.impressions,
+        pigment: file.pigment,
+        sessions: file.sessions.clone(),
+    };
+    let flat = smp_core::parse(&flat.to_toml()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let on_head = ids.iter().map(|&id| (id, head_pattern.impressions[id].at)).collect();
+    let mut warnings = design.warnings();
+    if let Some(hairline) = &file.hairline
+        && !file.zones.iter().any(|z| z.on == hairline.on)
+    {
+        warnings.push(format!(
+            "the hairline is drawn on {:?}, where no zone is: carrying a hairline from one photo to zones drawn on another is not built yet, so it shapes nothing",
+            hairline.on
+        ));
+    }
+    Ok(OnPhoto {
+        photo: path.parent().unwrap_or(Path::new("")).join(photo_file),
+        design: flat,
+        pattern,
+        on_head,
+        warnings,
+    })
+}
