@@ -72,15 +72,7 @@ pub fn on_photo(path: &Path, name: Option<&str>) -> Result<OnPhoto> {
     };
     let flat = smp_core::parse(&flat.to_toml()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let on_head = ids.iter().map(|&id| (id, head_pattern.impressions[id].at)).collect();
-    let mut warnings = design.warnings();
-    if let Some(hairline) = &file.hairline
-        && !file.zones.iter().any(|z| z.on == hairline.on)
-    {
-        warnings.push(format!(
-            "the hairline is drawn on {:?}, where no zone is: carrying a hairline from one photo to zones drawn on another is not built yet, so it shapes nothing",
-            hairline.on
-        ));
-    }
+    let warnings = design.warnings();
     Ok(OnPhoto {
         photo: path.parent().unwrap_or(Path::new("")).join(photo_file),
         design: flat,

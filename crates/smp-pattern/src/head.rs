@@ -47,9 +47,36 @@ pub struct HeadPattern {
 }
 
 /// The photo-plane design of the zones drawn on the photo `on`: schema 1,
-/// at that photo's scale at the head's centre.
-pub fn drawn_on(design: &HeadDesign, camera: &Camera, on: &str) -> Option<Design> {
+/// at that photo's scale at the head's centre. A hairline drawn on another
+/// photo is carried there through the head: each of its points onto the
+/// head along its photo's ray, then into this photo.
+pub fn drawn_on(design: &HeadDesign, fit: &PoseFit, on: &str) -> Option<Design> {
     let file = &design.file;
+    let camera_of = |name: &str| fit.photos.iter().find(|p| p.name == name).map(|p| p.camera);
+    let camera = camera_of(on)?;
+    let hairline = file.hairline.as_ref().and_then(|h| {
+        let points: Vec<[f64; 2]> = if h.on == on {
+            h.points.clone()
+        } else {
+            let from = camera_of(&h.on)?;
+            let mut carried: Vec<[f64; 2]> = h
+                .points
+                .iter()
+                .filter_map(|p| from.on_head(&design.head, *p))
+                .map(|at| camera.project(at))
+                .collect();
+            // Left to right in this photo (a front view sees the client's
+            // right on its left; a top view on its right).
+            carried.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            carried
+        };
+        (points.len() >= 2).then(|| smp_core::design_file::HairlineSection {
+            style: h.style,
+            points,
+            transition_mm: h.transition_mm,
+            glabella: None,
+        })
+    });
     let zones: Vec<_> = file.zones.iter().filter(|z| z.on == on).collect();
     if zones.is_empty() {
         return None;
@@ -67,14 +94,7 @@ pub fn drawn_on(design: &HeadDesign, camera: &Camera, on: &str) -> Option<Design
             },
         },
         client: file.client.clone(),
-        hairline: file.hairline.as_ref().filter(|h| h.on == on).map(|h| {
-            smp_core::design_file::HairlineSection {
-                style: h.style,
-                points: h.points.clone(),
-                transition_mm: h.transition_mm,
-                glabella: None,
-            }
-        }),
+        hairline,
         zones: zones
             .iter()
             .map(|z| smp_core::design_file::ZoneSection {
@@ -111,7 +131,7 @@ pub fn generate(design: &HeadDesign, fit: &PoseFit) -> Result<HeadPattern, Strin
             .find(|p| p.name == on)
             .map(|p| p.camera)
             .ok_or_else(|| format!("the photo {on:?} has no fitted camera"))?;
-        let Some(flat) = drawn_on(design, &camera, on) else { continue };
+        let Some(flat) = drawn_on(design, fit, on) else { continue };
         let mm_per_px = flat.photo.mm_per_px;
         let toward = camera.view_direction();
         let mut field = DensityField::new(&flat);
@@ -276,5 +296,28 @@ mod tests {
             (top.impressions.len(), ids.len()),
             (pattern.impressions.len(), pattern.impressions.len())
         );
+    }
+
+    #[test]
+    fn a_hairline_drawn_on_the_front_photo_shapes_the_zone_drawn_on_the_top_one() {
+        let text = smp_core::head_design::EXAMPLE_HEAD_DESIGN.replace(
+            "points = [[1350, 1880], [2000, 1760], [2650, 1880]]",
+            "points = [[1350, 1500], [2000, 1400], [2650, 1500]]",
+        );
+        let design = parse_head_design(&text).unwrap();
+        let marks: Vec<_> = design.photos.iter().map(|(_, m)| m.clone()).collect();
+        let fit = smp_core::pose::fit(&design.head, &marks).unwrap();
+        // Carried into the top photo: left to right, across the zone.
+        let top = drawn_on(&design, &fit, "top").unwrap();
+        let line = top.hairline.as_ref().expect("the hairline reaches the top photo");
+        let xs: Vec<f64> = line.points.iter().map(|p| p.x).collect();
+        assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
+        assert!(line.points.iter().all(|p| (700.0..2600.0).contains(&p.y)), "{:?}", line.points);
+        // It takes the impressions ahead of it away.
+        let with = generate(&design, &fit).unwrap().impressions.len();
+        let mut bare = design.clone();
+        bare.file.hairline = None;
+        let without = generate(&bare, &fit).unwrap().impressions.len();
+        assert!(with < without * 9 / 10, "{with} with the hairline, {without} without");
     }
 }
