@@ -70,7 +70,7 @@ pub fn drawn_on(design: &HeadDesign, fit: &PoseFit, on: &str) -> Option<Design> 
             carried.sort_by(|a, b| a[0].total_cmp(&b[0]));
             carried
         };
-        (points.len() >= 2).then(|| smp_core::design_file::HairlineSection {
+        (points.len() >= 2).then_some(smp_core::design_file::HairlineSection {
             style: h.style,
             points,
             transition_mm: h.transition_mm,
