@@ -247,8 +247,9 @@ pub fn aftercare(args: &AftercareArgs) -> Result<String> {
 
 /// The design, its client's skin, and the skin tone measured on its photo.
 fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::Skin, smp_optics::colour::Lab)> {
-    let design = crate::read_design(path)?;
-    let photo = smp_render::load_photo(&crate::photo_path(path, &design))?;
+    // A design on the head: as its first photo sees it.
+    let (design, photo_path, _) = crate::design_on_photo(path, None)?;
+    let photo = smp_render::load_photo(&photo_path)?;
     let skin_lab = smp_render::skin_tone(&photo, &design).with_context(|| {
         let area =
             if design.client.skin_region.is_some() { "client.skin_region holds" } else { "the zones hold" };

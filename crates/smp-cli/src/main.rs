@@ -58,6 +58,10 @@ enum Command {
         /// Width of each panel, in pixels.
         #[arg(long, default_value_t = 480, value_parser = clap::value_parser!(u32).range(64..=4000))]
         panel_width: u32,
+        /// For a design on the head (schema 2): the photo, by its name
+        /// (default: the first).
+        #[arg(long)]
+        photo: Option<String>,
     },
     /// The healed colour of one dot on the client's skin against their hair
     /// colour, the dilution that matches best, and warnings.
@@ -192,8 +196,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Demo { dir, force } => demo(&dir, force),
-        Command::Timeline { design, out, panel_width } => {
-            timeline(&design, &out, panel_width).map(|()| println!("timeline: wrote {}", out.display()))
+        Command::Timeline { design, photo, out, panel_width } => {
+            timeline(&design, photo.as_deref(), &out, panel_width)
+                .map(|()| println!("timeline: wrote {}", out.display()))
         }
         Command::Pigment { design, json } => clinic::pigment(&design, json).map(|out| println!("{out}")),
         Command::Forecast { design, json } => clinic::forecast(&design, json).map(|out| println!("{out}")),
@@ -222,13 +227,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// A design as one of its photos sees it, with the photo's path: a schema 1
+/// design as it is; a design on the head (schema 2) from the photo named
+/// (the first when none is), with its impressions there.
+fn design_on_photo(
+    path: &Path,
+    photo: Option<&str>,
+) -> Result<(Design, PathBuf, Option<head_render::OnPhoto>)> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read the design {}", path.display()))?;
+    if smp_core::head_design::schema_of(&text) == Some(smp_core::head_design::HEAD_SCHEMA_VERSION) {
+        let seen = head_render::on_photo(path, photo)?;
+        return Ok((seen.design.clone(), seen.photo.clone(), Some(seen)));
+    }
+    if photo.is_some() {
+        bail!("{}: --photo names a photo of a design on the head model (schema 2)", path.display());
+    }
+    let design = read_design(path)?;
+    let photo_path = photo_path(path, &design);
+    Ok((design, photo_path, None))
+}
+
 /// Reads and validates a design file.
 fn read_design(path: &Path) -> Result<Design> {
     let text =
         fs::read_to_string(path).with_context(|| format!("cannot read the design {}", path.display()))?;
     if smp_core::head_design::schema_of(&text) == Some(smp_core::head_design::HEAD_SCHEMA_VERSION) {
         bail!(
-            "{}: a design on the head model (schema 2): `smp render --photo`, `smp pose` and `smp plan` take it; this command does not yet",
+            "{}: a design on the head model (schema 2): this command takes designs on one photo (schema 1)",
             path.display()
         );
     }
@@ -264,25 +290,7 @@ fn render(args: &RenderArgs) -> Result<String> {
     if let Some(csv) = &args.impressions {
         check_folder(csv)?;
     }
-    // A design on the head: as the photo named sees it, each impression
-    // with its id and place on the head.
-    let head = match smp_core::head_design::schema_of(&fs::read_to_string(&args.design).unwrap_or_default()) {
-        Some(smp_core::head_design::HEAD_SCHEMA_VERSION) => {
-            Some(head_render::on_photo(&args.design, args.photo.as_deref())?)
-        }
-        _ if args.photo.is_some() => {
-            bail!("{}: --photo names a photo of a design on the head model (schema 2)", args.design.display())
-        }
-        _ => None,
-    };
-    let (design, photo_path) = match &head {
-        Some(h) => (h.design.clone(), h.photo.clone()),
-        None => {
-            let design = read_design(&args.design)?;
-            let path = photo_path(&args.design, &design);
-            (design, path)
-        }
-    };
+    let (design, photo_path, head) = design_on_photo(&args.design, args.photo.as_deref())?;
 
     let bar = progress_bar(100);
     bar.set_message("reading, placing");
@@ -370,13 +378,18 @@ fn render(args: &RenderArgs) -> Result<String> {
     Ok(said)
 }
 
-fn timeline(design_path: &Path, out: &Path, panel_width: u32) -> Result<()> {
-    let design = read_design(design_path)?;
+fn timeline(design_path: &Path, photo_name: Option<&str>, out: &Path, panel_width: u32) -> Result<()> {
+    let (design, photo_path, head) = design_on_photo(design_path, photo_name)?;
     check_output(out)?;
-    let photo_path = photo_path(design_path, &design);
     let bar = progress_bar(smp_render::timeline::STAGES.len() as u64 + 1);
     bar.set_message("reading, placing");
-    let (photo, pattern) = rayon::join(|| load_photo(&photo_path), || Pattern::generate(&design));
+    let (photo, pattern) = rayon::join(
+        || load_photo(&photo_path),
+        || match head {
+            Some(seen) => seen.pattern,
+            None => Pattern::generate(&design),
+        },
+    );
     let photo = photo?;
     bar.set_position(1);
     bar.set_message("rendering the stages");
@@ -461,7 +474,7 @@ fn demo(dir: &Path, force: bool) -> Result<()> {
     };
     let summary = render(&args)?;
     println!("{summary}");
-    timeline(&args.design, &dir.join("timeline.jpg"), 480)?;
+    timeline(&args.design, None, &dir.join("timeline.jpg"), 480)?;
     println!("Demo written to {}:", dir.display());
     for f in files {
         println!("  {}", dir.join(f).display());

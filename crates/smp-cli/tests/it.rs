@@ -826,9 +826,14 @@ fn pose_fits_each_photo_of_a_design_on_the_head() {
         seen[0].len()
     );
     assert!(shared.iter().all(|id| seen[0][id] == seen[1][id]), "the same impression, the same place");
-    // The timeline does not take designs on the head yet, and says so.
-    let o = smp(&["timeline", "head.toml", "--out", "t.jpg"], dir.path());
-    assert!(!o.status.success() && stderr(&o).contains("smp render --photo"), "{}", stderr(&o));
+    // The timeline on a photo, and the pigment on the first.
+    let o = smp(
+        &["timeline", "head.toml", "--photo", "front", "--out", "t.jpg", "--panel-width", "200"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = smp(&["pigment", "head.toml", "--json"], dir.path());
+    assert!(o.status.success() && json_of(&o)["healed_hex"].is_string(), "{}", stderr(&o));
 }
 
 #[test]
