@@ -251,6 +251,16 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.equal((await page.inputValue('input[name=extra_zones]')).split(' ').length, 4, 'and the second');
     assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
 
+    // The head measured with a tape: three numbers that fit one head.
+    await page.click('text=Marta Ruiz');
+    await page.click('a:has-text("Head measurements")');
+    await page.fill('#circumference_mm', '549');
+    await page.fill('#ear_to_ear_mm', '295');
+    await page.fill('#front_to_back_mm', '327');
+    await page.click('text=Save the measurements');
+    await page.waitForSelector('text=549 · 295 · 327 mm');
+    await lookAt(page, 't-head');
+
     // A session with its ink passport, then the client's aftercare link and
     // calendar.
     await page.click('text=Marta Ruiz');

@@ -31,6 +31,8 @@ pub enum AuditAction {
     ViewSession,
     /// `erase-client`; the subject is the client's id.
     EraseClient,
+    /// `measure-head`; the subject is the client's id.
+    MeasureHead,
     /// `upload-photo`; the subject is the client's id.
     UploadPhoto,
     /// `withdraw-photo`; the subject is the client's id.
@@ -93,7 +95,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the log's filter offers them.
-    pub const ALL: [AuditAction; 40] = [
+    pub const ALL: [AuditAction; 41] = [
         AuditAction::ViewHealth,
         AuditAction::RecordScreening,
         AuditAction::OverrideScreening,
@@ -105,6 +107,7 @@ impl AuditAction {
         AuditAction::ViewPhoto,
         AuditAction::ViewSession,
         AuditAction::EraseClient,
+        AuditAction::MeasureHead,
         AuditAction::UploadPhoto,
         AuditAction::WithdrawPhoto,
         AuditAction::SaveDesign,
@@ -150,6 +153,7 @@ impl AuditAction {
             AuditAction::ViewPhoto => "view-photo",
             AuditAction::ViewSession => "view-session",
             AuditAction::EraseClient => "erase-client",
+            AuditAction::MeasureHead => "measure-head",
             AuditAction::UploadPhoto => "upload-photo",
             AuditAction::WithdrawPhoto => "withdraw-photo",
             AuditAction::SaveDesign => "save-design",

@@ -58,7 +58,7 @@ const COUNTED: [&str; 9] = [
 ];
 
 /// What goes, in an order the references allow.
-const ERASED: [&str; 8] = [
+const ERASED: [&str; 9] = [
     "DELETE FROM aftercare_links WHERE studio_id = $1 AND session_id IN \
      (SELECT id FROM treatment_sessions WHERE studio_id = $1 AND client_id = $2)",
     "DELETE FROM planned_sessions WHERE studio_id = $1 AND client_id = $2",
@@ -69,6 +69,7 @@ const ERASED: [&str; 8] = [
     "DELETE FROM gate_overrides WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM screenings WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM client_changes WHERE studio_id = $1 AND client_id = $2",
+    "DELETE FROM head_measurements WHERE studio_id = $1 AND client_id = $2",
 ];
 
 impl StudioStore<'_> {

@@ -20,6 +20,7 @@ mod designs;
 mod editor_form;
 mod erasure;
 mod error;
+mod head;
 mod intake;
 mod kept_input;
 mod login;
@@ -172,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .route("/aftercare/{token}/logo.png", get(sessions::aftercare_logo))
         .route("/aftercare/{token}/style.css", get(sessions::aftercare_style))
         .route("/clients/{id}/erase", get(erasure::form).post(erasure::erase))
+        .route("/clients/{id}/head", get(head::form).post(head::save))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/calendar", get(plans::calendar))
         .route("/clients/{id}/plan", get(plans::view).post(plans::save))

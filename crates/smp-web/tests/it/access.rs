@@ -72,6 +72,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/aftercare/{token}/style.css", Link),
     ("GET", "/clients/{id}/erase", Admin),
     ("POST", "/clients/{id}/erase", Admin),
+    ("GET", "/clients/{id}/head", Clinical),
+    ("POST", "/clients/{id}/head", Clinical),
     ("GET", "/dashboard", Staff),
     ("GET", "/calendar", Staff),
     ("GET", "/clients/{id}/plan", Clinical),
@@ -232,6 +234,7 @@ fn fields_of(path: &str) -> &'static str {
         "/clients/{id}/consent" => "&text_id=none",
         "/clients/{id}/sessions/{session}/aftercare-link/revoke" => "&token=none",
         "/clients/{id}/plan" => "&design_id={design}&start=2027-01-04",
+        "/clients/{id}/head" => "&circumference_mm=549&ear_to_ear_mm=295&front_to_back_mm=327",
         "/admin/users/{user}/account" => "&role=front-desk&status=active",
         _ => "",
     }

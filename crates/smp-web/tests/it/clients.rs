@@ -89,6 +89,7 @@ async fn a_client_is_erased_on_request_keeping_what_the_law_allows() {
     let studio = app.store.studio(&a);
     let passport = r#"{"duration_min": 200}"#;
     studio.record_session(&id, &pia_user, "2026-12-01", 1, None, passport).await.unwrap().unwrap();
+    assert!(studio.record_head(&id, &pia_user, [549.0, 295.0, 327.0]).await.unwrap());
     assert_eq!(app.stored(&a).await.len(), 3);
 
     let erase = format!("{chart}/erase");
@@ -123,6 +124,7 @@ async fn a_client_is_erased_on_request_keeping_what_the_law_allows() {
     let client = studio.client(&id).await.unwrap().unwrap();
     assert_eq!((client.full_name.as_str(), client.email, client.phone), ("Erased client", None, None));
     assert!(studio.screenings(&id).await.unwrap().is_empty() && studio.photos(&id).await.unwrap().is_empty());
+    assert!(studio.head_measurements(&id).await.unwrap().is_empty(), "the head's measurements go too");
     assert!(studio.designs(&id).await.unwrap().is_empty());
     assert!(app.stored(&a).await.is_empty(), "the photo files went too");
     assert_eq!(studio.consents(&id).await.unwrap().len(), 1, "the consent is kept");
@@ -193,4 +195,52 @@ async fn details_are_corrected_with_their_history_and_duplicates_are_caught() {
     assert_eq!(app.get(&details).by(&bo).await.status, StatusCode::NOT_FOUND);
     let r = app.post(&details).by(&bo).form(&fix.replace(&fred_csrf, &bo_csrf)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_head_is_measured_checked_and_every_measuring_kept() {
+    let app = app().await;
+    let Cast { pia: (pia, csrf), fred: (fred, _), bo: (bo, _), .. } = cast(&app, "A").await;
+    let (chart, _) = client_with_photo(&app, &pia, &csrf, "Hal Head").await;
+    let head = format!("{chart}/head");
+    assert!(app.get(&chart).by(&pia).await.body.contains(&format!("href=\"{head}\"")));
+    let page = app.get(&head).by(&pia).await;
+    assert!(page.status.is_success() && page.body.contains("Not measured yet"), "{}", page.body);
+
+    // Three that fit no head: refused beside the form, what was typed kept.
+    let r = app
+        .post(&head)
+        .by(&pia)
+        .form(&format!("csrf={csrf}&circumference_mm=780&ear_to_ear_mm=160&front_to_back_mm=160"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("do not fit one head") && r.body.contains("value=\"780\""), "{}", r.body);
+    let r = app
+        .post(&head)
+        .by(&pia)
+        .form(&format!("csrf={csrf}&circumference_mm=lots&ear_to_ear_mm=295&front_to_back_mm=327"))
+        .await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST
+            && r.body.contains("Around the head: &#34;lots&#34; is not a number"),
+        "{}",
+        r.body
+    );
+
+    // Kept, twice: both listed, the newest in the form.
+    for around in ["549", "552.5"] {
+        let r = app
+            .post(&head)
+            .by(&pia)
+            .form(&format!("csrf={csrf}&circumference_mm={around}&ear_to_ear_mm=295&front_to_back_mm=327"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let page = app.get(&head).by(&pia).await.body;
+    assert!(page.contains("value=\"552.5\"") && page.contains("549 · 295 · 327 mm"), "{page}");
+    assert!(page.contains("a head 152 mm wide, 196 mm long"), "{page}");
+
+    // The front desk does not measure; another studio finds nothing.
+    assert_eq!(app.get(&head).by(&fred).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&head).by(&bo).await.status, StatusCode::NOT_FOUND);
 }
