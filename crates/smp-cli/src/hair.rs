@@ -4,25 +4,31 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use smp_render::stubble::{HairReport, StubbleError, hair_match};
 
 pub fn hair(path: &Path, photo_name: Option<&str>, as_json: bool) -> Result<String> {
-    if photo_name.is_some() {
-        bail!(
-            "{}: --photo names a photo of a design on the head (schema 2), whose hair samples are not built yet",
-            path.display()
-        );
-    }
-    let design = crate::read_design(path)?;
+    // A design on the head: the sample is on the photo it names (or the
+    // one asked for), and its density is counted over its area of scalp.
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the design {}", path.display()))?;
+    let photo_name = match smp_core::head_design::schema_of(&text) {
+        Some(smp_core::head_design::HEAD_SCHEMA_VERSION) => photo_name.map(String::from).or_else(|| {
+            smp_core::head_design::parse_head_design(&text).ok().and_then(|d| d.file.client.hair_sample_on)
+        }),
+        _ => photo_name.map(String::from),
+    };
+    let (design, photo_path, seen) = crate::design_on_photo(path, photo_name.as_deref())?;
     let Some(sample) = &design.client.hair_sample else {
         bail!(
-            "{}: the design has no [client] hair_sample: outline an area of the client's own shaved stubble (usually the sides or the back)",
+            "{}: the design has no hair sample on this photo ([client] hair_sample): outline an area of the client's own shaved stubble (usually the sides or the back)",
             path.display()
         );
     };
-    let photo = smp_render::load_photo(&crate::photo_path(path, &design))?;
-    let matched = match hair_match(&photo, &design, sample) {
+    let photo = smp_render::load_photo(&photo_path)?;
+    let scalp_cm2 =
+        seen.as_ref().map(|s| smp_core::surface::zone_on_head(&s.head, &s.camera, sample, 0.0).area_cm2);
+    let matched = match hair_match(&photo, &design, sample, scalp_cm2) {
         Ok(matched) => matched,
         Err(e @ StubbleError::TooFewHairs(_)) if as_json => {
             let none = HairReport::unmeasured(e.to_string());

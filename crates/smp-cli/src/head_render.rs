@@ -23,6 +23,10 @@ pub struct OnPhoto {
     pub on_head: Vec<(usize, DVec3)>,
     /// What the render leaves out or assumes, said beside its summary.
     pub warnings: Vec<String>,
+    /// The head model and this photo's camera.
+    pub head: smp_core::head::Head,
+    /// This photo's fitted camera.
+    pub camera: smp_core::pose::Camera,
 }
 
 /// The view of the design at `path` from its photo `name` (the first photo
@@ -59,7 +63,16 @@ pub fn on_photo(path: &Path, name: Option<&str>) -> Result<OnPhoto> {
             view: marks.view,
             scale: ScaleSection { from: [0.0, 0.0], to: [camera.scale * 100.0, 0.0], mm: 100.0 },
         },
-        client: file.client.clone(),
+        // The hair sample belongs to the photo it is drawn on.
+        client: smp_core::design_file::ClientSection {
+            hair_sample: file
+                .client
+                .hair_sample
+                .clone()
+                .filter(|_| file.client.hair_sample_on.as_deref() == Some(marks.name.as_str())),
+            hair_sample_on: None,
+            ..file.client.clone()
+        },
         hairline: None,
         zones: vec![ZoneSection {
             name: "seen".into(),
@@ -79,5 +92,7 @@ pub fn on_photo(path: &Path, name: Option<&str>) -> Result<OnPhoto> {
         pattern,
         on_head,
         warnings,
+        head: design.head,
+        camera,
     })
 }

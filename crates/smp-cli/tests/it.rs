@@ -890,3 +890,31 @@ fn hair_measures_the_clients_stubble_and_suggests_the_design_that_continues_it()
     let v = json_of(&smp(&["hair", "design.toml", "--json"], dir.path()));
     assert!(v["density_per_cm2"].is_null() && v["warnings"][0].as_str().unwrap().contains("too few"), "{v}");
 }
+
+#[test]
+fn hair_on_a_design_on_the_head_counts_over_the_scalp() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = String::from_utf8(smp(&["design", "example", "--schema", "2"], dir.path()).stdout).unwrap();
+    // The top photo at its fitted scale (18 px per mm), with stubble.
+    let (photo, _) =
+        smp_render::synthetic::stubble_photo(2200, 1.0 / 18.0, 45.0, 0.3, [196, 150, 124], [42, 34, 29], 5);
+    photo.save(dir.path().join("top.jpg")).unwrap();
+    photo.save(dir.path().join("front.jpg")).unwrap();
+    // A sample toward the side of the head, where the scalp turns away.
+    let design = example.replace(
+        "hair_color = \"#2a221d\"",
+        "hair_color = \"#2a221d\"\nhair_sample = [[700, 1700], [1300, 1700], [1300, 2100], [700, 2100]]\nhair_sample_on = \"top\"",
+    );
+    fs::write(dir.path().join("head.toml"), design).unwrap();
+    let o = smp(&["hair", "head.toml", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_of(&o);
+    let flat_cm2 = 600.0 * 400.0 / (18.0 * 18.0) / 100.0;
+    let area = v["area_cm2"].as_f64().unwrap();
+    let count = v["count"].as_f64().unwrap();
+    assert!(area > flat_cm2 * 1.05, "{area} cm2 of scalp against {flat_cm2} on the photo");
+    assert!((v["density_per_cm2"].as_f64().unwrap() - count / area).abs() < 0.1, "{v}");
+    // A photo the design does not have is named as missing.
+    let o = smp(&["hair", "head.toml", "--photo", "back"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("no photo named \"back\""), "{}", stderr(&o));
+}

@@ -354,6 +354,12 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
             let vertices = check_points(&loc, &path, points)?;
             Ok(Some(Polygon::new(vertices).map_err(|e| loc.error(&path, e.to_string()))?))
         };
+    if raw.client.hair_sample_on.is_some() {
+        return Err(loc.error(
+            &[Key("client"), Key("hair_sample_on")],
+            "only a design on the head (schema 2) names the photo of its hair sample",
+        ));
+    }
     let skin_region = outline("skin_region", &raw.client.skin_region)?;
     let hair_sample = outline("hair_sample", &raw.client.hair_sample)?;
     let hair_color = Srgb8::from_hex(&raw.client.hair_color).ok_or_else(|| {

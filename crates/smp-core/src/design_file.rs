@@ -93,6 +93,10 @@ pub struct ClientSection {
     /// back), a polygon in photo pixels, for `smp hair` to measure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hair_sample: Option<Vec<PixelPoint>>,
+    /// In a design on the head (schema 2): the photo the hair sample is
+    /// drawn on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hair_sample_on: Option<String>,
 }
 
 /// `[hairline]`.
@@ -177,6 +181,7 @@ impl Default for DesignFile {
                 lifestyle: Vec::new(),
                 skin_region: None,
                 hair_sample: None,
+                hair_sample_on: None,
             },
             hairline: None,
             zones: Vec::new(),

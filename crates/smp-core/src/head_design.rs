@@ -213,6 +213,21 @@ pub fn parse_head_design(text: &str) -> Result<HeadDesign, DesignError> {
             check_point(&[Key("hairline"), Key("points")], *p)?;
         }
     }
+    match (&file.client.hair_sample, &file.client.hair_sample_on) {
+        (Some(points), Some(on)) => {
+            known(&[Key("client"), Key("hair_sample_on")], on)?;
+            for p in points {
+                check_point(&[Key("client"), Key("hair_sample")], *p)?;
+            }
+        }
+        (Some(_), None) => {
+            return Err(loc.error(
+                &[Key("client"), Key("hair_sample_on")],
+                "name the photo the hair sample is drawn on (hair_sample_on = \"PHOTO\")",
+            ));
+        }
+        _ => {}
+    }
     if file.zones.is_empty() || file.zones.len() > MAX_ZONES {
         return Err(loc.error(&[Key("zones")], format!("a design needs 1 to {MAX_ZONES} [[zones]] entries")));
     }
@@ -264,5 +279,22 @@ mod tests {
         assert!(design.warnings()[0].contains("typical adult head"), "{:?}", design.warnings());
         let bad = EXAMPLE_HEAD_DESIGN.replace("circumference_mm = 549.0", "circumference_mm = 54.9");
         assert_eq!(parse_head_design(&bad).unwrap_err().key, "head");
+    }
+
+    #[test]
+    fn a_hair_sample_names_its_photo() {
+        let with = |extra: &str| {
+            EXAMPLE_HEAD_DESIGN
+                .replace("hair_color = \"#2a221d\"", &format!("hair_color = \"#2a221d\"\n{extra}"))
+        };
+        let sample = "hair_sample = [[100, 1500], [400, 1500], [400, 1800], [100, 1800]]";
+        assert_eq!(parse_head_design(&with(sample)).unwrap_err().key, "client.hair_sample_on");
+        let named = format!("{sample}\nhair_sample_on = \"back\"");
+        assert!(parse_head_design(&with(&named)).unwrap_err().message.contains("\"back\" names no photo"));
+        assert!(parse_head_design(&with(&named.replace("back", "top"))).is_ok());
+        // A design on one photo has nothing to name.
+        let flat =
+            crate::EXAMPLE_DESIGN.replace("lifestyle = []", "lifestyle = []\nhair_sample_on = \"top\"");
+        assert_eq!(crate::parse(&flat).unwrap_err().key, "client.hair_sample_on");
     }
 }

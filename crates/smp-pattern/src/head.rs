@@ -93,7 +93,16 @@ pub fn drawn_on(design: &HeadDesign, fit: &PoseFit, on: &str) -> Option<Design> 
                 mm: 100.0,
             },
         },
-        client: file.client.clone(),
+        // The hair sample belongs to the photo it is drawn on.
+        client: smp_core::design_file::ClientSection {
+            hair_sample: file
+                .client
+                .hair_sample
+                .clone()
+                .filter(|_| file.client.hair_sample_on.as_deref() == Some(on)),
+            hair_sample_on: None,
+            ..file.client.clone()
+        },
         hairline,
         zones: zones
             .iter()

@@ -82,12 +82,20 @@ pub struct HairMatch {
 
 /// Measures the stubble in `sample` on the design's photo and matches the
 /// design to it: the density, dot size and dilution that continue it.
+/// `scalp_cm2`, where known (a design on the head model), is the sample's
+/// true area of scalp, which the density is counted over instead of its
+/// area on the photo.
 pub fn hair_match(
     photo: &RgbImage,
     design: &smp_core::Design,
     sample: &Polygon,
+    scalp_cm2: Option<f64>,
 ) -> Result<HairMatch, StubbleError> {
-    let stubble = measure(photo, sample, design.photo.mm_per_px)?;
+    let mut stubble = measure(photo, sample, design.photo.mm_per_px)?;
+    if let Some(area) = scalp_cm2.filter(|a| *a > 0.0) {
+        stubble.area_cm2 = area;
+        stubble.density_per_cm2 = stubble.count as f64 / area;
+    }
     let skin_lab = crate::skin_tone(photo, design).ok_or(StubbleError::NoSkin)?;
     let skin = smp_optics::Skin::of_client(design.client.fitzpatrick, skin_lab);
     let optics = smp_optics::LayeredOptics;

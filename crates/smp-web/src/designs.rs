@@ -316,7 +316,7 @@ pub(crate) async fn hair(
     let full = photos::full_photo(&state, &who.user().studio, &photo).await?;
     let report = state
         .cpu
-        .run(&who.user().id, move || match smp_render::stubble::hair_match(&full, &design, &sample) {
+        .run(&who.user().id, move || match smp_render::stubble::hair_match(&full, &design, &sample, None) {
             Ok(matched) => matched.report(),
             Err(e) => smp_render::stubble::HairReport::unmeasured(format!("The hair sample: {e}.")),
         })
