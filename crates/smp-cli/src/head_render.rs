@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use glam::DVec3;
 use smp_core::Design;
-use smp_core::design_file::{DesignFile, PhotoSection, ScaleSection, ZoneSection};
+use smp_core::design_file::{DesignFile, ZoneSection};
 use smp_pattern::Pattern;
 
 /// One photo's view of a design on the head.
@@ -54,34 +54,13 @@ pub fn on_photo(path: &Path, name: Option<&str>) -> Result<OnPhoto> {
     let Some(outline) = smp_pattern::head::outline_of(&pattern) else {
         bail!("{}: photo {:?} sees none of the design's impressions", path.display(), marks.name);
     };
-    let file = &design.file;
     let flat = DesignFile {
-        schema: smp_core::design::SCHEMA_VERSION,
-        seed: file.seed,
-        photo: PhotoSection {
-            path: photo_file.clone(),
-            view: marks.view,
-            scale: ScaleSection { from: [0.0, 0.0], to: [camera.scale * 100.0, 0.0], mm: 100.0 },
-        },
-        // The hair sample belongs to the photo it is drawn on.
-        client: smp_core::design_file::ClientSection {
-            hair_sample: file
-                .client
-                .hair_sample
-                .clone()
-                .filter(|_| file.client.hair_sample_on.as_deref() == Some(marks.name.as_str())),
-            hair_sample_on: None,
-            ..file.client.clone()
-        },
-        hairline: None,
         zones: vec![ZoneSection {
             name: "seen".into(),
             polygon: outline.iter().map(|p| [p.x, p.y]).collect(),
             ..ZoneSection::default()
         }],
-        impressions: file.impressions,
-        pigment: file.pigment,
-        sessions: file.sessions.clone(),
+        ..smp_pattern::head::photo_plane(&design, &camera, &marks.name)
     };
     let flat = smp_core::parse(&flat.to_toml()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let on_head = ids.iter().map(|&id| (id, head_pattern.impressions[id].at)).collect();

@@ -273,7 +273,7 @@ fn check_range(
     Ok(value)
 }
 
-fn check_point(loc: &Locator<'_>, path: &[Step], p: [f64; 2]) -> Result<Point, DesignError> {
+pub(crate) fn check_point(loc: &Locator<'_>, path: &[Step], p: [f64; 2]) -> Result<Point, DesignError> {
     let ok = |v: f64| v.is_finite() && v.abs() <= MAX_COORDINATE_PX;
     if !ok(p[0]) || !ok(p[1]) {
         return Err(loc.error(
@@ -287,7 +287,11 @@ fn check_point(loc: &Locator<'_>, path: &[Step], p: [f64; 2]) -> Result<Point, D
     Ok(Point::new(p[0], p[1]))
 }
 
-fn check_points(loc: &Locator<'_>, path: &[Step], raw: &[[f64; 2]]) -> Result<Vec<Point>, DesignError> {
+pub(crate) fn check_points(
+    loc: &Locator<'_>,
+    path: &[Step],
+    raw: &[[f64; 2]],
+) -> Result<Vec<Point>, DesignError> {
     if raw.len() > MAX_POINTS {
         return Err(loc.error(
             path,

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::design::{DesignError, MAX_COORDINATE_PX, MAX_POINTS, MAX_ZONES, View};
+use crate::design::{DesignError, MAX_POINTS, MAX_ZONES, View, check_point, check_points};
 use crate::design_file::{ClientSection, ImpressionsSection, PigmentSection, PixelPoint, SessionsSection};
 use crate::head::{Head, HeadMeasurements};
 use crate::pose::PhotoMarks;
@@ -161,14 +161,9 @@ pub fn parse_head_design(text: &str) -> Result<HeadDesign, DesignError> {
             format!("a design on the head needs 1 to {MAX_PHOTOS} [[photos]], found {}", file.photos.len()),
         ));
     }
-    let check_point = |path: &[Step], p: PixelPoint| {
-        let ok = |v: f64| v.is_finite() && v.abs() <= MAX_COORDINATE_PX;
-        if ok(p[0]) && ok(p[1]) {
-            Ok(p)
-        } else {
-            Err(loc.error(path, format!("point [{}, {}] is outside the plausible photo area", p[0], p[1])))
-        }
-    };
+    // The same checks as a design on one photo's outlines.
+    let check_point = |path: &[Step], p: PixelPoint| check_point(&loc, path, p).map(|_| p);
+    let check_points = |path: &[Step], points: &[PixelPoint]| check_points(&loc, path, points).map(|_| ());
     let mut photos = Vec::with_capacity(file.photos.len());
     for (i, photo) in file.photos.iter().enumerate() {
         let name = photo.name.trim();
@@ -209,16 +204,12 @@ pub fn parse_head_design(text: &str) -> Result<HeadDesign, DesignError> {
     };
     if let Some(h) = &file.hairline {
         known(&[Key("hairline"), Key("on")], &h.on)?;
-        for p in &h.points {
-            check_point(&[Key("hairline"), Key("points")], *p)?;
-        }
+        check_points(&[Key("hairline"), Key("points")], &h.points)?;
     }
     match (&file.client.hair_sample, &file.client.hair_sample_on) {
         (Some(points), Some(on)) => {
             known(&[Key("client"), Key("hair_sample_on")], on)?;
-            for p in points {
-                check_point(&[Key("client"), Key("hair_sample")], *p)?;
-            }
+            check_points(&[Key("client"), Key("hair_sample")], points)?;
         }
         (Some(_), None) => {
             return Err(loc.error(
@@ -233,9 +224,7 @@ pub fn parse_head_design(text: &str) -> Result<HeadDesign, DesignError> {
     }
     for (i, zone) in file.zones.iter().enumerate() {
         known(&[Key("zones"), Index(i), Key("on")], &zone.on)?;
-        for p in &zone.polygon {
-            check_point(&[Key("zones"), Index(i), Key("polygon")], *p)?;
-        }
+        check_points(&[Key("zones"), Index(i), Key("polygon")], &zone.polygon)?;
     }
     Ok(HeadDesign { seed: file.seed, head, measured, photos, file })
 }

@@ -46,6 +46,45 @@ pub struct HeadPattern {
     pub sessions: usize,
 }
 
+/// A design on the photo `name`'s plane (schema 1), at its scale at the
+/// head's centre: the head design's client (with the hair sample only on
+/// its own photo), dots, pigment and sessions, and no hairline or zone yet.
+pub fn photo_plane(design: &HeadDesign, camera: &Camera, name: &str) -> smp_core::DesignFile {
+    let file = &design.file;
+    let (path, view) = design
+        .photos
+        .iter()
+        .find(|(_, marks)| marks.name == name)
+        .map_or((name.into(), smp_core::View::Top), |(path, marks)| (path.clone(), marks.view));
+    smp_core::DesignFile {
+        schema: smp_core::design::SCHEMA_VERSION,
+        seed: file.seed,
+        photo: smp_core::design_file::PhotoSection {
+            path,
+            view,
+            scale: smp_core::design_file::ScaleSection {
+                from: [0.0, 0.0],
+                to: [camera.scale * 100.0, 0.0],
+                mm: 100.0,
+            },
+        },
+        client: smp_core::design_file::ClientSection {
+            hair_sample: file
+                .client
+                .hair_sample
+                .clone()
+                .filter(|_| file.client.hair_sample_on.as_deref() == Some(name)),
+            hair_sample_on: None,
+            ..file.client.clone()
+        },
+        hairline: None,
+        zones: Vec::new(),
+        impressions: file.impressions,
+        pigment: file.pigment,
+        sessions: file.sessions.clone(),
+    }
+}
+
 /// The photo-plane design of the zones drawn on the photo `on`: schema 1,
 /// at that photo's scale at the head's centre. A hairline drawn on another
 /// photo is carried there through the head: each of its points onto the
@@ -82,27 +121,6 @@ pub fn drawn_on(design: &HeadDesign, fit: &PoseFit, on: &str) -> Option<Design> 
         return None;
     }
     let flat = smp_core::DesignFile {
-        schema: smp_core::design::SCHEMA_VERSION,
-        seed: file.seed,
-        photo: smp_core::design_file::PhotoSection {
-            path: on.into(),
-            view: smp_core::View::Top,
-            scale: smp_core::design_file::ScaleSection {
-                from: [0.0, 0.0],
-                to: [camera.scale * 100.0, 0.0],
-                mm: 100.0,
-            },
-        },
-        // The hair sample belongs to the photo it is drawn on.
-        client: smp_core::design_file::ClientSection {
-            hair_sample: file
-                .client
-                .hair_sample
-                .clone()
-                .filter(|_| file.client.hair_sample_on.as_deref() == Some(on)),
-            hair_sample_on: None,
-            ..file.client.clone()
-        },
         hairline,
         zones: zones
             .iter()
@@ -113,9 +131,7 @@ pub fn drawn_on(design: &HeadDesign, fit: &PoseFit, on: &str) -> Option<Design> 
                 feather_mm: z.feather_mm,
             })
             .collect(),
-        impressions: file.impressions,
-        pigment: file.pigment,
-        sessions: file.sessions.clone(),
+        ..photo_plane(design, &camera, on)
     };
     smp_core::parse(&flat.to_toml()).ok()
 }

@@ -228,7 +228,7 @@ pub(crate) async fn preview(
     let Ok(stage) = form.stage.parse::<Stage>() else {
         return unusable(format!("{:?} is not a stage", form.stage));
     };
-    let design = match screen_design(&form.editor, photo.angle, factor) {
+    let design = match drawn_design(&form.editor, photo.angle, factor) {
         Ok(d) => d,
         Err(m) => return unusable(m),
     };
@@ -262,9 +262,11 @@ async fn on_screen(state: &AppState, who: &Staff, client_id: &str, photo_id: &st
     Ok(OnScreen { client, photo, screen, factor })
 }
 
-/// The editor's state as a design on the screen copy, or what is wrong.
-fn screen_design(form: &EditorForm, angle: PhotoAngle, factor: f64) -> Result<smp_core::Design, String> {
-    design_toml(form, "screen.jpg", angle, factor).and_then(|text| parse(&text).map_err(|e| explain(&e)))
+/// The editor's state as a design with every coordinate scaled by
+/// `factor` (1 on the photo itself, less on its screen copy), or what is
+/// wrong with it.
+fn drawn_design(form: &EditorForm, angle: PhotoAngle, factor: f64) -> Result<smp_core::Design, String> {
+    design_toml(form, "photo.jpg", angle, factor).and_then(|text| parse(&text).map_err(|e| explain(&e)))
 }
 
 /// Plain-language warnings for the editor's state, as JSON
@@ -303,9 +305,7 @@ pub(crate) async fn hair(
         let json = serde_json::to_string(report).unwrap_or_default();
         Ok(([(CONTENT_TYPE, "application/json")], json).into_response())
     };
-    let design = match design_toml(&form.editor, "photo.jpg", photo.angle, 1.0)
-        .and_then(|text| parse(&text).map_err(|e| explain(&e)))
-    {
+    let design = match drawn_design(&form.editor, photo.angle, 1.0) {
         Ok(design) => design,
         Err(problem) => return answer(&smp_render::stubble::HairReport::unmeasured(problem)),
     };
@@ -332,7 +332,7 @@ fn advise(
     factor: f64,
     age: Option<u32>,
 ) -> serde_json::Value {
-    match screen_design(editor, angle, factor) {
+    match drawn_design(editor, angle, factor) {
         Err(problem) => serde_json::json!({ "warnings": [], "problem": problem, "skin": null }),
         Ok(design) => {
             let mut warnings = smp_core::advice::warnings(&design, age);
