@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use glam::DVec3;
 use smp_core::Design;
-use smp_core::design_file::{DesignFile, ZoneSection};
 use smp_pattern::Pattern;
 
 /// One photo's view of a design on the head.
@@ -50,25 +49,15 @@ pub fn on_photo(path: &Path, name: Option<&str>) -> Result<OnPhoto> {
     let camera = fit.photos[index].camera;
     let head_pattern =
         smp_pattern::head::generate(&design, &fit).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let (pattern, ids) = head_pattern.seen_by(&design.head, &camera);
-    let Some(outline) = smp_pattern::head::outline_of(&pattern) else {
+    let Some(view) = smp_pattern::head::view(&design, &head_pattern, &camera, &marks.name) else {
         bail!("{}: photo {:?} sees none of the design's impressions", path.display(), marks.name);
     };
-    let flat = DesignFile {
-        zones: vec![ZoneSection {
-            name: "seen".into(),
-            polygon: outline.iter().map(|p| [p.x, p.y]).collect(),
-            ..ZoneSection::default()
-        }],
-        ..smp_pattern::head::photo_plane(&design, &camera, &marks.name)
-    };
-    let flat = smp_core::parse(&flat.to_toml()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let on_head = ids.iter().map(|&id| (id, head_pattern.impressions[id].at)).collect();
+    let on_head = view.ids.iter().map(|&id| (id, head_pattern.impressions[id].at)).collect();
     let warnings = design.warnings();
     Ok(OnPhoto {
         photo: path.parent().unwrap_or(Path::new("")).join(photo_file),
-        design: flat,
-        pattern,
+        design: view.design,
+        pattern: view.pattern,
         on_head,
         warnings,
         head: design.head,

@@ -295,14 +295,8 @@ fn render(args: &RenderArgs) -> Result<String> {
     let bar = progress_bar(100);
     bar.set_message("reading, placing");
     let needs_pattern = args.stage != Stage::Before || args.impressions.is_some();
-    // Decoding the photo and placing the impressions are independent: overlap them.
-    let (photo, pattern) = rayon::join(
-        || load_photo(&photo_path),
-        || match &head {
-            Some(h) => Some(h.pattern.clone()),
-            None => needs_pattern.then(|| Pattern::generate(&design)),
-        },
-    );
+    let (photo, pattern) =
+        place_on_photo(&design, &photo_path, head.as_ref().map(|h| &h.pattern), needs_pattern);
     let mut photo = photo?;
     bar.set_position(30);
 
@@ -378,19 +372,36 @@ fn render(args: &RenderArgs) -> Result<String> {
     Ok(said)
 }
 
+/// Decodes the photo and, when `needs_pattern`, places the impressions
+/// (those of a design on the head are given). The two overlap unless the
+/// edges continue the client's stubble, which is read off the photo.
+fn place_on_photo(
+    design: &Design,
+    photo_path: &Path,
+    on_head: Option<&Pattern>,
+    needs_pattern: bool,
+) -> (Result<smp_render::RgbImage, PhotoError>, Option<Pattern>) {
+    if let Some(pattern) = on_head {
+        return (load_photo(photo_path), needs_pattern.then(|| pattern.clone()));
+    }
+    if design.client.hair_sample.is_some() {
+        let photo = load_photo(photo_path);
+        let pattern = match (&photo, needs_pattern) {
+            (Ok(photo), true) => Some(smp_render::place(photo, design)),
+            _ => None,
+        };
+        return (photo, pattern);
+    }
+    rayon::join(|| load_photo(photo_path), || needs_pattern.then(|| Pattern::generate(design)))
+}
+
 fn timeline(design_path: &Path, photo_name: Option<&str>, out: &Path, panel_width: u32) -> Result<()> {
     let (design, photo_path, head) = design_on_photo(design_path, photo_name)?;
     check_output(out)?;
     let bar = progress_bar(smp_render::timeline::STAGES.len() as u64 + 1);
     bar.set_message("reading, placing");
-    let (photo, pattern) = rayon::join(
-        || load_photo(&photo_path),
-        || match head {
-            Some(seen) => seen.pattern,
-            None => Pattern::generate(&design),
-        },
-    );
-    let photo = photo?;
+    let (photo, pattern) = place_on_photo(&design, &photo_path, head.as_ref().map(|h| &h.pattern), true);
+    let (photo, pattern) = (photo?, pattern.expect("asked for"));
     bar.set_position(1);
     bar.set_message("rendering the stages");
     let sheet = smp_render::timeline::timeline(

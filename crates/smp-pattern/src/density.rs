@@ -9,6 +9,7 @@
 use rayon::prelude::*;
 use smp_core::{Curve, Design, HairlineStyle, Point, Polygon, Rect};
 
+use crate::blend::EdgeStubble;
 use crate::noise::{value_noise_1d, value_noise_2d};
 
 /// Marks a grid cell outside every zone.
@@ -169,6 +170,17 @@ pub struct DensityField {
 impl DensityField {
     /// Builds the field of a validated design.
     pub fn new(design: &Design) -> Self {
+        Self::build(design, None)
+    }
+
+    /// Builds the field of a validated design whose zones' feathered edges
+    /// ramp to the client's `stubble` just outside them rather than to
+    /// nothing: where an edge meets the client's own hair, SMP continues it.
+    pub fn blended(design: &Design, stubble: &EdgeStubble) -> Self {
+        Self::build(design, Some(stubble))
+    }
+
+    fn build(design: &Design, stubble: Option<&EdgeStubble>) -> Self {
         let scale = design.photo.mm_per_px;
         let zones: Vec<(Polygon, f64, f64)> = design
             .zones
@@ -221,7 +233,8 @@ impl DensityField {
         let mut density: Vec<f32> = zone
             .par_iter()
             .zip(edge_distance.par_iter())
-            .map(|(&z, &d_cells)| {
+            .enumerate()
+            .map(|(i, (&z, &d_cells))| {
                 if z == NO_ZONE {
                     return 0.0;
                 }
@@ -229,7 +242,12 @@ impl DensityField {
                 // Cell centres sit half a cell inside the true edge on average.
                 let d_mm = (d_cells * cell_mm - 0.5 * cell_mm).max(0.0);
                 let ramp = if feather > 0.0 { smoothstep(d_mm / feather) } else { 1.0 };
-                (dens * ramp) as f32
+                // The edge's floor: the client's stubble beyond it, if any.
+                let floor = match stubble {
+                    Some(s) if ramp < 1.0 => s.density_at(center(i % cols, i / cols)),
+                    _ => 0.0,
+                };
+                (floor + (dens - floor) * ramp) as f32
             })
             .collect();
 

@@ -185,18 +185,18 @@ pub fn generate(design: &HeadDesign, fit: &PoseFit) -> Result<HeadPattern, Strin
 impl HeadPattern {
     /// The impressions a photo's camera sees, as a pattern in its pixels,
     /// each with its id (index in [`HeadPattern::impressions`]). A dot on
-    /// scalp turned from the camera shows smaller: drawn round, of the area
-    /// of the ellipse it foreshortens to.
+    /// scalp turned from the camera keeps its diameter across the turn and
+    /// narrows along it ([`Impression::tilt`]).
     pub fn seen_by(&self, head: &Head, camera: &Camera) -> (Pattern, Vec<usize>) {
-        let toward = camera.view_direction();
         let mut ids = Vec::new();
         let impressions = self
             .impressions
             .iter()
             .enumerate()
             .filter_map(|(id, i)| {
-                let cos = head.normal(i.at).dot(toward);
-                if cos <= 0.0 {
+                // The normal in the camera's frame: z toward the camera, y up.
+                let normal = camera.rotation * head.normal(i.at);
+                if normal.z <= 0.0 {
                     return None;
                 }
                 let [x_px, y_px] = camera.project(i.at);
@@ -204,14 +204,45 @@ impl HeadPattern {
                 Some(Impression {
                     x_px,
                     y_px,
-                    diameter_mm: i.diameter_mm * cos.sqrt(),
+                    diameter_mm: i.diameter_mm,
                     zone: i.zone,
                     session: i.session,
+                    tilt: [normal.x, -normal.y],
                 })
             })
             .collect();
         (Pattern { impressions, zone_names: self.zone_names.clone(), sessions: self.sessions }, ids)
     }
+}
+
+/// One photo's view of a design on the head.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// A design on the photo's plane at its scale at the head's centre,
+    /// whose one zone outlines the impressions the photo sees (the render
+    /// reads the skin there).
+    pub design: Design,
+    /// The impressions facing the photo, in its pixels.
+    pub pattern: Pattern,
+    /// Each one's id: its index in [`HeadPattern::impressions`].
+    pub ids: Vec<usize>,
+}
+
+/// What the photo `name` (seen by `camera`) shows of `pattern`, a design
+/// on the head; `None` when it sees none of the impressions.
+pub fn view(design: &HeadDesign, pattern: &HeadPattern, camera: &Camera, name: &str) -> Option<View> {
+    let (seen, ids) = pattern.seen_by(&design.head, camera);
+    let outline = outline_of(&seen)?;
+    let flat = smp_core::DesignFile {
+        zones: vec![smp_core::design_file::ZoneSection {
+            name: "seen".into(),
+            polygon: outline.iter().map(|p| [p.x, p.y]).collect(),
+            ..smp_core::design_file::ZoneSection::default()
+        }],
+        ..photo_plane(design, camera, name)
+    };
+    let flat = smp_core::parse(&flat.to_toml()).ok()?;
+    Some(View { design: flat, pattern: seen, ids })
 }
 
 /// Where the impressions of a photo lie, as one outline in its pixels (for
@@ -314,6 +345,14 @@ mod tests {
             assert!(design.head.normal(on_head).dot(DVec3::Y) > 0.0);
             let [x, y] = fit.photos[1].camera.project(on_head);
             assert!((seen.x_px - x).abs() < 1e-9 && (seen.y_px - y).abs() < 1e-9);
+            // Narrowed by the cosine of the turn, across the turn: near
+            // the top of the head the normal seen in the photo points up.
+            let cos = design.head.normal(on_head).dot(fit.photos[1].camera.view_direction());
+            let [tx, ty] = seen.tilt;
+            assert!((tx * tx + ty * ty + cos * cos - 1.0).abs() < 1e-9);
+            if on_head.z > 95.0 && on_head.x.abs() < 10.0 {
+                assert!(ty < -0.8 && tx.abs() < 0.2, "at {on_head}: tilt {:?}", seen.tilt);
+            }
         }
         // Seen from the top, every impression is there.
         let (top, ids) = pattern.seen_by(&design.head, &fit.photos[0].camera);

@@ -6,6 +6,7 @@
 //! design and seed, whatever the number of threads.
 #![warn(missing_docs)]
 
+pub mod blend;
 pub mod density;
 pub mod head;
 mod noise;
@@ -16,6 +17,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64Mcg;
 use smp_core::{Design, Point};
 
+pub use blend::EdgeStubble;
 pub use density::DensityField;
 pub use noise::{hash_unit, mix64, value_noise_2d};
 
@@ -26,12 +28,17 @@ pub struct Impression {
     pub x_px: f64,
     /// Position in photo pixels, as the photo is displayed.
     pub y_px: f64,
-    /// Healed diameter in mm.
+    /// Healed diameter in mm, on the skin.
     pub diameter_mm: f64,
     /// Index into [`Pattern::zone_names`].
     pub zone: u16,
     /// 1-based session in which it is placed.
     pub session: u8,
+    /// How the skin here turns from the camera: its normal projected into
+    /// the photo (pixel axes: x right, y down), of length sin of the angle
+    /// between them. Zero on a design drawn flat on one photo (schema 1);
+    /// the dot shows as an ellipse, `cos` as wide along this direction.
+    pub tilt: [f64; 2],
 }
 
 /// All impressions of a design.
@@ -49,6 +56,14 @@ impl Pattern {
     /// Builds the pattern of a validated design.
     pub fn generate(design: &Design) -> Self {
         let field = DensityField::new(design);
+        Self::from_field(design, &field)
+    }
+
+    /// Builds the pattern of a validated design whose feathered edges
+    /// continue the client's `stubble` where they meet it (see
+    /// [`DensityField::blended`]).
+    pub fn blended(design: &Design, stubble: &EdgeStubble) -> Self {
+        let field = DensityField::blended(design, stubble);
         Self::from_field(design, &field)
     }
 
@@ -73,6 +88,7 @@ impl Pattern {
                     diameter_mm: mean * factor,
                     zone: nearest_zone(field, s.position),
                     session: s.session,
+                    tilt: [0.0, 0.0],
                 }
             })
             .collect();

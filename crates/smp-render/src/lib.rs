@@ -14,7 +14,8 @@ pub mod stubble;
 pub mod synthetic;
 pub mod timeline;
 
-use image::RgbImage;
+/// The photo type every function here takes.
+pub use image::RgbImage;
 use rayon::prelude::*;
 use smp_core::Design;
 use smp_optics::ageing::{self, Factors, Stage};
@@ -46,9 +47,21 @@ pub fn dots(design: &Design, pattern: &Pattern) -> Vec<Dot> {
                 radius: (imp.diameter_mm * 0.5 * px_per_mm) as f32,
                 strength,
                 shape: [u(3), u(4), u(5), u(6)].map(|v| v * irregular),
+                stretch: Dot::stretch_for(imp.tilt),
             }
         })
         .collect()
+}
+
+/// The impressions of `design` on `photo`: where the design has a hair
+/// sample, the zones' feathered edges continue the client's stubble seen
+/// around them (see [`stubble::edge_stubble`]); elsewhere, as
+/// [`Pattern::generate`].
+pub fn place(photo: &RgbImage, design: &Design) -> Pattern {
+    match stubble::edge_stubble(photo, design) {
+        Some(stubble) => Pattern::blended(design, &stubble),
+        None => Pattern::generate(design),
+    }
 }
 
 /// Days between sessions when no plan says otherwise: the clinical

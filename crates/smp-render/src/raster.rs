@@ -29,6 +29,47 @@ pub struct Dot {
     /// Edge irregularity: the radius at angle `t` is
     /// `radius * (1 + c2 cos 2t + s2 sin 2t + c3 cos 3t + s3 sin 3t)`.
     pub shape: [f32; 4],
+    /// How the dot is foreshortened: the symmetric linear map `[m00, m01,
+    /// m11]` from pixel offsets to the frame of the round dot ([`ROUND`]
+    /// for a dot seen face-on). A dot on skin turned from the camera by an
+    /// angle `a` shows as an ellipse, `cos a` as wide across the turn.
+    pub stretch: [f32; 3],
+}
+
+/// The [`Dot::stretch`] of a dot seen face-on.
+pub const ROUND: [f32; 3] = [1.0, 0.0, 1.0];
+
+impl Dot {
+    /// A dot seen face-on.
+    pub fn round(x: f32, y: f32, radius: f32, strength: f32, shape: [f32; 4]) -> Self {
+        Self { x, y, radius, strength, shape, stretch: ROUND }
+    }
+
+    /// The stretch of a dot on skin whose normal, projected into the
+    /// photo, is `tilt` (a vector of length sin a, a the angle between the
+    /// skin's normal and the camera): squeezed to `cos a` along `tilt`.
+    /// Turned beyond 87 degrees it keeps 5% of its width, so that it stays
+    /// a sliver rather than a line the pixels cannot hold.
+    pub fn stretch_for(tilt: [f64; 2]) -> [f32; 3] {
+        let sin2 = tilt[0] * tilt[0] + tilt[1] * tilt[1];
+        if sin2 < 1e-12 {
+            return ROUND;
+        }
+        let cos = (1.0 - sin2.min(1.0)).sqrt().max(0.05);
+        let (nx, ny) = (tilt[0] / sin2.sqrt(), tilt[1] / sin2.sqrt());
+        // Identity plus (1 / cos - 1) along the tilt: offsets across the
+        // turn count 1 / cos times as far from the centre.
+        let k = 1.0 / cos - 1.0;
+        [(1.0 + k * nx * nx) as f32, (k * nx * ny) as f32, (1.0 + k * ny * ny) as f32]
+    }
+
+    /// The widest the stretch makes an offset count (1 for a round dot,
+    /// 1 / cos a for a foreshortened one): the narrow axis is the radius
+    /// over this.
+    fn squeeze(&self) -> f32 {
+        let [a, b, c] = self.stretch;
+        0.5 * (a + c) + (0.25 * (a - c) * (a - c) + b * b).sqrt()
+    }
 }
 
 /// Largest relative edge irregularity a dot may have.
@@ -556,7 +597,7 @@ unsafe fn stamp_portable(
     dot: &Dot,
     softness: f32,
 ) {
-    stamp_in_chunks::<4>(density, width, extents, y0, dot, softness);
+    stamp_either::<4>(density, width, extents, y0, dot, softness);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -569,7 +610,7 @@ fn stamp_avx512(
     dot: &Dot,
     softness: f32,
 ) {
-    stamp_in_chunks::<STAMP_CHUNK_WIDE>(density, width, extents, y0, dot, softness);
+    stamp_either::<STAMP_CHUNK_WIDE>(density, width, extents, y0, dot, softness);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -582,15 +623,34 @@ fn stamp_avx2(
     dot: &Dot,
     softness: f32,
 ) {
-    stamp_in_chunks::<STAMP_CHUNK>(density, width, extents, y0, dot, softness);
+    stamp_either::<STAMP_CHUNK>(density, width, extents, y0, dot, softness);
+}
+
+/// [`stamp_in_chunks`] for a round or a foreshortened dot: chosen per dot,
+/// so that round dots (every dot of a design on one photo) keep the loop
+/// without the stretch's multiplies, and their floats exactly.
+#[inline(always)]
+fn stamp_either<const CHUNK: usize>(
+    density: &mut [f32],
+    width: usize,
+    extents: &mut [Extent],
+    y0: usize,
+    dot: &Dot,
+    softness: f32,
+) {
+    if dot.stretch == ROUND {
+        stamp_in_chunks::<CHUNK, false>(density, width, extents, y0, dot, softness);
+    } else {
+        stamp_in_chunks::<CHUNK, true>(density, width, extents, y0, dot, softness);
+    }
 }
 
 /// [`stamp`], `CHUNK` pixels at a time; inlined into its callers, so that
 /// each compiles it for its own instruction set. `extents` has one entry
 /// per row of `density` (starting at image row `y0`), widened to the
-/// columns written.
+/// columns written. `STRETCHED` applies the dot's [`Dot::stretch`].
 #[inline(always)]
-fn stamp_in_chunks<const CHUNK: usize>(
+fn stamp_in_chunks<const CHUNK: usize, const STRETCHED: bool>(
     density: &mut [f32],
     width: usize,
     extents: &mut [Extent],
@@ -599,8 +659,10 @@ fn stamp_in_chunks<const CHUNK: usize>(
     softness: f32,
 ) {
     let rows = extents.len();
-    // Small dots get a wider edge: a pixel's own footprint blurs them.
-    let pixel_blur = 0.5 / dot.radius.max(0.05);
+    // Small dots get a wider edge: a pixel's own footprint blurs them
+    // (across the narrow axis of a foreshortened one).
+    let narrow = if STRETCHED { dot.radius / dot.squeeze() } else { dot.radius };
+    let pixel_blur = 0.5 / narrow.max(0.05);
     let softness = (softness * softness + pixel_blur * pixel_blur).sqrt();
     // The edge: coverage falls from 1 to 0 across t in [1 - w, 1 + w] along a
     // quintic smoothstep, close to an error-function edge of width `softness`
@@ -618,6 +680,7 @@ fn stamp_in_chunks<const CHUNK: usize>(
         return;
     }
     let inv_r = 1.0 / dot.radius;
+    let [m00, m01, m11] = dot.stretch;
     // The same columns on every row, those of the reach's bounding box:
     // rows then share no work that one waits for from another, and the CPU
     // overlaps them (per-row spans evaluate a fifth fewer pixels, but each
@@ -641,6 +704,9 @@ fn stamp_in_chunks<const CHUNK: usize>(
         // vectorises, that of a `usize` does not (no such instruction).
         let cover = |i: i32| {
             let dx = dx0 + i as f32 * inv_r;
+            // Into the round dot's frame (the stretch never shrinks an
+            // offset, so the reach above still bounds it).
+            let (dx, dy) = if STRETCHED { (m00 * dx + m01 * dy, m01 * dx + m11 * dy) } else { (dx, dy) };
             let (dx2, dy2) = (dx * dx, dy * dy);
             let r2 = (dx2 + dy2).max(1e-12);
             let len = r2.sqrt();
@@ -679,7 +745,7 @@ mod tests {
     }
 
     fn dot(x: f32, y: f32, radius: f32) -> Dot {
-        Dot { x, y, radius, strength: 1.0, shape: [0.0; 4] }
+        Dot::round(x, y, radius, 1.0, [0.0; 4])
     }
 
     #[test]
@@ -743,15 +809,26 @@ mod tests {
     fn every_instruction_set_stamps_the_same_floats() {
         let (width, rows) = (61, 40);
         // Sizes from a pixel to a large dot, and dots cut by either side.
-        for (x, radius) in
-            [(30.3f32, 0.3f32), (31.3, 1.7), (32.3, 3.4), (33.3, 6.0), (34.3, 11.5), (58.6, 3.4), (1.2, 4.0)]
-        {
-            let d = Dot { x, y: 18.6, radius, strength: 1.1, shape: [0.05, -0.08, 0.02, 0.07] };
+        // Round, and foreshortened (skin turned 50 degrees from the camera).
+        let turned = Dot::stretch_for([0.5, -0.59]);
+        for (x, radius, stretch) in [
+            (30.3f32, 0.3f32, ROUND),
+            (31.3, 1.7, ROUND),
+            (32.3, 3.4, ROUND),
+            (33.3, 6.0, ROUND),
+            (34.3, 11.5, ROUND),
+            (58.6, 3.4, ROUND),
+            (1.2, 4.0, ROUND),
+            (31.3, 1.7, turned),
+            (34.3, 11.5, turned),
+            (58.6, 3.4, turned),
+        ] {
+            let d = Dot { stretch, ..Dot::round(x, 18.6, radius, 1.1, [0.05, -0.08, 0.02, 0.07]) };
             let mut dispatched = vec![0.0f32; width * rows];
             let mut extents = vec![Extent::EMPTY; rows];
             stamp(&mut dispatched, width, &mut extents, 0, &d, 0.25);
             let mut portable = vec![0.0f32; width * rows];
-            stamp_in_chunks::<4>(&mut portable, width, &mut extents.clone(), 0, &d, 0.25);
+            stamp_either::<4>(&mut portable, width, &mut extents.clone(), 0, &d, 0.25);
             assert_eq!(dispatched, portable, "radius {radius}");
             // Each path this CPU has, not only the one dispatch picks.
             #[cfg(target_arch = "x86_64")]
@@ -776,6 +853,49 @@ mod tests {
                 }
             }
             assert!(dispatched.iter().any(|&v| v > 0.5), "radius {radius}: the dot shows");
+        }
+    }
+
+    /// The coverage-weighted mass, variances (xx, yy, xy) about the
+    /// centre, of one dot stamped alone.
+    fn moments(dot: &Dot, size: usize) -> (f64, [f64; 3]) {
+        let mut density = vec![0.0f32; size * size];
+        stamp(&mut density, size, &mut vec![Extent::EMPTY; size], 0, dot, 0.2);
+        let (mut mass, mut m) = (0.0, [0.0; 3]);
+        for (i, &v) in density.iter().enumerate() {
+            let x = (i % size) as f64 + 0.5 - dot.x as f64;
+            let y = (i / size) as f64 + 0.5 - dot.y as f64;
+            let v = v as f64;
+            mass += v;
+            m[0] += v * x * x;
+            m[1] += v * y * y;
+            m[2] += v * x * y;
+        }
+        (mass, m.map(|v| v / mass))
+    }
+
+    #[test]
+    fn a_dot_on_skin_turned_from_the_camera_shows_as_an_ellipse_narrow_across_the_turn() {
+        let round = Dot::round(50.0, 50.0, 14.0, 1.0, [0.0; 4]);
+        let (round_mass, [round_var, ..]) = moments(&round, 100);
+        for degrees in [35.0f64, 60.0] {
+            let (sin, cos) = degrees.to_radians().sin_cos();
+            // Turned along the image's diagonal, down and to the right.
+            let along = [0.6, 0.8];
+            let turned = Dot { stretch: Dot::stretch_for(along.map(|a| a * sin)), ..round };
+            let (mass, [xx, yy, xy]) = moments(&turned, 100);
+            // The principal axes of the variances.
+            let mean = 0.5 * (xx + yy);
+            let spread = (0.25 * (xx - yy) * (xx - yy) + xy * xy).sqrt();
+            let (wide, narrow) = (mean + spread, mean - spread);
+            // The narrow axis's direction: the eigenvector of `narrow`.
+            let axis = [xy, narrow - xx];
+            let length = (axis[0] * axis[0] + axis[1] * axis[1]).sqrt();
+            let off_axis = ((axis[0] * along[0] + axis[1] * along[1]).abs() / length).acos().to_degrees();
+            assert!(((narrow / wide).sqrt() / cos - 1.0).abs() < 0.04, "{degrees}: {narrow} over {wide}");
+            assert!((wide / round_var - 1.0).abs() < 0.03, "{degrees}: {wide} vs {round_var} face-on");
+            assert!(off_axis < 2.0, "{degrees}: the narrow axis is {off_axis} degrees off the turn");
+            assert!((mass / round_mass / cos - 1.0).abs() < 0.03, "{degrees}: {mass} vs {round_mass}");
         }
     }
 

@@ -13,6 +13,7 @@
 use image::RgbImage;
 use smp_core::{Point, Polygon};
 use smp_optics::colour::{Lab, ciede2000, srgb_to_linear, srgb8_to_lab};
+use smp_pattern::EdgeStubble;
 
 /// The widest hair spot the skin estimate sees past, mm.
 const WIDEST_HAIR_MM: f64 = 1.0;
@@ -167,19 +168,48 @@ impl HairMatch {
     }
 }
 
-/// Measures the stubble inside `sample` (photo pixels) on `photo`, at
-/// `mm_per_px`.
-pub fn measure(photo: &RgbImage, sample: &Polygon, mm_per_px: f64) -> Result<Stubble, StubbleError> {
+/// The hairs found in a crop of the photo.
+struct Found {
+    /// The crop's top-left corner on the photo, pixels.
+    x0: usize,
+    y0: usize,
+    /// The crop's size, pixels.
+    cw: usize,
+    ch: usize,
+    /// How much darker than the skin around it each pixel of the crop is.
+    contrast: Vec<f64>,
+    /// Each hair's centre in the crop, and its contrast there.
+    hairs: Vec<(usize, usize, f64)>,
+    /// Pixels of the crop `judged` held.
+    judged_px: usize,
+}
+
+/// The crop of `bounds` (photo pixels) widened by the skin estimate's
+/// window and cut to the photo: (x0, y0, x1, y1), or `None` when too little
+/// of it lies on the photo.
+fn crop_around(photo: &RgbImage, bounds: smp_core::Rect, mm_per_px: f64) -> Option<(i64, i64, i64, i64)> {
     let (w, h) = photo.dimensions();
+    let window = (WIDEST_HAIR_MM / mm_per_px).ceil().max(2.0) as i64;
+    let (x0, y0) =
+        ((bounds.min.x.floor() as i64 - window).max(0), (bounds.min.y.floor() as i64 - window).max(0));
+    let (x1, y1) = (
+        (bounds.max.x.ceil() as i64 + window).min(w as i64),
+        (bounds.max.y.ceil() as i64 + window).min(h as i64),
+    );
+    (x1 - x0 >= 3 && y1 - y0 >= 3).then_some((x0, y0, x1, y1))
+}
+
+/// Finds the hairs in the crop (x0, y0, x1, y1) of `photo`: the skin's
+/// grain is read over the pixels `judged(x, y)` (photo pixels) holds, and
+/// only hairs there are kept. `None` when it holds no pixel of the crop.
+fn find_hairs(
+    photo: &RgbImage,
+    (x0, y0, x1, y1): (i64, i64, i64, i64),
+    mm_per_px: f64,
+    judged: impl Fn(usize, usize) -> bool,
+) -> Option<Found> {
     let px_per_mm = 1.0 / mm_per_px;
     let window = (WIDEST_HAIR_MM * px_per_mm).ceil().max(2.0) as i64;
-    let b = sample.bounds();
-    let (x0, y0) = ((b.min.x.floor() as i64 - window).max(0), (b.min.y.floor() as i64 - window).max(0));
-    let (x1, y1) =
-        ((b.max.x.ceil() as i64 + window).min(w as i64), (b.max.y.ceil() as i64 + window).min(h as i64));
-    if x1 - x0 < 3 || y1 - y0 < 3 {
-        return Err(StubbleError::OffThePhoto);
-    }
     let (cw, ch) = ((x1 - x0) as usize, (y1 - y0) as usize);
     // Linear-light luminance of the crop.
     let luminance: Vec<f64> = (0..ch)
@@ -201,22 +231,19 @@ pub fn measure(photo: &RgbImage, sample: &Polygon, mm_per_px: f64) -> Result<Stu
 
     // The threshold: the skin's grain (median and spread of the contrast
     // inside the sample, mostly skin) well below any hair.
-    let inside = |x: usize, y: usize| {
-        sample.contains(Point::new((x0 as usize + x) as f64 + 0.5, (y0 as usize + y) as f64 + 0.5))
-    };
+    let inside = |x: usize, y: usize| judged(x0 as usize + x, y0 as usize + y);
     let mut values: Vec<f64> = Vec::new();
-    let mut area_px = 0usize;
     for y in 0..ch {
         for x in 0..cw {
             if inside(x, y) {
                 values.push(smooth[y * cw + x]);
-                area_px += 1;
             }
         }
     }
-    if area_px == 0 {
-        return Err(StubbleError::OffThePhoto);
+    if values.is_empty() {
+        return None;
     }
+    let judged_px = values.len();
     values.sort_by(f64::total_cmp);
     let median = values[values.len() / 2];
     let mad = {
@@ -255,6 +282,19 @@ pub fn measure(photo: &RgbImage, sample: &Polygon, mm_per_px: f64) -> Result<Stu
         }
     }
     hairs.retain(|&(x, y, _)| inside(x, y));
+    Some(Found { x0: x0 as usize, y0: y0 as usize, cw, ch, contrast, hairs, judged_px })
+}
+
+/// Measures the stubble inside `sample` (photo pixels) on `photo`, at
+/// `mm_per_px`.
+pub fn measure(photo: &RgbImage, sample: &Polygon, mm_per_px: f64) -> Result<Stubble, StubbleError> {
+    let px_per_mm = 1.0 / mm_per_px;
+    let crop = crop_around(photo, sample.bounds(), mm_per_px).ok_or(StubbleError::OffThePhoto)?;
+    let Found { x0, y0, cw, ch, contrast, hairs, judged_px: area_px } =
+        find_hairs(photo, crop, mm_per_px, |x, y| {
+            sample.contains(Point::new(x as f64 + 0.5, y as f64 + 0.5))
+        })
+        .ok_or(StubbleError::OffThePhoto)?;
     if hairs.len() < FEWEST_HAIRS {
         return Err(StubbleError::TooFewHairs(hairs.len()));
     }
@@ -326,7 +366,7 @@ pub fn measure(photo: &RgbImage, sample: &Polygon, mm_per_px: f64) -> Result<Stu
     // channel of CIELAB.
     let labs: Vec<Lab> = hairs
         .iter()
-        .map(|&(x, y, _)| srgb8_to_lab(photo.get_pixel((x0 as usize + x) as u32, (y0 as usize + y) as u32).0))
+        .map(|&(x, y, _)| srgb8_to_lab(photo.get_pixel((x0 + x) as u32, (y0 + y) as u32).0))
         .collect();
     let median_of = |f: fn(&Lab) -> f64| {
         let mut v: Vec<f64> = labs.iter().map(f).collect();
@@ -344,6 +384,46 @@ pub fn measure(photo: &RgbImage, sample: &Polygon, mm_per_px: f64) -> Result<Stu
         color_rgb: smp_optics::colour::lab_to_srgb8(color_lab),
         color_lab,
     })
+}
+
+/// The client's own stubble around the zones of `design` on `photo`, for
+/// their feathered edges to continue ([`smp_pattern::Pattern::blended`]):
+/// the hairs on the skin outside the zones, within
+/// [`EdgeStubble::reach_mm`] of them. `None` for a design with no hair
+/// sample: the practitioner has not said the client has stubble to match,
+/// and a mole or a freckle by a zone should not thicken its edge.
+pub fn edge_stubble(photo: &RgbImage, design: &smp_core::Design) -> Option<EdgeStubble> {
+    design.client.hair_sample.as_ref()?;
+    let mm_per_px = design.photo.mm_per_px;
+    let reach_px = EdgeStubble::reach_mm(design) / mm_per_px;
+    let bounds = design.zones.iter().map(|z| z.polygon.bounds()).reduce(smp_core::Rect::union)?;
+    let crop = crop_around(photo, bounds.inflate(reach_px), mm_per_px)?;
+    // Each row's spans inside a zone, found once per row rather than by a
+    // containment test per pixel.
+    let inside_rows: Vec<Vec<(f64, f64)>> = (crop.1..crop.3)
+        .map(|y| {
+            let spans = design.zones.iter().flat_map(|zone| {
+                let xs = zone.polygon.crossings_at(y as f64 + 0.5);
+                xs.chunks_exact(2).map(|span| (span[0], span[1])).collect::<Vec<_>>()
+            });
+            spans.collect()
+        })
+        .collect();
+    let in_zone = |x: usize, y: usize| {
+        let px = x as f64 + 0.5;
+        inside_rows[y - crop.1 as usize].iter().any(|&(from, to)| from <= px && px < to)
+    };
+    let found = find_hairs(photo, crop, mm_per_px, |x, y| !in_zone(x, y))?;
+    let hairs: Vec<Point> = found
+        .hairs
+        .iter()
+        .map(|&(x, y, _)| Point::new((found.x0 + x) as f64 + 0.5, (found.y0 + y) as f64 + 0.5) * mm_per_px)
+        .collect();
+    let searched = smp_core::Rect {
+        min: Point::new(crop.0 as f64, crop.1 as f64) * mm_per_px,
+        max: Point::new(crop.2 as f64, crop.3 as f64) * mm_per_px,
+    };
+    Some(EdgeStubble::new(design, &hairs, searched))
 }
 
 /// A square max or min filter of `radius`, separably (rows, then columns).

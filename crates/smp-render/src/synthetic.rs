@@ -98,6 +98,7 @@ pub fn scalp_photo(width: u32, height: u32, skin: [u8; 3], seed: u64) -> RgbImag
                 radius: (3.4 * scale) as f32 * (1.0 + 0.3 * jitter(0)),
                 strength: 1.0 + 0.3 * jitter(1),
                 shape: [0.3 * jitter(2), 0.3 * jitter(3), 0.2 * jitter(4), 0.2 * jitter(5)],
+                stretch: crate::raster::ROUND,
             });
         }
     }
@@ -185,4 +186,41 @@ pub fn stubble_photo(
         *px = image::Rgb(rgb.map(srgb::encode));
     }
     (img, StubbleTruth { centres, diameter_mm: diameter_mm * 0.85 })
+}
+
+/// A photo `width` x `height` of the head model `head` seen by `camera`:
+/// every pixel's ray cast onto the ellipsoid, the skin `skin` (sRGB) lit
+/// from the camera's upper left with fine mottling, on a grey backdrop.
+/// What the head model's pixel tests render designs onto: the true place
+/// on the head of every pixel is known.
+pub fn head_photo(
+    width: u32,
+    height: u32,
+    head: &smp_core::head::Head,
+    camera: &smp_core::pose::Camera,
+    skin: [u8; 3],
+    seed: u64,
+) -> RgbImage {
+    let albedo = skin.map(srgb::decode);
+    // The light, in the head frame: from the camera, up and to the left.
+    let light = (camera.rotation.transpose() * glam::DVec3::new(-0.35, 0.45, 0.82)).normalize();
+    let mut img = RgbImage::new(width, height);
+    img.par_chunks_mut(width as usize * 3).enumerate().for_each(|(y, row)| {
+        for (x, px) in row.chunks_exact_mut(3).enumerate() {
+            let (xf, yf) = (x as f64 + 0.5, y as f64 + 0.5);
+            let rgb = match camera.on_head(head, [xf, yf]) {
+                Some(p) => {
+                    let lambert = head.normal(p).dot(light).max(0.0);
+                    // Mottling fixed to the skin (the head frame), not to
+                    // the picture: every view sees the same blotches.
+                    let mottling = 1.0 + 0.05 * fbm(seed, p.x + 3.0 * p.z, p.y - 2.0 * p.z, 9.0);
+                    let shade = (0.2 + 0.8 * lambert) * mottling;
+                    albedo.map(|a| (a as f64 * shade) as f32)
+                }
+                None => [0.18, 0.19, 0.2],
+            };
+            px.copy_from_slice(&rgb.map(srgb::encode));
+        }
+    });
+    img
 }

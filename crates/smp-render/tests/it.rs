@@ -355,3 +355,182 @@ fn bare_skin_measures_no_stubble() {
     let err = smp_render::stubble::measure(&photo, &sample, 0.1).unwrap_err();
     assert!(matches!(err, smp_render::stubble::StubbleError::TooFewHairs(n) if n < 8), "{err}");
 }
+
+/// A zone on bare skin whose left edge meets the client's stubble and
+/// whose right edge meets bare skin: 600 x 600 pixels at 0.15 mm per pixel,
+/// the stubble (40 per cm2) left of x = 200, the zone from 200 to 500.
+fn zone_beside_stubble(hair_sample: bool) -> (RgbImage, smp_core::Design) {
+    let args = |density| (600, 0.15, density, 0.3, [196, 150, 124], [42, 34, 29], 11);
+    let (a, b, c, d, e, f, g) = args(40.0);
+    let (stubble, _) = smp_render::synthetic::stubble_photo(a, b, c, d, e, f, g);
+    let (a, b, c, d, e, f, g) = args(0.001);
+    // The same skin (grain and light follow the seed), without hairs.
+    let (mut photo, _) = smp_render::synthetic::stubble_photo(a, b, c, d, e, f, g);
+    for (x, y, px) in photo.enumerate_pixels_mut() {
+        if x < 200 {
+            *px = *stubble.get_pixel(x, y);
+        }
+    }
+    let sample =
+        if hair_sample { "hair_sample = [[20, 100], [180, 100], [180, 500], [20, 500]]" } else { "" };
+    let text = format!(
+        r##"schema = 1
+seed = 5
+[photo]
+path = "scalp.png"
+view = "top"
+scale = {{ from = [0, 0], to = [100, 0], mm = 15.0 }}
+[client]
+fitzpatrick = 3
+hair_color = "#2a221d"
+{sample}
+[[zones]]
+name = "crown"
+polygon = [[200, 40], [500, 40], [500, 560], [200, 560]]
+density = 40.0
+feather_mm = 6.0
+[impressions]
+diameter_mm = 0.3
+size_variation = 0.15
+[pigment]
+dilution = 0.6
+depth_mm = 0.35
+"##
+    );
+    (photo, smp_core::parse(&text).unwrap())
+}
+
+/// Impressions per cm2 within 4 mm inside the zone's edge at x = `edge`
+/// (pixels), on the inner 60 mm of its height.
+fn edge_density(pattern: &Pattern, edge: f64) -> f64 {
+    let band_px = 4.0 / 0.15;
+    let inside =
+        |x: f64| if edge < 300.0 { x >= edge && x < edge + band_px } else { x <= edge && x > edge - band_px };
+    let count =
+        pattern.impressions.iter().filter(|i| inside(i.x_px) && (100.0..500.0).contains(&i.y_px)).count();
+    count as f64 / (4.0 * 60.0 / 100.0)
+}
+
+#[test]
+fn a_zones_edge_continues_the_clients_stubble_where_it_meets_it_and_fades_where_it_meets_bare_skin() {
+    let (photo, design) = zone_beside_stubble(true);
+    let blended = smp_render::place(&photo, &design);
+    let (left, right) = (edge_density(&blended, 200.0), edge_density(&blended, 500.0));
+    if std::env::var_os("SMP_KEEP_RENDERS").is_some() {
+        let mut shown = photo.clone();
+        smp_render::render_healed(&mut shown, &design, &blended, &LayeredOptics, &|_, _| {});
+        shown.save(std::env::temp_dir().join("edge-blend.png")).unwrap();
+        eprintln!("blended: {left:.1} per cm2 by the stubble, {right:.1} by bare skin");
+    }
+    // The stubble's own density, not a fade to nothing.
+    assert!((left / 40.0 - 1.0).abs() < 0.2, "{left:.1} per cm2 by the stubble");
+    // Beside bare skin: the feather's fade (about 30 % on average here).
+    assert!(right < 0.5 * 40.0, "{right:.1} per cm2 by bare skin");
+
+    // Without a hair sample the edges fade alike, and the pattern is the
+    // design's own.
+    let (photo, design) = zone_beside_stubble(false);
+    let plain = smp_render::place(&photo, &design);
+    assert_eq!(plain, Pattern::generate(&design));
+    let left = edge_density(&plain, 200.0);
+    assert!(left < 0.5 * 40.0, "{left:.1} per cm2 by the stubble, unblended");
+}
+
+/// A design on the head model (schema 2) of sparse, large dots over the
+/// top of the head, drawn on a top view, and the known cameras of a top
+/// and a front view.
+fn sparse_design_on_a_head() -> (smp_core::head_design::HeadDesign, smp_core::pose::PoseFit) {
+    use smp_core::pose::{Camera, FittedPhoto, PoseFit, initial_rotation};
+    let top = Camera { rotation: initial_rotation(smp_core::View::Top), scale: 4.0, offset: [500.0, 500.0] };
+    let front =
+        Camera { rotation: initial_rotation(smp_core::View::Front), scale: 12.0, offset: [950.0, 1350.0] };
+    let text = smp_core::head_design::EXAMPLE_HEAD_DESIGN
+        .replace(
+            "polygon = [[900, 700], [3100, 700], [3300, 2600], [700, 2600]]",
+            "polygon = [[260, 160], [740, 160], [740, 780], [260, 780]]",
+        )
+        .replace("density = 60.0 ", "density = 6.0 ")
+        .replace("feather_mm = 4.0", "feather_mm = 0.0")
+        .replace("diameter_mm = 0.45", "diameter_mm = 1.2")
+        .replace("size_variation = 0.15", "size_variation = 0.0");
+    let mut design = smp_core::head_design::parse_head_design(&text).unwrap();
+    design.file.hairline = None;
+    let photo = |name: &str, camera| FittedPhoto {
+        name: name.into(),
+        camera,
+        rms_mm: 0.0,
+        worst: None,
+        hidden: vec![],
+    };
+    (design, PoseFit { photos: vec![photo("top", top), photo("front", front)], tie_points: vec![] })
+}
+
+#[test]
+fn on_a_rendered_head_each_dot_shows_foreshortened_as_the_skin_turns_from_the_camera() {
+    let (design, fit) = sparse_design_on_a_head();
+    let front = fit.photos[1].camera;
+    let pattern = smp_pattern::head::generate(&design, &fit).unwrap();
+    let view = smp_pattern::head::view(&design, &pattern, &front, "front").unwrap();
+    let before = smp_render::synthetic::head_photo(1900, 1000, &design.head, &front, [196, 150, 124], 3);
+    let mut after = before.clone();
+    smp_render::render_healed(&mut after, &view.design, &view.pattern, &LayeredOptics, &|_, _| {});
+    if std::env::var_os("SMP_KEEP_RENDERS").is_some() {
+        after.save(std::env::temp_dir().join("head-front.png")).unwrap();
+    }
+    let darkness = |x: u32, y: u32| {
+        let (b, a) = (before.get_pixel(x, y).0, after.get_pixel(x, y).0);
+        (0..3).map(|c| b[c] as f64 - a[c] as f64).sum::<f64>().max(0.0)
+    };
+    let radius = 0.6 * front.scale;
+    let mut checked = 0;
+    let mut ratios = Vec::new();
+    for (k, i) in view.pattern.impressions.iter().enumerate() {
+        let [tx, ty] = i.tilt;
+        let cos = (1.0 - tx * tx - ty * ty).max(0.0).sqrt();
+        let lonely = view
+            .pattern
+            .impressions
+            .iter()
+            .enumerate()
+            .all(|(j, o)| j == k || (o.x_px - i.x_px).hypot(o.y_px - i.y_px) > 5.0 * radius);
+        let on_photo = i.y_px > 3.0 * radius && i.y_px < 1000.0 - 3.0 * radius;
+        if !(lonely && on_photo && (0.35..0.95).contains(&cos)) {
+            continue;
+        }
+        // The darkening's spread about the dot's centre, within 1.8 radii.
+        let reach = 1.8 * radius;
+        let (mut mass, mut xx, mut yy, mut xy) = (0.0, 0.0, 0.0, 0.0);
+        for y in (i.y_px - reach) as u32..=(i.y_px + reach) as u32 {
+            for x in (i.x_px - reach) as u32..=(i.x_px + reach) as u32 {
+                let (dx, dy) = (x as f64 + 0.5 - i.x_px, y as f64 + 0.5 - i.y_px);
+                let v = darkness(x, y);
+                mass += v;
+                xx += v * dx * dx;
+                yy += v * dy * dy;
+                xy += v * dx * dy;
+            }
+        }
+        let (xx, yy, xy) = (xx / mass, yy / mass, xy / mass);
+        let mean = 0.5 * (xx + yy);
+        let spread = (0.25 * (xx - yy) * (xx - yy) + xy * xy).sqrt();
+        let (wide, narrow) = (mean + spread, mean - spread);
+        ratios.push((narrow / wide).sqrt() / cos);
+        // Narrow across the turn: along the normal as the photo sees it.
+        if cos < 0.8 {
+            let axis = [xy, narrow - xx];
+            let along = (axis[0] * tx + axis[1] * ty).abs() / axis[0].hypot(axis[1]) / tx.hypot(ty);
+            assert!(
+                along > 0.95,
+                "the dot at {:.0}, {:.0} is narrow {:.0} degrees off the turn",
+                i.x_px,
+                i.y_px,
+                along.acos().to_degrees()
+            );
+        }
+        checked += 1;
+    }
+    ratios.sort_by(f64::total_cmp);
+    assert!(checked >= 20, "only {checked} dots stand alone, turned 20-70 degrees away");
+    let median = ratios[ratios.len() / 2];
+    assert!((median - 1.0).abs() < 0.12, "narrow over wide is {median:.2} times the cosine of the turn");
+}

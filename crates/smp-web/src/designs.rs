@@ -13,7 +13,6 @@ use serde::Deserialize;
 use smp_core::design::parse;
 use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
-use smp_pattern::Pattern;
 use smp_store::{AuditAction, Photo, PhotoAngle, Session};
 
 use crate::editor_form::{EditorForm, design_toml, explain, form_of};
@@ -237,7 +236,7 @@ pub(crate) async fn preview(
     let (jpeg, pattern) = state
         .cpu
         .run(&who.user().id, move || {
-            let pattern = cached.unwrap_or_else(|| Arc::new(Pattern::generate(&design)));
+            let pattern = cached.unwrap_or_else(|| Arc::new(smp_render::place(&screen, &design)));
             render_preview(&screen, &design, &pattern, stage).map(|jpeg| (jpeg, pattern))
         })
         .await?
@@ -402,7 +401,7 @@ pub(crate) async fn export(
     let jpeg = state
         .cpu
         .run(&who.user().id, move || {
-            let pattern = Pattern::generate(&design);
+            let pattern = smp_render::place(&full, &design);
             render_preview(&full, &design, &pattern, stage)
         })
         .await?
