@@ -217,6 +217,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     // A skin sample below the zones: the skin's colour is read there.
     await page.click('[data-mode=skin]');
     for (const [fx, fy] of [[0.45, 0.9], [0.55, 0.9], [0.55, 0.97]]) await tap(fx, fy);
+
     await page.waitForFunction(() => /skin sample looks like type/.test(document.getElementById('skin-note').textContent));
     assert.equal((await page.inputValue('input[name=skin_region]')).split(' ').length, 3);
     // A hair sample on the side, where the client's own stubble is: its
@@ -334,6 +335,79 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.waitForSelector('text=Save the dates');
     await page.goto(`${url}/calendar`);
     assert.ok(await page.isVisible('.booking:has-text("Marta Ruiz")'), 'the session is in the week');
+
+    // The design on the head: a top and a front photo of the same head;
+    // the points tapped on each (guided, one name at a time), the zone
+    // drawn on the top photo, and the simulation seen on the front one.
+    const head = JSON.parse(process.env.SMP_HEAD_PHOTOS ?? 'null');
+    if (head) {
+      const chart = sessionUrl.replace(/\/sessions\/.*$/, '');
+      for (const angle of ['top', 'front']) {
+        await page.goto(chart);
+        await page.selectOption('#angle', angle);
+        await page.setInputFiles('#photo', head[angle].path);
+        await page.click('text=Upload the photo');
+        await page.waitForURL(/\/clients\/[0-9a-f]+#photos$/);
+      }
+      await page.click('a:has-text("Design on the head")');
+      await page.waitForURL(/\/head-design$/);
+      const overlay = page.locator('#overlay');
+      const tapAt = async ([fx, fy]) => {
+        await overlay.scrollIntoViewIfNeeded();
+        const box = await overlay.boundingBox();
+        await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+      };
+      const order = ['glabella', 'right_ear', 'left_ear', 'frontal', 'right_temple', 'left_temple', 'crown'];
+      for (const angle of ['top', 'front']) {
+        await page.click(`[role=tab][data-name=${angle}]`);
+        await page.waitForFunction((angle) => document.getElementById('photo').alt.includes(angle), angle);
+        for (const name of order) {
+          const at = head[angle].points[name];
+          if (at) await tapAt(at);
+          else await page.click('[data-action=skip]');
+        }
+      }
+      await page.click('[role=tab][data-name=top]');
+      await page.click('[data-mode=zone]');
+      for (const at of [[0.3, 0.14], [0.7, 0.14], [0.72, 0.62], [0.28, 0.62]]) await tapAt(at);
+      // Both photos fit the head within a millimetre or two.
+      await page.waitForFunction(() => ['top', 'front'].every((name) =>
+        /fits within/.test(document.querySelector(`[role=tab][data-name=${name}] [data-badge]`).textContent)),
+      null, { timeout: 30000 });
+      await page.waitForFunction(() => /impressions/.test(document.getElementById('figures').textContent));
+      await page.click('[role=tab][data-name=front]');
+      await page.waitForFunction(() => {
+        const img = document.getElementById('preview');
+        const shown = document.querySelector('[role=tab][aria-selected=true]').dataset.photo;
+        return img.dataset.photo === shown && img.complete && img.naturalWidth > 0
+          && /updated in/.test(document.getElementById('preview-state').textContent);
+      }, null, { timeout: 30000 });
+      // The zone drawn on the top photo shows on the front one: the
+      // simulation is darker than the photo there.
+      const darker = await page.evaluate(async () => {
+        const count = (img) => {
+          const c = document.createElement('canvas');
+          c.width = img.naturalWidth; c.height = img.naturalHeight;
+          const g = c.getContext('2d');
+          g.drawImage(img, 0, 0);
+          const d = g.getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (d[i + 1] < 90) n++;
+          return n;
+        };
+        return count(document.getElementById('preview')) - count(document.getElementById('preview-before'));
+      });
+      assert.ok(darker > 500, `the front photo's simulation shows the dots (${darker} more dark pixels)`);
+      // The zone drawn on the top photo, carried onto the front one.
+      assert.ok(await page.locator('#overlay polyline').count() > 0, 'the zone is outlined on the front photo');
+      await page.screenshot({ path: `${shots}/15-head-design-front.png`, fullPage: true });
+      await lookAt(page, 'u-head-design');
+      await page.click('text=Save as a new version');
+      await page.waitForURL(/head-design\?design=[0-9a-f]+$/);
+      assert.match(await page.textContent('h1'), /Design on the head · version 2/);
+      await page.click('main a:has-text("Marta Ruiz")');
+      assert.match(await page.textContent('#designs'), /Version 2 on the head/);
+    }
 
     // The tablet handed to the client for a consent: no staff menu, and
     // back only with the password.

@@ -9,12 +9,6 @@ use serde::Serialize;
 use smp_core::head_design::{HEAD_SCHEMA_VERSION, HeadDesign, parse_head_design, schema_of};
 use smp_core::pose::PoseFit;
 
-/// A photo whose points disagree by more than this (rms, mm on the head)
-/// cannot be used: points on the wrong photo, or of someone else.
-const HOPELESS_RMS_MM: f64 = 10.0;
-/// A point further than this from where the others put it is worth a look.
-const WARN_MM: f64 = 2.0;
-
 #[derive(Serialize)]
 struct PoseReport {
     head: HeadReport,
@@ -48,24 +42,7 @@ pub fn read_head_design(path: &Path) -> Result<Option<(HeadDesign, PoseFit)>> {
         return Ok(None);
     }
     let design = parse_head_design(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let marks: Vec<_> = design.photos.iter().map(|(_, marks)| marks.clone()).collect();
-    let fit =
-        smp_core::pose::fit(&design.head, &marks).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    // A bad photo pulls the shared tie points, and so the others, off too:
-    // the one that agrees least is named.
-    if let Some(photo) = fit.photos.iter().max_by(|a, b| a.rms_mm.total_cmp(&b.rms_mm))
-        && photo.rms_mm > HOPELESS_RMS_MM
-    {
-        let worst = photo.worst.clone().unwrap_or_default();
-        bail!(
-            "{}: photo {:?}: the points do not fit one head (they disagree by {:.1} mm; {:?} is {:.1} mm off): check that each point is tapped where it belongs and that the photo is of this client",
-            path.display(),
-            photo.name,
-            photo.rms_mm,
-            worst.0,
-            worst.1
-        );
-    }
+    let fit = design.fit().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(Some((design, fit)))
 }
 
@@ -76,17 +53,7 @@ pub fn pose(path: &Path, as_json: bool) -> Result<String> {
     let round = |v: f64, places: i32| (v * 10f64.powi(places)).round() / 10f64.powi(places);
     let mut photos = Vec::new();
     for photo in &fit.photos {
-        let worst = photo.worst.clone().unwrap_or_default();
-        let mut warnings = Vec::new();
-        if worst.1 > WARN_MM {
-            warnings.push(format!(
-                "{:?} is {:.1} mm from where the other points put it: tapped in the wrong place, or a photo of someone else?",
-                worst.0, worst.1
-            ));
-        }
-        for hidden in &photo.hidden {
-            warnings.push(format!("{hidden:?} lies on the side of the head turned away from this photo"));
-        }
+        let warnings = photo.warnings();
         let d = photo.camera.view_direction();
         photos.push(PhotoReport {
             name: photo.name.clone(),

@@ -710,6 +710,7 @@ fn the_studio_works_in_a_real_browser() {
     let photos = tempfile::tempdir().unwrap();
     let scalp = photos.path().join("top of the head.jpg");
     smp_render::synthetic::scalp_photo(1600, 1200, [196, 150, 124], 3).save(&scalp).unwrap();
+    let head_photos = head_photos(photos.path());
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
     let out = Command::new("node")
         .args(["--test", "studio.test.mjs"])
@@ -718,12 +719,72 @@ fn the_studio_works_in_a_real_browser() {
         .env("SMP_ADMIN_PASSWORD", &server.password)
         .env("SCREENSHOTS", &shots)
         .env("SMP_SCALP_PHOTO", &scalp)
+        .env("SMP_HEAD_PHOTOS", head_photos.to_string())
         .output()
         .expect("node runs");
     let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{report}");
     assert!(report.contains("# pass 1"), "{report}");
     assert!(shots.join("05-screening.png").is_file(), "screenshots kept in {}", shots.display());
+}
+
+/// A top and a front photo of one head (the head model ray-cast from two
+/// known cameras, 1200 x 1000), written into `folder`, with where each
+/// point to tap lies on each, as shares of the photo's width and height:
+/// `{"top": {"path", "points": {name: [fx, fy]}}, "front": {...}}`.
+fn head_photos(folder: &Path) -> serde_json::Value {
+    use glam::DVec3;
+    use smp_core::head::{Head, Landmark};
+    use smp_core::pose::{Camera, initial_rotation};
+    let head = Head::from_measurements(&smp_core::head::HeadMeasurements {
+        circumference_mm: 549.0,
+        ear_to_ear_mm: 295.0,
+        front_to_back_mm: 327.0,
+    })
+    .unwrap();
+    let (width, height) = (1200u32, 1000u32);
+    let cameras = [
+        (
+            "top",
+            Camera { rotation: initial_rotation(smp_core::View::Top), scale: 4.4, offset: [600.0, 500.0] },
+        ),
+        (
+            "front",
+            Camera { rotation: initial_rotation(smp_core::View::Front), scale: 5.0, offset: [600.0, 820.0] },
+        ),
+    ];
+    // The landmarks, and marks drawn on the scalp where both views see them
+    // (the crown only from above).
+    let mut points: Vec<(&str, DVec3)> = vec![
+        ("glabella", head.landmark(Landmark::Glabella)),
+        ("right_ear", head.landmark(Landmark::RightEar)),
+        ("left_ear", head.landmark(Landmark::LeftEar)),
+    ];
+    for (name, direction) in [
+        ("frontal", DVec3::new(0.0, 0.8, 0.6)),
+        ("right_temple", DVec3::new(0.55, 0.6, 0.58)),
+        ("left_temple", DVec3::new(-0.55, 0.6, 0.58)),
+        ("crown", DVec3::new(0.0, -0.5, 0.87)),
+    ] {
+        points.push((name, head.surface_toward(direction.normalize())));
+    }
+    let mut out = serde_json::Map::new();
+    for (name, camera) in cameras {
+        let path = folder.join(format!("head seen from the {name}.jpg"));
+        smp_render::synthetic::head_photo(width, height, &head, &camera, [196, 150, 124], 5)
+            .save(&path)
+            .unwrap();
+        let seen: serde_json::Map<String, serde_json::Value> = points
+            .iter()
+            .filter(|(point, at)| point.ends_with("ear") || *point == "glabella" || camera.sees(&head, *at))
+            .map(|(point, at)| {
+                let [x, y] = camera.project(*at);
+                (point.to_string(), serde_json::json!([x / width as f64, y / height as f64]))
+            })
+            .collect();
+        out.insert(name.into(), serde_json::json!({ "path": path, "points": seen }));
+    }
+    serde_json::Value::Object(out)
 }
 
 #[test]

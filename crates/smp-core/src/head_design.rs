@@ -2,10 +2,10 @@
 //! number of photos. One serde type, read and written the same way, then
 //! checked into a [`HeadDesign`].
 //!
-//! What is built so far: the head (from the tape measurements), the photos
-//! and the points tapped on them, which the cameras are fitted to
-//! ([`crate::pose`]). The hairline and zones are read and their photos
-//! checked; sampling and rendering on the head surface are not built yet.
+//! The head comes from the tape measurements, each photo's camera is fitted
+//! to the points tapped on it ([`HeadDesign::fit`]); the hairline and the
+//! zones are each drawn on one photo (`smp-pattern::head` samples them on
+//! the head's surface).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -116,6 +116,13 @@ pub struct HeadDesign {
 }
 
 impl HeadDesign {
+    /// Every photo's camera fitted to its points, refused when a photo's
+    /// points fit no camera of the head ([`crate::pose::fit_usable`]).
+    pub fn fit(&self) -> Result<crate::pose::PoseFit, crate::pose::PoseError> {
+        let marks: Vec<PhotoMarks> = self.photos.iter().map(|(_, marks)| marks.clone()).collect();
+        crate::pose::fit_usable(&self.head, &marks)
+    }
+
     /// What the reader of every output should know about this design.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();

@@ -50,6 +50,49 @@ impl Camera {
     }
 }
 
+/// A line drawn on one photo (`from`'s) as another photo (`to`'s) sees it
+/// on the head: each edge cut in `steps` pieces, every point carried onto
+/// the head along its ray and into `to`'s pixels; the runs of points `to`
+/// sees, as separate lines (a point off the head or turned away breaks the
+/// line). `closed` joins the last point to the first (an outline).
+pub fn carry_line(
+    head: &Head,
+    from: &Camera,
+    to: &Camera,
+    points: &[[f64; 2]],
+    closed: bool,
+    steps: usize,
+) -> Vec<Vec<[f64; 2]>> {
+    let steps = steps.max(1);
+    let ends = if closed { points.len() } else { points.len().saturating_sub(1) };
+    let mut dense: Vec<[f64; 2]> = Vec::with_capacity(ends * steps + 1);
+    for i in 0..ends {
+        let (a, b) = (points[i], points[(i + 1) % points.len()]);
+        for k in 0..steps {
+            let t = k as f64 / steps as f64;
+            dense.push([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
+        }
+    }
+    if let (false, Some(last)) = (closed, points.last()) {
+        dense.push(*last);
+    } else if let Some(first) = points.first() {
+        dense.push(*first);
+    }
+    let mut runs: Vec<Vec<[f64; 2]>> = Vec::new();
+    let mut run: Vec<[f64; 2]> = Vec::new();
+    for pixel in dense {
+        match from.on_head(head, pixel).filter(|p| to.sees(head, *p)) {
+            Some(p) => run.push(to.project(p)),
+            None if run.len() >= 2 => runs.push(std::mem::take(&mut run)),
+            None => run.clear(),
+        }
+    }
+    if run.len() >= 2 {
+        runs.push(run);
+    }
+    runs
+}
+
 /// How far a photo's camera may turn from its view's direction freely
 /// (about 30 degrees: a photo "from above" held at an angle).
 const VIEW_FREEDOM_RADIANS: f64 = 0.5;
@@ -128,6 +171,74 @@ pub enum PoseError {
     /// The landmarks of a photo lie on one spot.
     #[error("photo {0:?}: its landmarks are tapped on top of each other")]
     Degenerate(String),
+    /// A photo's points fit no camera of this head: tapped on the wrong
+    /// photo, in the wrong places, or a photo of someone else.
+    #[error(
+        "photo {photo:?}: the points do not fit one head (they disagree by {rms_mm:.1} mm; {worst:?} is {off_mm:.1} mm off): check that each point is tapped where it belongs and that the photo is of this client"
+    )]
+    Disagree {
+        /// The photo's name.
+        photo: String,
+        /// Its residual, mm on the head.
+        rms_mm: f64,
+        /// The point that agrees least.
+        worst: String,
+        /// How far off it is, mm.
+        off_mm: f64,
+    },
+}
+
+/// A photo whose points disagree by more than this (rms, mm on the head)
+/// cannot be used: points on the wrong photo, or of someone else.
+pub const HOPELESS_RMS_MM: f64 = 10.0;
+/// A point further than this from where the others put it is worth a look.
+pub const WARN_MM: f64 = 2.0;
+
+impl FittedPhoto {
+    /// What a practitioner should look at on this photo: a point far from
+    /// where the others put it, a tie point on the side turned away.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some((point, off)) = &self.worst
+            && *off > WARN_MM
+        {
+            warnings.push(format!(
+                "{point:?} is {off:.1} mm from where the other points put it: tapped in the wrong place, or a photo of someone else?"
+            ));
+        }
+        for hidden in &self.hidden {
+            warnings.push(format!("{hidden:?} lies on the side of the head turned away from this photo"));
+        }
+        warnings
+    }
+}
+
+/// [`fit`], refused when a photo's points fit no camera of the head (a
+/// residual above [`HOPELESS_RMS_MM`]): a bad photo pulls the shared tie
+/// points, and so the others, off too, so the one that agrees least is named.
+pub fn fit_usable(head: &Head, photos: &[PhotoMarks]) -> Result<PoseFit, PoseError> {
+    let fit = fit(head, photos)?;
+    fit.usable()?;
+    Ok(fit)
+}
+
+impl PoseFit {
+    /// Refuses a fit in which a photo's points fit no camera of the head
+    /// (see [`fit_usable`]), naming the photo that agrees least.
+    pub fn usable(&self) -> Result<(), PoseError> {
+        match self.photos.iter().max_by(|a, b| a.rms_mm.total_cmp(&b.rms_mm)) {
+            Some(photo) if photo.rms_mm > HOPELESS_RMS_MM => {
+                let (worst, off_mm) = photo.worst.clone().unwrap_or_default();
+                Err(PoseError::Disagree { photo: photo.name.clone(), rms_mm: photo.rms_mm, worst, off_mm })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A fitted photo's camera, by name.
+    pub fn camera(&self, name: &str) -> Option<Camera> {
+        self.photos.iter().find(|p| p.name == name).map(|p| p.camera)
+    }
 }
 
 /// Fits every photo's camera and the tie points, by least squares on the

@@ -91,13 +91,12 @@ pub fn photo_plane(design: &HeadDesign, camera: &Camera, name: &str) -> smp_core
 /// head along its photo's ray, then into this photo.
 pub fn drawn_on(design: &HeadDesign, fit: &PoseFit, on: &str) -> Option<Design> {
     let file = &design.file;
-    let camera_of = |name: &str| fit.photos.iter().find(|p| p.name == name).map(|p| p.camera);
-    let camera = camera_of(on)?;
+    let camera = fit.camera(on)?;
     let hairline = file.hairline.as_ref().and_then(|h| {
         let points: Vec<[f64; 2]> = if h.on == on {
             h.points.clone()
         } else {
-            let from = camera_of(&h.on)?;
+            let from = fit.camera(&h.on)?;
             let mut carried: Vec<[f64; 2]> = h
                 .points
                 .iter()
@@ -150,12 +149,7 @@ pub fn generate(design: &HeadDesign, fit: &PoseFit) -> Result<HeadPattern, Strin
     }
     let mut sessions = 0;
     for on in photos {
-        let camera = fit
-            .photos
-            .iter()
-            .find(|p| p.name == on)
-            .map(|p| p.camera)
-            .ok_or_else(|| format!("the photo {on:?} has no fitted camera"))?;
+        let camera = fit.camera(on).ok_or_else(|| format!("the photo {on:?} has no fitted camera"))?;
         let Some(flat) = drawn_on(design, fit, on) else { continue };
         let mm_per_px = flat.photo.mm_per_px;
         let toward = camera.view_direction();

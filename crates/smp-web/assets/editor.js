@@ -223,31 +223,9 @@
     e.addEventListener("input", changed);
     e.addEventListener("change", changed);
   });
-  // The stage slider: before, each session, healed, the years after.
-  var slider = document.getElementById("stage-slider");
-  var stageInput = document.getElementById("stage");
-  var stageLabel = document.getElementById("stage-label");
-  var stageValues = slider.dataset.stages.split(" ");
-  var stageLabels = slider.dataset.labels.split("|");
-  slider.addEventListener("input", function () {
-    stageInput.value = stageValues[Number(slider.value)];
-    stageLabel.textContent = stageLabels[Number(slider.value)];
-    slider.setAttribute("aria-valuetext", stageLabels[Number(slider.value)]);
+  smpStages(function () {
     clearTimeout(timer);
     timer = setTimeout(requestPreview, 60);
-  });
-  // Each label sits under its tick: positions set from here, as the page
-  // carries no style attributes (the Content-Security-Policy allows none).
-  document.querySelectorAll(".ticks[data-last]").forEach(function (ticks) {
-    ticks.style.setProperty("--last", ticks.dataset.last);
-  });
-  // A tap on a tick's label goes to that stage.
-  document.querySelectorAll(".ticks [data-index]").forEach(function (tick) {
-    tick.style.setProperty("--at", tick.dataset.index);
-    tick.addEventListener("click", function () {
-      slider.value = tick.dataset.index;
-      slider.dispatchEvent(new Event("input"));
-    });
   });
 
   // The preview: one request in flight at most; each answer is shown only
@@ -363,11 +341,6 @@
         if (error.name !== "AbortError" && seq === latest) previewState.textContent = "The preview did not arrive.";
       });
   }
-
-  var split = document.getElementById("split-at");
-  split.addEventListener("input", function () {
-    previewImg.style.clipPath = "inset(0 " + (100 - Number(split.value)) + "% 0 0)";
-  });
 
   setMode(mode);
   changed();

@@ -22,7 +22,8 @@ struct ClientPage<'a> {
     consents: Vec<consent::ConsentView>,
     photos: Vec<photos::PhotoView>,
     withdrawn_photos: Vec<photos::PhotoView>,
-    designs: Vec<(String, smp_store::DesignVersion)>,
+    /// When, the version, and its editor's address.
+    designs: Vec<(String, smp_store::DesignVersion, String)>,
     sessions: Vec<smp_store::TreatmentSession>,
     upload: photos::UploadForm,
     status: standing::StatusBadge,
@@ -156,7 +157,7 @@ pub(crate) async fn chart(
         when: day_of(d.created_at),
         what: "Design",
         detail: format!("version {}, by {}", d.version, d.staff_name),
-        href: Some(format!("/clients/{id}/photos/{}/design?design={}", d.photo_id, d.id)),
+        href: Some(crate::head_editor::version_href(id, d)),
     }));
     timeline.extend(stored_sessions.iter().map(|t| Event {
         at: t.created_at,
@@ -210,7 +211,10 @@ pub(crate) async fn chart(
         consents: stored_consents.iter().map(consent::ConsentView::of).collect(),
         photos: stored_photos.iter().map(photos::PhotoView::of).collect(),
         withdrawn_photos: withdrawn_photos.iter().map(photos::PhotoView::of).collect(),
-        designs: stored_designs.iter().map(|d| (day_of(d.created_at), d.clone())).collect(),
+        designs: stored_designs
+            .iter()
+            .map(|d| (day_of(d.created_at), d.clone(), crate::head_editor::version_href(id, d)))
+            .collect(),
         sessions: stored_sessions,
         upload,
         client,

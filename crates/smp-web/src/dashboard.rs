@@ -42,7 +42,7 @@ struct DashboardPage<'a> {
 /// Without the photo, the skin is the typical one of the client's type; a
 /// design that leaves the type to the photo has no date here.
 pub(crate) fn touch_up_date(session_date: NaiveDate, design_toml: &str) -> Option<NaiveDate> {
-    let design = smp_core::parse(design_toml).ok()?;
+    let design = crate::head_editor::flat_design(design_toml)?;
     let t = design.client.fitzpatrick?;
     let forecast = smp_optics::forecast::forecast(
         &LayeredOptics,

@@ -16,6 +16,7 @@ use smp_optics::ageing::Stage;
 use smp_store::{AuditAction, Photo, PhotoAngle, Session};
 
 use crate::editor_form::{EditorForm, design_toml, explain, form_of};
+use crate::head_editor::{is_on_head, version_href};
 use crate::preview::{cached_screen, pattern_key, render_preview};
 use crate::{AppState, Error, Result, Staff, day_of, photos};
 
@@ -45,10 +46,10 @@ async fn client_photo(
 /// A stage the preview offers: the stage (written as `--stage` writes it),
 /// its name, and the short form under the slider's tick (nine names do not
 /// fit a tablet's half width; the full name shows above the preview).
-struct StageChoice {
-    value: Stage,
-    label: &'static str,
-    short: &'static str,
+pub(crate) struct StageChoice {
+    pub value: Stage,
+    pub label: &'static str,
+    pub short: &'static str,
 }
 
 const fn stage(value: Stage, label: &'static str, short: &'static str) -> StageChoice {
@@ -56,7 +57,7 @@ const fn stage(value: Stage, label: &'static str, short: &'static str) -> StageC
 }
 
 /// The stages the preview offers, in time order.
-const STAGES: [StageChoice; 9] = [
+pub(crate) const STAGES: [StageChoice; 9] = [
     stage(Stage::Before, "Before", "Before"),
     stage(Stage::Session(1), "Session 1", "S1"),
     stage(Stage::Session(2), "Session 2", "S2"),
@@ -75,7 +76,8 @@ struct EditorPage<'a> {
     client: smp_store::Client,
     photo: Photo,
     form: EditorForm,
-    versions: Vec<(String, smp_store::DesignVersion)>,
+    /// When, the version, and its editor's address.
+    versions: Vec<(String, smp_store::DesignVersion, String)>,
     current: Option<i64>,
     current_id: Option<String>,
     message: Option<String>,
@@ -107,7 +109,13 @@ async fn editor(
     versions: Vec<smp_store::DesignVersion>,
     view: EditorView,
 ) -> Result<Response> {
-    let versions = versions.into_iter().map(|v| (day_of(v.created_at), v)).collect();
+    let versions = versions
+        .into_iter()
+        .map(|v| {
+            let href = version_href(&v.client_id, &v);
+            (day_of(v.created_at), v, href)
+        })
+        .collect();
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = EditorPage {
         who: &who.session,
@@ -142,9 +150,13 @@ pub(crate) async fn edit(
                 .find(|d| &d.id == id)
                 .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?,
         ),
-        (None, false) => versions.iter().find(|d| d.photo_id == photo.id),
+        (None, false) => versions.iter().find(|d| d.photo_id == photo.id && !is_on_head(d)),
         (None, true) => None,
     };
+    // A design on the head opens in its own editor.
+    if let Some(saved) = open.filter(|d| is_on_head(d)) {
+        return Ok(Redirect::to(&version_href(&client_id, saved)).into_response());
+    }
     let (form, current, current_id, message) = match open {
         Some(saved) => {
             let note =
@@ -365,6 +377,15 @@ fn advise(
 pub(crate) struct ExportQuery {
     #[serde(default = "healed")]
     stage: String,
+    /// For a design on the head: the photo to render on (its first by
+    /// default).
+    photo: Option<String>,
+}
+
+/// A saved version, read.
+enum SavedDesign {
+    OnPhoto(smp_core::Design),
+    OnHead(smp_core::head_design::HeadDesign),
 }
 
 /// A saved version rendered on the full photo at a stage, as a JPEG download.
@@ -386,26 +407,45 @@ pub(crate) async fn export(
         .stage
         .parse::<Stage>()
         .map_err(|_| Error::BadRequest(format!("{:?} is not a stage.", query.stage)))?;
-    let design = parse(&saved.design_toml).map_err(|e| {
-        let why = explain(&e);
-        Error::internal(&why, format!("The saved design is unreadable: {why}"))
-    })?;
+    let unreadable = |why: String| Error::internal(&why, format!("The saved design is unreadable: {why}"));
+    // A design on the head is exported on the photo asked for (its first
+    // by default), any other on its own photo.
+    let (design, photo_id) = if is_on_head(&saved) {
+        let design = smp_core::head_design::parse_head_design(&saved.design_toml)
+            .map_err(|e| unreadable(e.to_string()))?;
+        let photo_id = query.photo.clone().unwrap_or_else(|| saved.photo_id.clone());
+        (SavedDesign::OnHead(design), photo_id)
+    } else {
+        let design = parse(&saved.design_toml).map_err(|e| unreadable(explain(&e)))?;
+        (SavedDesign::OnPhoto(design), saved.photo_id.clone())
+    };
     let photo = who
         .studio(&state)
-        .photo(&saved.photo_id)
+        .photo(&photo_id)
         .await?
+        .filter(|p| p.client_id == client_id && p.withdrawn.is_none())
         .ok_or_else(|| Error::NotFound("The design's photo is gone.".into()))?;
     let full = photos::full_photo(&state, &who.user().studio, &photo).await?;
     // An export shows the client's photo: logged like a photo view.
     who.studio(&state).audit(who.user(), AuditAction::ExportDesign, &client_id).await?;
-    let jpeg = state
+    let rendered = state
         .cpu
-        .run(&who.user().id, move || {
-            let pattern = smp_render::place(&full, &design);
-            render_preview(&full, &design, &pattern, stage)
+        .run(&who.user().id, move || match design {
+            SavedDesign::OnPhoto(design) => {
+                let pattern = smp_render::place(&full, &design);
+                render_preview(&full, &design, &pattern, stage).map_err(|e| e.to_string())
+            }
+            SavedDesign::OnHead(on_head) => {
+                let view = crate::head_editor::view_on(&on_head, &photo.id, 1.0)?;
+                render_preview(&full, &view.design, &view.pattern, stage).map_err(|e| e.to_string())
+            }
         })
-        .await?
-        .map_err(|e| Error::internal(&e, "The export could not be drawn."))?;
+        .await?;
+    let jpeg = match rendered {
+        Ok(jpeg) => jpeg,
+        Err(why) if is_on_head(&saved) => return Err(Error::BadRequest(why)),
+        Err(why) => return Err(Error::internal(&why, "The export could not be drawn.")),
+    };
     let name =
         format!("attachment; filename=\"design-v{}-{}.jpg\"", saved.version, query.stage.replace(':', "-"));
     Ok(([(CONTENT_TYPE, "image/jpeg".to_string()), (axum::http::header::CONTENT_DISPOSITION, name)], jpeg)

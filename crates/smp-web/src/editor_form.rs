@@ -28,14 +28,43 @@ pub(crate) struct EditorForm {
     pub skin_region: String,
     /// An area of the client's own stubble to measure (optional): a polygon.
     pub hair_sample: String,
-    pub style: String,
-    pub transition_mm: String,
     pub zone: String,
     pub density: String,
     /// Further zones: polygons separated by `|`.
     pub extra_zones: String,
     /// Their densities, in the same order, separated by `|`.
     pub extra_densities: String,
+    #[serde(flatten)]
+    pub params: Parameters,
+}
+
+/// A new design's starting values ([`DesignFile`]'s own).
+impl Default for EditorForm {
+    fn default() -> Self {
+        Self {
+            scale_from: String::new(),
+            scale_to: String::new(),
+            scale_mm: String::new(),
+            hairline: String::new(),
+            glabella: String::new(),
+            skin_region: String::new(),
+            hair_sample: String::new(),
+            zone: String::new(),
+            density: ZoneSection::default().density.to_string(),
+            extra_zones: String::new(),
+            extra_densities: String::new(),
+            params: Parameters::default(),
+        }
+    }
+}
+
+/// The parameters both editors (on one photo, and on the head) show beside
+/// the drawing, as typed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub(crate) struct Parameters {
+    pub style: String,
+    pub transition_mm: String,
     pub feather_mm: String,
     pub diameter_mm: String,
     pub dilution: String,
@@ -48,25 +77,14 @@ pub(crate) struct EditorForm {
 
 /// A new design's starting values ([`DesignFile`]'s own), with skin type
 /// III until the practitioner says otherwise.
-impl Default for EditorForm {
+impl Default for Parameters {
     fn default() -> Self {
         let file = DesignFile::default();
         let hairline = HairlineSection::default();
         let zone = ZoneSection::default();
         Self {
-            scale_from: String::new(),
-            scale_to: String::new(),
-            scale_mm: String::new(),
-            hairline: String::new(),
-            glabella: String::new(),
-            skin_region: String::new(),
-            hair_sample: String::new(),
             style: hairline.style.as_str().into(),
             transition_mm: hairline.transition_mm.to_string(),
-            zone: String::new(),
-            density: zone.density.to_string(),
-            extra_zones: String::new(),
-            extra_densities: String::new(),
             feather_mm: zone.feather_mm.to_string(),
             diameter_mm: file.impressions.diameter_mm.to_string(),
             dilution: file.pigment.dilution.to_string(),
@@ -74,6 +92,78 @@ impl Default for EditorForm {
             fitzpatrick: "3".into(),
             hair_color: file.client.hair_color,
             seed: file.seed.to_string(),
+        }
+    }
+}
+
+/// [`Parameters`] checked: values of the design file's own types.
+pub(crate) struct CheckedParameters {
+    pub style: HairlineStyle,
+    pub transition_mm: f64,
+    pub feather_mm: f64,
+    pub fitzpatrick: Option<i64>,
+    pub hair_color: String,
+    pub seed: u64,
+    pub impressions: ImpressionsSection,
+    pub pigment: PigmentSection,
+}
+
+impl Parameters {
+    /// Typed words become values of the file's own types (a style, a
+    /// colour, a number), so nothing typed can change the document's shape.
+    pub(crate) fn checked(&self) -> Result<CheckedParameters, String> {
+        let style = HairlineStyle::ALL
+            .into_iter()
+            .find(|s| s.as_str() == self.style)
+            .ok_or_else(|| format!("{:?} is not a hairline style", self.style))?;
+        let hair = smp_core::Srgb8::from_hex(self.hair_color.trim())
+            .ok_or_else(|| format!("The hair colour {:?} is not a colour like #2a221d", self.hair_color))?;
+        let seed = self
+            .seed
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("The seed {:?} is not a whole number", self.seed))?;
+        // "photo": no type in the design, so the skin's colour on the photo gives it.
+        let fitzpatrick = match self.fitzpatrick.trim() {
+            "photo" => None,
+            t => match t.parse::<i64>() {
+                Ok(n @ 1..=6) => Some(n),
+                _ => return Err(format!("The skin type {:?} is not 1 to 6", self.fitzpatrick)),
+            },
+        };
+        Ok(CheckedParameters {
+            style,
+            transition_mm: number(&self.transition_mm, "The transition")?,
+            feather_mm: number(&self.feather_mm, "The feather")?,
+            fitzpatrick,
+            hair_color: hair.to_hex(),
+            seed,
+            impressions: ImpressionsSection {
+                diameter_mm: number(&self.diameter_mm, "The dot size")?,
+                ..DesignFile::default().impressions
+            },
+            pigment: PigmentSection {
+                dilution: number(&self.dilution, "The dilution")?,
+                depth_mm: number(&self.depth_mm, "The depth")?,
+            },
+        })
+    }
+
+    /// The parameters of a saved design, as the form shows them.
+    pub(crate) fn of(
+        client: &ClientSection,
+        impressions: &ImpressionsSection,
+        pigment: &PigmentSection,
+        seed: u64,
+    ) -> Self {
+        Self {
+            fitzpatrick: client.fitzpatrick.map_or_else(|| "photo".into(), |n| n.to_string()),
+            hair_color: client.hair_color.clone(),
+            diameter_mm: impressions.diameter_mm.to_string(),
+            dilution: pigment.dilution.to_string(),
+            depth_mm: pigment.depth_mm.to_string(),
+            seed: seed.to_string(),
+            ..Self::default()
         }
     }
 }
@@ -168,48 +258,29 @@ pub(crate) fn design_file(
         }
         sample => Some(sample),
     };
-    let style = HairlineStyle::ALL
-        .into_iter()
-        .find(|s| s.as_str() == form.style)
-        .ok_or_else(|| format!("{:?} is not a hairline style", form.style))?;
-    let hair = smp_core::Srgb8::from_hex(form.hair_color.trim())
-        .ok_or_else(|| format!("The hair colour {:?} is not a colour like #2a221d", form.hair_color))?;
-    let seed = form
-        .seed
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| format!("The seed {:?} is not a whole number", form.seed))?;
-    // "photo": no type in the design, so the skin's colour on the photo gives it.
-    let fitzpatrick = match form.fitzpatrick.trim() {
-        "photo" => None,
-        t => match t.parse::<i64>() {
-            Ok(n @ 1..=6) => Some(n),
-            _ => return Err(format!("The skin type {:?} is not 1 to 6", form.fitzpatrick)),
-        },
-    };
+    let params = form.params.checked()?;
     let hairline = if hairline.len() >= 2 {
         let glabella = points(&form.glabella, factor, "The point between the brows")?.first().copied();
         Some(HairlineSection {
-            style,
+            style: params.style,
             points: hairline.into_iter().map(tenth).collect(),
-            transition_mm: number(&form.transition_mm, "The transition")?,
+            transition_mm: params.transition_mm,
             glabella: glabella.map(tenth),
         })
     } else {
         None
     };
-    let feather_mm = number(&form.feather_mm, "The feather")?;
     let defaults = DesignFile::default();
     Ok(DesignFile {
-        seed,
+        seed: params.seed,
         photo: PhotoSection {
             path: photo_file.into(),
             view: view_of(angle),
             scale: ScaleSection { from: tenth(from), to: tenth(to), mm },
         },
         client: ClientSection {
-            fitzpatrick,
-            hair_color: hair.to_hex(),
+            fitzpatrick: params.fitzpatrick,
+            hair_color: params.hair_color,
             skin_region: skin_region.map(|skin| skin.into_iter().map(tenth).collect()),
             hair_sample: hair_sample.map(|sample| sample.into_iter().map(tenth).collect()),
             ..defaults.client
@@ -222,17 +293,11 @@ pub(crate) fn design_file(
                 name: format!("zone {}", i + 1),
                 polygon: polygon.into_iter().map(tenth).collect(),
                 density,
-                feather_mm,
+                feather_mm: params.feather_mm,
             })
             .collect(),
-        impressions: ImpressionsSection {
-            diameter_mm: number(&form.diameter_mm, "The dot size")?,
-            ..defaults.impressions
-        },
-        pigment: PigmentSection {
-            dilution: number(&form.dilution, "The dilution")?,
-            depth_mm: number(&form.depth_mm, "The depth")?,
-        },
+        impressions: params.impressions,
+        pigment: params.pigment,
         ..defaults
     })
 }
@@ -257,26 +322,21 @@ pub(crate) fn form_of(design_toml: &str) -> EditorForm {
         scale_from: pair(file.photo.scale.from),
         scale_to: pair(file.photo.scale.to),
         scale_mm: file.photo.scale.mm.to_string(),
-        fitzpatrick: file.client.fitzpatrick.map_or_else(|| "photo".into(), |n| n.to_string()),
-        hair_color: file.client.hair_color,
         skin_region: file.client.skin_region.as_deref().map(list).unwrap_or_default(),
         hair_sample: file.client.hair_sample.as_deref().map(list).unwrap_or_default(),
-        diameter_mm: file.impressions.diameter_mm.to_string(),
-        dilution: file.pigment.dilution.to_string(),
-        depth_mm: file.pigment.depth_mm.to_string(),
-        seed: file.seed.to_string(),
+        params: Parameters::of(&file.client, &file.impressions, &file.pigment, file.seed),
         ..EditorForm::default()
     };
     if let Some(h) = file.hairline {
         form.hairline = list(&h.points);
         form.glabella = h.glabella.map(pair).unwrap_or_default();
-        form.style = h.style.as_str().into();
-        form.transition_mm = h.transition_mm.to_string();
+        form.params.style = h.style.as_str().into();
+        form.params.transition_mm = h.transition_mm.to_string();
     }
     if let Some((first, rest)) = file.zones.split_first() {
         form.zone = list(&first.polygon);
         form.density = first.density.to_string();
-        form.feather_mm = first.feather_mm.to_string();
+        form.params.feather_mm = first.feather_mm.to_string();
         form.extra_zones = rest.iter().map(|z| list(&z.polygon)).collect::<Vec<_>>().join("|");
         form.extra_densities = rest.iter().map(|z| z.density.to_string()).collect::<Vec<_>>().join("|");
     }
@@ -343,12 +403,12 @@ pub(crate) mod tests {
     #[test]
     fn nothing_typed_changes_the_documents_shape() {
         let mut form = drawn();
-        form.style = "soft\"\n[evil]".into();
+        form.params.style = "soft\"\n[evil]".into();
         assert!(
             design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).unwrap_err().contains("not a hairline style")
         );
         let mut form = drawn();
-        form.hair_color = "#123456\"\nx = 1".into();
+        form.params.hair_color = "#123456\"\nx = 1".into();
         assert!(design_toml(&form, "p.jpg", PhotoAngle::Top, 1.0).is_err());
         let mut form = drawn();
         form.density = "60\n[x]".into();

@@ -21,6 +21,8 @@ mod editor_form;
 mod erasure;
 mod error;
 mod head;
+mod head_editor;
+mod head_form;
 mod intake;
 mod kept_input;
 mod login;
@@ -174,6 +176,9 @@ pub fn router(state: AppState) -> Router {
         .route("/aftercare/{token}/style.css", get(sessions::aftercare_style))
         .route("/clients/{id}/erase", get(erasure::form).post(erasure::erase))
         .route("/clients/{id}/head", get(head::form).post(head::save))
+        .route("/clients/{id}/head-design", get(head_editor::edit).post(head_editor::save))
+        .route("/clients/{id}/head-design/fit", post(head_editor::fit))
+        .route("/clients/{id}/head-design/preview/{photo}", post(head_editor::preview))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/calendar", get(plans::calendar))
         .route("/clients/{id}/plan", get(plans::view).post(plans::save))

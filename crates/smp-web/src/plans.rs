@@ -345,11 +345,20 @@ pub(crate) async fn save(
             .await?
             .filter(|d| d.client_id == client_id)
             .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
-        let design = smp_core::parse(&saved.design_toml)
-            .map_err(|e| Error::internal(&e.message, format!("The design is unreadable: {}", e.message)))?;
         let open_days = studio.details().await?.open_days;
         let open = |day: NaiveDate| crate::clock::is_open(&open_days, day);
-        let plan = match smp_clinic::plan_on_open_days(&design, start, None, &protocol, &open) {
+        let unreadable = |why: String| Error::internal(&why, format!("The design is unreadable: {why}"));
+        let planned = if crate::head_editor::is_on_head(&saved) {
+            // Areas and counts on the scalp's surface.
+            let design = smp_core::head_design::parse_head_design(&saved.design_toml)
+                .map_err(|e| unreadable(e.to_string()))?;
+            let fit = design.fit().map_err(|e| unreadable(e.to_string()))?;
+            smp_clinic::plan_on_head(&design, &fit, start, None, &protocol, &open)
+        } else {
+            let design = smp_core::parse(&saved.design_toml).map_err(|e| unreadable(e.message))?;
+            smp_clinic::plan_on_open_days(&design, start, None, &protocol, &open)
+        };
+        let plan = match planned {
             Ok(p) => p,
             Err(e) => return refuse(None, format!("{e}.")).await,
         };

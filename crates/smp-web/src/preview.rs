@@ -110,7 +110,7 @@ pub(crate) fn render_preview(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::editor_form::EditorForm;
+    use crate::editor_form::{EditorForm, Parameters};
     use crate::editor_form::{design_toml, tests::drawn};
     use smp_core::design::parse;
     use smp_store::PhotoAngle;
@@ -120,7 +120,10 @@ mod tests {
         let design =
             |form: &EditorForm| parse(&design_toml(form, "p.jpg", PhotoAngle::Top, 1.0).unwrap()).unwrap();
         let base = pattern_key("photo", &design(&drawn()));
-        let pigment = EditorForm { dilution: "0.4".into(), depth_mm: "0.5".into(), ..drawn() };
+        let pigment = EditorForm {
+            params: Parameters { dilution: "0.4".into(), depth_mm: "0.5".into(), ..drawn().params },
+            ..drawn()
+        };
         assert_eq!(pattern_key("photo", &design(&pigment)), base);
         let denser = EditorForm { density: "80".into(), ..drawn() };
         assert_ne!(pattern_key("photo", &design(&denser)), base);

@@ -8,6 +8,7 @@ mod auth;
 mod clients;
 mod consent;
 mod designs;
+mod head_design;
 mod photos;
 mod plans;
 mod platform;
