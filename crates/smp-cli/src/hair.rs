@@ -63,3 +63,22 @@ pub fn hair(path: &Path, photo_name: Option<&str>, as_json: bool) -> Result<Stri
     }
     Ok(out.trim_end().to_string())
 }
+
+/// `smp hair mask`: a proposed mask of the hair over the scalp on the
+/// design's photo, written as a greyscale PNG of the photo's size.
+pub fn mask(path: &Path, photo_name: Option<&str>, out: &Path) -> Result<String> {
+    smp_render::check_output(out)?;
+    if !out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        bail!("{}: the mask is written as PNG (end the name in .png)", out.display());
+    }
+    let (design, photo_path, _) = crate::design_on_photo(path, photo_name)?;
+    let photo = smp_render::load_photo(&photo_path)?;
+    let mask = smp_render::hair_mask::propose(&photo, design.photo.mm_per_px);
+    let covered = mask.image().pixels().filter(|p| p[0] >= 128).count() as f64 / mask.image().len() as f64;
+    mask.save(out)?;
+    Ok(format!(
+        "wrote {}: hair over {:.0} % of the photo; check it (paint what it missed), then name it in the design as hair_mask",
+        out.display(),
+        100.0 * covered
+    ))
+}

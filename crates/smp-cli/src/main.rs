@@ -21,6 +21,7 @@ use smp_core::{Design, EXAMPLE_DESIGN};
 use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
+use smp_render::hair_mask::HairMask;
 use smp_render::photo::save_image_processing;
 use smp_render::{
     Compositor, DEFAULT_GAPS, PhotoError, StagePlan, check_folder, check_output, downscale, load_photo,
@@ -36,6 +37,23 @@ use smp_render::{
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum HairAction {
+    /// Proposes a hair mask for a photo: where the client's longer hair
+    /// lies over the scalp (white) and where the scalp shows (black), to
+    /// correct and name in the design as `[photo] hair_mask`.
+    Mask {
+        /// The design file.
+        design: PathBuf,
+        /// The photo of a design on the head (schema 2): its name.
+        #[arg(long)]
+        photo: Option<String>,
+        /// The mask to write (PNG).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -82,10 +100,15 @@ enum Command {
     },
     /// The client's own stubble in the design's hair sample (`[client]
     /// hair_sample`): density, size, regularity and colour, and the design
-    /// that would continue it.
+    /// that would continue it. `smp hair mask` proposes where longer hair
+    /// lies over the scalp.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Hair {
+        #[command(subcommand)]
+        action: Option<HairAction>,
         /// The design file.
-        design: PathBuf,
+        #[arg(required = true)]
+        design: Option<PathBuf>,
         /// The photo of a design on the head (schema 2) the sample is on.
         #[arg(long)]
         photo: Option<String>,
@@ -202,7 +225,11 @@ fn main() -> ExitCode {
         }
         Command::Pigment { design, json } => clinic::pigment(&design, json).map(|out| println!("{out}")),
         Command::Forecast { design, json } => clinic::forecast(&design, json).map(|out| println!("{out}")),
-        Command::Hair { design, photo, json } => {
+        Command::Hair { action: Some(HairAction::Mask { design, photo, out }), .. } => {
+            hair::mask(&design, photo.as_deref(), &out).map(|said| println!("{said}"))
+        }
+        Command::Hair { action: None, design, photo, json } => {
+            let design = design.expect("clap requires it without a subcommand");
             hair::hair(&design, photo.as_deref(), json).map(|out| println!("{out}"))
         }
         Command::Pose { design, json } => pose::pose(&design, json).map(|out| println!("{out}")),
@@ -264,6 +291,16 @@ fn read_design(path: &Path) -> Result<Design> {
 /// The design's photo: its path is relative to the design file's folder.
 fn photo_path(design_path: &Path, design: &Design) -> PathBuf {
     design_path.parent().unwrap_or(Path::new("")).join(&design.photo.path)
+}
+
+/// The design's hair mask, when it names one, read for a photo of `size`:
+/// where the client's hair lies over the scalp, kept in front of the work.
+fn hair_mask(design_path: &Path, design: &Design, size: (u32, u32)) -> Result<Option<HairMask>> {
+    let Some(mask) = &design.photo.hair_mask else { return Ok(None) };
+    let path = design_path.parent().unwrap_or(Path::new("")).join(mask);
+    HairMask::load(&path, size)
+        .map(Some)
+        .with_context(|| format!("{}: photo.hair_mask", design_path.display()))
 }
 
 /// `NAME.preview.EXT` beside `out`.
@@ -345,10 +382,21 @@ fn render(args: &RenderArgs) -> Result<String> {
         bar.set_message("rendering, writing");
         let layers = plan.layers();
         let compositor = Compositor::new(&layers, photo.width() as usize, photo.height() as usize);
+        let hair = hair_mask(&args.design, &design, photo.dimensions())?;
         let done = AtomicUsize::new(0);
         // Compositing overlaps the encoding of the strips already done.
         save_image_processing(&mut photo, &args.out, Compositor::STRIP_ROWS, &|strip, pixels| {
-            compositor.apply(strip, pixels);
+            match &hair {
+                // The client's hair back in front of the work.
+                Some(hair) => {
+                    let before = pixels.to_vec();
+                    compositor.apply(strip, pixels);
+                    hair.keep_hair_rows(strip * Compositor::STRIP_ROWS, &before, pixels);
+                }
+                None => {
+                    compositor.apply(strip, pixels);
+                }
+            }
             let done = done.fetch_add(1, Ordering::Relaxed) + 1;
             bar.set_position(30 + (60 * done / compositor.strips().max(1)) as u64);
         })?;
@@ -402,6 +450,7 @@ fn timeline(design_path: &Path, photo_name: Option<&str>, out: &Path, panel_widt
     bar.set_message("reading, placing");
     let (photo, pattern) = place_on_photo(&design, &photo_path, head.as_ref().map(|h| &h.pattern), true);
     let (photo, pattern) = (photo?, pattern.expect("asked for"));
+    let hair = hair_mask(design_path, &design, photo.dimensions())?;
     bar.set_position(1);
     bar.set_message("rendering the stages");
     let sheet = smp_render::timeline::timeline(
@@ -410,6 +459,7 @@ fn timeline(design_path: &Path, photo_name: Option<&str>, out: &Path, panel_widt
         &pattern,
         &LayeredOptics,
         &DEFAULT_GAPS,
+        hair.as_ref(),
         panel_width,
         &|done, _| bar.set_position(1 + done as u64),
     )

@@ -979,3 +979,70 @@ fn hair_on_a_design_on_the_head_counts_over_the_scalp() {
     let o = smp(&["hair", "head.toml", "--photo", "back"], dir.path());
     assert!(!o.status.success() && stderr(&o).contains("no photo named \"back\""), "{}", stderr(&o));
 }
+
+#[test]
+fn under_longer_hair_the_mask_is_proposed_and_the_render_keeps_the_hair_in_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photo, truth) =
+        smp_render::synthetic::long_hair_photo(500, 0.05, 100, [196, 150, 124], [38, 30, 26], 9);
+    photo.save(dir.path().join("hair.png")).unwrap();
+    let design = r##"schema = 1
+seed = 3
+[photo]
+path = "hair.png"
+view = "top"
+scale = { from = [0, 0], to = [200, 0], mm = 10.0 }
+MASK
+[client]
+fitzpatrick = 3
+hair_color = "#261e1a"
+[[zones]]
+name = "density"
+polygon = [[0, 0], [500, 0], [500, 500], [0, 500]]
+density = 60.0
+feather_mm = 0.0
+[impressions]
+diameter_mm = 0.3
+size_variation = 0.15
+[pigment]
+dilution = 0.6
+depth_mm = 0.35
+"##;
+    fs::write(dir.path().join("plain.toml"), design.replace("MASK", "")).unwrap();
+    let o = smp(&["hair", "mask", "plain.toml", "--out", "mask.png"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("hair over"));
+    let mask = image::open(dir.path().join("mask.png")).unwrap().to_luma8();
+    assert_eq!(mask.dimensions(), (500, 500));
+
+    fs::write(dir.path().join("masked.toml"), design.replace("MASK", "hair_mask = \"mask.png\"")).unwrap();
+    for (design, out) in [("plain.toml", "plain.png"), ("masked.toml", "masked.png")] {
+        let o = smp(&["render", design, "--out", out], dir.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // Where a strand hides the scalp, the render with the mask leaves it.
+    let changed = |name: &str| {
+        let out = image::open(dir.path().join(name)).unwrap().to_rgb8();
+        let strands: Vec<u8> = truth
+            .enumerate_pixels()
+            .filter(|(_, _, m)| m[0] == 255)
+            .map(|(x, y, _)| photo.get_pixel(x, y)[1].abs_diff(out.get_pixel(x, y)[1]))
+            .collect();
+        strands.iter().filter(|&&d| d > 8).count() as f64 / strands.len() as f64
+    };
+    let (plain, masked) = (changed("plain.png"), changed("masked.png"));
+    assert!(
+        plain > 0.02 && masked < 0.2 * plain,
+        "strand pixels changed: {plain:.3} plain, {masked:.3} masked"
+    );
+    // The timeline too.
+    let o = smp(&["timeline", "masked.toml", "--out", "sheet.png"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // A mask of another size is refused, naming both sizes.
+    image::GrayImage::new(40, 30).save(dir.path().join("small.png")).unwrap();
+    fs::write(dir.path().join("small.toml"), design.replace("MASK", "hair_mask = \"small.png\"")).unwrap();
+    let o = smp(&["render", "small.toml", "--out", "x.png"], dir.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("40 x 30") && stderr(&o).contains("500 x 500"), "{}", stderr(&o));
+}

@@ -75,6 +75,8 @@ pub struct Photo {
     pub view: View,
     /// Millimetres per photo pixel.
     pub mm_per_px: f64,
+    /// Where hair lies over the scalp (see `[photo] hair_mask`).
+    pub hair_mask: Option<PathBuf>,
 }
 
 /// Fitzpatrick skin phototype, I to VI.
@@ -510,7 +512,12 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
 
     Ok(Design {
         seed: raw.seed,
-        photo: Photo { path: raw.photo.path, view: raw.photo.view, mm_per_px },
+        photo: Photo {
+            path: raw.photo.path,
+            view: raw.photo.view,
+            mm_per_px,
+            hair_mask: raw.photo.hair_mask,
+        },
         client: Client {
             fitzpatrick,
             hair_color,

@@ -53,6 +53,12 @@ pub struct PhotoSection {
     pub view: View,
     /// Two points on the photo and their distance on the head.
     pub scale: ScaleSection,
+    /// Where hair lies over the scalp on the photo: a greyscale image of
+    /// the photo's size, 255 where hair hides the scalp, 0 where the scalp
+    /// shows (relative paths as for `path`). The render keeps the hair in
+    /// front of the pigment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hair_mask: Option<PathBuf>,
 }
 
 /// `photo.scale`: a known distance on the photo (a ruler held to the head).
@@ -172,6 +178,7 @@ impl Default for DesignFile {
                 path: PathBuf::new(),
                 view: View::Top,
                 scale: ScaleSection { from: [0.0, 0.0], to: [0.0, 0.0], mm: 0.0 },
+                hair_mask: None,
             },
             client: ClientSection {
                 fitzpatrick: None,

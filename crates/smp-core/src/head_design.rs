@@ -63,6 +63,10 @@ pub struct PhotoEntry {
     pub path: PathBuf,
     /// The view it shows.
     pub view: View,
+    /// Where hair lies over the scalp on it (as `[photo] hair_mask` of
+    /// schema 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hair_mask: Option<PathBuf>,
     /// Points tapped on it, in its pixels after EXIF orientation: the
     /// landmarks `glabella`, `right_ear`, `left_ear`, and tie points (any
     /// other name: a mark on the client's head seen on two or more photos).

@@ -67,6 +67,7 @@ pub fn photo_plane(design: &HeadDesign, camera: &Camera, name: &str) -> smp_core
                 to: [camera.scale * 100.0, 0.0],
                 mm: 100.0,
             },
+            hair_mask: file.photos.iter().find(|p| p.name == name).and_then(|p| p.hair_mask.clone()),
         },
         client: smp_core::design_file::ClientSection {
             hair_sample: file

@@ -6,6 +6,7 @@
 //! shading and highlights stay and untouched pixels stay exact.
 #![warn(missing_docs)]
 
+pub mod hair_mask;
 pub mod photo;
 pub mod preview;
 pub mod raster;

@@ -224,3 +224,83 @@ pub fn head_photo(
     });
     img
 }
+
+/// A square photo `side` pixels wide at `mm_per_px` of a scalp under
+/// longer, thinning hair: the skin of [`stubble_photo`] (grain, blotches,
+/// light falling off) crossed by `strands` hairs of colour `hair` (each
+/// strand up to 1.6 times as light, as light catches it differently),
+/// 0.05-0.09 mm across and 50-100 mm long, combed one way with a gentle
+/// curve.
+/// With it, each pixel's true coverage by hair (255 where a strand hides
+/// the skin entirely).
+pub fn long_hair_photo(
+    side: u32,
+    mm_per_px: f64,
+    strands: usize,
+    skin: [u8; 3],
+    hair: [u8; 3],
+    seed: u64,
+) -> (RgbImage, image::GrayImage) {
+    let (mut img, _) = stubble_photo(side, mm_per_px, 0.001, 0.3, skin, hair, seed);
+    let n = side as usize;
+    let mut bare = vec![1.0f32; n * n];
+    // Each pixel's strand shade: the hair colour's linear value times this.
+    let mut shade = vec![1.0f32; n * n];
+    let s = side as f64;
+    for k in 0..strands {
+        let u = |j: i64| hash_unit(seed ^ 0x5754, k as i64, j);
+        // Combed from the top left toward the bottom right, each its own way.
+        let angle = 0.6 + 0.5 * (u(0) - 0.5);
+        let half_width = (0.025 + 0.02 * u(5)) / mm_per_px;
+        let lighter = 1.0 + 0.6 * u(6) as f32;
+        let length = (50.0 + 50.0 * u(1)) / mm_per_px;
+        let start = [u(2) * 1.4 * s - 0.6 * s, u(3) * 1.4 * s - 0.6 * s];
+        let bend = (u(4) - 0.5) * 0.4 * length;
+        let (dx, dy) = (angle.cos(), angle.sin());
+        let end = [start[0] + dx * length, start[1] + dy * length];
+        let mid = [(start[0] + end[0]) / 2.0 - dy * bend, (start[1] + end[1]) / 2.0 + dx * bend];
+        let steps = (length / 2.0).ceil() as usize;
+        let at = |t: f64| {
+            let a = (1.0 - t) * (1.0 - t);
+            let b = 2.0 * t * (1.0 - t);
+            let c = t * t;
+            [a * start[0] + b * mid[0] + c * end[0], a * start[1] + b * mid[1] + c * end[1]]
+        };
+        for i in 0..steps {
+            let (p, q) = (at(i as f64 / steps as f64), at((i + 1) as f64 / steps as f64));
+            let (x0, x1) = (p[0].min(q[0]) - 2.0, p[0].max(q[0]) + 2.0);
+            let (y0, y1) = (p[1].min(q[1]) - 2.0, p[1].max(q[1]) + 2.0);
+            if x1 < 0.0 || y1 < 0.0 || x0 >= s || y0 >= s {
+                continue;
+            }
+            for y in (y0.max(0.0) as usize)..(y1.min(s - 1.0) as usize + 1) {
+                for x in (x0.max(0.0) as usize)..(x1.min(s - 1.0) as usize + 1) {
+                    let c = [x as f64 + 0.5, y as f64 + 0.5];
+                    let (ex, ey) = (q[0] - p[0], q[1] - p[1]);
+                    let t = (((c[0] - p[0]) * ex + (c[1] - p[1]) * ey) / (ex * ex + ey * ey).max(1e-9))
+                        .clamp(0.0, 1.0);
+                    let d = (c[0] - p[0] - t * ex).hypot(c[1] - p[1] - t * ey);
+                    // The pixel's share under the strand (a box filter of its edge).
+                    let cover = (half_width + 0.5 - d).clamp(0.0, 1.0).min(2.0 * half_width) as f32;
+                    // Along a strand, its own segments overlap: the most of them counts.
+                    let i = y * n + x;
+                    if 1.0 - cover < bare[i] {
+                        bare[i] = 1.0 - cover;
+                        shade[i] = lighter;
+                    }
+                }
+            }
+        }
+    }
+    let hair_lin = hair.map(srgb::decode);
+    for (i, px) in img.pixels_mut().enumerate() {
+        let m = 1.0 - bare[i];
+        if m > 0.0 {
+            *px = image::Rgb(std::array::from_fn(|c| {
+                srgb::encode(srgb::decode(px[c]) * (1.0 - m) + hair_lin[c] * shade[i] * m)
+            }));
+        }
+    }
+    let coverage = bare.iter().map(|b| ((1.0 - b) * 255.0).round() as u8).collect();
+    (img, image::GrayImage::from_raw(side, side, coverage).expect("one byte per pixel"))
+}

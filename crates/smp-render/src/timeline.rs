@@ -8,6 +8,7 @@ use smp_optics::DotOptics;
 use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
 
+use crate::hair_mask::HairMask;
 use crate::{preview, render_stage};
 
 /// The stages of the sheet, with their labels.
@@ -73,18 +74,23 @@ fn label(sheet: &mut RgbImage, text: &str, cx: u32, top: u32) {
 }
 
 /// The sheet: every stage of [`STAGES`] on the work area of `photo`, each
-/// panel `panel_width` pixels wide. `progress` gets (panels done, panels).
+/// panel `panel_width` pixels wide, the client's hair kept in front where
+/// `hair` says it lies. `progress` gets (panels done, panels).
+#[allow(clippy::too_many_arguments)]
 pub fn timeline(
     photo: &RgbImage,
     design: &Design,
     pattern: &Pattern,
     optics: &impl DotOptics,
     gaps: &[f64],
+    hair: Option<&HairMask>,
     panel_width: u32,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Option<RgbImage> {
     let (x0, y0, w, h) = work_area(design, photo.width(), photo.height())?;
     let crop = image::imageops::crop_imm(photo, x0, y0, w, h).to_image();
+    let hair =
+        hair.map(|m| HairMask::from_image(image::imageops::crop_imm(m.image(), x0, y0, w, h).to_image()));
     // The pattern in the crop's coordinates: render the crop, not the photo.
     let mut shifted = pattern.clone();
     for imp in &mut shifted.impressions {
@@ -101,6 +107,9 @@ pub fn timeline(
         let mut panel = crop.clone();
         if *stage != Stage::Before {
             render_stage(&mut panel, design, &shifted, optics, *stage, gaps, &|_, _| {});
+            if let Some(hair) = &hair {
+                hair.keep_hair(&crop, &mut panel);
+            }
         }
         let small = preview::downscale(&panel, panel_width);
         let (col, row) = (i as u32 % COLUMNS, i as u32 / COLUMNS);

@@ -534,3 +534,117 @@ fn on_a_rendered_head_each_dot_shows_foreshortened_as_the_skin_turns_from_the_ca
     let median = ratios[ratios.len() / 2];
     assert!((median - 1.0).abs() < 0.12, "narrow over wide is {median:.2} times the cosine of the turn");
 }
+
+/// A scalp under longer, thinning hair (30 mm square at 0.05 mm per
+/// pixel, 120 strands), with the true mask, and a design over all of it.
+fn under_long_hair() -> (RgbImage, image::GrayImage, smp_core::Design) {
+    under_hair_of([196, 150, 124], [38, 30, 26])
+}
+
+/// The same, of skin `skin` and hair `hair`.
+fn under_hair_of(skin: [u8; 3], hair: [u8; 3]) -> (RgbImage, image::GrayImage, smp_core::Design) {
+    let (photo, mask) = smp_render::synthetic::long_hair_photo(600, 0.05, 120, skin, hair, 7);
+    let text = r##"schema = 1
+seed = 3
+[photo]
+path = "scalp.png"
+view = "top"
+scale = { from = [0, 0], to = [200, 0], mm = 10.0 }
+[client]
+fitzpatrick = 3
+hair_color = "#261e1a"
+[[zones]]
+name = "density"
+polygon = [[0, 0], [600, 0], [600, 600], [0, 600]]
+density = 60.0
+feather_mm = 0.0
+[impressions]
+diameter_mm = 0.3
+size_variation = 0.15
+[pigment]
+dilution = 0.6
+depth_mm = 0.35
+"##;
+    (photo, mask, smp_core::parse(text).unwrap())
+}
+
+#[test]
+fn under_longer_hair_the_pigment_shows_between_the_strands_and_every_strand_is_untouched() {
+    use smp_render::hair_mask::HairMask;
+    let (photo, truth, design) = under_long_hair();
+    let pattern = Pattern::generate(&design);
+    let mut rendered = photo.clone();
+    smp_render::render_healed(&mut rendered, &design, &pattern, &LayeredOptics, &|_, _| {});
+    let changed_under = |img: &RgbImage| {
+        let mut diffs: Vec<u8> = truth
+            .enumerate_pixels()
+            .filter(|(_, _, m)| m[0] == 255)
+            .map(|(x, y, _)| {
+                (0..3).map(|c| photo.get_pixel(x, y)[c].abs_diff(img.get_pixel(x, y)[c])).max().unwrap()
+            })
+            .collect();
+        diffs.sort_unstable();
+        (diffs[diffs.len() - 1], diffs[diffs.len() * 99 / 100], diffs.len())
+    };
+    // Painted over, as a render without the mask does.
+    let (worst, _, strands) = changed_under(&rendered);
+    assert!(
+        strands > 2000 && worst > 20,
+        "{strands} strand pixels, changed by up to {worst} without the mask"
+    );
+    HairMask::from_image(truth.clone()).keep_hair(&photo, &mut rendered);
+    let (worst, p99, _) = changed_under(&rendered);
+    assert!(worst <= 2 && p99 <= 8, "strands changed by up to {worst} levels (99th percentile {p99})");
+    // The scalp between the strands darkens.
+    let mean_green = |img: &RgbImage| {
+        let bare: Vec<f64> = truth
+            .enumerate_pixels()
+            .filter(|(_, _, m)| m[0] == 0)
+            .map(|(x, y, _)| img.get_pixel(x, y)[1] as f64)
+            .collect();
+        bare.iter().sum::<f64>() / bare.len() as f64
+    };
+    let (before, after) = (mean_green(&photo), mean_green(&rendered));
+    assert!(after < before - 1.0, "the scalp between the strands: {before:.1} before, {after:.1} after");
+    // Dots there, not a tint: a few per cent of the bare scalp (the dots'
+    // share of it at 60 per cm2 of 0.3 mm) much darker.
+    let bare: Vec<(u32, u32)> =
+        truth.enumerate_pixels().filter(|(_, _, m)| m[0] == 0).map(|(x, y, _)| (x, y)).collect();
+    let dotted = bare
+        .iter()
+        .filter(|&&(x, y)| photo.get_pixel(x, y)[1] as i32 - rendered.get_pixel(x, y)[1] as i32 > 30)
+        .count();
+    assert!(dotted * 100 > bare.len(), "{dotted} of {} bare scalp pixels carry a dot", bare.len());
+    if std::env::var_os("SMP_KEEP_RENDERS").is_some() {
+        rendered.save(std::env::temp_dir().join("under-long-hair.png")).unwrap();
+        photo.save(std::env::temp_dir().join("long-hair.png")).unwrap();
+    }
+}
+
+#[test]
+fn the_proposed_mask_finds_the_strands_and_leaves_the_bare_scalp() {
+    // Dark hair on light skin; brown hair on olive skin, closer to it.
+    for (skin, hair) in [([196, 150, 124], [38, 30, 26]), ([150, 105, 80], [92, 66, 50])] {
+        let (photo, truth, _) = under_hair_of(skin, hair);
+        let proposed = smp_render::hair_mask::propose(&photo, 0.05);
+        let (mut strands, mut found, mut bare, mut marked) = (0, 0, 0, 0);
+        for (x, y, m) in truth.enumerate_pixels() {
+            let said = proposed.image().get_pixel(x, y)[0] >= 128;
+            if m[0] >= 128 {
+                strands += 1;
+                found += said as usize;
+            } else if m[0] == 0 {
+                bare += 1;
+                marked += said as usize;
+            }
+        }
+        let (found, marked) = (found as f64 / strands as f64, marked as f64 / bare as f64);
+        eprintln!(
+            "proposed mask, skin {skin:?}, hair {hair:?}: {:.1} % of strand pixels found, {:.1} % of bare scalp marked",
+            100.0 * found,
+            100.0 * marked
+        );
+        assert!(found >= 0.7, "{skin:?} {hair:?}: {:.1} % of strand pixels found", 100.0 * found);
+        assert!(marked <= 0.05, "{skin:?} {hair:?}: {:.1} % of bare scalp marked", 100.0 * marked);
+    }
+}

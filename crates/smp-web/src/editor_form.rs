@@ -277,6 +277,7 @@ pub(crate) fn design_file(
             path: photo_file.into(),
             view: view_of(angle),
             scale: ScaleSection { from: tenth(from), to: tenth(to), mm },
+            hair_mask: None,
         },
         client: ClientSection {
             fitzpatrick: params.fitzpatrick,

@@ -106,6 +106,7 @@ pub(crate) fn head_design_file(
             name: name.clone(),
             path: photo_path(photo).into(),
             view: view_of(photo.angle),
+            hair_mask: None,
             points: drawing
                 .points
                 .get(&photo.id)

@@ -56,6 +56,16 @@ pub enum PhotoError {
         /// The decoder's words.
         message: String,
     },
+    /// A hair mask whose size is not its photo's.
+    #[error("the hair mask {path} is {} x {} pixels; its photo is {} x {}", size.0, size.1, photo.0, photo.1)]
+    MaskSize {
+        /// The mask.
+        path: PathBuf,
+        /// Its size.
+        size: (u32, u32),
+        /// The photo's.
+        photo: (u32, u32),
+    },
     /// The output's extension names no format we write.
     #[error("{0}: the output must end in .png, .jpg or .jpeg")]
     UnsupportedOutput(PathBuf),

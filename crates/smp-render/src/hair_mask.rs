@@ -1,0 +1,213 @@
+//! Hair over the scalp: where the client's longer hair hides the skin on a
+//! photo (a greyscale mask, 255 where hair covers the scalp), so that the
+//! render places pigment in the scalp that shows between the hairs and
+//! keeps every strand in front of it, and a proposed mask read off the
+//! photo for the practitioner to start from.
+//!
+//! The proposal finds hair darker than the skin: each pixel's darkness
+//! against the skin around it (a grey closing of the luminance, which
+//! strands narrower than its window vanish from, uneven light staying),
+//! and areas where no skin shows within the window at all (the closing
+//! itself far darker than the scalp elsewhere). Hair lighter than the skin
+//! (blond or grey on a tanned scalp) is not found: the practitioner paints
+//! it.
+
+use std::path::Path;
+
+use image::{GrayImage, RgbImage};
+use rayon::prelude::*;
+
+use crate::photo::{PhotoError, load_photo};
+use crate::srgb::Codec;
+
+/// Hair over the scalp, one coverage byte per photo pixel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HairMask(GrayImage);
+
+/// The widest strand the skin estimate sees past, mm (a hair shaft is
+/// 0.05-0.15 mm; a few lying together a little more).
+const WIDEST_STRAND_MM: f64 = 0.6;
+/// Darkness against the skin around below which a pixel is skin (grain,
+/// pores), and above which it is wholly hair.
+const SKIN_DARKNESS: f32 = 0.07;
+const HAIR_DARKNESS: f32 = 0.25;
+/// Where the skin estimate itself is this much darker than the scalp's
+/// brightest usual level, no skin shows there: hair all over.
+const COVERED_DARKNESS: f32 = 0.45;
+
+impl HairMask {
+    /// A mask from an image of the photo's size (its luminance).
+    pub fn from_image(mask: GrayImage) -> Self {
+        Self(mask)
+    }
+
+    /// Reads the mask at `path` for a photo of `size` (width, height):
+    /// any image the photos may be, its luminance the coverage.
+    pub fn load(path: &Path, size: (u32, u32)) -> Result<Self, PhotoError> {
+        let rgb = load_photo(path)?;
+        if rgb.dimensions() != size {
+            return Err(PhotoError::MaskSize { path: path.to_owned(), size: rgb.dimensions(), photo: size });
+        }
+        Ok(Self(image::DynamicImage::ImageRgb8(rgb).to_luma8()))
+    }
+
+    /// Writes the mask as an image (whole, or not at all; PNG keeps it
+    /// exact), grey as [`Self::load`] reads it back.
+    pub fn save(&self, path: &Path) -> Result<(), PhotoError> {
+        crate::save_image(&image::DynamicImage::ImageLuma8(self.0.clone()).to_rgb8(), path)
+    }
+
+    /// The mask as an image.
+    pub fn image(&self) -> &GrayImage {
+        &self.0
+    }
+
+    /// Puts the hair back in front of the pigment on `rows` (RGB rows of
+    /// the photo, the first one `first_row`, as rendered), from `original`
+    /// (the same rows before the render): mixed in linear light by the
+    /// coverage, so a strand the mask covers fully is left as it was.
+    pub fn keep_hair_rows(&self, first_row: usize, original: &[u8], rows: &mut [u8]) {
+        let width = self.0.width() as usize;
+        let codec = Codec::get();
+        let coverage = &self.0.as_raw()[first_row * width..];
+        for ((out, before), &m) in rows.chunks_exact_mut(3).zip(original.chunks_exact(3)).zip(coverage) {
+            match m {
+                0 => {}
+                255 => out.copy_from_slice(before),
+                m => {
+                    let m = m as f32 / 255.0;
+                    for (o, &b) in out.iter_mut().zip(before) {
+                        let mixed = codec.decode(b) * m + codec.decode(*o) * (1.0 - m);
+                        *o = codec.encode(mixed);
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Self::keep_hair_rows`] over a whole rendered photo.
+    pub fn keep_hair(&self, original: &RgbImage, rendered: &mut RgbImage) {
+        let row = original.width() as usize * 3;
+        rendered.par_chunks_mut(row).zip(original.par_chunks(row)).enumerate().for_each(
+            |(y, (out, before))| {
+                self.keep_hair_rows(y, before, out);
+            },
+        );
+    }
+}
+
+/// A proposed mask of the hair over the scalp on `photo` at `mm_per_px`
+/// (see the module's note on what it finds).
+pub fn propose(photo: &RgbImage, mm_per_px: f64) -> HairMask {
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let codec = Codec::get();
+    let luminance: Vec<f32> = photo
+        .pixels()
+        .map(|p| 0.2126 * codec.decode(p[0]) + 0.7152 * codec.decode(p[1]) + 0.0722 * codec.decode(p[2]))
+        .collect();
+    let radius = ((WIDEST_STRAND_MM / mm_per_px) / 2.0).ceil().max(1.0) as usize;
+    let skin = min_filter(&max_filter(&luminance, w, h, radius), w, h, radius);
+    // The scalp's usual level where it shows: a high percentile of the
+    // skin estimate (the brightest few per cent are highlights).
+    let mut levels: Vec<f32> = skin.iter().step_by(7).copied().collect();
+    levels.sort_by(f32::total_cmp);
+    let scalp = levels.get(levels.len() * 9 / 10).copied().unwrap_or(1.0).max(1e-4);
+    let coverage: Vec<u8> = luminance
+        .par_iter()
+        .zip(skin.par_iter())
+        .map(|(&l, &s)| {
+            let strand = ramp(1.0 - l / s.max(1e-4), SKIN_DARKNESS, HAIR_DARKNESS);
+            let covered = ramp(1.0 - s / scalp, COVERED_DARKNESS - 0.1, COVERED_DARKNESS + 0.1);
+            (strand.max(covered) * 255.0).round() as u8
+        })
+        .collect();
+    HairMask(GrayImage::from_raw(w as u32, h as u32, coverage).expect("one byte per pixel"))
+}
+
+/// 0 below `from`, 1 above `to`, smooth between.
+fn ramp(v: f32, from: f32, to: f32) -> f32 {
+    let t = ((v - from) / (to - from)).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+/// The largest value within `radius` (a square), separably: rows, then
+/// columns, each with the van Herk / Gil-Werman running maximum (three
+/// comparisons a pixel, whatever the radius). Written here because the
+/// image crate's morphology works on bytes and would quantise the
+/// luminance the darkness ratio divides by.
+fn max_filter(v: &[f32], w: usize, h: usize, radius: usize) -> Vec<f32> {
+    separable(v, w, h, radius, f32::max, f32::NEG_INFINITY)
+}
+
+fn min_filter(v: &[f32], w: usize, h: usize, radius: usize) -> Vec<f32> {
+    separable(v, w, h, radius, f32::min, f32::INFINITY)
+}
+
+fn separable(v: &[f32], w: usize, h: usize, radius: usize, pick: fn(f32, f32) -> f32, none: f32) -> Vec<f32> {
+    let mut rows = vec![0.0f32; v.len()];
+    rows.par_chunks_mut(w).zip(v.par_chunks(w)).for_each(|(out, row)| running(row, out, radius, pick, none));
+    // Columns: transposed, filtered as rows, transposed back.
+    let mut columns = vec![0.0f32; v.len()];
+    for y in 0..h {
+        for x in 0..w {
+            columns[x * h + y] = rows[y * w + x];
+        }
+    }
+    let mut filtered = vec![0.0f32; v.len()];
+    filtered
+        .par_chunks_mut(h)
+        .zip(columns.par_chunks(h))
+        .for_each(|(out, col)| running(col, out, radius, pick, none));
+    let mut out = vec![0.0f32; v.len()];
+    for y in 0..h {
+        for x in 0..w {
+            out[y * w + x] = filtered[x * h + y];
+        }
+    }
+    out
+}
+
+/// The van Herk / Gil-Werman filter of one line: blocks of `2 radius + 1`,
+/// running from each block's start forward and from its end backward; the
+/// window at `i` is the backward run at its start and the forward run at
+/// its end.
+fn running(line: &[f32], out: &mut [f32], radius: usize, pick: fn(f32, f32) -> f32, none: f32) {
+    let n = line.len();
+    let k = 2 * radius + 1;
+    let padded: Vec<f32> = (0..n + 2 * radius)
+        .map(|i| if i < radius || i >= n + radius { none } else { line[i - radius] })
+        .collect();
+    let m = padded.len();
+    let mut forward = vec![none; m];
+    let mut backward = vec![none; m];
+    for i in 0..m {
+        forward[i] = if i % k == 0 { padded[i] } else { pick(forward[i - 1], padded[i]) };
+    }
+    for i in (0..m).rev() {
+        backward[i] = if i % k == k - 1 || i == m - 1 { padded[i] } else { pick(backward[i + 1], padded[i]) };
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        // The window padded[i ..= i + 2 radius].
+        *o = pick(backward[i], forward[i + k - 1]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_running_filter_is_the_windows_extreme() {
+        let line: Vec<f32> = (0..37).map(|i| ((i * 7919) % 23) as f32).collect();
+        for radius in [1, 2, 5] {
+            let mut out = vec![0.0; line.len()];
+            running(&line, &mut out, radius, f32::max, f32::NEG_INFINITY);
+            for (i, got) in out.iter().enumerate() {
+                let lo = i.saturating_sub(radius);
+                let hi = (i + radius).min(line.len() - 1);
+                let expected = line[lo..=hi].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                assert_eq!(*got, expected, "radius {radius} at {i}");
+            }
+        }
+    }
+}
