@@ -379,7 +379,7 @@ test('a practitioner charts a new client from login to screening', async () => {
       await page.waitForFunction(() => {
         const img = document.getElementById('preview');
         const shown = document.querySelector('[role=tab][aria-selected=true]').dataset.photo;
-        return img.dataset.photo === shown && img.complete && img.naturalWidth > 0
+        return (img.dataset.url || '').endsWith(`/${shown}`) && img.complete && img.naturalWidth > 0
           && /updated in/.test(document.getElementById('preview-state').textContent);
       }, null, { timeout: 30000 });
       // The zone drawn on the top photo shows on the front one: the

@@ -230,6 +230,7 @@ fn measure_whole(smp: &Path, design_path: &Path, work: &Path) -> Result<Whole> {
 const USAGE: &str = "\
 usage: smp-bench --smp PATH --python PATH --work DIR [--whole-only]
        smp-bench --raster-only | --pattern-only | --stages-only | --preview-only
+       | --head-preview-only
        smp-bench --load-only [--smp PATH]
 
 The full run prints the Markdown table bench/run puts into the README; PATH
@@ -316,6 +317,14 @@ fn main() -> Result<()> {
     if std::env::args().any(|a| a == "--load-only") {
         // The load run, on SQLite and on PostgreSQL: its own table.
         print_load_table()?;
+        return Ok(());
+    }
+    if std::env::args().any(|a| a == "--head-preview-only") {
+        let (median, impressions) = preview::measure_head(15)?;
+        println!(
+            "head editor preview: median {:.0} ms over 15 requests, {impressions} impressions on the head",
+            median.as_secs_f64() * 1e3
+        );
         return Ok(());
     }
     if std::env::args().any(|a| a == "--preview-only") {
@@ -415,6 +424,7 @@ fn main() -> Result<()> {
     let cv_s = field("cv2_circles_s")?;
 
     let previews = preview::measure(15)?;
+    let (head_preview, head_impressions) = preview::measure_head(15)?;
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
@@ -478,6 +488,10 @@ fn main() -> Result<()> {
         "| design editor preview after a move of the stage slider (the pattern is kept; median of {}) | {:.0} ms | | | <= 300 ms |",
         previews.runs,
         ms(previews.stage_median)
+    );
+    println!(
+        "| head editor preview on the front photo of a design drawn on the top one (two 12 MP photos, pose fit, {head_impressions} impressions on the head; median of 15) | {:.0} ms | | | <= 300 ms |",
+        ms(head_preview)
     );
     Ok(())
 }

@@ -34,9 +34,20 @@ async fn send(app: &axum::Router, req: Request<Body>) -> Result<(u16, Vec<u8>)> 
     Ok((status, body.to_vec()))
 }
 
-pub fn measure(runs: usize) -> Result<PreviewTimes> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(async {
+/// The app on a fresh store with one practitioner logged in and one
+/// client.
+struct Bench {
+    _dir: tempfile::TempDir,
+    store: Store,
+    studio: smp_store::StudioId,
+    csrf: String,
+    client: smp_store::Client,
+    app: axum::Router,
+    cookie: String,
+}
+
+impl Bench {
+    async fn new() -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let store = Store::open_in(dir.path()).await?;
         let studio = store.create_studio("Bench").await?;
@@ -48,29 +59,148 @@ pub fn measure(runs: usize) -> Result<PreviewTimes> {
             .await?;
         let app = router(AppState::new(store.clone(), dir.path()));
         let cookie = format!("{SESSION_COOKIE}={}", session.token);
+        Ok(Self { _dir: dir, store, studio, csrf: session.csrf, client, app, cookie })
+    }
+}
+
+/// Uploads `photo` to the client's chart as the app's upload form does.
+async fn upload(
+    app: &axum::Router,
+    cookie: &str,
+    csrf: &str,
+    client_id: &str,
+    angle: &str,
+    photo: &image::RgbImage,
+) -> Result<()> {
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(photo)?;
+    let boundary = "bench-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"angle\"\r\n\r\n{angle}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{angle}.jpg\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&jpeg);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let upload = Request::post(format!("/clients/{client_id}/photos"))
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))?;
+    let (status, _) = send(app, upload).await?;
+    anyhow::ensure!(status == 303, "the upload answered {status}");
+    Ok(())
+}
+
+/// The head editor's preview (a design on the head, schema 2): two 12 MP
+/// photos of one head (the head model ray-cast from a top and a front
+/// camera), the points tapped on both, a zone over the top drawn on the
+/// top photo, previewed on the front one; each request a change of the
+/// zone's density. Returns the median and the impressions on the head.
+pub fn measure_head(runs: usize) -> Result<(Duration, usize)> {
+    use glam::DVec3;
+    use smp_core::head::{Head, HeadMeasurements, Landmark};
+    use smp_core::pose::{Camera, initial_rotation};
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let Bench { _dir, store, studio, csrf, client, app, cookie } = Bench::new().await?;
+        let head = Head::from_measurements(&HeadMeasurements::TYPICAL)?;
+        let cameras = [
+            ("top", Camera { rotation: initial_rotation(smp_core::View::Top), scale: 14.0, offset: [2000.0, 1500.0] }),
+            ("front", Camera { rotation: initial_rotation(smp_core::View::Front), scale: 16.0, offset: [2000.0, 2500.0] }),
+        ];
+        let mut marks: Vec<(&str, DVec3)> = vec![
+            ("glabella", head.landmark(Landmark::Glabella)),
+            ("right_ear", head.landmark(Landmark::RightEar)),
+            ("left_ear", head.landmark(Landmark::LeftEar)),
+        ];
+        for (name, d) in [("frontal", DVec3::new(0.0, 0.8, 0.6)), ("right_temple", DVec3::new(0.55, 0.6, 0.58)), ("left_temple", DVec3::new(-0.55, 0.6, 0.58))] {
+            marks.push((name, head.surface_toward(d.normalize())));
+        }
+        let mut points = serde_json::Map::new();
+        for (angle, camera) in &cameras {
+            let photo = smp_render::synthetic::head_photo(PHOTO_WIDTH, PHOTO_HEIGHT, &head, camera, [196, 150, 124], 3);
+            upload(&app, &cookie, &csrf, &client.id, angle, &photo).await?;
+            let photos = store.studio(&studio).photos(&client.id).await?;
+            let id = photos.first().context("no photo")?.id.clone();
+            let seen: serde_json::Map<String, serde_json::Value> =
+                marks.iter().map(|(name, at)| (name.to_string(), serde_json::json!(camera.project(*at)))).collect();
+            points.insert(id, serde_json::Value::Object(seen));
+        }
+        let photos = store.studio(&studio).photos(&client.id).await?;
+        let (front, top) = (photos[0].id.clone(), photos[1].id.clone());
+        // A zone over the top of the head, 18 x 20 cm as the top photo shows it.
+        let zone: Vec<[f64; 2]> = [[-90.0, -100.0], [90.0, -100.0], [90.0, 100.0], [-90.0, 100.0]]
+            .iter()
+            .map(|[x, y]| [2000.0 + 14.0 * x, 1500.0 - 14.0 * y])
+            .collect();
+        let request = |density: usize| -> Result<Request<Body>> {
+            let drawing = serde_json::json!({
+                "points": points,
+                "zones": [{ "on": top, "points": zone, "density": density.to_string() }],
+            });
+            let body: String = [("drawing", drawing.to_string()), ("diameter_mm", "0.45".into()), ("stage", "healed".into())]
+                .iter()
+                .map(|(k, v)| format!("{k}={}", percent(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            Ok(Request::post(format!("/clients/{}/head-design/preview/{front}", client.id))
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))?)
+        };
+        let (status, body) = send(&app, request(60)?).await?;
+        anyhow::ensure!(status == 200, "the head preview answered {status}: {}", String::from_utf8_lossy(&body));
+        let mut times = Vec::new();
+        for i in 0..runs {
+            let req = request(61 + i)?;
+            let start = Instant::now();
+            let (status, _) = send(&app, req).await?;
+            times.push(start.elapsed());
+            anyhow::ensure!(status == 200, "the head preview answered {status}");
+        }
+        times.sort();
+        // The impressions on the head at the middle run's density.
+        let fit = send(
+            &app,
+            Request::post(format!("/clients/{}/head-design/fit", client.id))
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "drawing={}",
+                    percent(
+                        &serde_json::json!({ "points": points, "zones": [{ "on": top, "points": zone, "density": (61 + runs / 2).to_string() }] })
+                            .to_string()
+                    )
+                )))?,
+        )
+        .await?;
+        let answer: serde_json::Value = serde_json::from_slice(&fit.1)?;
+        let impressions = answer["impressions"].as_u64().context("the fit names no impressions")? as usize;
+        Ok((times[times.len() / 2], impressions))
+    })
+}
+
+/// Form-encodes a value.
+fn percent(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn measure(runs: usize) -> Result<PreviewTimes> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let Bench { _dir, store, studio, csrf, client, app, cookie } = Bench::new().await?;
 
         // Upload a 12 MP photo (a scalp tone with shading) as a tablet would.
         let photo = smp_render::synthetic::scalp_photo(PHOTO_WIDTH, PHOTO_HEIGHT, [196, 150, 124], 3);
-        let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&photo)?;
-        let boundary = "bench-boundary";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"angle\"\r\n\r\ntop\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"top.jpg\"\r\n\
-             Content-Type: image/jpeg\r\n\r\n",
-            session.csrf
-        )
-        .into_bytes();
-        body.extend_from_slice(&jpeg);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let upload = Request::post(format!("/clients/{}/photos", client.id))
-            .header(header::COOKIE, &cookie)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-            .header(header::CONTENT_LENGTH, body.len())
-            .body(Body::from(body))?;
-        let (status, _) = send(&app, upload).await?;
-        anyhow::ensure!(status == 303, "the upload answered {status}");
+        upload(&app, &cookie, &csrf, &client.id, "top", &photo).await?;
         let photo_id = store.studio(&studio).photos(&client.id).await?.first().context("no photo")?.id.clone();
 
         // A top view 25 cm across: a front zone of about 16 x 11 cm with a

@@ -9,8 +9,6 @@
   var W = Number(form.dataset.width), H = Number(form.dataset.height);
   var svg = document.getElementById("overlay");
   var hint = document.getElementById("hint");
-  var previewImg = document.getElementById("preview");
-  var previewState = document.getElementById("preview-state");
   var NS = "http://www.w3.org/2000/svg";
   var R = Math.max(W, H) / 110;
   svg.setAttribute("viewBox", "0 0 " + W + " " + H);
@@ -228,9 +226,8 @@
     timer = setTimeout(requestPreview, 60);
   });
 
-  // The preview: one request in flight at most; each answer is shown only
-  // when it answers the latest change.
-  var latest = 0, timer = null, controller = null, previewUrl = null;
+  // The preview follows each change, a moment after it.
+  var timer = null, previewer = smpPreviewer();
   function changed() {
     write();
     draw();
@@ -298,7 +295,7 @@
     fetch(form.dataset.advice, { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (answer) {
-        if (seq !== latest) return;
+        if (seq !== previewer.latest()) return;
         skinNote.textContent = answer.skin || "";
         while (warningsList.firstChild) warningsList.removeChild(warningsList.firstChild);
         (answer.warnings || []).forEach(function (text) {
@@ -310,56 +307,18 @@
       .catch(function () {});
   }
   function requestPreview() {
-    var seq = ++latest;
-    if (controller) controller.abort();
-    controller = new AbortController();
     var body = new URLSearchParams(new FormData(form));
     body.delete("csrf");
+    var seq = previewer.request(form.dataset.preview, body);
     requestAdvice(seq, new URLSearchParams(body));
-    var started = performance.now();
-    previewState.textContent = "updating…";
-    fetch(form.dataset.preview, { method: "POST", body: body, signal: controller.signal, credentials: "same-origin" })
-      .then(function (response) {
-        if (response.ok) return response.blob().then(function (blob) { return { blob: blob }; });
-        // A design that cannot be drawn is explained in plain text; any other
-        // refusal is a page meant for the whole window: its title says enough.
-        if ((response.headers.get("Content-Type") || "").indexOf("text/plain") === 0) {
-          return response.text().then(function (text) { return { error: text }; });
-        }
-        return { error: "The preview could not be drawn (" + (response.statusText || response.status) + ")." };
-      })
-      .then(function (answer) {
-        if (seq !== latest) return;
-        if (answer.error) { previewState.textContent = answer.error; return; }
-        if (previewUrl) URL.revokeObjectURL(previewUrl);
-        previewUrl = URL.createObjectURL(answer.blob);
-        previewImg.src = previewUrl;
-        previewImg.dataset.seq = String(seq);
-        previewState.textContent = "updated in " + Math.round(performance.now() - started) + " ms";
-      })
-      .catch(function (error) {
-        if (error.name !== "AbortError" && seq === latest) previewState.textContent = "The preview did not arrive.";
-      });
   }
 
   setMode(mode);
   changed();
 
-  // Leaving with an unsaved drawing asks first, with the browser's own
-  // prompt. Saving navigates on purpose, and the export only downloads.
-  function drawing() {
+  smpLeaveGuard(function () {
     var s = JSON.parse(snapshot());
     delete s.current;
     return JSON.stringify(s);
-  }
-  var savedDrawing = drawing(), submitted = false;
-  document.addEventListener("submit", function () {
-    submitted = true;
-    setTimeout(function () { submitted = false; }, 1000);
-  });
-  window.addEventListener("beforeunload", function (event) {
-    if (submitted || drawing() === savedDrawing) return;
-    event.preventDefault();
-    event.returnValue = "";
   });
 })();

@@ -14,7 +14,6 @@
   var photoImg = document.getElementById("photo");
   var beforeImg = document.getElementById("preview-before");
   var previewImg = document.getElementById("preview");
-  var previewState = document.getElementById("preview-state");
   var figures = document.getElementById("figures");
   var warningsList = document.getElementById("warnings");
   var photoName = document.getElementById("photo-name");
@@ -290,7 +289,7 @@
 
   // The fit and the preview: one request of each in flight at most; each
   // answer is shown only when it answers the latest change.
-  var latest = 0, timer = null, controller = null, previewUrl = null, fitSeq = 0;
+  var timer = null, fitSeq = 0, previewer = smpPreviewer();
   function changed() {
     write();
     draw();
@@ -339,32 +338,7 @@
       .catch(function () {});
   }
   function requestPreview() {
-    var seq = ++latest;
-    if (controller) controller.abort();
-    controller = new AbortController();
-    var started = performance.now();
-    previewState.textContent = "updating…";
-    fetch(form.dataset.preview + photoId(), { method: "POST", body: body(), signal: controller.signal, credentials: "same-origin" })
-      .then(function (response) {
-        if (response.ok) return response.blob().then(function (blob) { return { blob: blob }; });
-        if ((response.headers.get("Content-Type") || "").indexOf("text/plain") === 0) {
-          return response.text().then(function (text) { return { error: text }; });
-        }
-        return { error: "The preview could not be drawn (" + (response.statusText || response.status) + ")." };
-      })
-      .then(function (answer) {
-        if (seq !== latest) return;
-        if (answer.error) { previewState.textContent = answer.error; previewImg.removeAttribute("src"); return; }
-        if (previewUrl) URL.revokeObjectURL(previewUrl);
-        previewUrl = URL.createObjectURL(answer.blob);
-        previewImg.src = previewUrl;
-        previewImg.dataset.seq = String(seq);
-        previewImg.dataset.photo = photoId();
-        previewState.textContent = "updated in " + Math.round(performance.now() - started) + " ms";
-      })
-      .catch(function (error) {
-        if (error.name !== "AbortError" && seq === latest) previewState.textContent = "The preview did not arrive.";
-      });
+    previewer.request(form.dataset.preview + photoId(), body());
   }
   smpStages(function () {
     clearTimeout(timer);
@@ -382,21 +356,9 @@
   write();
   requestFit();
 
-  // Leaving with an unsaved drawing asks first, with the browser's own
-  // prompt; saving navigates on purpose.
-  function drawing() {
+  smpLeaveGuard(function () {
     var s = JSON.parse(snapshot());
     delete s.current;
     return JSON.stringify(s);
-  }
-  var savedDrawing = drawing(), submitted = false;
-  document.addEventListener("submit", function () {
-    submitted = true;
-    setTimeout(function () { submitted = false; }, 1000);
-  });
-  window.addEventListener("beforeunload", function (event) {
-    if (submitted || drawing() === savedDrawing) return;
-    event.preventDefault();
-    event.returnValue = "";
   });
 })();

@@ -17,7 +17,7 @@ use smp_store::{AuditAction, Photo, PhotoAngle, Session};
 
 use crate::editor_form::{EditorForm, design_toml, explain, form_of};
 use crate::head_editor::{is_on_head, version_href};
-use crate::preview::{cached_screen, pattern_key, render_preview};
+use crate::preview::{cached_screen, not_drawable, pattern_key, render_preview};
 use crate::{AppState, Error, Result, Staff, day_of, photos};
 
 /// One of the client's photos, with the client, or a page saying there is none.
@@ -231,17 +231,13 @@ pub(crate) async fn preview(
     Path((client_id, photo_id)): Path<(String, String)>,
     Form(form): Form<PreviewForm>,
 ) -> Result<Response> {
-    let unusable = |m: String| {
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m)
-            .into_response())
-    };
     let OnScreen { photo, screen, factor, .. } = on_screen(&state, &who, &client_id, &photo_id).await?;
     let Ok(stage) = form.stage.parse::<Stage>() else {
-        return unusable(format!("{:?} is not a stage", form.stage));
+        return Ok(not_drawable(format!("{:?} is not a stage", form.stage)));
     };
     let design = match drawn_design(&form.editor, photo.angle, factor) {
         Ok(d) => d,
-        Err(m) => return unusable(m),
+        Err(m) => return Ok(not_drawable(m)),
     };
     let key = pattern_key(&photo.id, &design);
     let cached = state.recall_pattern(&key);

@@ -18,7 +18,7 @@ use smp_store::{Photo, Session};
 use crate::designs::{STAGES, StageChoice};
 use crate::editor_form::explain;
 use crate::head_form::{HeadEditorForm, default_density, head_design_file, head_form_of, photo_names};
-use crate::preview::{cached_screen, render_preview};
+use crate::preview::{cached_screen, not_drawable, render_preview};
 use crate::{AppState, Error, Result, Staff, day_of};
 
 /// The address of a saved version's editor: the head editor for a design
@@ -384,10 +384,6 @@ pub(crate) async fn preview(
     Path((client_id, photo_id)): Path<(String, String)>,
     Form(form): Form<PreviewForm>,
 ) -> Result<Response> {
-    let unusable = |m: String| {
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m)
-            .into_response())
-    };
     let (_, photos, measured) = client_photos(&state, &who, &client_id).await?;
     let photo = photos
         .iter()
@@ -395,7 +391,7 @@ pub(crate) async fn preview(
         .cloned()
         .ok_or_else(|| Error::NotFound("This client has no such photo.".into()))?;
     let Ok(stage) = form.stage.parse::<Stage>() else {
-        return unusable(format!("{:?} is not a stage", form.stage));
+        return Ok(not_drawable(format!("{:?} is not a stage", form.stage)));
     };
     let screen = cached_screen(&state, &who, &photo).await?;
     let factor = screen.width() as f64 / photo.width.max(1) as f64;
@@ -409,7 +405,7 @@ pub(crate) async fn preview(
         .await?;
     match rendered {
         Ok(jpeg) => Ok(([(CONTENT_TYPE, "image/jpeg")], jpeg).into_response()),
-        Err(why) => unusable(why),
+        Err(why) => Ok(not_drawable(why)),
     }
 }
 

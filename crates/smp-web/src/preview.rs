@@ -81,6 +81,15 @@ pub(crate) async fn cached_screen(
     Ok(screen)
 }
 
+/// The answer to a preview of a drawing that cannot be drawn yet: a
+/// plain-text reason with status 422 (an answer, not a failure: the editor
+/// shows it in place of the picture).
+pub(crate) fn not_drawable(why: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let plain = [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, plain, why).into_response()
+}
+
 /// The design rendered at `stage` on `photo` (a copy), as JPEG.
 pub(crate) fn render_preview(
     screen: &image::RgbImage,
