@@ -262,6 +262,21 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.waitForSelector('text=549 · 295 · 327 mm');
     await lookAt(page, 't-head');
 
+    // The scalp assessed: the stage chosen from its drawing.
+    await page.click('text=Marta Ruiz');
+    await page.click('a:has-text("Assess the scalp")');
+    await page.waitForURL(/\/assessment$/);
+    await page.click('.pattern-choice:has-text("Norwood 5")');
+    await page.selectOption('#condition', 'oily');
+    await page.selectOption('#sensitivity', 'normal');
+    await page.selectOption('#scar_kind_1', 'fue');
+    await page.fill('#scar_mm_1', '40');
+    await lookAt(page, 'v-assessment');
+    await page.click('text=Save the assessment');
+    await page.waitForSelector('#assessments :text("Norwood 5")');
+    await page.click('main a:has-text("Marta Ruiz")');
+    assert.match(await page.textContent('.assessment-summary'), /Norwood 5 · oily scalp · normal sensitivity · FUE dots scar, 40 mm/);
+
     // A session with its ink passport, then the client's aftercare link and
     // calendar.
     await page.click('text=Marta Ruiz');

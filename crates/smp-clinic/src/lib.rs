@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod aftercare;
+pub mod assessment;
 pub mod booking;
 pub mod dates;
 pub mod gate;

@@ -33,6 +33,8 @@ pub enum AuditAction {
     EraseClient,
     /// `measure-head`; the subject is the client's id.
     MeasureHead,
+    /// `assess-scalp`; the subject is the client's id.
+    AssessScalp,
     /// `upload-photo`; the subject is the client's id.
     UploadPhoto,
     /// `withdraw-photo`; the subject is the client's id.
@@ -95,7 +97,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the log's filter offers them.
-    pub const ALL: [AuditAction; 41] = [
+    pub const ALL: [AuditAction; 42] = [
         AuditAction::ViewHealth,
         AuditAction::RecordScreening,
         AuditAction::OverrideScreening,
@@ -108,6 +110,7 @@ impl AuditAction {
         AuditAction::ViewSession,
         AuditAction::EraseClient,
         AuditAction::MeasureHead,
+        AuditAction::AssessScalp,
         AuditAction::UploadPhoto,
         AuditAction::WithdrawPhoto,
         AuditAction::SaveDesign,
@@ -154,6 +157,7 @@ impl AuditAction {
             AuditAction::ViewSession => "view-session",
             AuditAction::EraseClient => "erase-client",
             AuditAction::MeasureHead => "measure-head",
+            AuditAction::AssessScalp => "assess-scalp",
             AuditAction::UploadPhoto => "upload-photo",
             AuditAction::WithdrawPhoto => "withdraw-photo",
             AuditAction::SaveDesign => "save-design",

@@ -5,6 +5,7 @@
 //! and amendments, and the audit log. Everything else goes in one
 //! transaction: the name (replaced by a placeholder) and contact details,
 //! their correction history, the health screenings and overrides, the
+//! head measurements and scalp assessments, the
 //! photos (their files are the caller's to remove: the photo store is not a
 //! database), the designs, the plan and the aftercare links. An erased
 //! client takes no new records (`owns_client` refuses them).
@@ -58,7 +59,7 @@ const COUNTED: [&str; 9] = [
 ];
 
 /// What goes, in an order the references allow.
-const ERASED: [&str; 9] = [
+const ERASED: [&str; 10] = [
     "DELETE FROM aftercare_links WHERE studio_id = $1 AND session_id IN \
      (SELECT id FROM treatment_sessions WHERE studio_id = $1 AND client_id = $2)",
     "DELETE FROM planned_sessions WHERE studio_id = $1 AND client_id = $2",
@@ -70,6 +71,7 @@ const ERASED: [&str; 9] = [
     "DELETE FROM screenings WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM client_changes WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM head_measurements WHERE studio_id = $1 AND client_id = $2",
+    "DELETE FROM scalp_assessments WHERE studio_id = $1 AND client_id = $2",
 ];
 
 impl StudioStore<'_> {

@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
+mod assessment;
 mod audit;
 mod brand;
 mod clients;
@@ -31,6 +32,7 @@ mod studio;
 mod treatment;
 mod users;
 
+pub use assessment::{AssessmentRecord, MAX_ASSESSMENT_BYTES};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use brand::{Brand, MAX_LOGO_BYTES, checked_accent};
 pub use clients::{Client, ClientChange, ClientFields};

@@ -26,6 +26,7 @@ fn words(action: AuditAction) -> (&'static str, bool) {
         AuditAction::ViewSession => ("viewed a session record of", true),
         AuditAction::EraseClient => ("erased at the client's request the record of", true),
         AuditAction::MeasureHead => ("measured the head of", true),
+        AuditAction::AssessScalp => ("assessed the scalp of", true),
         AuditAction::UploadPhoto => ("uploaded a photo of", true),
         AuditAction::WithdrawPhoto => ("withdrew a photo of", true),
         AuditAction::SaveDesign => ("saved a design for", true),

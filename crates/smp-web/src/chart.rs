@@ -39,6 +39,8 @@ struct ClientPage<'a> {
     erased: Option<(String, String)>,
     /// Whether the person may erase the record (admins).
     can_erase: bool,
+    /// The latest scalp assessment (for clinical roles).
+    assessment: Option<crate::assessment::Latest>,
 }
 
 /// "1st", "2nd", "3rd", "4th"... session.
@@ -117,6 +119,7 @@ pub(crate) async fn chart(
     let withdrawn_photos = if clinical { studio.withdrawn_photos(id).await? } else { Vec::new() };
     let stored_designs = if clinical { studio.designs(id).await? } else { Vec::new() };
     let stored_sessions = studio.treatment_sessions(id).await?;
+    let assessments = if clinical { studio.assessments(id).await? } else { Vec::new() };
     for (shown, action) in [
         (clinical && !stored_screenings.is_empty(), AuditAction::ViewHealth),
         (!stored_consents.is_empty(), AuditAction::ViewConsent),
@@ -216,6 +219,7 @@ pub(crate) async fn chart(
             .map(|d| (day_of(d.created_at), d.clone(), crate::head_editor::version_href(id, d)))
             .collect(),
         sessions: stored_sessions,
+        assessment: crate::assessment::latest(&assessments),
         upload,
         client,
     };

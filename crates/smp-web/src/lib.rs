@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod assessment;
 mod assets;
 mod audit;
 mod auth;
@@ -176,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .route("/aftercare/{token}/style.css", get(sessions::aftercare_style))
         .route("/clients/{id}/erase", get(erasure::form).post(erasure::erase))
         .route("/clients/{id}/head", get(head::form).post(head::save))
+        .route("/clients/{id}/assessment", get(assessment::form).post(assessment::save))
         .route("/clients/{id}/head-design", get(head_editor::edit).post(head_editor::save))
         .route("/clients/{id}/head-design/fit", post(head_editor::fit))
         .route("/clients/{id}/head-design/preview/{photo}", post(head_editor::preview))

@@ -74,6 +74,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/clients/{id}/erase", Admin),
     ("GET", "/clients/{id}/head", Clinical),
     ("POST", "/clients/{id}/head", Clinical),
+    ("GET", "/clients/{id}/assessment", Clinical),
+    ("POST", "/clients/{id}/assessment", Clinical),
     ("GET", "/clients/{id}/head-design", Clinical),
     ("POST", "/clients/{id}/head-design", Clinical),
     ("POST", "/clients/{id}/head-design/fit", Clinical),

@@ -4,6 +4,7 @@
 
 mod access;
 mod admin;
+mod assessment;
 mod auth;
 mod clients;
 mod consent;
