@@ -324,6 +324,23 @@ pub struct ScalpAssessment {
     /// Anything else, in the practitioner's words.
     #[serde(default)]
     pub notes: String,
+    /// The client's own stubble, as the hair sample of their latest design
+    /// measured it when the assessment was made (none without a sample).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hair: Option<HairFigures>,
+}
+
+/// The client's stubble measured in a design's hair sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HairFigures {
+    /// Hairs per cm2.
+    pub density_per_cm2: f64,
+    /// Median visible diameter, mm.
+    pub diameter_mm: f64,
+    /// Median colour, `#rrggbb`.
+    pub color_hex: String,
+    /// The version of the design whose sample it is.
+    pub design_version: i64,
 }
 
 /// Most scars one assessment records.
@@ -394,6 +411,12 @@ mod tests {
             sensitivity: Sensitivity::High,
             active: vec![ActiveCondition::SeborrhoeicDermatitis],
             notes: "Strip scar from 2019".into(),
+            hair: Some(HairFigures {
+                density_per_cm2: 52.0,
+                diameter_mm: 0.28,
+                color_hex: "#2a221d".into(),
+                design_version: 3,
+            }),
         };
         let json = serde_json::to_string(&a).unwrap();
         assert!(json.contains("\"norwood-3-vertex\"") && json.contains("\"fut-strip\""), "{json}");

@@ -148,6 +148,7 @@ fn checked(typed: &Typed) -> std::result::Result<ScalpAssessment, FieldError> {
         sensitivity,
         active,
         notes: typed.value("notes").trim().to_string(),
+        hair: None,
     };
     assessment.check().map_err(|(field, message)| wrong(field, message))?;
     Ok(assessment)
@@ -205,16 +206,48 @@ pub(crate) async fn save(
     let typed = Typed(fields);
     who.check_csrf(typed.value("csrf"))?;
     who.require_clinical("Scalp assessments")?;
-    let assessment = match checked(&typed) {
+    let mut assessment = match checked(&typed) {
         Ok(a) => a,
         Err(error) => return page(&state, &who, &id, typed, Some(error)).await,
     };
+    assessment.hair = hair_figures(&state, &who, &id).await?;
     let json = serde_json::to_string(&assessment)
         .map_err(|e| Error::internal(&e, "The assessment could not be kept."))?;
     if !who.studio(&state).record_assessment(&id, who.user(), &json).await? {
         return Err(Error::NotFound("There is no such client in this studio.".into()));
     }
     Ok(Redirect::to(&format!("/clients/{id}/assessment")).into_response())
+}
+
+/// The client's stubble in the hair sample of their latest design drawn
+/// on one photo that has one, measured on its full photo; `None` when
+/// there is none, or it measures nothing (bare skin, long hair over it).
+async fn hair_figures(
+    state: &AppState,
+    who: &Staff,
+    client_id: &str,
+) -> Result<Option<smp_clinic::assessment::HairFigures>> {
+    let studio = who.studio(state);
+    let sampled = studio.designs(client_id).await?.into_iter().find_map(|saved| {
+        let design = smp_core::parse(&saved.design_toml).ok()?;
+        let sample = design.client.hair_sample.clone()?;
+        Some((saved, design, sample))
+    });
+    let Some((saved, design, sample)) = sampled else { return Ok(None) };
+    let Some(photo) = studio.photo(&saved.photo_id).await?.filter(|p| p.withdrawn.is_none()) else {
+        return Ok(None);
+    };
+    let full = crate::photos::full_photo(state, &who.user().studio, &photo).await?;
+    let measured = state
+        .cpu
+        .run(&who.user().id, move || smp_render::stubble::measure(&full, &sample, design.photo.mm_per_px))
+        .await?;
+    Ok(measured.ok().map(|s| smp_clinic::assessment::HairFigures {
+        density_per_cm2: (s.density_per_cm2 * 10.0).round() / 10.0,
+        diameter_mm: (s.diameter_mm * 100.0).round() / 100.0,
+        color_hex: smp_core::Srgb8(s.color_rgb).to_hex(),
+        design_version: saved.version,
+    }))
 }
 
 /// What the chart shows of the latest assessment: the pattern's drawing
@@ -237,6 +270,12 @@ pub(crate) fn latest(kept: &[smp_store::AssessmentRecord]) -> Option<Latest> {
     ];
     parts.extend(a.scars.iter().map(|s| format!("{} scar, {} mm", s.kind.label(), s.size_mm)));
     parts.extend(a.active.iter().map(|c| c.label().to_string()));
+    if let Some(h) = &a.hair {
+        parts.push(format!(
+            "own stubble {} per cm2, {} mm, {} (design version {})",
+            h.density_per_cm2, h.diameter_mm, h.color_hex, h.design_version
+        ));
+    }
     Some(Latest {
         when: day_of(first.assessed_at),
         drawing: a.pattern.drawing(),

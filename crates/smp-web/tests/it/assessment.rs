@@ -72,3 +72,54 @@ async fn the_scalp_is_assessed_and_every_assessment_kept() {
     studio.erase_client(&admin, client_id, "the client asked").await.unwrap().unwrap();
     assert!(studio.assessments(client_id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_hair_samples_figures_are_kept_with_the_assessment() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), pia_user, .. } = cast(&app, "A").await;
+    // Stubble of 40 per cm2 at 0.1 mm per pixel.
+    let (stubble, _) =
+        smp_render::synthetic::stubble_photo(400, 0.1, 40.0, 0.3, [196, 150, 124], [42, 34, 29], 5);
+    let (chart, _) = client_with_photo_of(&app, &pia, &csrf, "Omar", &stubble).await;
+    let client_id = chart.rsplit('/').next().unwrap().to_string();
+    let studio = app.store.studio(&a);
+    let photo = studio.photos(&client_id).await.unwrap().remove(0);
+    let design = format!(
+        r##"schema = 1
+seed = 1
+[photo]
+path = "{}.jpg"
+view = "left"
+scale = {{ from = [0, 0], to = [100, 0], mm = 10.0 }}
+[client]
+fitzpatrick = 3
+hair_color = "#2a221d"
+hair_sample = [[20, 20], [380, 20], [380, 380], [20, 380]]
+[[zones]]
+name = "side"
+polygon = [[0, 0], [400, 0], [400, 400], [0, 400]]
+density = 40.0
+feather_mm = 2.0
+[impressions]
+diameter_mm = 0.3
+size_variation = 0.15
+[pigment]
+dilution = 0.6
+depth_mm = 0.35
+"##,
+        photo.id
+    );
+    studio.save_design(&client_id, &photo.id, &pia_user, &design).await.unwrap().unwrap();
+    let r = app
+        .post(&format!("{chart}/assessment"))
+        .by(&pia)
+        .form(&format!("csrf={csrf}&pattern=norwood-4&condition=normal&sensitivity=normal"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let kept = studio.assessments(&client_id).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&kept[0].assessment_json).unwrap();
+    let density = doc["hair"]["density_per_cm2"].as_f64().unwrap();
+    assert!((density / 40.0 - 1.0).abs() < 0.15, "{doc}");
+    assert_eq!(doc["hair"]["design_version"], 1);
+    assert!(app.get(&chart).by(&pia).await.body.contains("own stubble"));
+}
