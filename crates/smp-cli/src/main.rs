@@ -485,7 +485,11 @@ fn write_impressions_csv(
     write_atomically(path, |out| {
         let mut write = || -> std::io::Result<()> {
             let head_columns = if on_head.is_some() { ",id,x_mm,y_mm,z_mm" } else { "" };
-            writeln!(out, "x_px,y_px,diameter_mm,zone,session{head_columns}")?;
+            // A design with strokes adds their shape, direction and length
+            // (a design of dots keeps the file it always had).
+            let strokes = pattern.impressions.iter().any(|i| i.stroke.is_some());
+            let stroke_columns = if strokes { ",shape,angle_deg,length_mm" } else { "" };
+            writeln!(out, "x_px,y_px,diameter_mm,zone,session{head_columns}{stroke_columns}")?;
             for (k, i) in pattern.impressions.iter().enumerate() {
                 write!(
                     out,
@@ -496,9 +500,15 @@ fn write_impressions_csv(
                     csv_field(&pattern.zone_names[i.zone as usize]),
                     i.session
                 )?;
-                match on_head.and_then(|all| all.get(k)) {
-                    Some((id, at)) => writeln!(out, ",{id},{:.2},{:.2},{:.2}", at.x, at.y, at.z)?,
-                    None => writeln!(out)?,
+                if let Some((id, at)) = on_head.and_then(|all| all.get(k)) {
+                    write!(out, ",{id},{:.2},{:.2},{:.2}", at.x, at.y, at.z)?;
+                }
+                match (strokes, i.stroke) {
+                    (false, _) => writeln!(out)?,
+                    (true, None) => writeln!(out, ",dot,,")?,
+                    (true, Some(s)) => {
+                        writeln!(out, ",stroke,{:.1},{:.3}", s.angle.to_degrees(), s.length_mm)?
+                    }
                 }
             }
             Ok(())

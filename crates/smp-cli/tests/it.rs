@@ -1046,3 +1046,36 @@ depth_mm = 0.35
     assert!(!o.status.success());
     assert!(stderr(&o).contains("40 x 30") && stderr(&o).contains("500 x 500"), "{}", stderr(&o));
 }
+
+#[test]
+fn strokes_follow_the_growth_arrows_and_their_columns_are_added_to_the_impressions() {
+    let strokes = DESIGN
+        .replace("feather_mm = 3.0\n", "feather_mm = 3.0\nshape = \"stroke\"\n")
+        .replace("size_variation = 0.15\n", "size_variation = 0.15\nstroke_length_mm = 1.5\n")
+        + "[[growth]]\nat = [200, 300]\ntowards = [200, 200]\n";
+    let dir = workspace(&strokes);
+    let o = smp(&["render", "design.toml", "--out", "r.png", "--impressions", "i.csv"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = fs::read_to_string(dir.path().join("i.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("x_px,y_px,diameter_mm,zone,session,shape,angle_deg,length_mm"));
+    for line in lines.take(50) {
+        let cols: Vec<&str> = line.split(',').collect();
+        assert_eq!(cols[5], "stroke", "{line}");
+        // Growing up the photo: -90 degrees from +x (y down).
+        assert!((cols[6].parse::<f64>().unwrap() + 90.0).abs() < 1.0, "{line}");
+        assert!(cols[7].parse::<f64>().unwrap() > 0.5, "{line}");
+    }
+    // A design of dots keeps the file it always had.
+    let dir = workspace(DESIGN);
+    let o = smp(&["render", "design.toml", "--out", "r.png", "--impressions", "i.csv"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = fs::read_to_string(dir.path().join("i.csv")).unwrap();
+    assert!(csv.starts_with("x_px,y_px,diameter_mm,zone,session\n"));
+    // A stroke wider than long is refused by name.
+    let dir = workspace(
+        &strokes.replace("stroke_length_mm = 1.5", "stroke_length_mm = 1.5\nstroke_width_mm = 2.0"),
+    );
+    let o = smp(&["render", "design.toml", "--out", "r.png"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("stroke_width_mm"), "{}", stderr(&o));
+}

@@ -51,6 +51,28 @@ pub struct Design {
     pub pigment: Pigment,
     /// How the impressions are shared out between sessions.
     pub sessions: Sessions,
+    /// The hair's growth, as arrows (from, towards) in photo pixels: what
+    /// strokes follow.
+    pub growth: Vec<(Point, Point)>,
+}
+
+impl Design {
+    /// The hair's growth direction at `p` (photo pixels), as an angle in
+    /// radians from the photo's +x axis toward +y (down): the arrows'
+    /// directions averaged with weights falling as the square of their
+    /// distance, so that each arrow rules near it and the field turns
+    /// smoothly between them. `None` without arrows.
+    pub fn growth_at(&self, p: Point) -> Option<f64> {
+        let (mut x, mut y) = (0.0, 0.0);
+        for (at, towards) in &self.growth {
+            let d = *towards - *at;
+            let length = d.length();
+            let w = 1.0 / ((p - *at).length().powi(2) + 1e-6);
+            x += w * d.x / length;
+            y += w * d.y / length;
+        }
+        (!self.growth.is_empty()).then(|| y.atan2(x))
+    }
 }
 
 /// The view of the head a photo shows.
@@ -222,6 +244,8 @@ pub struct Zone {
     pub density_per_cm2: f64,
     /// Distance inside the edge over which density ramps from 0 to full, in mm.
     pub feather_mm: f64,
+    /// Dots or strokes.
+    pub shape: crate::design_file::ImpressionShape,
 }
 
 /// Dot size.
@@ -231,6 +255,10 @@ pub struct Impressions {
     pub diameter_mm: f64,
     /// Relative standard deviation of the diameter.
     pub size_variation: f64,
+    /// A stroke's healed length, mm.
+    pub stroke_length_mm: f64,
+    /// A stroke's healed width, mm.
+    pub stroke_width_mm: f64,
 }
 
 /// Pigment mix and placement.
@@ -444,7 +472,8 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
             check_range(&loc, &[Key("zones"), Index(i), Key("feather_mm")], z.feather_mm, 0.0..=50.0, " mm")?;
         let area_cm2 = polygon.area() * mm_per_px * mm_per_px / 100.0;
         expected_impressions += area_cm2 * density_per_cm2;
-        zones.push(Zone { name, polygon, density_per_cm2, feather_mm });
+        let shape = z.shape.unwrap_or(raw.impressions.shape);
+        zones.push(Zone { name, polygon, density_per_cm2, feather_mm, shape });
     }
     if expected_impressions > MAX_IMPRESSIONS {
         return Err(loc.error(
@@ -470,7 +499,42 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
             0.0..=0.5,
             "",
         )?,
+        stroke_length_mm: check_range(
+            &loc,
+            &[Key("impressions"), Key("stroke_length_mm")],
+            raw.impressions.stroke_length_mm.unwrap_or(1.2),
+            0.3..=10.0,
+            " mm",
+        )?,
+        stroke_width_mm: check_range(
+            &loc,
+            &[Key("impressions"), Key("stroke_width_mm")],
+            raw.impressions.stroke_width_mm.unwrap_or(0.2),
+            0.05..=1.0,
+            " mm",
+        )?,
     };
+    if impressions.stroke_width_mm >= impressions.stroke_length_mm {
+        return Err(loc.error(
+            &[Key("impressions"), Key("stroke_width_mm")],
+            "a stroke is longer than it is wide: make stroke_width_mm less than stroke_length_mm",
+        ));
+    }
+    let mut growth = Vec::with_capacity(raw.growth.len());
+    for (i, arrow) in raw.growth.iter().enumerate() {
+        let at = check_point(&loc, &[Key("growth"), Index(i), Key("at")], arrow.at)?;
+        let towards = check_point(&loc, &[Key("growth"), Index(i), Key("towards")], arrow.towards)?;
+        if (towards - at).length() < 1.0 {
+            return Err(loc.error(&[Key("growth"), Index(i)], "the arrow's two ends are the same point"));
+        }
+        growth.push((at, towards));
+    }
+    if growth.is_empty() && zones.iter().any(|z| z.shape == crate::design_file::ImpressionShape::Stroke) {
+        return Err(loc.error(
+            &[Key("growth")],
+            "strokes follow the hair's growth: draw at least one [[growth]] arrow (at = [x, y], towards = [x, y])",
+        ));
+    }
     let pigment = Pigment {
         dilution: check_range(
             &loc,
@@ -532,6 +596,7 @@ pub fn parse(text: &str) -> Result<Design, DesignError> {
         impressions,
         pigment,
         sessions,
+        growth,
     })
 }
 

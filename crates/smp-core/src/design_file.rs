@@ -41,6 +41,9 @@ pub struct DesignFile {
     /// protocol's usual 40 / 45 / 15 %.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<SessionsSection>,
+    /// `[[growth]]`: the hair's growth direction, for strokes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub growth: Vec<GrowthArrow>,
 }
 
 /// `[photo]`.
@@ -132,6 +135,21 @@ pub struct ZoneSection {
     pub density: f64,
     /// Distance inside the edge over which density ramps up, in millimetres.
     pub feather_mm: f64,
+    /// Dots or strokes in this zone (the `[impressions]` shape when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<ImpressionShape>,
+}
+
+/// What a technician places: round dots (stubble seen end-on), or fine
+/// hair-like strokes (hair lying flat, or under longer hair).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImpressionShape {
+    /// A round dot.
+    #[default]
+    Dot,
+    /// A fine stroke along the hair's growth.
+    Stroke,
 }
 
 /// `[impressions]`.
@@ -142,6 +160,26 @@ pub struct ImpressionsSection {
     pub diameter_mm: f64,
     /// Relative standard deviation of the diameter.
     pub size_variation: f64,
+    /// Dots (the default) or strokes, for zones that do not say.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub shape: ImpressionShape,
+    /// A stroke's healed length, mm (1.2 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stroke_length_mm: Option<f64>,
+    /// A stroke's healed width, mm (0.2 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stroke_width_mm: Option<f64>,
+}
+
+/// One `[[growth]]` arrow: the hair at `at` grows toward `towards` (photo
+/// pixels); strokes follow the arrows, interpolated between them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrowthArrow {
+    /// Where the arrow starts.
+    pub at: PixelPoint,
+    /// Where it points.
+    pub towards: PixelPoint,
 }
 
 /// `[pigment]`.
@@ -192,9 +230,16 @@ impl Default for DesignFile {
             },
             hairline: None,
             zones: Vec::new(),
-            impressions: ImpressionsSection { diameter_mm: 0.45, size_variation: 0.15 },
+            impressions: ImpressionsSection {
+                diameter_mm: 0.45,
+                size_variation: 0.15,
+                shape: ImpressionShape::Dot,
+                stroke_length_mm: None,
+                stroke_width_mm: None,
+            },
             pigment: PigmentSection { dilution: 0.6, depth_mm: 0.35 },
             sessions: None,
+            growth: Vec::new(),
         }
     }
 }
@@ -210,7 +255,7 @@ impl Default for HairlineSection {
 /// shaved head), feathered over 4 mm.
 impl Default for ZoneSection {
     fn default() -> Self {
-        Self { name: String::new(), polygon: Vec::new(), density: 60.0, feather_mm: 4.0 }
+        Self { name: String::new(), polygon: Vec::new(), density: 60.0, feather_mm: 4.0, shape: None }
     }
 }
 

@@ -83,6 +83,7 @@ pub fn photo_plane(design: &HeadDesign, camera: &Camera, name: &str) -> smp_core
         impressions: file.impressions,
         pigment: file.pigment,
         sessions: file.sessions.clone(),
+        growth: Vec::new(),
     }
 }
 
@@ -129,6 +130,7 @@ pub fn drawn_on(design: &HeadDesign, fit: &PoseFit, on: &str) -> Option<Design> 
                 polygon: z.polygon.clone(),
                 density: z.density,
                 feather_mm: z.feather_mm,
+                shape: None,
             })
             .collect(),
         ..photo_plane(design, &camera, on)
@@ -203,6 +205,7 @@ impl HeadPattern {
                     zone: i.zone,
                     session: i.session,
                     tilt: [normal.x, -normal.y],
+                    stroke: None,
                 })
             })
             .collect();

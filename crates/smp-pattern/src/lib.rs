@@ -11,6 +11,7 @@ pub mod density;
 pub mod head;
 mod noise;
 pub mod sampler;
+pub mod strokes;
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -20,6 +21,7 @@ use smp_core::{Design, Point};
 pub use blend::EdgeStubble;
 pub use density::DensityField;
 pub use noise::{hash_unit, mix64, value_noise_2d};
+pub use strokes::segment_of;
 
 /// One impression a technician places.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,6 +41,19 @@ pub struct Impression {
     /// between them. Zero on a design drawn flat on one photo (schema 1);
     /// the dot shows as an ellipse, `cos` as wide along this direction.
     pub tilt: [f64; 2],
+    /// For a stroke (a zone of strokes), its direction and length; its
+    /// width is `diameter_mm`. `None` for a dot.
+    pub stroke: Option<Stroke>,
+}
+
+/// A stroke's direction and length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stroke {
+    /// Radians from the photo's +x axis toward +y (down), the way the hair
+    /// grows.
+    pub angle: f64,
+    /// Healed length, mm.
+    pub length_mm: f64,
 }
 
 /// All impressions of a design.
@@ -77,21 +92,35 @@ impl Pattern {
         let sigma = (1.0 + cv * cv).ln().sqrt();
         let mean = design.impressions.diameter_mm;
         let mut rng = Pcg64Mcg::seed_from_u64(mix64(design.seed ^ 0xD1A));
-        let impressions = samples
+        let impressions: Vec<Impression> = samples
             .iter()
             .map(|s| {
                 let z: f64 = StandardNormal.sample(&mut rng);
                 let factor = (sigma * z - sigma * sigma / 2.0).exp().clamp(0.4, 2.5);
+                let zone = nearest_zone(field, s.position);
+                let (x_px, y_px) = (s.position.x * px_per_mm, s.position.y * px_per_mm);
+                let stroke = match design.zones.get(zone as usize).map(|z| z.shape) {
+                    Some(smp_core::design_file::ImpressionShape::Stroke) => {
+                        design.growth_at(Point::new(x_px, y_px)).map(|angle| Stroke {
+                            angle,
+                            length_mm: design.impressions.stroke_length_mm * factor,
+                        })
+                    }
+                    _ => None,
+                };
+                let width = if stroke.is_some() { design.impressions.stroke_width_mm } else { mean };
                 Impression {
-                    x_px: s.position.x * px_per_mm,
-                    y_px: s.position.y * px_per_mm,
-                    diameter_mm: mean * factor,
-                    zone: nearest_zone(field, s.position),
+                    x_px,
+                    y_px,
+                    diameter_mm: width * factor,
+                    zone,
                     session: s.session,
                     tilt: [0.0, 0.0],
+                    stroke,
                 }
             })
             .collect();
+        let impressions = strokes::uncrossed(impressions, px_per_mm);
         Self {
             impressions,
             zone_names: design.zones.iter().map(|z| z.name.clone()).collect(),

@@ -345,3 +345,83 @@ fn no_seam_where_parallel_bands_meet() {
         assert!((*c as f64 / mean - 1.0).abs() < 0.2, "stripe {k}: {c} against a mean of {mean:.0}");
     }
 }
+
+/// A zone of strokes 80 mm square whose hair grows to the right on the left
+/// and downward on the right.
+fn stroke_design() -> Design {
+    square_design(
+        80.0,
+        50.0,
+        0.0,
+        "[[growth]]\nat = [100, 300]\ntowards = [200, 300]\n[[growth]]\nat = [700, 300]\ntowards = [700, 400]",
+    )
+    .with_strokes()
+}
+
+trait WithStrokes {
+    fn with_strokes(self) -> Self;
+}
+
+impl WithStrokes for Design {
+    /// Strokes 3 mm long: longer than their spacing, so that where the
+    /// growth turns, neighbours would cross.
+    fn with_strokes(mut self) -> Self {
+        self.impressions.stroke_length_mm = 3.0;
+        for zone in &mut self.zones {
+            zone.shape = smp_core::design_file::ImpressionShape::Stroke;
+        }
+        self
+    }
+}
+
+#[test]
+fn strokes_follow_the_drawn_growth_and_never_cross() {
+    let design = stroke_design();
+    let p = Pattern::generate(&design);
+    let strokes: Vec<&Impression> = p.impressions.iter().filter(|i| i.stroke.is_some()).collect();
+    assert!(strokes.len() > 2000, "{} strokes", strokes.len());
+    // Near each arrow, its direction within 10 degrees.
+    for (at, expected_deg) in [(Point::new(100.0, 300.0), 0.0f64), (Point::new(700.0, 300.0), 90.0)] {
+        let near: Vec<f64> = strokes
+            .iter()
+            .filter(|i| (i.x_px - at.x).hypot(i.y_px - at.y) < 50.0)
+            .map(|i| i.stroke.unwrap().angle.to_degrees())
+            .collect();
+        assert!(near.len() > 10, "{} strokes near {at:?}", near.len());
+        for angle in near {
+            assert!(
+                (angle - expected_deg).abs() < 10.0,
+                "{angle} degrees near {at:?}, the arrow says {expected_deg}"
+            );
+        }
+    }
+    // No two strokes cross.
+    let segments: Vec<_> = strokes.iter().map(|i| smp_pattern::segment_of(i, 10.0).unwrap()).collect();
+    let side = |p: Point, q: Point, r: Point| (q - p).cross(r - p);
+    for (a, s) in segments.iter().enumerate() {
+        for t in &segments[a + 1..] {
+            if (s.0.x - t.0.x).abs() > 40.0 || (s.0.y - t.0.y).abs() > 40.0 {
+                continue;
+            }
+            let crossing = side(t.0, t.1, s.0) * side(t.0, t.1, s.1) < 0.0
+                && side(s.0, s.1, t.0) * side(s.0, s.1, t.1) < 0.0;
+            assert!(!crossing, "strokes {s:?} and {t:?} cross");
+        }
+    }
+    // Their density stays the design's, near enough: few are left out.
+    let expected = 50.0 * 64.0;
+    assert!(
+        (p.impressions.len() as f64 / expected - 1.0).abs() < 0.1,
+        "{} of about {expected}",
+        p.impressions.len()
+    );
+}
+
+#[test]
+fn strokes_without_a_growth_arrow_are_refused_by_name() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../smp-core/src/example.toml"))
+        .unwrap();
+    let text = text.replace("[impressions]\n", "[impressions]\nshape = \"stroke\"\n");
+    let err = smp_core::parse(&text).unwrap_err();
+    assert!(err.to_string().contains("[[growth]]"), "{err}");
+}

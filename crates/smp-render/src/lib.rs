@@ -42,13 +42,18 @@ pub fn dots(design: &Design, pattern: &Pattern) -> Vec<Dot> {
             // Sum of three uniforms: close to normal, bounded.
             let strength = 1.0 + 0.14 * (u(0) + u(1) + u(2));
             let irregular = raster::MAX_IRREGULARITY / 2.0;
+            // A stroke: a dot as long as the stroke, narrowed to its width.
+            let (radius_mm, stretch) = match imp.stroke {
+                Some(s) => (s.length_mm / 2.0, Dot::stretch_along(s.angle, s.length_mm / imp.diameter_mm)),
+                None => (imp.diameter_mm / 2.0, Dot::stretch_for(imp.tilt)),
+            };
             Dot {
                 x: imp.x_px as f32,
                 y: imp.y_px as f32,
-                radius: (imp.diameter_mm * 0.5 * px_per_mm) as f32,
+                radius: (radius_mm * px_per_mm) as f32,
                 strength,
                 shape: [u(3), u(4), u(5), u(6)].map(|v| v * irregular),
-                stretch: Dot::stretch_for(imp.tilt),
+                stretch,
             }
         })
         .collect()

@@ -63,6 +63,15 @@ impl Dot {
         [(1.0 + k * nx * nx) as f32, (k * nx * ny) as f32, (1.0 + k * ny * ny) as f32]
     }
 
+    /// The stretch of a stroke at `angle` (radians from +x toward +y),
+    /// `elongation` times as long as it is wide: offsets across it count
+    /// that many times as far.
+    pub fn stretch_along(angle: f64, elongation: f64) -> [f32; 3] {
+        let (nx, ny) = (-angle.sin(), angle.cos());
+        let k = elongation.max(1.0) - 1.0;
+        [(1.0 + k * nx * nx) as f32, (k * nx * ny) as f32, (1.0 + k * ny * ny) as f32]
+    }
+
     /// The widest the stretch makes an offset count (1 for a round dot,
     /// 1 / cos a for a foreshortened one): the narrow axis is the radius
     /// over this.

@@ -85,6 +85,26 @@ fn check_golden(name: &str, actual: &RgbImage) {
 }
 
 #[test]
+fn golden_strokes_along_the_growth() {
+    // The soft hairline's design in strokes 1.6 mm long, the hair growing
+    // forward and out from the crown.
+    let mut d = design("soft");
+    for zone in &mut d.zones {
+        zone.shape = smp_core::design_file::ImpressionShape::Stroke;
+    }
+    d.impressions.stroke_length_mm = 1.6;
+    d.impressions.stroke_width_mm = 0.22;
+    d.growth = vec![
+        (smp_core::Point::new(160.0, 260.0), smp_core::Point::new(160.0, 200.0)),
+        (smp_core::Point::new(60.0, 200.0), smp_core::Point::new(30.0, 150.0)),
+        (smp_core::Point::new(260.0, 200.0), smp_core::Point::new(290.0, 150.0)),
+    ];
+    let mut photo = smp_render::synthetic::scalp_photo(320, 320, [196, 150, 124], 4);
+    smp_render::render_healed(&mut photo, &d, &Pattern::generate(&d), &LayeredOptics, &|_, _| {});
+    check_golden("strokes", &photo);
+}
+
+#[test]
 fn golden_soft_hairline() {
     check_golden("soft_hairline", &render("soft"));
 }

@@ -295,6 +295,7 @@ pub(crate) fn design_file(
                 polygon: polygon.into_iter().map(tenth).collect(),
                 density,
                 feather_mm: params.feather_mm,
+                shape: None,
             })
             .collect(),
         impressions: params.impressions,
