@@ -97,3 +97,27 @@ window.smpLeaveGuard = function (drawing) {
     event.returnValue = "";
   });
 };
+
+// Undo and redo of the drawing: the buttons and Ctrl+Z / Ctrl+Shift+Z
+// (not while typing in a text field, which has its own). `snapshot()` and
+// `restore(text)` save and put back the state; `changed()` follows a step.
+// Returns `remember()`, to call before each change.
+window.smpHistory = function (snapshot, restore, changed) {
+  "use strict";
+  var undo = [], redo = [];
+  function step(from, to) {
+    if (!from.length) return;
+    to.push(snapshot());
+    restore(from.pop());
+    changed();
+  }
+  document.querySelector("[data-action=undo]").addEventListener("click", function () { step(undo, redo); });
+  document.querySelector("[data-action=redo]").addEventListener("click", function () { step(redo, undo); });
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
+    if (document.activeElement && document.activeElement.tagName === "INPUT" && document.activeElement.type === "text") return;
+    event.preventDefault();
+    if (event.shiftKey) step(redo, undo); else step(undo, redo);
+  });
+  return function remember() { undo.push(snapshot()); if (undo.length > 200) undo.shift(); redo = []; };
+};

@@ -61,8 +61,7 @@
     state.current = s.current; state.glabella = s.glabella; state.skin = s.skin; state.hair = s.hair;
     params.forEach(function (e) { if (e.name in s.values) e.value = s.values[e.name]; });
   }
-  var undo = [], redo = [];
-  function remember() { undo.push(snapshot()); if (undo.length > 200) undo.shift(); redo = []; }
+  var remember = smpHistory(snapshot, restore, changed);
 
   function write() {
     field("scale_from").value = state.scale[0] ? format([state.scale[0]]) : "";
@@ -173,14 +172,6 @@
   document.querySelectorAll("[data-mode]").forEach(function (b) {
     b.addEventListener("click", function () { setMode(b.dataset.mode); });
   });
-  function step(from, to) {
-    if (!from.length) return;
-    to.push(snapshot());
-    restore(from.pop());
-    changed();
-  }
-  document.querySelector("[data-action=undo]").addEventListener("click", function () { step(undo, redo); });
-  document.querySelector("[data-action=redo]").addEventListener("click", function () { step(redo, undo); });
   document.querySelector("[data-action=clear]").addEventListener("click", function () {
     remember();
     if (mode === "zone") {
@@ -209,12 +200,6 @@
   densityInput.addEventListener("input", function () {
     state.densities[state.current] = densityInput.value;
     changed();
-  });
-  document.addEventListener("keydown", function (event) {
-    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
-    if (document.activeElement && document.activeElement.tagName === "INPUT" && document.activeElement.type === "text") return;
-    event.preventDefault();
-    if (event.shiftKey) step(redo, undo); else step(undo, redo);
   });
   params.forEach(function (e) {
     e.addEventListener("focus", remember);

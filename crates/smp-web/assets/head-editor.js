@@ -68,8 +68,7 @@
     state.points = s.points; state.hairline = s.hairline; state.zones = s.zones; current = s.current;
     params.forEach(function (e) { if (e.name in s.values) e.value = s.values[e.name]; });
   }
-  var undo = [], redo = [];
-  function remember() { undo.push(snapshot()); if (undo.length > 200) undo.shift(); redo = []; }
+  var remember = smpHistory(snapshot, restore, changed);
 
   function write() {
     var zones = state.zones.filter(function (z) { return z.points.length; });
@@ -208,14 +207,6 @@
     showHint();
     draw();
   });
-  function step(from, to) {
-    if (!from.length) return;
-    to.push(snapshot());
-    restore(from.pop());
-    changed();
-  }
-  document.querySelector("[data-action=undo]").addEventListener("click", function () { step(undo, redo); });
-  document.querySelector("[data-action=redo]").addEventListener("click", function () { step(redo, undo); });
   document.querySelector("[data-action=clear]").addEventListener("click", function () {
     remember();
     if (mode === "points") {
@@ -243,12 +234,6 @@
   densityInput.addEventListener("input", function () {
     state.zones[current].density = densityInput.value;
     changed();
-  });
-  document.addEventListener("keydown", function (event) {
-    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
-    if (document.activeElement && document.activeElement.tagName === "INPUT" && document.activeElement.type === "text") return;
-    event.preventDefault();
-    if (event.shiftKey) step(redo, undo); else step(undo, redo);
   });
   params.forEach(function (e) {
     e.addEventListener("focus", remember);
