@@ -17,6 +17,7 @@ use std::path::Path;
 use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
 
+use crate::morphology::closing;
 use crate::photo::{PhotoError, load_photo};
 use crate::srgb::Codec;
 
@@ -106,7 +107,7 @@ pub fn propose(photo: &RgbImage, mm_per_px: f64) -> HairMask {
         .map(|p| 0.2126 * codec.decode(p[0]) + 0.7152 * codec.decode(p[1]) + 0.0722 * codec.decode(p[2]))
         .collect();
     let radius = ((WIDEST_STRAND_MM / mm_per_px) / 2.0).ceil().max(1.0) as usize;
-    let skin = min_filter(&max_filter(&luminance, w, h, radius), w, h, radius);
+    let skin = closing(&luminance, w, h, radius);
     // The scalp's usual level where it shows: a high percentile of the
     // skin estimate (the brightest few per cent are highlights).
     let mut levels: Vec<f32> = skin.iter().step_by(7).copied().collect();
@@ -128,86 +129,4 @@ pub fn propose(photo: &RgbImage, mm_per_px: f64) -> HairMask {
 fn ramp(v: f32, from: f32, to: f32) -> f32 {
     let t = ((v - from) / (to - from)).clamp(0.0, 1.0);
     t * t * (3.0 - 2.0 * t)
-}
-
-/// The largest value within `radius` (a square), separably: rows, then
-/// columns, each with the van Herk / Gil-Werman running maximum (three
-/// comparisons a pixel, whatever the radius). Written here because the
-/// image crate's morphology works on bytes and would quantise the
-/// luminance the darkness ratio divides by.
-fn max_filter(v: &[f32], w: usize, h: usize, radius: usize) -> Vec<f32> {
-    separable(v, w, h, radius, f32::max, f32::NEG_INFINITY)
-}
-
-fn min_filter(v: &[f32], w: usize, h: usize, radius: usize) -> Vec<f32> {
-    separable(v, w, h, radius, f32::min, f32::INFINITY)
-}
-
-fn separable(v: &[f32], w: usize, h: usize, radius: usize, pick: fn(f32, f32) -> f32, none: f32) -> Vec<f32> {
-    let mut rows = vec![0.0f32; v.len()];
-    rows.par_chunks_mut(w).zip(v.par_chunks(w)).for_each(|(out, row)| running(row, out, radius, pick, none));
-    // Columns: transposed, filtered as rows, transposed back.
-    let mut columns = vec![0.0f32; v.len()];
-    for y in 0..h {
-        for x in 0..w {
-            columns[x * h + y] = rows[y * w + x];
-        }
-    }
-    let mut filtered = vec![0.0f32; v.len()];
-    filtered
-        .par_chunks_mut(h)
-        .zip(columns.par_chunks(h))
-        .for_each(|(out, col)| running(col, out, radius, pick, none));
-    let mut out = vec![0.0f32; v.len()];
-    for y in 0..h {
-        for x in 0..w {
-            out[y * w + x] = filtered[x * h + y];
-        }
-    }
-    out
-}
-
-/// The van Herk / Gil-Werman filter of one line: blocks of `2 radius + 1`,
-/// running from each block's start forward and from its end backward; the
-/// window at `i` is the backward run at its start and the forward run at
-/// its end.
-fn running(line: &[f32], out: &mut [f32], radius: usize, pick: fn(f32, f32) -> f32, none: f32) {
-    let n = line.len();
-    let k = 2 * radius + 1;
-    let padded: Vec<f32> = (0..n + 2 * radius)
-        .map(|i| if i < radius || i >= n + radius { none } else { line[i - radius] })
-        .collect();
-    let m = padded.len();
-    let mut forward = vec![none; m];
-    let mut backward = vec![none; m];
-    for i in 0..m {
-        forward[i] = if i % k == 0 { padded[i] } else { pick(forward[i - 1], padded[i]) };
-    }
-    for i in (0..m).rev() {
-        backward[i] = if i % k == k - 1 || i == m - 1 { padded[i] } else { pick(backward[i + 1], padded[i]) };
-    }
-    for (i, o) in out.iter_mut().enumerate() {
-        // The window padded[i ..= i + 2 radius].
-        *o = pick(backward[i], forward[i + k - 1]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_running_filter_is_the_windows_extreme() {
-        let line: Vec<f32> = (0..37).map(|i| ((i * 7919) % 23) as f32).collect();
-        for radius in [1, 2, 5] {
-            let mut out = vec![0.0; line.len()];
-            running(&line, &mut out, radius, f32::max, f32::NEG_INFINITY);
-            for (i, got) in out.iter().enumerate() {
-                let lo = i.saturating_sub(radius);
-                let hi = (i + radius).min(line.len() - 1);
-                let expected = line[lo..=hi].iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                assert_eq!(*got, expected, "radius {radius} at {i}");
-            }
-        }
-    }
 }

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod hair_mask;
+pub mod morphology;
 pub mod photo;
 pub mod preview;
 pub mod raster;

@@ -11,6 +11,7 @@
 //! is the width of its spot at half its peak contrast.
 
 use image::RgbImage;
+use rayon::prelude::*;
 use smp_core::{Point, Polygon};
 use smp_optics::colour::{Lab, ciede2000, srgb_to_linear, srgb8_to_lab};
 use smp_pattern::EdgeStubble;
@@ -206,78 +207,88 @@ fn find_hairs(
     photo: &RgbImage,
     (x0, y0, x1, y1): (i64, i64, i64, i64),
     mm_per_px: f64,
-    judged: impl Fn(usize, usize) -> bool,
+    judged: impl Fn(usize, usize) -> bool + Sync,
 ) -> Option<Found> {
     let px_per_mm = 1.0 / mm_per_px;
     let window = (WIDEST_HAIR_MM * px_per_mm).ceil().max(2.0) as i64;
     let (cw, ch) = ((x1 - x0) as usize, (y1 - y0) as usize);
-    // Linear-light luminance of the crop.
-    let luminance: Vec<f64> = (0..ch)
-        .flat_map(|y| (0..cw).map(move |x| (x, y)))
-        .map(|(x, y)| {
+    // Linear-light luminance of the crop, each 8-bit level's linear value
+    // looked up (not a power per pixel), rows in parallel.
+    let linear: [f64; 256] = std::array::from_fn(|v| srgb_to_linear(v as f64 / 255.0));
+    let mut luminance = vec![0.0f64; cw * ch];
+    luminance.par_chunks_mut(cw).enumerate().for_each(|(y, row)| {
+        for (x, l) in row.iter_mut().enumerate() {
             let p = photo.get_pixel((x0 as usize + x) as u32, (y0 as usize + y) as u32).0;
-            let lin = |v: u8| srgb_to_linear(v as f64 / 255.0);
-            0.2126 * lin(p[0]) + 0.7152 * lin(p[1]) + 0.0722 * lin(p[2])
-        })
-        .collect();
+            *l = 0.2126 * linear[p[0] as usize] + 0.7152 * linear[p[1] as usize] + 0.0722 * linear[p[2] as usize];
+        }
+    });
     let radius = (window / 2).max(1) as usize;
-    let skin = filter(&filter(&luminance, cw, ch, radius, f64::max), cw, ch, radius, f64::min);
+    let skin = crate::morphology::closing(&luminance, cw, ch, radius);
     let contrast: Vec<f64> = luminance
         .iter()
         .zip(&skin)
         .map(|(l, s)| if *s > 0.0 { (1.0 - l / s).max(0.0) } else { 0.0 })
         .collect();
-    let smooth = blur3(&contrast, cw, ch);
+    let smooth = &blur3(&contrast, cw, ch);
+    let inside = &|x: usize, y: usize| judged(x0 as usize + x, y0 as usize + y);
 
     // The threshold: the skin's grain (median and spread of the contrast
     // inside the sample, mostly skin) well below any hair.
-    let inside = |x: usize, y: usize| judged(x0 as usize + x, y0 as usize + y);
-    let mut values: Vec<f64> = Vec::new();
-    for y in 0..ch {
-        for x in 0..cw {
-            if inside(x, y) {
-                values.push(smooth[y * cw + x]);
-            }
-        }
-    }
+    let mut values: Vec<f64> = (0..ch)
+        .into_par_iter()
+        .flat_map_iter(|y| (0..cw).filter(move |&x| inside(x, y)).map(move |x| smooth[y * cw + x]))
+        .collect();
     if values.is_empty() {
         return None;
     }
     let judged_px = values.len();
-    values.sort_by(f64::total_cmp);
-    let median = values[values.len() / 2];
+    // Medians by selection, not a whole sort: the sample may be a photo's
+    // millions of pixels.
+    let middle = values.len() / 2;
+    let median = *values.select_nth_unstable_by(middle, f64::total_cmp).1;
     let mad = {
         let mut d: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
-        d.sort_by(f64::total_cmp);
-        d[d.len() / 2]
+        *d.select_nth_unstable_by(middle, f64::total_cmp).1
     };
     let threshold = (median + 8.0 * mad).max(LEAST_CONTRAST);
 
     // Peaks: local maxima above the threshold, the strongest first, none
     // within SAME_HAIR_MM of a stronger one.
-    let mut peaks: Vec<(usize, usize, f64)> = Vec::new();
-    for y in 1..ch - 1 {
-        for x in 1..cw - 1 {
-            let v = smooth[y * cw + x];
-            if v < threshold {
-                continue;
-            }
-            let is_max = (-1i64..=1).all(|dy| {
-                (-1i64..=1).all(|dx| {
-                    let (nx, ny) = ((x as i64 + dx) as usize, (y as i64 + dy) as usize);
-                    (dx == 0 && dy == 0) || smooth[ny * cw + nx] <= v
-                })
-            });
-            if is_max {
-                peaks.push((x, y, v));
-            }
-        }
-    }
+    let mut peaks: Vec<(usize, usize, f64)> = (1..ch - 1)
+        .into_par_iter()
+        .flat_map_iter(|y| {
+            (1..cw - 1).filter_map(move |x| {
+                let v = smooth[y * cw + x];
+                let is_max = v >= threshold
+                    && (-1i64..=1).all(|dy| {
+                        (-1i64..=1).all(|dx| {
+                            let (nx, ny) = ((x as i64 + dx) as usize, (y as i64 + dy) as usize);
+                            (dx == 0 && dy == 0) || smooth[ny * cw + nx] <= v
+                        })
+                    });
+                is_max.then_some((x, y, v))
+            })
+        })
+        .collect();
     peaks.sort_by(|a, b| b.2.total_cmp(&a.2));
     let same = (SAME_HAIR_MM * px_per_mm).max(1.0);
+    // The stronger ones kept so far, by grid cell `same` wide: a peak only
+    // meets those in its own and the neighbouring cells (a band around
+    // large zones holds tens of thousands of hairs).
+    let cell = |x: usize, y: usize| ((x as f64 / same) as i64, (y as f64 / same) as i64);
+    let mut kept: std::collections::HashMap<(i64, i64), Vec<(usize, usize)>> = Default::default();
     let mut hairs: Vec<(usize, usize, f64)> = Vec::new();
     for p in peaks {
-        if hairs.iter().all(|q| ((p.0 as f64 - q.0 as f64).hypot(p.1 as f64 - q.1 as f64)) >= same) {
+        let (cx, cy) = cell(p.0, p.1);
+        let clear = (-1..=1).all(|dy| {
+            (-1..=1).all(|dx| {
+                kept.get(&(cx + dx, cy + dy)).is_none_or(|near| {
+                    near.iter().all(|q| (p.0 as f64 - q.0 as f64).hypot(p.1 as f64 - q.1 as f64) >= same)
+                })
+            })
+        });
+        if clear {
+            kept.entry((cx, cy)).or_default().push((p.0, p.1));
             hairs.push(p);
         }
     }
@@ -426,40 +437,23 @@ pub fn edge_stubble(photo: &RgbImage, design: &smp_core::Design) -> Option<EdgeS
     Some(EdgeStubble::new(design, &hairs, searched))
 }
 
-/// A square max or min filter of `radius`, separably (rows, then columns).
-fn filter(v: &[f64], w: usize, h: usize, radius: usize, pick: fn(f64, f64) -> f64) -> Vec<f64> {
-    let mut rows = vec![0.0; v.len()];
-    for y in 0..h {
-        for x in 0..w {
-            let (a, b) = (x.saturating_sub(radius), (x + radius).min(w - 1));
-            rows[y * w + x] = v[y * w + a..=y * w + b].iter().copied().reduce(pick).unwrap_or(0.0);
-        }
-    }
-    let mut out = vec![0.0; v.len()];
-    for x in 0..w {
-        for y in 0..h {
-            let (a, b) = (y.saturating_sub(radius), (y + radius).min(h - 1));
-            out[y * w + x] = (a..=b).map(|yy| rows[yy * w + x]).reduce(pick).unwrap_or(0.0);
-        }
-    }
-    out
-}
-
 /// A 3 x 3 binomial blur: peaks of one pixel of grain fall below a hair's.
 fn blur3(v: &[f64], w: usize, h: usize) -> Vec<f64> {
     let at = |x: i64, y: i64| v[(y.clamp(0, h as i64 - 1) as usize) * w + x.clamp(0, w as i64 - 1) as usize];
     let mut out = vec![0.0; v.len()];
-    for y in 0..h as i64 {
-        for x in 0..w as i64 {
+    out.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
+        let y = y as i64;
+        for (x, o) in row.iter_mut().enumerate() {
+            let x = x as i64;
             let mut sum = 0.0;
             for (dy, wy) in [(-1, 1.0), (0, 2.0), (1, 1.0)] {
                 for (dx, wx) in [(-1, 1.0), (0, 2.0), (1, 1.0)] {
                     sum += wy * wx * at(x + dx, y + dy);
                 }
             }
-            out[y as usize * w + x as usize] = sum / 16.0;
+            *o = sum / 16.0;
         }
-    }
+    });
     out
 }
 
