@@ -444,6 +444,16 @@ test('a practitioner charts a new client from login to screening', async () => {
       await lookAt(page, name);
     }
 
+    // The sessions on the practitioner's phone: a private calendar address.
+    await page.goto(`${url}/calendar`);
+    await page.click('text=Make my calendar address');
+    const feed = (await page.textContent('#feed-address')).trim();
+    assert.match(feed, /\/calendar\/feed\/[0-9a-f]{64}\/sessions\.ics$/);
+    await lookAt(page, 'w-calendar-address');
+    const ics = await page.request.get(feed);
+    assert.equal(ics.status(), 200);
+    assert.match(await ics.text(), /SUMMARY:Marta R\.: SMP session 1/);
+
     // Live search (htmx): the list narrows as the name is typed.
     await page.goto(`${url}/clients`);
     await page.fill('#full_name', 'Otto Other');

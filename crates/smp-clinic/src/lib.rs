@@ -14,6 +14,7 @@ pub mod passport;
 pub mod plan;
 pub mod protocol;
 pub mod screening;
+pub mod staff_calendar;
 
 pub use aftercare::{Aftercare, aftercare};
 pub use intake::Intake;

@@ -219,7 +219,9 @@ fn find_hairs(
     luminance.par_chunks_mut(cw).enumerate().for_each(|(y, row)| {
         for (x, l) in row.iter_mut().enumerate() {
             let p = photo.get_pixel((x0 as usize + x) as u32, (y0 as usize + y) as u32).0;
-            *l = 0.2126 * linear[p[0] as usize] + 0.7152 * linear[p[1] as usize] + 0.0722 * linear[p[2] as usize];
+            *l = 0.2126 * linear[p[0] as usize]
+                + 0.7152 * linear[p[1] as usize]
+                + 0.0722 * linear[p[2] as usize];
         }
     });
     let radius = (window / 2).max(1) as usize;

@@ -20,6 +20,7 @@ mod clients;
 mod consent;
 mod design;
 mod erasure;
+mod feed;
 mod files;
 mod gate;
 mod head;

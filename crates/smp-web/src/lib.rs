@@ -21,6 +21,7 @@ mod designs;
 mod editor_form;
 mod erasure;
 mod error;
+mod feed;
 mod head;
 mod head_editor;
 mod head_form;
@@ -183,6 +184,9 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/head-design/preview/{photo}", post(head_editor::preview))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/calendar", get(plans::calendar))
+        .route("/calendar/feed", post(feed::make))
+        .route("/calendar/feed/revoke", post(feed::revoke))
+        .route("/calendar/feed/{feed}/sessions.ics", get(feed::sessions))
         .route("/clients/{id}/plan", get(plans::view).post(plans::save))
         .route("/audit", get(audit::log))
         .route("/admin/users", get(admin::users).post(admin::add_user))

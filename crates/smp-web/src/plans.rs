@@ -486,6 +486,8 @@ struct CalendarPage<'a> {
     monday: NaiveDate,
     this_week: bool,
     total: usize,
+    /// When the person made their calendar address, if they have one.
+    feed_made: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -550,6 +552,7 @@ pub(crate) async fn calendar(
         monday,
         this_week: (monday..=sunday).contains(&today),
         total,
+        feed_made: crate::feed::made(&state, &who).await?,
     };
     Ok(Html(page.render()?).into_response())
 }

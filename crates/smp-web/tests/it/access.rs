@@ -74,6 +74,9 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/clients/{id}/erase", Admin),
     ("GET", "/clients/{id}/head", Clinical),
     ("POST", "/clients/{id}/head", Clinical),
+    ("POST", "/calendar/feed", Staff),
+    ("POST", "/calendar/feed/revoke", Staff),
+    ("GET", "/calendar/feed/{feed}/sessions.ics", Link),
     ("GET", "/clients/{id}/assessment", Clinical),
     ("POST", "/clients/{id}/assessment", Clinical),
     ("GET", "/clients/{id}/head-design", Clinical),
@@ -186,7 +189,9 @@ async fn world() -> World {
         .write_to(&mut std::io::Cursor::new(&mut logo), image::ImageFormat::Png)
         .unwrap();
     studio.set_logo(&admin, Some(&logo)).await.unwrap();
+    let feed = studio.make_calendar_feed(&admin).await.unwrap();
     let params = vec![
+        ("{feed}", feed),
         ("{id}", client),
         ("{consent}", consent),
         ("{photo}", photo),

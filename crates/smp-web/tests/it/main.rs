@@ -9,6 +9,7 @@ mod auth;
 mod clients;
 mod consent;
 mod designs;
+mod feed;
 mod head_design;
 mod photos;
 mod plans;
