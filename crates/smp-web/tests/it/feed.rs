@@ -3,6 +3,12 @@
 
 use crate::support::*;
 
+/// The address the page shows, from its scheme to its end.
+fn address_in(page: &str) -> String {
+    let code = page.split("id=\"feed-address\"").nth(1).expect("the address is shown");
+    code.split('>').nth(1).unwrap().split('<').next().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn a_staff_calendar_address_lists_the_planned_sessions_until_revoked() {
     let app = app().await;
@@ -28,7 +34,7 @@ async fn a_staff_calendar_address_lists_the_planned_sessions_until_revoked() {
     assert!(app.get("/calendar").by(&fred).await.body.contains("Make my calendar address"));
     let r = app.post("/calendar/feed").by(&fred).form(&format!("csrf={fred_csrf}")).await;
     assert!(r.status.is_success(), "{}", r.body);
-    let address = r.body.split("id=\"feed-address\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let address = address_in(&r.body);
     let path = address.split("127.0.0.1").last().unwrap();
     let path = &path[path.find("/calendar/feed/").unwrap()..];
     assert!(app.get("/calendar").by(&fred).await.body.contains("You made a calendar address"));
@@ -44,7 +50,7 @@ async fn a_staff_calendar_address_lists_the_planned_sessions_until_revoked() {
     // A new address ends the old one; revoking ends the new one; a made-up
     // one answers the same.
     let r = app.post("/calendar/feed").by(&fred).form(&format!("csrf={fred_csrf}")).await;
-    let second = r.body.split("id=\"feed-address\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let second = address_in(&r.body);
     let second = &second[second.find("/calendar/feed/").unwrap()..];
     assert_eq!(app.get(path).await.status, StatusCode::NOT_FOUND);
     assert!(app.get(second).await.status.is_success());
@@ -55,7 +61,7 @@ async fn a_staff_calendar_address_lists_the_planned_sessions_until_revoked() {
 
     // Someone who leaves takes no calendar with them.
     let r = app.post("/calendar/feed").by(&pia).form(&format!("csrf={csrf}")).await;
-    let mine = r.body.split("id=\"feed-address\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let mine = address_in(&r.body);
     let mine = &mine[mine.find("/calendar/feed/").unwrap()..];
     assert!(app.get(mine).await.status.is_success());
     let admin = app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
