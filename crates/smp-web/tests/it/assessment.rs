@@ -69,6 +69,10 @@ async fn the_scalp_is_assessed_and_every_assessment_kept() {
     let admin = app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
     let studio = app.store.studio(&a);
     assert_eq!(studio.assessments(client_id).await.unwrap().len(), 2);
+    // The page that asks to confirm says so.
+    let ada = app.store.start_session(&admin, 1).await.unwrap();
+    let confirm = app.get(&format!("{chart}/erase")).by(&ada.token).await;
+    assert!(confirm.body.contains("the scalp assessments"), "{}", confirm.body);
     studio.erase_client(&admin, client_id, "the client asked").await.unwrap().unwrap();
     assert!(studio.assessments(client_id).await.unwrap().is_empty());
 }
