@@ -376,6 +376,15 @@ fn bare_skin_measures_no_stubble() {
     assert!(matches!(err, smp_render::stubble::StubbleError::TooFewHairs(n) if n < 8), "{err}");
 }
 
+/// The design of `head` (its photo, client and zones) with dots of 0.3 mm
+/// at the usual pigment.
+fn with_dots_of_0_3_mm(head: &str) -> smp_core::Design {
+    let text = format!(
+        "{head}[impressions]\ndiameter_mm = 0.3\nsize_variation = 0.15\n[pigment]\ndilution = 0.6\ndepth_mm = 0.35\n"
+    );
+    smp_core::parse(&text).unwrap()
+}
+
 /// A zone on bare skin whose left edge meets the client's stubble and
 /// whose right edge meets bare skin: 600 x 600 pixels at 0.15 mm per pixel,
 /// the stubble (40 per cm2) left of x = 200, the zone from 200 to 500.
@@ -409,15 +418,9 @@ name = "crown"
 polygon = [[200, 40], [500, 40], [500, 560], [200, 560]]
 density = 40.0
 feather_mm = 6.0
-[impressions]
-diameter_mm = 0.3
-size_variation = 0.15
-[pigment]
-dilution = 0.6
-depth_mm = 0.35
 "##
     );
-    (photo, smp_core::parse(&text).unwrap())
+    (photo, with_dots_of_0_3_mm(&text))
 }
 
 /// Impressions per cm2 within 4 mm inside the zone's edge at x = `edge`
@@ -578,14 +581,8 @@ name = "density"
 polygon = [[0, 0], [600, 0], [600, 600], [0, 600]]
 density = 60.0
 feather_mm = 0.0
-[impressions]
-diameter_mm = 0.3
-size_variation = 0.15
-[pigment]
-dilution = 0.6
-depth_mm = 0.35
 "##;
-    (photo, mask, smp_core::parse(text).unwrap())
+    (photo, mask, with_dots_of_0_3_mm(text))
 }
 
 #[test]

@@ -7,8 +7,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use smp_clinic::assessment::{
-    ActiveCondition, LossPattern, MAX_NOTES_CHARS, MAX_SCARS, ScalpAssessment, ScalpCondition, Scar,
-    ScarKind, Sensitivity,
+    ActiveCondition, LossPattern, MAX_SCARS, ScalpAssessment, ScalpCondition, Scar, ScarKind, Sensitivity,
 };
 use smp_store::Session;
 
@@ -283,9 +282,6 @@ pub(crate) fn latest(kept: &[smp_store::AssessmentRecord]) -> Option<Latest> {
         heal_first: a.treat_after_healing(),
     })
 }
-
-/// The notes limit, for the form.
-pub(crate) const NOTES_LIMIT: usize = MAX_NOTES_CHARS;
 
 #[cfg(test)]
 mod tests {
