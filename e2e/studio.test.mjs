@@ -55,6 +55,9 @@ test('a practitioner charts a new client from login to screening', async () => {
     // A tablet in landscape, as at the consultation chair.
     // bypassCSP lets the test inject axe-core; the app's own policy is unchanged.
     const page = await browser.newPage({ viewport: { width: 1180, height: 820 }, bypassCSP: true });
+    // Every script error on the page fails the test, with its words.
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${url}/clients`);
     assert.match(page.url(), /\/login$/, 'logged out: the login page');
     await lookAt(page, 'a-login');
@@ -236,6 +239,31 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.click('[data-action=undo]');
     assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
     assert.equal(await page.inputValue('#diameter_mm'), '0.45');
+    // Longer hair over the scalp: a mask proposed from the photo, a brush
+    // stroke of hair over it; the preview keeps what the mask covers.
+    await page.click('[data-mode=mask]');
+    assert.equal(await page.isVisible('#mask-tools'), true);
+    await page.click('#mask-propose');
+    await page.waitForFunction(() => /Proposed/.test(document.getElementById('mask-status').textContent),
+      null, { timeout: 30000 });
+    assert.equal(await page.inputValue('input[name=hair_mask]'), 'proposed');
+    const beforeBrush = await page.locator('#preview').getAttribute('src');
+    {
+      await overlay.scrollIntoViewIfNeeded();
+      const box = await overlay.boundingBox();
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.45);
+      await page.mouse.down();
+      for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.3 + i * 0.03), box.y + box.height * 0.45);
+      await page.mouse.up();
+    }
+    assert.match(await page.inputValue('input[name=hair_mask_paint]'), /^data:image\/png;base64,/, pageErrors.join('; '));
+    await nextPreview(beforeBrush);
+    await page.screenshot({ path: `${shots}/10d-design-longer-hair.png`, fullPage: true });
+    // Undone and done again, the stroke comes back.
+    await page.click('[data-action=undo]');
+    assert.equal(await page.inputValue('input[name=hair_mask_paint]'), '');
+    await page.click('[data-action=redo]');
+    assert.match(await page.inputValue('input[name=hair_mask_paint]'), /^data:image/);
     // Leaving with the drawing unsaved asks first; staying keeps it.
     const prompt = new Promise((resolve) => {
       page.once('dialog', async (d) => { resolve(d.type()); await d.dismiss(); });
@@ -251,6 +279,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.equal((await page.inputValue('input[name=zone]')).split(' ').length, 4, 'the zone came back');
     assert.equal((await page.inputValue('input[name=extra_zones]')).split(' ').length, 4, 'and the second');
     assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
+    assert.match(await page.inputValue('input[name=hair_mask]'), /\.hair-[0-9a-f]{32}\.png$/, 'the mask, stored with it');
 
     // The head measured with a tape: three numbers that fit one head.
     await page.click('text=Marta Ruiz');
@@ -344,12 +373,14 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(await page.textContent('.refusal'), /postpones treatment until 1 March 2027/);
     await lookAt(page, 'k-plan-refused');
     // The practitioner goes ahead with a typed reason: the plan is made, and
-    // its first session shows in this week's calendar.
+    // its first session shows in its week in the calendar.
     await page.fill('#override_reason', "Physician's letter received: isotretinoin stopped in September");
     await page.click('button:has-text("Go ahead anyway")');
     await page.waitForSelector('text=Save the dates');
-    await page.goto(`${url}/calendar`);
-    assert.ok(await page.isVisible('.booking:has-text("Marta Ruiz")'), 'the session is in the week');
+    // Its week (on a Sunday, the next working day is in the next one).
+    const firstDate = await page.inputValue('input[name=date_1]');
+    await page.goto(`${url}/calendar?week=${firstDate}`);
+    assert.ok(await page.isVisible('.booking:has-text("Marta Ruiz")'), `the session is in the week of ${firstDate}`);
 
     // The design on the head: a top and a front photo of the same head;
     // the points tapped on each (guided, one name at a time), the zone
@@ -468,6 +499,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     await lookAt(page, 't-clients');
     await page.click('text=Log out');
     await page.waitForURL(/\/login$/);
+    assert.deepEqual(pageErrors, [], 'no script error on any page');
   } finally {
     await browser.close();
   }

@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use image::{GrayImage, RgbImage};
+use image::{GrayImage, RgbImage, RgbaImage};
 use rayon::prelude::*;
 
 use crate::morphology::closing;
@@ -86,6 +86,57 @@ impl HairMask {
         }
     }
 
+    /// The mask at `size` (a screen copy's, smaller than the photo's):
+    /// each pixel the mean coverage of the photo pixels it stands for, so
+    /// a strand too thin for the copy still hides its share of the pigment.
+    pub fn shrunk_to(&self, (width, height): (u32, u32)) -> HairMask {
+        let (w, h) = (self.0.width() as usize, self.0.height() as usize);
+        let (tw, th) = ((width as usize).clamp(1, w.max(1)), (height as usize).clamp(1, h.max(1)));
+        // Each target pixel's span of source pixels, never empty.
+        let spans = |from: usize, to: usize| -> Vec<(usize, usize)> {
+            (0..to).map(|i| (i * from / to, ((i + 1) * from / to).max(i * from / to + 1).min(from))).collect()
+        };
+        let (columns, rows) = (spans(w, tw), spans(h, th));
+        let source = self.0.as_raw();
+        let mut out = vec![0u8; tw * th];
+        out.par_chunks_mut(tw).zip(rows.par_iter()).for_each(|(line, &(y0, y1))| {
+            for (value, &(x0, x1)) in line.iter_mut().zip(&columns) {
+                let sum: u32 =
+                    (y0..y1).flat_map(|y| &source[y * w + x0..y * w + x1]).map(|&v| v as u32).sum();
+                let n = ((y1 - y0) * (x1 - x0)) as u32;
+                *value = ((sum + n / 2) / n) as u8;
+            }
+        });
+        HairMask(GrayImage::from_raw(tw as u32, th as u32, out).expect("one byte per pixel"))
+    }
+
+    /// A mask of `size` from `base` (none: no hair anywhere) with a
+    /// practitioner's corrections painted over it. `paint` is a layer of
+    /// any size stretched over the whole photo (a brush works on the screen
+    /// copy): its grey the coverage painted (white hair, black bare scalp),
+    /// its alpha how much of it replaces the base (a soft brush's edge
+    /// between 0 and 1). Where nothing was painted the base stays exact, to
+    /// the strand.
+    pub fn painted(base: Option<&HairMask>, (width, height): (u32, u32), paint: &RgbaImage) -> HairMask {
+        let (pw, ph) = (paint.width() as f32, paint.height() as f32);
+        let (sx, sy) = (pw / width.max(1) as f32, ph / height.max(1) as f32);
+        let mut out = match base {
+            Some(base) if base.0.dimensions() == (width, height) => base.0.as_raw().clone(),
+            _ => vec![0u8; width as usize * height as usize],
+        };
+        out.par_chunks_mut(width.max(1) as usize).enumerate().for_each(|(y, line)| {
+            let py = ((y as f32 + 0.5) * sy - 0.5).clamp(0.0, ph - 1.0);
+            for (x, value) in line.iter_mut().enumerate() {
+                let px = ((x as f32 + 0.5) * sx - 0.5).clamp(0.0, pw - 1.0);
+                let [grey, alpha] = bilinear(paint, px, py);
+                if alpha > 0.0 {
+                    *value = (*value as f32 * (1.0 - alpha) + grey * alpha).round().clamp(0.0, 255.0) as u8;
+                }
+            }
+        });
+        HairMask(GrayImage::from_raw(width, height, out).expect("one byte per pixel"))
+    }
+
     /// [`Self::keep_hair_rows`] over a whole rendered photo.
     pub fn keep_hair(&self, original: &RgbImage, rendered: &mut RgbImage) {
         let row = original.width() as usize * 3;
@@ -123,6 +174,30 @@ pub fn propose(photo: &RgbImage, mm_per_px: f64) -> HairMask {
         })
         .collect();
     HairMask(GrayImage::from_raw(w as u32, h as u32, coverage).expect("one byte per pixel"))
+}
+
+/// A paint layer's grey (0-255, of the red channel: the brush paints
+/// black or white) and alpha (0-1) at a point between its pixels. The grey
+/// is weighted by alpha, so an unpainted pixel's colour (black, by
+/// convention) never bleeds into a painted one's.
+fn bilinear(paint: &RgbaImage, x: f32, y: f32) -> [f32; 2] {
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = ((x0 + 1).min(paint.width() - 1), (y0 + 1).min(paint.height() - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let mut grey_alpha = 0.0;
+    let mut alpha = 0.0;
+    for (px, py, weight) in [
+        (x0, y0, (1.0 - fx) * (1.0 - fy)),
+        (x1, y0, fx * (1.0 - fy)),
+        (x0, y1, (1.0 - fx) * fy),
+        (x1, y1, fx * fy),
+    ] {
+        let p = paint.get_pixel(px, py);
+        let a = p[3] as f32 / 255.0 * weight;
+        grey_alpha += p[0] as f32 * a;
+        alpha += a;
+    }
+    if alpha <= 0.0 { [0.0, 0.0] } else { [grey_alpha / alpha, alpha] }
 }
 
 /// 0 below `from`, 1 above `to`, smooth between.

@@ -14,6 +14,7 @@ pub mod raster;
 pub mod srgb;
 pub mod stubble;
 pub mod synthetic;
+pub mod text;
 pub mod timeline;
 
 /// The photo type every function here takes.

@@ -1,7 +1,6 @@
 //! The consultation contact sheet: the same crop of the photo at each stage,
 //! labelled, side by side.
 
-use font8x8::UnicodeFonts;
 use image::{Rgb, RgbImage};
 use smp_core::{Design, Rect};
 use smp_optics::DotOptics;
@@ -9,6 +8,7 @@ use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
 
 use crate::hair_mask::HairMask;
+use crate::text::Type;
 use crate::{preview, render_stage};
 
 /// The stages of the sheet, with their labels.
@@ -25,8 +25,6 @@ pub const STAGES: [(&str, Stage); 8] = [
 
 const COLUMNS: u32 = 4;
 const GAP: u32 = 12;
-const LABEL_SCALE: u32 = 3;
-const LABEL_BAND: u32 = 8 * LABEL_SCALE + 16;
 const BACKGROUND: Rgb<u8> = Rgb([28, 30, 34]);
 const INK: Rgb<u8> = Rgb([236, 236, 236]);
 
@@ -48,29 +46,10 @@ pub fn work_area(design: &Design, width: u32, height: u32) -> Option<(u32, u32, 
     (x1 > x0 + 8 && y1 > y0 + 8).then(|| (x0, y0, x1 - x0, y1 - y0))
 }
 
-/// Draws `text` with an 8 x 8 bitmap font at `scale`, centred on `cx`.
-fn label(sheet: &mut RgbImage, text: &str, cx: u32, top: u32) {
-    let width = text.chars().count() as u32 * 8 * LABEL_SCALE;
-    let x0 = cx.saturating_sub(width / 2);
-    for (i, ch) in text.chars().enumerate() {
-        let Some(glyph) = font8x8::BASIC_FONTS.get(ch) else { continue };
-        for (row, bits) in glyph.iter().enumerate() {
-            for col in 0..8 {
-                if bits & (1 << col) == 0 {
-                    continue;
-                }
-                for dy in 0..LABEL_SCALE {
-                    for dx in 0..LABEL_SCALE {
-                        let x = x0 + (i as u32 * 8 + col) * LABEL_SCALE + dx;
-                        let y = top + row as u32 * LABEL_SCALE + dy;
-                        if x < sheet.width() && y < sheet.height() {
-                            sheet.put_pixel(x, y, INK);
-                        }
-                    }
-                }
-            }
-        }
-    }
+/// The labels' size for panels `panel_width` pixels wide: readable on a
+/// small sheet, never shouting on a large one.
+fn label_type(panel_width: u32) -> Type {
+    Type::label((panel_width as f32 / 11.0).clamp(15.0, 44.0))
 }
 
 /// The sheet: every stage of [`STAGES`] on the work area of `photo`, each
@@ -99,9 +78,12 @@ pub fn timeline(
     }
     let panel_width = panel_width.min(w).max(64);
     let panel_height = ((h as u64 * panel_width as u64) / w as u64).max(1) as u32;
+    let label = label_type(panel_width);
+    // The label's line with half a line of air above and below it.
+    let label_band = (label.line_height() * 1.6).ceil() as u32;
     let rows = (STAGES.len() as u32).div_ceil(COLUMNS);
     let sheet_w = COLUMNS * panel_width + (COLUMNS + 1) * GAP;
-    let sheet_h = rows * (panel_height + LABEL_BAND) + (rows + 1) * GAP;
+    let sheet_h = rows * (panel_height + label_band) + (rows + 1) * GAP;
     let mut sheet = RgbImage::from_pixel(sheet_w, sheet_h, BACKGROUND);
     for (i, (name, stage)) in STAGES.iter().enumerate() {
         let mut panel = crop.clone();
@@ -114,9 +96,10 @@ pub fn timeline(
         let small = preview::downscale(&panel, panel_width);
         let (col, row) = (i as u32 % COLUMNS, i as u32 / COLUMNS);
         let left = GAP + col * (panel_width + GAP);
-        let top = GAP + row * (panel_height + LABEL_BAND + GAP);
+        let top = GAP + row * (panel_height + label_band + GAP);
         image::imageops::replace(&mut sheet, &small, left as i64, top as i64);
-        label(&mut sheet, name, left + panel_width / 2, top + panel_height + 10);
+        let line_top = (top + panel_height) as f32 + label.line_height() * 0.3;
+        label.draw_centred(&mut sheet, name, (left + panel_width / 2) as f32, line_top, INK);
         progress(i + 1, STAGES.len());
     }
     Some(sheet)

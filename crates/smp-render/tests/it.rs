@@ -665,3 +665,54 @@ fn the_proposed_mask_finds_the_strands_and_leaves_the_bare_scalp() {
         assert!(marked <= 0.05, "{skin:?} {hair:?}: {:.1} % of bare scalp marked", 100.0 * marked);
     }
 }
+
+#[test]
+fn a_mask_shrinks_to_the_mean_coverage_of_the_pixels_it_stands_for() {
+    use smp_render::hair_mask::HairMask;
+    // One-pixel strands every fourth column: a quarter covered.
+    let full = image::GrayImage::from_fn(400, 300, |x, _| image::Luma([if x % 4 == 0 { 255 } else { 0 }]));
+    let small = HairMask::from_image(full).shrunk_to((100, 75));
+    assert_eq!(small.image().dimensions(), (100, 75));
+    assert!(small.image().pixels().all(|p| p[0].abs_diff(64) <= 1), "{:?}", small.image().get_pixel(50, 30));
+    // A size that does not divide the photo's keeps every pixel covered.
+    let odd =
+        HairMask::from_image(image::GrayImage::from_pixel(401, 301, image::Luma([200]))).shrunk_to((133, 99));
+    assert!(odd.image().pixels().all(|p| p[0] == 200));
+}
+
+#[test]
+fn painting_over_a_mask_replaces_it_where_painted_and_keeps_every_strand_elsewhere() {
+    use image::{GrayImage, Luma, Rgba, RgbaImage};
+    use smp_render::hair_mask::HairMask;
+    let strands = GrayImage::from_fn(800, 600, |x, _| Luma([if x % 5 == 0 { 255 } else { 0 }]));
+    let base = HairMask::from_image(strands.clone());
+    // A quarter-size layer: the left third painted as hair, a square in
+    // the middle of the right half erased, with a soft (half alpha) rim.
+    let mut paint = RgbaImage::new(200, 150);
+    for (x, y, p) in paint.enumerate_pixels_mut() {
+        if x < 60 {
+            *p = Rgba([255, 255, 255, 255]);
+        } else if (130..170).contains(&x) && (50..100).contains(&y) {
+            *p = Rgba([0, 0, 0, 255]);
+        } else if (128..172).contains(&x) && (48..102).contains(&y) {
+            *p = Rgba([0, 0, 0, 128]);
+        }
+    }
+    let out = HairMask::painted(Some(&base), (800, 600), &paint);
+    let at = |x, y| out.image().get_pixel(x, y)[0];
+    assert_eq!(at(10, 10), 255, "painted hair");
+    assert_eq!(at(11, 300), 255);
+    assert_eq!(at(600, 300), 0, "erased strand");
+    assert_eq!(at(601, 300), 0);
+    // Untouched: the strands exactly as they were.
+    for x in 300..480 {
+        assert_eq!(at(x, 500), strands.get_pixel(x, 500)[0], "column {x}");
+    }
+    // A soft edge mixes: half of a strand.
+    let rim = at(515, 198);
+    assert!((90..=170).contains(&rim), "a strand under the soft rim: {rim}");
+    // No base: no hair but what was painted.
+    let alone = HairMask::painted(None, (800, 600), &paint);
+    assert_eq!(alone.image().get_pixel(10, 10)[0], 255);
+    assert_eq!(alone.image().get_pixel(400, 500)[0], 0);
+}

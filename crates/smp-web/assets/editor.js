@@ -20,7 +20,8 @@
     zone: "Tap the corners of the area to treat, around the scalp; drag a corner to adjust it.",
     glabella: "On a front photo, tap the point between the brows: the hairline's height above it is checked for the client's age.",
     skin: "Tap around a patch of bare scalp in good light: the skin's colour is read there instead of in the zones (when they still have hair or lie in shadow).",
-    hair: "Tap around an area of the client's own short stubble (the sides or the back): its hairs are counted and measured, to match the design to them."
+    hair: "Tap around an area of the client's own short stubble (the sides or the back): its hairs are counted and measured, to match the design to them.",
+    mask: "Where longer hair lies over the scalp, the pigment shows only between the strands. Propose a mask from the photo, then paint the hair it missed and erase what is not hair."
   };
   var field = function (name) { return form.elements.namedItem(name); };
   var parse = function (text) {
@@ -45,7 +46,7 @@
   var densityInput = document.getElementById("zone-density");
   var zoneLabel = document.getElementById("zone-label");
   var params = Array.prototype.filter.call(form.elements, function (e) {
-    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "extra_zones", "density", "extra_densities", "glabella", "skin_region", "hair_sample", "seed", "stage"].indexOf(e.name) < 0;
+    return e.name && ["csrf", "scale_from", "scale_to", "hairline", "zone", "extra_zones", "density", "extra_densities", "glabella", "skin_region", "hair_sample", "hair_mask", "hair_mask_paint", "seed", "stage"].indexOf(e.name) < 0;
   });
   var mode = state.scale.length < 2 ? "scale" : (state.zones[0].length < 3 ? (state.hairline.length ? "zone" : "hairline") : "zone");
 
@@ -53,15 +54,21 @@
     var values = {};
     params.forEach(function (e) { values[e.name] = e.value; });
     return JSON.stringify({ scale: state.scale, hairline: state.hairline, zones: state.zones, densities: state.densities,
-      current: state.current, glabella: state.glabella, skin: state.skin, hair: state.hair, values: values });
+      current: state.current, glabella: state.glabella, skin: state.skin, hair: state.hair, values: values,
+      mask: field("hair_mask").value, paint: field("hair_mask_paint").value });
   }
   function restore(text) {
     var s = JSON.parse(text);
     state.scale = s.scale; state.hairline = s.hairline; state.zones = s.zones; state.densities = s.densities;
     state.current = s.current; state.glabella = s.glabella; state.skin = s.skin; state.hair = s.hair;
     params.forEach(function (e) { if (e.name in s.values) e.value = s.values[e.name]; });
+    field("hair_mask").value = s.mask;
+    field("hair_mask_paint").value = s.paint;
+    mask.sync(true);
   }
   var remember = smpHistory(snapshot, restore, changed);
+  var mask = smpMaskBrush({ form: form, photo: document.getElementById("photo"), view: document.getElementById("mask-view"),
+    width: W, height: H, remember: remember, changed: function () { changed(); } });
 
   function write() {
     field("scale_from").value = state.scale[0] ? format([state.scale[0]]) : "";
@@ -130,6 +137,7 @@
     event.preventDefault();
     svg.setPointerCapture(event.pointerId);
     remember();
+    if (mode === "mask") { mask.start(toPhoto(event)); return; }
     var t = event.target;
     if (t.dataset && t.dataset.kind) {
       dragging = { kind: t.dataset.kind, index: Number(t.dataset.index), zone: Number(t.dataset.zone) };
@@ -151,6 +159,7 @@
     changed();
   });
   svg.addEventListener("pointermove", function (event) {
+    if (mode === "mask") { mask.move(toPhoto(event)); return; }
     if (!dragging) return;
     event.preventDefault();
     var list = dragging.kind === "zone" ? state.zones[dragging.zone] : state[dragging.kind];
@@ -159,7 +168,10 @@
     draw();
   });
   ["pointerup", "pointercancel"].forEach(function (name) {
-    svg.addEventListener(name, function () { if (dragging) { dragging = null; changed(); } });
+    svg.addEventListener(name, function () {
+      if (mask.end()) changed();
+      if (dragging) { dragging = null; changed(); }
+    });
   });
 
   function setMode(next) {
@@ -168,11 +180,15 @@
       b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
     });
     hint.textContent = HINTS[mode];
+    // The mask's tint shows while it is painted, not over the drawing.
+    document.getElementById("mask-tools").hidden = mode !== "mask";
+    document.getElementById("mask-view").hidden = mode !== "mask";
   }
   document.querySelectorAll("[data-mode]").forEach(function (b) {
     b.addEventListener("click", function () { setMode(b.dataset.mode); });
   });
   document.querySelector("[data-action=clear]").addEventListener("click", function () {
+    if (mode === "mask") { document.getElementById("mask-clear").click(); return; }
     remember();
     if (mode === "zone") {
       // Clearing a second zone removes it; the first is only emptied.
@@ -216,6 +232,7 @@
   function changed() {
     write();
     draw();
+    mask.sync(false);
     clearTimeout(timer);
     timer = setTimeout(requestPreview, 120);
     if (JSON.stringify(state.hair) !== hairAsked) {

@@ -16,12 +16,13 @@ use smp_optics::ageing::Stage;
 use smp_store::{AuditAction, Photo, PhotoAngle, Session};
 
 use crate::editor_form::{EditorForm, design_toml, explain, form_of};
+use crate::hair_masks::{self, MaskDrawing};
 use crate::head_editor::{is_on_head, version_href};
 use crate::preview::{cached_screen, not_drawable, pattern_key, render_preview};
 use crate::{AppState, Error, Result, Staff, day_of, photos};
 
 /// One of the client's photos, with the client, or a page saying there is none.
-async fn client_photo(
+pub(crate) async fn client_photo(
     state: &AppState,
     who: &Staff,
     client_id: &str,
@@ -185,13 +186,23 @@ pub(crate) async fn save(
 ) -> Result<Response> {
     who.check_csrf(&form.csrf)?;
     let (client, photo) = client_photo(&state, &who, &client_id, &photo_id).await?;
-    let checked = design_toml(&form.editor, &format!("{}.jpg", photo.id), photo.angle, 1.0)
-        .and_then(|text| parse(&text).map(|_| text).map_err(|e| explain(&e)));
+    let mut drawn = form.editor;
+    let photo_file = format!("{}.jpg", photo.id);
+    let checked = design_toml(&drawn, &photo_file, photo.angle, 1.0)
+        .and_then(|text| parse(&text).map(|_| text).map_err(|e| explain(&e)))
+        .and_then(|text| MaskDrawing::of(&drawn, &photo).map(|mask| (text, mask)));
     let text = match checked {
-        Ok(text) => text,
+        // The mask is stored first: the version names it.
+        Ok((_, Some(mask))) => {
+            drawn.hair_mask = hair_masks::store(&state, &who, &photo, &mask).await?;
+            drawn.hair_mask_paint.clear();
+            design_toml(&drawn, &photo_file, photo.angle, 1.0)
+                .map_err(|e| Error::internal(&e, "The design could not be saved."))?
+        }
+        Ok((text, None)) => text,
         Err(error) => {
             let view = EditorView {
-                form: form.editor,
+                form: drawn,
                 current: None,
                 current_id: None,
                 message: None,
@@ -215,7 +226,7 @@ pub(crate) struct PreviewForm {
     #[serde(default = "healed")]
     stage: String,
     #[serde(flatten)]
-    editor: EditorForm,
+    pub editor: EditorForm,
 }
 
 fn healed() -> String {
@@ -239,13 +250,20 @@ pub(crate) async fn preview(
         Ok(d) => d,
         Err(m) => return Ok(not_drawable(m)),
     };
+    let hair = match MaskDrawing::of(&form.editor, &photo) {
+        Ok(Some(drawing)) => {
+            Some(hair_masks::on_screen(&state, &who, &photo, &drawing, screen.dimensions()).await?)
+        }
+        Ok(None) => None,
+        Err(m) => return Ok(not_drawable(m)),
+    };
     let key = pattern_key(&photo.id, &design);
     let cached = state.recall_pattern(&key);
     let (jpeg, pattern) = state
         .cpu
         .run(&who.user().id, move || {
             let pattern = cached.unwrap_or_else(|| Arc::new(smp_render::place(&screen, &design)));
-            render_preview(&screen, &design, &pattern, stage).map(|jpeg| (jpeg, pattern))
+            render_preview(&screen, &design, &pattern, stage, hair.as_deref()).map(|jpeg| (jpeg, pattern))
         })
         .await?
         .map_err(|e| Error::internal(&e, "The preview could not be drawn."))?;
@@ -422,6 +440,13 @@ pub(crate) async fn export(
         .filter(|p| p.client_id == client_id && p.withdrawn.is_none())
         .ok_or_else(|| Error::NotFound("The design's photo is gone.".into()))?;
     let full = photos::full_photo(&state, &who.user().studio, &photo).await?;
+    let hair = match &design {
+        SavedDesign::OnPhoto(design) => match &design.photo.hair_mask {
+            Some(name) => Some(hair_masks::saved(&state, &who, &photo, &name.to_string_lossy()).await?),
+            None => None,
+        },
+        SavedDesign::OnHead(_) => None,
+    };
     // An export shows the client's photo: logged like a photo view.
     who.studio(&state).audit(who.user(), AuditAction::ExportDesign, &client_id).await?;
     let rendered = state
@@ -429,11 +454,11 @@ pub(crate) async fn export(
         .run(&who.user().id, move || match design {
             SavedDesign::OnPhoto(design) => {
                 let pattern = smp_render::place(&full, &design);
-                render_preview(&full, &design, &pattern, stage).map_err(|e| e.to_string())
+                render_preview(&full, &design, &pattern, stage, hair.as_ref()).map_err(|e| e.to_string())
             }
             SavedDesign::OnHead(on_head) => {
                 let view = crate::head_editor::view_on(&on_head, &photo.id, 1.0)?;
-                render_preview(&full, &view.design, &view.pattern, stage).map_err(|e| e.to_string())
+                render_preview(&full, &view.design, &view.pattern, stage, None).map_err(|e| e.to_string())
             }
         })
         .await?;

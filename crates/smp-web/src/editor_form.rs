@@ -28,6 +28,13 @@ pub(crate) struct EditorForm {
     pub skin_region: String,
     /// An area of the client's own stubble to measure (optional): a polygon.
     pub hair_sample: String,
+    /// Where the mask of hair over the scalp starts: empty (no mask, or
+    /// only what is painted), [`crate::hair_masks::PROPOSED`], or the
+    /// stored mask of the version being edited.
+    pub hair_mask: String,
+    /// The brush's corrections over it: a PNG as a data URL, at the screen
+    /// copy's size (see [`smp_render::hair_mask::HairMask::painted`]).
+    pub hair_mask_paint: String,
     pub zone: String,
     pub density: String,
     /// Further zones: polygons separated by `|`.
@@ -49,6 +56,8 @@ impl Default for EditorForm {
             glabella: String::new(),
             skin_region: String::new(),
             hair_sample: String::new(),
+            hair_mask: String::new(),
+            hair_mask_paint: String::new(),
             zone: String::new(),
             density: ZoneSection::default().density.to_string(),
             extra_zones: String::new(),
@@ -208,6 +217,28 @@ pub(crate) fn tenth(point: [f64; 2]) -> [f64; 2] {
     point.map(|v| (v * 10.0).round() / 10.0)
 }
 
+/// The scale's two points (scaled by `factor`) and their distance in mm.
+fn scale(form: &EditorForm, factor: f64) -> Result<([f64; 2], [f64; 2], f64), String> {
+    let scale_from = points(&form.scale_from, factor, "The scale's first point")?;
+    let scale_to = points(&form.scale_to, factor, "The scale's second point")?;
+    let (Some(&from), Some(&to)) = (scale_from.first(), scale_to.first()) else {
+        return Err("Set the scale: click two points on the photo and type their distance in mm.".into());
+    };
+    Ok((from, to, number(&form.scale_mm, "The scale's distance")?))
+}
+
+/// Millimetres per photo pixel, from the scale alone (what a proposed hair
+/// mask needs before anything else is drawn).
+pub(crate) fn mm_per_px(form: &EditorForm) -> Result<f64, String> {
+    let (from, to, mm) = scale(form, 1.0)?;
+    let px = (to[0] - from[0]).hypot(to[1] - from[1]);
+    if px >= 1.0 && mm > 0.0 {
+        Ok(mm / px)
+    } else {
+        Err("Set the scale: two points apart on the photo, and their distance in mm.".into())
+    }
+}
+
 /// The design file for the editor's state, with every coordinate scaled by
 /// `factor` (1 for the photo itself; the preview draws on a smaller copy).
 /// Typed words become values of the file's own types (a style, a colour, a
@@ -219,12 +250,7 @@ pub(crate) fn design_file(
     angle: PhotoAngle,
     factor: f64,
 ) -> Result<DesignFile, String> {
-    let scale_from = points(&form.scale_from, factor, "The scale's first point")?;
-    let scale_to = points(&form.scale_to, factor, "The scale's second point")?;
-    let (Some(&from), Some(&to)) = (scale_from.first(), scale_to.first()) else {
-        return Err("Set the scale: click two points on the photo and type their distance in mm.".into());
-    };
-    let mm = number(&form.scale_mm, "The scale's distance")?;
+    let (from, to, mm) = scale(form, factor)?;
     let zone = points(&form.zone, factor, "The zone")?;
     if zone.len() < 3 {
         return Err("Draw the zone to treat: at least three points on the photo.".into());
@@ -277,7 +303,7 @@ pub(crate) fn design_file(
             path: photo_file.into(),
             view: view_of(angle),
             scale: ScaleSection { from: tenth(from), to: tenth(to), mm },
-            hair_mask: None,
+            hair_mask: crate::hair_masks::stored_name(&form.hair_mask).map(Into::into),
         },
         client: ClientSection {
             fitzpatrick: params.fitzpatrick,
@@ -326,6 +352,7 @@ pub(crate) fn form_of(design_toml: &str) -> EditorForm {
         scale_mm: file.photo.scale.mm.to_string(),
         skin_region: file.client.skin_region.as_deref().map(list).unwrap_or_default(),
         hair_sample: file.client.hair_sample.as_deref().map(list).unwrap_or_default(),
+        hair_mask: file.photo.hair_mask.map(|name| name.display().to_string()).unwrap_or_default(),
         params: Parameters::of(&file.client, &file.impressions, &file.pigment, file.seed),
         ..EditorForm::default()
     };

@@ -400,7 +400,7 @@ pub(crate) async fn preview(
         .run(&who.user().id, move || -> std::result::Result<Vec<u8>, String> {
             let (_, design) = drawn(&form.editor, &photos, measured.map(|(m, _)| m))?;
             let view = view_on(&design, &photo.id, factor)?;
-            render_preview(&screen, &view.design, &view.pattern, stage).map_err(|e| e.to_string())
+            render_preview(&screen, &view.design, &view.pattern, stage, None).map_err(|e| e.to_string())
         })
         .await?;
     match rendered {

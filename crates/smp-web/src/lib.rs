@@ -22,6 +22,7 @@ mod editor_form;
 mod erasure;
 mod error;
 mod feed;
+mod hair_masks;
 mod head;
 mod head_editor;
 mod head_form;
@@ -61,6 +62,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub const SESSION_COOKIE: &str = "smp_session";
 /// Largest form body accepted.
 const FORM_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The largest design editor form: its drawing and the hair mask's brush
+/// strokes as a PNG.
+const DRAWING_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 /// Uploaded photos decoded at once.
 const MAX_DECODES: usize = 2;
 
@@ -161,10 +166,6 @@ pub fn router(state: AppState) -> Router {
         .route("/photos/{photo}/thumbnail", get(photos::thumbnail))
         .route("/photos/{photo}/screen", get(photos::screen))
         .route("/photos/{photo}/withdraw", post(photos::withdraw))
-        .route("/clients/{id}/photos/{photo}/design", get(designs::edit).post(designs::save))
-        .route("/clients/{id}/photos/{photo}/preview", post(designs::preview))
-        .route("/clients/{id}/photos/{photo}/advice", post(designs::advice))
-        .route("/clients/{id}/photos/{photo}/hair", post(designs::hair))
         .route("/clients/{id}/designs/{design}/export", get(designs::export))
         .route("/clients/{id}/sessions", post(sessions::record))
         .route("/clients/{id}/sessions/new", get(sessions::new))
@@ -198,6 +199,16 @@ pub fn router(state: AppState) -> Router {
         .route("/studio/accent.css", get(brand::accent))
         .route("/assets/{*path}", get(assets::serve))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT_BYTES));
+    // The design editor's forms carry the hair mask's brush strokes (a
+    // PNG of the screen copy's size, mostly empty).
+    let drawings = Router::new()
+        .route("/clients/{id}/photos/{photo}/design", get(designs::edit).post(designs::save))
+        .route("/clients/{id}/photos/{photo}/preview", post(designs::preview))
+        .route("/clients/{id}/photos/{photo}/advice", post(designs::advice))
+        .route("/clients/{id}/photos/{photo}/hair", post(designs::hair))
+        .route("/clients/{id}/photos/{photo}/hair-mask", post(hair_masks::base))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(DRAWING_LIMIT_BYTES));
     // A drawn signature and a photo are larger than any typed form.
     let signatures = Router::new()
         .route("/clients/{id}/consent", get(consent::form).post(consent::sign))
@@ -211,6 +222,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(brand::BODY_LIMIT_BYTES));
     forms
+        .merge(drawings)
         .merge(signatures)
         .merge(uploads)
         .merge(logos)

@@ -292,13 +292,18 @@ pub(crate) async fn upload(
     Ok(Redirect::to(&format!("/clients/{id}#photos")).into_response())
 }
 
-/// Removes every copy of the photos `ids` from the photo store. A file that
-/// cannot be removed now has no record any more: the sweep at the next
-/// start removes it.
+/// Removes every copy of the photos `ids` from the photo store, and the
+/// hair masks drawn on them. A file that cannot be removed now has no
+/// record any more: the sweep at the next start removes it.
 pub(crate) async fn delete_files(state: &AppState, studio: &StudioId, ids: &[String]) {
     for id in ids {
-        for copy in Copy::ALL {
-            if let Err(e) = state.photo_files.delete(studio, &copy.name(id)).await {
+        let masks = crate::hair_masks::masks_of(state, studio, id).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "a photo's hair masks were left for the sweep");
+            Vec::new()
+        });
+        let names = Copy::ALL.iter().map(|copy| copy.name(id)).chain(masks);
+        for name in names {
+            if let Err(e) = state.photo_files.delete(studio, &name).await {
                 tracing::warn!(error = %e, "a photo file was left for the sweep");
             }
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
 use smp_pattern::Pattern;
+use smp_render::hair_mask::HairMask;
 use smp_store::Photo;
 
 use crate::{AppState, Result, Staff, photos};
@@ -18,12 +19,16 @@ use crate::{AppState, Result, Staff, photos};
 pub(crate) struct PreviewCache {
     screens: Vec<(String, Arc<image::RgbImage>)>,
     patterns: Vec<(String, Arc<Pattern>)>,
+    /// Hair masks' bases at screen size (a proposal takes a moment).
+    masks: Vec<(String, Arc<HairMask>)>,
 }
 
 /// Photos and patterns the cache holds: a few editors at once.
 const CACHED_SCREENS: usize = 4;
 
 const CACHED_PATTERNS: usize = 8;
+
+const CACHED_MASKS: usize = 4;
 
 /// Keeps `value` under `key` in a small most-recent-first list.
 fn remember<T>(list: &mut Vec<(String, Arc<T>)>, key: String, value: Arc<T>, capacity: usize) {
@@ -65,6 +70,16 @@ impl AppState {
     pub(crate) fn remember_pattern(&self, key: String, pattern: Arc<Pattern>) {
         remember(&mut self.preview_cache().patterns, key, pattern, CACHED_PATTERNS);
     }
+
+    /// A hair mask's base at screen size, kept under `key`.
+    pub(crate) fn recall_mask(&self, key: &str) -> Option<Arc<HairMask>> {
+        recall(&self.preview_cache().masks, key)
+    }
+
+    /// Keeps a hair mask's base at screen size for the next preview.
+    pub(crate) fn remember_mask(&self, key: String, mask: Arc<HairMask>) {
+        remember(&mut self.preview_cache().masks, key, mask, CACHED_MASKS);
+    }
 }
 
 /// The decoded screen copy of a photo, from the cache when it is there.
@@ -90,12 +105,14 @@ pub(crate) fn not_drawable(why: String) -> axum::response::Response {
     (axum::http::StatusCode::UNPROCESSABLE_ENTITY, plain, why).into_response()
 }
 
-/// The design rendered at `stage` on `photo` (a copy), as JPEG.
+/// The design rendered at `stage` on `photo` (a copy), as JPEG, with the
+/// hair `hair` says lies over the scalp kept in front of the pigment.
 pub(crate) fn render_preview(
     screen: &image::RgbImage,
     design: &smp_core::Design,
     pattern: &Pattern,
     stage: Stage,
+    hair: Option<&HairMask>,
 ) -> Result<Vec<u8>, smp_render::photo::JpegError> {
     let mut canvas = screen.clone();
     if stage != Stage::Before {
@@ -108,6 +125,9 @@ pub(crate) fn render_preview(
             &smp_render::DEFAULT_GAPS,
             &|_, _| {},
         );
+        if let Some(hair) = hair.filter(|h| h.image().dimensions() == screen.dimensions()) {
+            hair.keep_hair(screen, &mut canvas);
+        }
     }
     let mut out = Vec::new();
     // Screen-size previews favour speed; full-size exports are for keeping.

@@ -58,6 +58,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/clients/{id}/photos/{photo}/preview", Clinical),
     ("POST", "/clients/{id}/photos/{photo}/advice", Clinical),
     ("POST", "/clients/{id}/photos/{photo}/hair", Clinical),
+    ("POST", "/clients/{id}/photos/{photo}/hair-mask", Clinical),
     ("GET", "/clients/{id}/designs/{design}/export", Clinical),
     ("POST", "/clients/{id}/sessions", Clinical),
     ("GET", "/clients/{id}/sessions/new", Clinical),

@@ -258,3 +258,145 @@ async fn the_editor_measures_the_clients_stubble_and_keeps_the_sample() {
     let page = app.get(r.location.as_deref().unwrap()).by(&pia).await.body;
     assert!(page.contains("name=\"hair_sample\" value=\"30,30 370,30 370,370 30,370\""), "{page}");
 }
+
+/// A client with longer hair: the editor proposes where hair lies over the
+/// scalp, the brush corrects it, the preview and the export keep every
+/// strand in front of the pigment, the mask is stored with the version
+/// (the same file while unchanged), and it goes when the record is erased.
+#[tokio::test]
+async fn a_client_with_longer_hair_is_simulated_without_painting_over_the_hair() {
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), bo: (bo, _), .. } = cast(&app, "A").await;
+    // Strands over bare scalp, 600 px at 0.05 mm per pixel.
+    let (photo, truth) =
+        smp_render::synthetic::long_hair_photo(600, 0.05, 120, [196, 150, 124], [110, 86, 70], 7);
+    let (chart, editor) = client_with_photo_of(&app, &pia, &csrf, "Lena Long", &photo).await;
+    let (mask_url, preview) =
+        (editor.replace("/design", "/hair-mask"), editor.replace("/design", "/preview"));
+    let drawing = "scale_from=0%2C590&scale_to=600%2C590&scale_mm=30\
+                   &zone=0%2C0+600%2C0+600%2C600+0%2C600&density=120&diameter_mm=0.5&feather_mm=0";
+
+    // Nothing to start from, then the proposal: most strand pixels, little bare scalp.
+    let r = app.post(&mask_url).by(&pia).form(drawing).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let proposed = format!("{drawing}&hair_mask=proposed");
+    let r = app.post(&mask_url).by(&pia).form(&proposed).await;
+    assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("image/png")), "{}", r.body);
+    let mask = image::load_from_memory(&r.bytes).unwrap().to_luma8();
+    assert_eq!(mask.dimensions(), (600, 600), "the screen copy's size");
+    let (strands, found) = truth
+        .pixels()
+        .zip(mask.pixels())
+        .filter(|(t, _)| t[0] == 255)
+        .fold((0, 0), |(n, f), (_, m)| (n + 1, f + (m[0] >= 128) as usize));
+    assert!(found * 10 >= strands * 7, "{found} of {strands} strand pixels proposed");
+    assert_eq!(app.post(&mask_url).by(&bo).form(&proposed).await.status, StatusCode::NOT_FOUND);
+
+    // The preview: strands untouched under the proposed mask, painted over without it.
+    let render = |form: String| {
+        let (app, pia, preview) = (&app, &pia, &preview);
+        async move {
+            let r = app.post(preview).by(pia).form(&form).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            image::load_from_memory(&r.bytes).unwrap().to_rgb8()
+        }
+    };
+    let before = render(format!("{drawing}&stage=before")).await;
+    let bare_render = render(format!("{drawing}&stage=healed")).await;
+    let masked_render = render(format!("{proposed}&stage=healed")).await;
+    // The share of `covered` pixels the pigment darkened, by their
+    // luminance (a JPEG keeps it at full resolution; the colour it shares
+    // with the neighbours, pigmented or not).
+    let changed_from =
+        |before: &image::RgbImage, img: &image::RgbImage, covered: &dyn Fn(u32, u32) -> bool| {
+            let luma = |p: &image::Rgb<u8>| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+            let (mut n, mut changed) = (0, 0);
+            for (x, y, p) in before.enumerate_pixels().filter(|(x, y, _)| covered(*x, *y)) {
+                n += 1;
+                changed += (luma(p) - luma(img.get_pixel(x, y)) > 15.0) as usize;
+            }
+            changed as f64 / n as f64
+        };
+    let changed_on =
+        |img: &image::RgbImage, covered: &dyn Fn(u32, u32) -> bool| changed_from(&before, img, covered);
+    // The strands the proposal covers wholly (the rest the brush is for).
+    let on_strands = |x: u32, y: u32| truth.get_pixel(x, y)[0] == 255 && mask.get_pixel(x, y)[0] == 255;
+    let (painted_over, kept) =
+        (changed_on(&bare_render, &on_strands), changed_on(&masked_render, &on_strands));
+    eprintln!("strand pixels darkened: {painted_over:.3} without the mask, {kept:.3} with the proposed one");
+    assert!(
+        painted_over > 0.1 && kept < 0.02,
+        "strands changed: {painted_over:.3} without the mask, {kept:.3} with it"
+    );
+
+    // The brush: the left half painted as hair on no mask at all.
+    let mut layer = image::RgbaImage::new(300, 300);
+    for (x, _, p) in layer.enumerate_pixels_mut() {
+        if x < 150 {
+            *p = image::Rgba([255, 255, 255, 255]);
+        }
+    }
+    let painted = format!("{drawing}&hair_mask_paint={}", png_data_url(&layer));
+    let brushed = render(format!("{painted}&stage=healed")).await;
+    assert!(changed_on(&brushed, &|x, _| x < 290) == 0.0, "painted as hair: nothing on it changes");
+    assert!(changed_on(&brushed, &|x, _| x > 310) > 0.1, "the rest is pigmented");
+    // Brush strokes that are not an image, a mask of another photo: said so.
+    for wrong in [
+        "hair_mask_paint=data%3Aimage%2Fpng%3Bbase64%2CAAAA",
+        "hair_mask=other.hair-0f3c2d3e9a8b4c5d6e7f8a9b0c1d2e3f.png",
+    ] {
+        let r = app.post(&preview).by(&pia).form(&format!("{drawing}&{wrong}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}");
+        assert!(r.body.contains("hair mask"), "{}", r.body);
+    }
+
+    // Saved: the proposal with the brush over it, at the photo's size.
+    let both = format!("{proposed}&hair_mask_paint={}", png_data_url(&layer));
+    let r = app.post(&editor).by(&pia).form(&format!("csrf={csrf}&{both}")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let version = r.location.unwrap();
+    let page = app.get(&version).by(&pia).await.body;
+    let name =
+        page.split("name=\"hair_mask\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(name.contains(".hair-") && name.ends_with(".png"), "{name}");
+    let files = app.stored(&a).await;
+    let stored = image::load_from_memory(&files[&name]).unwrap().to_luma8();
+    assert_eq!(stored.dimensions(), (600, 600));
+    assert!(stored.enumerate_pixels().filter(|(x, _, _)| *x < 290).all(|(_, _, m)| m[0] == 255), "the brush");
+    let kept_strands = truth.enumerate_pixels().filter(|(x, _, t)| *x > 310 && t[0] == 255);
+    let (n, found) = kept_strands
+        .fold((0, 0), |(n, f), (x, y, _)| (n + 1, f + (stored.get_pixel(x, y)[0] >= 128) as usize));
+    assert!(found * 10 >= n * 7, "the proposal beside it, to the strand: {found} of {n}");
+    // The export keeps the hair too.
+    let design_id = version.rsplit("design=").next().unwrap();
+    let export = |stage: &'static str| {
+        let (app, pia, url) = (&app, &pia, format!("{chart}/designs/{design_id}/export?stage={stage}"));
+        async move {
+            let r = app.get(&url).by(pia).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            image::load_from_memory(&r.bytes).unwrap().to_rgb8()
+        }
+    };
+    let (photo_before, exported) = (export("before").await, export("healed").await);
+    assert!(
+        changed_from(&photo_before, &exported, &|x, _| x < 290) == 0.0,
+        "the export keeps the painted hair"
+    );
+    assert!(changed_from(&photo_before, &exported, &|x, _| x > 310) > 0.1);
+    // Saved again unchanged: the same file.
+    let r = app.post(&editor).by(&pia).form(&format!("csrf={csrf}&{drawing}&hair_mask={name}")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(app.get(&r.location.unwrap()).by(&pia).await.body.contains(&format!("value=\"{name}\"")));
+    assert_eq!(app.stored(&a).await.keys().filter(|k| k.contains(".hair-")).count(), 1);
+
+    // Erased with the record.
+    app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    let (ada, ada_csrf) = login(&app, "ada", "a long password").await;
+    let r = app
+        .post(&format!("{chart}/erase"))
+        .by(&ada)
+        .form(&format!("csrf={ada_csrf}&name=Lena+Long&reason=asked"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(app.stored(&a).await.is_empty(), "the photo and its masks went");
+}

@@ -453,7 +453,6 @@ pub(crate) async fn login_from(app: &App, address: [u8; 4], name: &str, password
 
 /// A signature as the pad sends it: a PNG data URL, form-encoded.
 pub(crate) fn drawn_signature(strokes: bool) -> String {
-    use base64::Engine;
     let mut pad = image::RgbaImage::new(400, 120);
     if strokes {
         for x in 30..370 {
@@ -463,15 +462,14 @@ pub(crate) fn drawn_signature(strokes: bool) -> String {
             }
         }
     }
+    png_data_url(&pad)
+}
+
+/// An image as a PNG data URL, form-encoded (as a page sends a canvas).
+pub(crate) fn png_data_url(image: &image::RgbaImage) -> String {
+    use base64::Engine;
     let mut png = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut png),
-        pad.as_raw(),
-        400,
-        120,
-        image::ExtendedColorType::Rgba8,
-    )
-    .unwrap();
+    image.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
     let url = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png));
     url.replace('+', "%2B")
         .replace('/', "%2F")
