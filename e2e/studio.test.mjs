@@ -77,6 +77,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.fill('#full_name', 'Marta Ruiz');
     await page.fill('#birth_date', '1984-03-09');
     await page.fill('#phone', '+34 600 000 000');
+    await page.fill('#email', 'marta@example.net');
     await page.click('text=Add the client');
     await page.waitForURL(/\/clients\/[0-9a-f]+$/);
     assert.ok(await page.isVisible('h1:has-text("Marta Ruiz")'));
@@ -366,6 +367,15 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(amended, /L2311-08/);
     assert.match(amended, /Amended[\s\S]*Batch number mistyped/);
 
+    // E-mail to clients, switched on by the admin. This server has no SMTP
+    // server set: messages wait in the outbox, and the chart shows them.
+    await page.goto(`${url}/admin/email`);
+    await page.check('input[name=enabled]');
+    await page.fill('#from', 'studio@example.org');
+    await page.click('text=Save the settings');
+    await page.waitForURL(/note=saved/);
+    await lookAt(page, 'k0-email-settings');
+
     // The postponed client cannot be planned before the date: refused with
     // the reason on the plan page.
     await page.goto(sessionUrl.replace(/\/sessions\/.*$/, '/plan'));
@@ -377,6 +387,11 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.fill('#override_reason', "Physician's letter received: isotretinoin stopped in September");
     await page.click('button:has-text("Go ahead anyway")');
     await page.waitForSelector('text=Save the dates');
+    // Its reminder is waiting in the chart's messages (e-mail was set up
+    // by the admin before the plan).
+    await page.goto(sessionUrl.replace(/\/sessions\/.*$/, ''));
+    assert.match(await page.textContent('#messages'), /Session reminder[\s\S]*pending/);
+    await page.goBack();
     // Its week (on a Sunday, the next working day is in the next one).
     const firstDate = await page.inputValue('input[name=date_1]');
     await page.goto(`${url}/calendar?week=${firstDate}`);

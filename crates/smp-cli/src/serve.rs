@@ -42,6 +42,11 @@ pub struct ServeArgs {
     /// AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION and AWS_ENDPOINT.
     #[arg(long, value_name = "URL")]
     photos: Option<String>,
+    /// The SMTP server for studios that set none of their own:
+    /// smtp://USER:PASSWORD@HOST:PORT (TLS when the server offers it;
+    /// ?tls=required to insist) or smtps://... Default: $SMP_SMTP.
+    #[arg(long, value_name = "URL", env = "SMP_SMTP")]
+    smtp: Option<String>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -138,7 +143,12 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             println!("Log in with it; you will be asked to choose your own.");
         }
         let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
-        let mut state = smp_web::AppState::new(store, args.data.data.clone());
+        // The outbox's sender runs beside the app, for as long as it does.
+        let sender =
+            smp_web::mail_sender::MailSender::new(store.clone(), args.smtp.clone(), Default::default());
+        tokio::spawn(sender.run(std::future::pending()));
+        let mut state =
+            smp_web::AppState::new(store, args.data.data.clone()).with_default_smtp(args.smtp.clone());
         if let Some(url) = &args.photos {
             let files = smp_store::PhotoFiles::in_bucket(url)?;
             files.check().await.with_context(|| format!("cannot keep photos in {url}"))?;

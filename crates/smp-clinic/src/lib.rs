@@ -9,6 +9,7 @@ pub mod booking;
 pub mod dates;
 pub mod gate;
 pub mod intake;
+pub mod messages;
 pub mod pace;
 pub mod passport;
 pub mod plan;

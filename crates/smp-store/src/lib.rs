@@ -24,6 +24,7 @@ mod feed;
 mod files;
 mod gate;
 mod head;
+mod outbox;
 mod photo;
 mod pin;
 mod plan;
@@ -43,6 +44,10 @@ pub use erasure::{ERASED_NAME, ErasureCounts, MAX_ERASURE_REASON_CHARS};
 pub use files::{PARTIAL_PREFIX, PhotoFiles, StoredFile, create_private_folder};
 pub use gate::{GateOverride, MAX_OVERRIDE_REASON_CHARS};
 pub use head::HeadRecord;
+pub use outbox::{
+    AFTERCARE_TOKEN, IN_DOUBT, MailSettings, MessageState, MessageText, NewMessage, OutboxMessage,
+    SendOutcome,
+};
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use pin::PIN_DIGITS;
 pub use plan::{MAX_CHAIRS, OpeningHours, PlannedSession, SavedPlan, TreatmentPlan, time_of_day};

@@ -4,7 +4,10 @@
 
 use sqlx::Row;
 
-use crate::{AuditAction, StoreError, StudioStore, User, new_id, now_ms};
+use crate::{AuditAction, NewMessage, StoreError, StudioStore, User, new_id, now_ms};
+
+/// The family of a plan's messages in the outbox.
+const PLAN_MESSAGES: &str = "plan";
 
 /// One planned session.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +109,9 @@ impl StudioStore<'_> {
     /// bookings: `fits` gets the studio's chairs and every other client's
     /// planned sessions from the first date to the last, read under the
     /// studio's lock so that two saves cannot both take the last chair, and
-    /// says why not when the plan does not fit.
+    /// says why not when the plan does not fit. `messages` are the plan's
+    /// messages to the client (confirmations, reminders), written with it:
+    /// pending ones of a session that moved or went are withdrawn.
     pub async fn save_plan(
         &self,
         client_id: &str,
@@ -114,6 +119,7 @@ impl StudioStore<'_> {
         staff: &User,
         sessions: &[PlannedSession],
         fits: impl Fn(u32, &[(String, String, PlannedSession)]) -> Result<(), String>,
+        messages: &[NewMessage],
     ) -> Result<SavedPlan, StoreError> {
         let mut tx = self.store.write().await?;
         let ours = sqlx::query("SELECT 1 FROM designs WHERE studio_id = $1 AND client_id = $2 AND id = $3")
@@ -171,6 +177,7 @@ impl StudioStore<'_> {
             .execute(&mut *tx)
             .await?;
         }
+        self.schedule_in(&mut tx, client_id, PLAN_MESSAGES, messages).await?;
         self.audit_in(&mut tx, staff, AuditAction::PlanSessions, client_id).await?;
         tx.commit().await?;
         Ok(SavedPlan::Saved)

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::{AuditAction, Store, StoreError, StudioStore, User, new_id, now_ms, random_token};
+use crate::{AuditAction, NewMessage, Store, StoreError, StudioStore, User, new_id, now_ms, random_token};
 
 /// A recorded treatment session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +99,11 @@ fn session_from(r: &sqlx::any::AnyRow) -> TreatmentSession {
 impl StudioStore<'_> {
     /// Records a session of one of this studio's clients, with its audit
     /// line. `design_id`, when given, must be one of the client's designs.
-    /// `None` when the client (or the design) is not this studio's.
+    /// `None` when the client (or the design) is not this studio's. With
+    /// `aftercare` messages, an aftercare link valid `link_days` is made
+    /// with the session, its token put where a message says
+    /// [`crate::AFTERCARE_TOKEN`], and the messages written with it.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_session(
         &self,
         client_id: &str,
@@ -108,6 +112,7 @@ impl StudioStore<'_> {
         number: i64,
         design_id: Option<&str>,
         passport_json: &str,
+        aftercare: Option<(&[NewMessage], i64)>,
     ) -> Result<Option<String>, StoreError> {
         let mut tx = self.store.write().await?;
         if !self.owns_client(&mut tx, client_id).await? {
@@ -141,6 +146,14 @@ impl StudioStore<'_> {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
+        if let Some((messages, link_days)) = aftercare.filter(|(m, _)| !m.is_empty()) {
+            let token = self.make_aftercare_link_in(&mut tx, &id, staff, link_days).await?;
+            let messages: Vec<NewMessage> = messages
+                .iter()
+                .map(|m| NewMessage { body: m.body.replace(crate::AFTERCARE_TOKEN, &token), ..m.clone() })
+                .collect();
+            self.schedule_in(&mut tx, client_id, &format!("aftercare:{id}"), &messages).await?;
+        }
         self.audit_in(&mut tx, staff, AuditAction::RecordSession, client_id).await?;
         tx.commit().await?;
         Ok(Some(id))
@@ -272,6 +285,20 @@ impl StudioStore<'_> {
                 .await?
                 .map(|r| r.get("client_id"));
         let Some(client) = client else { return Ok(None) };
+        let token = self.make_aftercare_link_in(&mut tx, session_id, staff, days).await?;
+        self.audit_in(&mut tx, staff, AuditAction::ShareAftercare, &client).await?;
+        tx.commit().await?;
+        Ok(Some(token))
+    }
+
+    /// A new aftercare link to the session, valid `days`: its token.
+    async fn make_aftercare_link_in(
+        &self,
+        tx: &mut crate::Tx,
+        session_id: &str,
+        staff: &User,
+        days: i64,
+    ) -> Result<String, StoreError> {
         let token = random_token();
         let now = now_ms();
         sqlx::query(
@@ -284,11 +311,9 @@ impl StudioStore<'_> {
         .bind(&staff.id)
         .bind(now)
         .bind(now + days.clamp(1, 365) * 86_400_000)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        self.audit_in(&mut tx, staff, AuditAction::ShareAftercare, &client).await?;
-        tx.commit().await?;
-        Ok(Some(token))
+        Ok(token)
     }
 }
 

@@ -497,7 +497,7 @@ async fn sessions_and_aftercare_links_stay_in_their_studio_and_expire() {
         assert!(store.studio(&b).save_design(&client.id, &photo, &bob, "x").await.unwrap().is_none());
 
         let id = sa
-            .record_session(&client.id, &pia, "2026-12-01", 1, Some(&design.id), "{\"pain\":3}")
+            .record_session(&client.id, &pia, "2026-12-01", 1, Some(&design.id), "{\"pain\":3}", None)
             .await
             .unwrap()
             .expect("recorded");
@@ -511,7 +511,7 @@ async fn sessions_and_aftercare_links_stay_in_their_studio_and_expire() {
         assert!(
             store
                 .studio(&b)
-                .record_session(&client.id, &bob, "2026-12-01", 1, None, "{}")
+                .record_session(&client.id, &bob, "2026-12-01", 1, None, "{}", None)
                 .await
                 .unwrap()
                 .is_none()
@@ -708,7 +708,11 @@ async fn two_parallel_plans_never_both_take_the_last_chair() {
                         let taken = others.iter().filter(|(_, _, s)| s.date == "2027-01-12").count();
                         if taken < chairs as usize { Ok(()) } else { Err(format!("{taken} booked")) }
                     };
-                    store.studio(&a).save_plan(&client_id, &design_id, &pia, &[session], fits).await.unwrap()
+                    store
+                        .studio(&a)
+                        .save_plan(&client_id, &design_id, &pia, &[session], fits, &[])
+                        .await
+                        .unwrap()
                 })
             })
             .collect();

@@ -41,6 +41,45 @@ struct ClientPage<'a> {
     can_erase: bool,
     /// The latest scalp assessment (for clinical roles).
     assessment: Option<crate::assessment::Latest>,
+    /// Every message to the client: (when due or sent, what, where it is).
+    messages: Vec<MessageLine>,
+    /// The client's contact preference, in words.
+    contact: String,
+}
+
+/// A message to the client, as the chart lists it.
+struct MessageLine {
+    when: String,
+    what: &'static str,
+    subject: String,
+    state: &'static str,
+}
+
+impl MessageLine {
+    fn of(m: &smp_store::OutboxMessage) -> Self {
+        use smp_store::MessageState as S;
+        let (at, state) = match m.state {
+            S::Sent => (m.sent_at.unwrap_or(m.due_at), "sent"),
+            S::Pending | S::Sending => (m.due_at, "pending"),
+            S::Failed => (m.due_at, "failed"),
+            S::Withdrawn => (m.due_at, "withdrawn"),
+        };
+        let what = smp_clinic::messages::MessageKind::parse(&m.kind).map(|k| k.label()).unwrap_or("Message");
+        Self { when: crate::clock::moment(at), what, subject: m.subject.clone(), state }
+    }
+}
+
+/// The client's contact preference, in words.
+fn contact_words(client: &smp_store::Client, unsubscribed_at: Option<i64>) -> String {
+    match (client.email.as_deref().filter(|e| !e.is_empty()), unsubscribed_at) {
+        (None, _) => "No e-mail address: no messages go to this client.".into(),
+        (Some(email), None) => format!("Messages go to {email}."),
+        (Some(email), Some(at)) => format!(
+            "Messages go to {email}; on {} the client stopped the optional ones (aftercare, check-ups) and \
+             gets only those about booked sessions.",
+            day_of(at)
+        ),
+    }
 }
 
 /// "1st", "2nd", "3rd", "4th"... session.
@@ -220,6 +259,8 @@ pub(crate) async fn chart(
             .collect(),
         sessions: stored_sessions,
         assessment: crate::assessment::latest(&assessments),
+        messages: studio.client_messages(id).await?.iter().map(MessageLine::of).collect(),
+        contact: contact_words(&client, studio.unsubscribed_at(id).await?),
         upload,
         client,
     };

@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod brand;
 mod chart;
+mod client_mail;
 mod clients;
 mod clock;
 mod consent;
@@ -29,6 +30,8 @@ mod head_form;
 mod intake;
 mod kept_input;
 mod login;
+mod mail_admin;
+pub mod mail_sender;
 mod photos;
 mod plans;
 mod preview;
@@ -82,6 +85,9 @@ pub struct AppState {
     /// The address clients reach the app at (no trailing slash), for every
     /// link the app hands out; empty gives links relative to the app.
     public_url: String,
+    /// The SMTP server of studios without one of their own (`smp serve
+    /// --smtp`), shown on the e-mail settings page.
+    default_smtp: Option<String>,
     previews: Arc<Mutex<preview::PreviewCache>>,
     /// Photo decodes at once (each may hold 150 MB of pixels).
     decodes: Arc<tokio::sync::Semaphore>,
@@ -99,6 +105,7 @@ impl AppState {
             secure_cookies: false,
             behind_proxy: false,
             public_url: String::new(),
+            default_smtp: None,
             previews: Arc::default(),
             decodes: Arc::new(tokio::sync::Semaphore::new(MAX_DECODES)),
             cpu: Arc::default(),
@@ -132,6 +139,12 @@ impl AppState {
     /// request's `Host` or `X-Forwarded-*` headers claim.
     pub fn with_public_url(mut self, url: &str) -> Self {
         self.public_url = url.trim_end_matches('/').to_string();
+        self
+    }
+
+    /// The SMTP server for studios without one of their own.
+    pub fn with_default_smtp(mut self, url: Option<String>) -> Self {
+        self.default_smtp = url;
         self
     }
 
@@ -195,6 +208,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{user}/account", post(admin::set_account))
         .route("/admin/studio", get(admin::studio).post(admin::save_studio))
         .route("/admin/studio/logo/remove", post(brand::remove))
+        .route("/admin/email", get(mail_admin::page).post(mail_admin::save_settings))
+        .route("/admin/email/texts/{kind}", post(mail_admin::save_text))
+        .route("/admin/email/test", post(mail_admin::send_test))
+        .route("/admin/email/again/{message}", post(mail_admin::send_again))
+        .route("/unsubscribe/{unsubscribe}", get(mail_admin::unsubscribe_page).post(mail_admin::unsubscribe))
         .route("/studio/logo.png", get(brand::logo))
         .route("/studio/accent.css", get(brand::accent))
         .route("/assets/{*path}", get(assets::serve))

@@ -15,6 +15,7 @@ use smp_store::{PlannedSession, SavedPlan, Session, StudioStore, TreatmentPlan};
 
 use smp_clinic::gate::Step;
 
+use crate::client_mail::ClientMail;
 use crate::{AppState, Error, Result, Staff, standing};
 
 /// A session's length as booked, in minutes (see
@@ -328,7 +329,7 @@ pub(crate) async fn save(
     let value = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
     who.check_csrf(&value("csrf").unwrap_or_default())?;
     who.require_clinical("Treatment plans")?;
-    who.client(&state, &client_id).await?;
+    let client = who.client(&state, &client_id).await?;
     let studio = who.studio(&state);
     let (protocol, _) = protocol_at_pace(&studio).await?;
     let refuse = |typed: Option<Vec<(String, String)>>, m: String| {
@@ -449,7 +450,12 @@ pub(crate) async fn save(
     }
     let fits =
         |chairs: u32, others: &[(String, String, PlannedSession)]| fits_beside(&sessions, chairs, others);
-    match studio.save_plan(&client_id, &design_id, who.user(), &sessions, fits).await? {
+    // The confirmations and reminders go with the plan, in its transaction.
+    let messages = match ClientMail::of(&state, &studio, &client).await? {
+        Some(mail) => mail.for_plan(&sessions, mail.now()),
+        None => Vec::new(),
+    };
+    match studio.save_plan(&client_id, &design_id, who.user(), &sessions, fits, &messages).await? {
         SavedPlan::Saved => Ok(Redirect::to(&format!("/clients/{client_id}/plan")).into_response()),
         SavedPlan::NoSuchDesign => Err(Error::NotFound("This client has no such design.".into())),
         SavedPlan::Refused(why) => {

@@ -13,6 +13,7 @@ use smp_store::{AuditAction, Session, TreatmentSession};
 
 use smp_clinic::gate::Step;
 
+use crate::client_mail::ClientMail;
 use crate::{AppState, CsrfForm, Error, Result, Staff, day_of, standing};
 
 /// Where the form shows the screening's refusal (above the fields, with the
@@ -174,7 +175,7 @@ pub(crate) async fn record(
 ) -> Result<Response> {
     who.check_csrf(values.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
     who.require_clinical("Session records")?;
-    who.client(&state, &client_id).await?;
+    let client = who.client(&state, &client_id).await?;
     let record = match (SessionForm { fields: &values }).check() {
         Ok(r) => r,
         Err(e) => {
@@ -196,8 +197,12 @@ pub(crate) async fn record(
         values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
     let passport =
         serde_json::to_string(&record).map_err(|e| Error::internal(&e, "The record could not be stored."))?;
-    let id = who
-        .studio(&state)
+    // The aftercare messages go with the record, in its transaction.
+    let aftercare = match ClientMail::of(&state, &studio, &client).await? {
+        Some(mail) => mail.after_session(record.date, record.number as i64, mail.now()),
+        None => Vec::new(),
+    };
+    let id = studio
         .record_session(
             &client_id,
             who.user(),
@@ -205,6 +210,7 @@ pub(crate) async fn record(
             record.number as i64,
             design,
             &passport,
+            Some((&aftercare, AFTERCARE_LINK_DAYS)),
         )
         .await?
         .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;

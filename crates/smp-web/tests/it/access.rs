@@ -96,6 +96,13 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/studio", Admin),
     ("POST", "/admin/studio", Admin),
     ("POST", "/admin/studio/logo/remove", Admin),
+    ("GET", "/admin/email", Admin),
+    ("POST", "/admin/email", Admin),
+    ("POST", "/admin/email/texts/{kind}", Admin),
+    ("POST", "/admin/email/test", Admin),
+    ("POST", "/admin/email/again/{message}", Admin),
+    ("GET", "/unsubscribe/{unsubscribe}", Link),
+    ("POST", "/unsubscribe/{unsubscribe}", Link),
     ("GET", "/studio/logo.png", LoggedIn),
     ("GET", "/studio/accent.css", LoggedIn),
     ("GET", "/assets/{*path}", Public),
@@ -180,7 +187,7 @@ async fn world() -> World {
         .id;
     let passport = r#"{"duration_min": 180}"#;
     let treatment = studio
-        .record_session(&client, &practitioner, "2026-11-02", 1, Some(&design), passport)
+        .record_session(&client, &practitioner, "2026-11-02", 1, Some(&design), passport, None)
         .await
         .unwrap()
         .unwrap();
@@ -191,8 +198,27 @@ async fn world() -> World {
         .unwrap();
     studio.set_logo(&admin, Some(&logo)).await.unwrap();
     let feed = studio.make_calendar_feed(&admin).await.unwrap();
+    let (unsubscribe, _) = studio.contact_preference(&client).await.unwrap().unwrap();
+    // A failed message, for "send again".
+    let test = smp_store::NewMessage {
+        kind: "test".into(),
+        key: "test:access".into(),
+        to: "owner@example.org".into(),
+        subject: "Test".into(),
+        body: "Test".into(),
+        due_at: 0,
+    };
+    studio.enqueue(None, &test).await.unwrap();
+    let message = app.store.claim_due("access", 1, 1000, 1).await.unwrap().remove(0).id;
+    app.store
+        .finish_send("access", &message, &smp_store::SendOutcome::Failed("refused".into()))
+        .await
+        .unwrap();
     let params = vec![
         ("{feed}", feed),
+        ("{unsubscribe}", unsubscribe),
+        ("{message}", message),
+        ("{kind}", "session-reminder".to_string()),
         ("{id}", client),
         ("{consent}", consent),
         ("{photo}", photo),
@@ -259,7 +285,9 @@ fn goes_to_login(r: &Reply) -> bool {
 /// Whether the path names a record of studio A (another studio's staff
 /// must find nothing there).
 fn names_a_record(path: &str) -> bool {
-    ["{id}", "{photo}", "{design}", "{session}", "{consent}", "{user}"].iter().any(|p| path.contains(p))
+    ["{id}", "{photo}", "{design}", "{session}", "{consent}", "{user}", "{message}"]
+        .iter()
+        .any(|p| path.contains(p))
 }
 
 #[tokio::test]

@@ -88,7 +88,7 @@ async fn a_client_is_erased_on_request_keeping_what_the_law_allows() {
     screened(&app, &a, &pia_user, &id, "proceed", None, true).await;
     let studio = app.store.studio(&a);
     let passport = r#"{"duration_min": 200}"#;
-    studio.record_session(&id, &pia_user, "2026-12-01", 1, None, passport).await.unwrap().unwrap();
+    studio.record_session(&id, &pia_user, "2026-12-01", 1, None, passport, None).await.unwrap().unwrap();
     assert!(studio.record_head(&id, &pia_user, [549.0, 295.0, 327.0]).await.unwrap());
     assert_eq!(app.stored(&a).await.len(), 3);
 

@@ -25,7 +25,7 @@ async fn a_staff_calendar_address_lists_the_planned_sessions_until_revoked() {
     let saved = app
         .store
         .studio(&a)
-        .save_plan(&client.id, &design.id, &pia_user, &[session], |_, _| Ok(()))
+        .save_plan(&client.id, &design.id, &pia_user, &[session], |_, _| Ok(()), &[])
         .await
         .unwrap();
     assert_eq!(saved, smp_store::SavedPlan::Saved);

@@ -25,7 +25,7 @@ async fn plans_learn_the_studios_own_pace() {
         let minutes = setup as i64 + s.impressions * 60 / 1000;
         let passport = format!("{{\"duration_min\": {minutes}}}");
         studio
-            .record_session(&client.id, &pia_user, &s.date, s.number, None, &passport)
+            .record_session(&client.id, &pia_user, &s.date, s.number, None, &passport, None)
             .await
             .unwrap()
             .unwrap();

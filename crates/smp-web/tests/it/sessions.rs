@@ -96,8 +96,12 @@ async fn sessions_keep_their_ink_passport_and_hand_over_aftercare() {
         focus: "crown".into(),
         start_time: Some("11:00".into()),
     };
-    let saved =
-        app.store.studio(&a).save_plan(client_id, &design.id, &admin, &[next], |_, _| Ok(())).await.unwrap();
+    let saved = app
+        .store
+        .studio(&a)
+        .save_plan(client_id, &design.id, &admin, &[next], |_, _| Ok(()), &[])
+        .await
+        .unwrap();
     assert_eq!(saved, smp_store::SavedPlan::Saved);
 
     // The aftercare link: public, read-only, no health data or client name;
@@ -202,14 +206,14 @@ async fn the_follow_up_list_shows_this_week_healing_checks_and_touch_ups() {
     let days_ago = |n: u64| (today - chrono::Days::new(n)).to_string();
     let (now, healing, faded) =
         (client("Nina Now").await, client("Hal Healing").await, client("Fay Faded").await);
-    studio.record_session(&now.id, &pia, &today.to_string(), 2, None, "{}").await.unwrap().unwrap();
-    studio.record_session(&healing.id, &pia, &days_ago(35), 1, None, "{}").await.unwrap().unwrap();
+    studio.record_session(&now.id, &pia, &today.to_string(), 2, None, "{}", None).await.unwrap().unwrap();
+    studio.record_session(&healing.id, &pia, &days_ago(35), 1, None, "{}", None).await.unwrap().unwrap();
     let photo = smp_store::new_photo_id();
     studio.add_photo(&photo, &faded.id, &pia, smp_store::PhotoAngle::Top, 10, 10, 10).await.unwrap();
     let design =
         studio.save_design(&faded.id, &photo, &pia, smp_core::EXAMPLE_DESIGN).await.unwrap().unwrap();
     studio
-        .record_session(&faded.id, &pia, &days_ago(5 * 365), 3, Some(&design.id), "{}")
+        .record_session(&faded.id, &pia, &days_ago(5 * 365), 3, Some(&design.id), "{}", None)
         .await
         .unwrap()
         .unwrap();
