@@ -512,6 +512,32 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(page.url(), /q=mar/, 'the search is in the address, for back and reload');
     await page.screenshot({ path: `${shots}/09-search.png` });
     await lookAt(page, 't-clients');
+
+    // The pre-visit forms: sent from a new client's chart, answered logged
+    // out on a phone, seen in the chart as the client's own answers.
+    await page.fill('#q', 'otto');
+    await page.waitForFunction(() => document.querySelector('#client-list').textContent.includes('Otto'));
+    await page.click('a:has-text("Otto Other")');
+    await page.click('text=Send the pre-visit forms');
+    const formsLink = await page.getAttribute('button[data-copy]', 'data-copy');
+    assert.match(formsLink, /\/forms\/[0-9a-f]{64}$/);
+    await lookAt(page, 'u-previsit-link');
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+    const phonePage = await phone.newPage();
+    phonePage.on('pageerror', (e) => pageErrors.push(e.message));
+    await phonePage.goto(formsLink);
+    assert.match(await phonePage.textContent('h1'), /Before your visit/);
+    await phonePage.fill('#birth_date', '1979-05-02');
+    await phonePage.check('input[name=allergy_nickel]');
+    await phonePage.screenshot({ path: `${shots}/16-previsit-phone.png`, fullPage: true });
+    await lookAt(phonePage, 'v-previsit-form');
+    await phonePage.click('text=Send my answers');
+    await phonePage.waitForSelector('text=Your answers reached');
+    await phonePage.screenshot({ path: `${shots}/17-previsit-sent.png` });
+    await phone.close();
+    await page.click('main a:has-text("Otto Other")');
+    assert.match(await page.textContent('#screening'), /by the client at home, through the pre-visit link admin made/);
+    assert.match(await page.textContent('#previsit'), /answered on/);
     await page.click('text=Log out');
     await page.waitForURL(/\/login$/);
     assert.deepEqual(pageErrors, [], 'no script error on any page');

@@ -13,6 +13,9 @@ use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 /// A kind of message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {
+    /// The link to the health questions and the consent, before the first
+    /// visit.
+    PreVisit,
     /// A session was planned (or moved): its date and time.
     SessionPlanned,
     /// The session is near (the studio's setting, 48 hours by default).
@@ -45,7 +48,7 @@ pub const PLACEHOLDERS: [(&str, &str); 7] = [
     ("{date}", "the session's day"),
     ("{time}", "the session's start"),
     ("{session}", "the session's number"),
-    ("{link}", "the client's aftercare page"),
+    ("{link}", "the client's page: the pre-visit forms, or the aftercare"),
     ("{reply}", "how to reach the studio"),
 ];
 
@@ -56,7 +59,8 @@ pub const MAX_BODY_CHARS: usize = 4000;
 
 impl MessageKind {
     /// Every kind, in the order admins see them.
-    pub const ALL: [MessageKind; 7] = [
+    pub const ALL: [MessageKind; 8] = [
+        Self::PreVisit,
         Self::SessionPlanned,
         Self::SessionReminder,
         Self::AftercareEvening,
@@ -69,6 +73,7 @@ impl MessageKind {
     /// The word stored and used in forms.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::PreVisit => "pre-visit",
             Self::SessionPlanned => "session-planned",
             Self::SessionReminder => "session-reminder",
             Self::AftercareEvening => "aftercare-evening",
@@ -87,6 +92,7 @@ impl MessageKind {
     /// Its name, for people.
     pub fn label(self) -> &'static str {
         match self {
+            Self::PreVisit => "Pre-visit forms",
             Self::SessionPlanned => "Session booked",
             Self::SessionReminder => "Session reminder",
             Self::AftercareEvening => "Aftercare, the evening of a session",
@@ -100,12 +106,18 @@ impl MessageKind {
     /// Whether the client gets it even after unsubscribing: what they need
     /// for their next visit.
     pub fn essential(self) -> bool {
-        matches!(self, Self::SessionPlanned | Self::SessionReminder | Self::Test)
+        matches!(self, Self::PreVisit | Self::SessionPlanned | Self::SessionReminder | Self::Test)
     }
 
     /// The app's own text of this kind.
     pub fn default_template(self) -> MessageTemplate {
         let (subject, body) = match self {
+            Self::PreVisit => (
+                "Before your visit to {studio}: a few health questions",
+                "Hello {first_name},\n\nbefore your first session, please answer a few health questions and \
+                 read our consent, at home and at your own pace:\n{link}\n\nThe link works for 14 days, once. \
+                 Your answers go to the studio only.\n\nIf anything is unclear, {reply}.\n\n{studio}",
+            ),
             Self::SessionPlanned => (
                 "Your session {session} at {studio}: {date}",
                 "Hello {first_name},\n\nyour session {session} is booked for {date} at {time}.\n\n\

@@ -59,7 +59,7 @@ const COUNTED: [&str; 9] = [
 ];
 
 /// What goes, in an order the references allow.
-const ERASED: [&str; 12] = [
+const ERASED: [&str; 13] = [
     "DELETE FROM aftercare_links WHERE studio_id = $1 AND session_id IN \
      (SELECT id FROM treatment_sessions WHERE studio_id = $1 AND client_id = $2)",
     "DELETE FROM planned_sessions WHERE studio_id = $1 AND client_id = $2",
@@ -73,6 +73,7 @@ const ERASED: [&str; 12] = [
     "DELETE FROM head_measurements WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM scalp_assessments WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM outbox WHERE studio_id = $1 AND client_id = $2",
+    "DELETE FROM previsit_links WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM contact_preferences WHERE studio_id = $1 AND client_id = $2",
 ];
 

@@ -28,6 +28,7 @@ mod outbox;
 mod photo;
 mod pin;
 mod plan;
+mod previsit;
 mod screening;
 mod sign_in;
 mod studio;
@@ -51,6 +52,7 @@ pub use outbox::{
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use pin::PIN_DIGITS;
 pub use plan::{MAX_CHAIRS, OpeningHours, PlannedSession, SavedPlan, TreatmentPlan, time_of_day};
+pub use previsit::{OpenPrevisit, PREVISIT_TOKEN, PrevisitLink};
 pub use screening::Screening;
 pub use sign_in::{MAX_CODE_CHARS, code_from_name};
 pub use studio::StudioDetails;

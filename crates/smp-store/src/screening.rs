@@ -22,6 +22,9 @@ pub struct Screening {
     pub staff_name: String,
     /// When, unix milliseconds.
     pub created_at: i64,
+    /// Whether the client gave these answers at home, through a pre-visit
+    /// link (`staff_name` made the link).
+    pub submitted_by_client: bool,
 }
 
 impl StudioStore<'_> {
@@ -63,7 +66,8 @@ impl StudioStore<'_> {
     /// A client's screenings, newest first.
     pub async fn screenings(&self, client_id: &str) -> Result<Vec<Screening>, StoreError> {
         let rows = sqlx::query(
-            "SELECT s.id, s.intake_toml, s.rules_version, s.outcome, s.result_json, s.created_at, u.name              FROM screenings s JOIN users u ON u.id = s.staff_id              WHERE s.studio_id = $1 AND s.client_id = $2 ORDER BY s.created_at DESC, s.id",
+            "SELECT s.id, s.intake_toml, s.rules_version, s.outcome, s.result_json, s.created_at, u.name, \
+             s.submitted_by_client              FROM screenings s JOIN users u ON u.id = s.staff_id              WHERE s.studio_id = $1 AND s.client_id = $2 ORDER BY s.created_at DESC, s.id",
         )
         .bind(&self.studio.0)
         .bind(client_id)
@@ -79,6 +83,7 @@ impl StudioStore<'_> {
                 result_json: r.get("result_json"),
                 staff_name: r.get("name"),
                 created_at: r.get("created_at"),
+                submitted_by_client: r.get::<i64, _>("submitted_by_client") != 0,
             })
             .collect())
     }

@@ -45,6 +45,8 @@ struct ClientPage<'a> {
     messages: Vec<MessageLine>,
     /// The client's contact preference, in words.
     contact: String,
+    /// The pre-visit links: (made when and by whom, where it stands).
+    previsit: Vec<(String, String)>,
 }
 
 /// A message to the client, as the chart lists it.
@@ -67,6 +69,17 @@ impl MessageLine {
         let what = smp_clinic::messages::MessageKind::parse(&m.kind).map(|k| k.label()).unwrap_or("Message");
         Self { when: crate::clock::moment(at), what, subject: m.subject.clone(), state }
     }
+}
+
+/// A pre-visit link as the chart lists it.
+fn previsit_line(link: &smp_store::PrevisitLink) -> (String, String) {
+    let made = format!("{}, by {}", day_of(link.created_at), link.staff_name);
+    let stands = match link.submitted_at {
+        Some(at) => format!("answered on {}", day_of(at)),
+        None if link.expires_at <= chrono::Utc::now().timestamp_millis() => "expired unanswered".into(),
+        None => format!("waiting for the client's answers until {}", day_of(link.expires_at)),
+    };
+    (made, stands)
 }
 
 /// The client's contact preference, in words.
@@ -118,7 +131,11 @@ fn screening_view(s: &smp_store::Screening) -> ScreeningView {
     let result = serde_json::from_str::<smp_clinic::Screening>(&s.result_json).ok();
     ScreeningView {
         when: day_of(s.created_at),
-        staff: s.staff_name.clone(),
+        staff: if s.submitted_by_client {
+            format!("the client at home, through the pre-visit link {} made", s.staff_name)
+        } else {
+            s.staff_name.clone()
+        },
         outcome: s.outcome.clone(),
         earliest: result.as_ref().and_then(|r| r.earliest_date).map(|d| d.to_string()),
         rules_version: s.rules_version.clone(),
@@ -261,6 +278,7 @@ pub(crate) async fn chart(
         assessment: crate::assessment::latest(&assessments),
         messages: studio.client_messages(id).await?.iter().map(MessageLine::of).collect(),
         contact: contact_words(&client, studio.unsubscribed_at(id).await?),
+        previsit: studio.previsit_links(id).await?.iter().map(previsit_line).collect(),
         upload,
         client,
     };

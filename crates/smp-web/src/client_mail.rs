@@ -131,6 +131,14 @@ impl ClientMail {
         out
     }
 
+    /// The pre-visit link's message, due now; its link's token is made with
+    /// the link.
+    pub(crate) fn pre_visit(&self, now: NaiveDateTime) -> Option<NewMessage> {
+        let link = format!("{}/forms/{}", self.public_url, smp_store::PREVISIT_TOKEN);
+        let filling = Filling { link, ..self.base.clone() };
+        self.message(MessageKind::PreVisit, "link".into(), &filling, now)
+    }
+
     /// A recorded session's aftercare messages, those still ahead of `now`
     /// (a session recorded days late sends no stale evening message). Their
     /// link is made with the session.

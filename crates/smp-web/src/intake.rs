@@ -19,15 +19,15 @@ fn date_key(code: &str) -> Option<&'static str> {
 }
 
 /// One checkbox of the intake form.
-struct Question {
-    field: String,
-    label: String,
-    checked: bool,
-    date_field: Option<String>,
-    date_label: &'static str,
-    date: String,
+pub(crate) struct Question {
+    pub(crate) field: String,
+    pub(crate) label: String,
+    pub(crate) checked: bool,
+    pub(crate) date_field: Option<String>,
+    pub(crate) date_label: &'static str,
+    pub(crate) date: String,
     /// What is wrong with this answer, shown beside it.
-    error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 #[derive(Template)]
@@ -49,9 +49,9 @@ struct IntakePage<'a> {
 
 /// What is wrong with a submitted intake: the field (when it is one) and
 /// the message for it.
-struct Problem {
-    field: Option<String>,
-    message: String,
+pub(crate) struct Problem {
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
 }
 
 impl Problem {
@@ -111,15 +111,24 @@ fn intake_form<'a>(
         client,
         pregnant: value("pregnant").is_some(),
         breastfeeding: value("breastfeeding").is_some(),
-        sections: vec![
-            ("Allergies", questions("allergy", smp_clinic::intake::ALLERGIES, answers, p)),
-            ("Conditions", questions("condition", smp_clinic::intake::CONDITIONS, answers, p)),
-            ("Medications", questions("medication", smp_clinic::intake::MEDICATIONS, answers, p)),
-        ],
+        sections: sections(answers, p),
         error_field: problem.as_ref().and_then(|p| p.field.clone()),
         error: problem.map(|p| p.message),
         from_screening,
     }
+}
+
+/// The questions, by section, with `answers` ticked and the problem
+/// beside its answer.
+pub(crate) fn sections(
+    answers: &[(String, String)],
+    p: Option<&Problem>,
+) -> Vec<(&'static str, Vec<Question>)> {
+    vec![
+        ("Allergies", questions("allergy", smp_clinic::intake::ALLERGIES, answers, p)),
+        ("Conditions", questions("condition", smp_clinic::intake::CONDITIONS, answers, p)),
+        ("Medications", questions("medication", smp_clinic::intake::MEDICATIONS, answers, p)),
+    ]
 }
 
 /// The form's answers for a stored intake: what the client said last time,
@@ -148,7 +157,7 @@ fn answers_of(intake: &smp_clinic::Intake) -> Vec<(String, String)> {
 /// The answers as the intake file `smp screen` reads. Only known codes are
 /// written, and dates only once they parse, so nothing typed can change the
 /// document's shape.
-fn intake_toml(answers: &[(String, String)]) -> Result<String, Problem> {
+pub(crate) fn intake_toml(answers: &[(String, String)]) -> Result<String, Problem> {
     let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
     let date = |key: &str, label: &str| -> Result<Option<String>, Problem> {
         match value(key).filter(|v| !v.is_empty()) {

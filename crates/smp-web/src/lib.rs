@@ -35,6 +35,7 @@ pub mod mail_sender;
 mod photos;
 mod plans;
 mod preview;
+mod previsit;
 mod request_log;
 mod server;
 mod sessions;
@@ -171,6 +172,8 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/details", get(clients::edit_page).post(clients::save_details))
         .route("/clients/{id}", get(chart::client_chart))
         .route("/clients/{id}/intake", get(intake::intake_page).post(intake::submit_intake))
+        .route("/clients/{id}/previsit", post(previsit::make))
+        .route("/forms/{previsit}", get(previsit::form).post(previsit::submit))
         .route("/clients/{id}/consents/{consent}", get(consent::view))
         .route("/clients/{id}/consent/hand-over", post(consent::hand_over))
         .route("/handback", get(consent::handback_page).post(consent::hand_back))

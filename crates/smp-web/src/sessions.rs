@@ -246,15 +246,16 @@ struct LinkView {
 }
 
 /// The QR code of `text` as an inline SVG (dark modules on white, with the
-/// standard quiet zone), for a phone's camera.
-fn qr_svg(text: &str) -> String {
+/// standard quiet zone), for a phone's camera; `what` names it for screen
+/// readers ("the aftercare link").
+pub(crate) fn qr_svg(text: &str, what: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {
         Ok(code) => code
             .render::<qrcode::render::svg::Color>()
             .min_dimensions(180, 180)
             .quiet_zone(true)
             .build()
-            .replacen("<svg ", "<svg role=\"img\" aria-label=\"QR code of the aftercare link\" ", 1),
+            .replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"QR code of {what}\" "), 1),
         Err(_) => String::new(),
     }
 }
@@ -340,7 +341,7 @@ async fn passport_page(
             // address, never one a request's headers claim.
             let href = format!("{}/aftercare/{}", state.public_url, l.token);
             LinkView {
-                qr_svg: qr_svg(&href),
+                qr_svg: qr_svg(&href, "the aftercare link"),
                 href,
                 made: format!("{}, by {}", day_of(l.created_at), l.staff_name),
                 expires: day_of(l.expires_at),

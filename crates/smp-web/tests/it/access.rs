@@ -101,6 +101,9 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/email/texts/{kind}", Admin),
     ("POST", "/admin/email/test", Admin),
     ("POST", "/admin/email/again/{message}", Admin),
+    ("POST", "/clients/{id}/previsit", Staff),
+    ("GET", "/forms/{previsit}", Link),
+    ("POST", "/forms/{previsit}", Link),
     ("GET", "/unsubscribe/{unsubscribe}", Link),
     ("POST", "/unsubscribe/{unsubscribe}", Link),
     ("GET", "/studio/logo.png", LoggedIn),
@@ -214,8 +217,10 @@ async fn world() -> World {
         .finish_send("access", &message, &smp_store::SendOutcome::Failed("refused".into()))
         .await
         .unwrap();
+    let previsit = studio.make_previsit_link(&client, &admin, 14, None).await.unwrap().unwrap();
     let params = vec![
         ("{feed}", feed),
+        ("{previsit}", previsit),
         ("{unsubscribe}", unsubscribe),
         ("{message}", message),
         ("{kind}", "session-reminder".to_string()),
@@ -274,6 +279,7 @@ fn fields_of(path: &str) -> &'static str {
         "/clients/{id}/plan" => "&design_id={design}&start=2027-01-04",
         "/clients/{id}/head" => "&circumference_mm=549&ear_to_ear_mm=295&front_to_back_mm=327",
         "/admin/users/{user}/account" => "&role=front-desk&status=active",
+        "/forms/{previsit}" => "&birth_date=1980-01-01",
         _ => "",
     }
 }

@@ -15,6 +15,7 @@ mod mail;
 mod photos;
 mod plans;
 mod platform;
+mod previsit;
 mod screening;
 mod sessions;
 mod smtp;
