@@ -28,6 +28,8 @@ pub enum MessageKind {
     AftercareDay7,
     /// About four weeks on: how it healed, and the next step.
     HealingCheck,
+    /// The fading forecast says a touch-up is due.
+    TouchUp,
     /// An admin's test of the e-mail settings.
     Test,
 }
@@ -59,7 +61,7 @@ pub const MAX_BODY_CHARS: usize = 4000;
 
 impl MessageKind {
     /// Every kind, in the order admins see them.
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 9] = [
         Self::PreVisit,
         Self::SessionPlanned,
         Self::SessionReminder,
@@ -67,6 +69,7 @@ impl MessageKind {
         Self::AftercareDay3,
         Self::AftercareDay7,
         Self::HealingCheck,
+        Self::TouchUp,
         Self::Test,
     ];
 
@@ -80,6 +83,7 @@ impl MessageKind {
             Self::AftercareDay3 => "aftercare-day-3",
             Self::AftercareDay7 => "aftercare-day-7",
             Self::HealingCheck => "healing-check",
+            Self::TouchUp => "touch-up",
             Self::Test => "test",
         }
     }
@@ -99,6 +103,7 @@ impl MessageKind {
             Self::AftercareDay3 => "Aftercare, day 3",
             Self::AftercareDay7 => "Aftercare, day 7",
             Self::HealingCheck => "Healing check, about day 28",
+            Self::TouchUp => "Touch-up due, by the fading forecast",
             Self::Test => "Test message",
         }
     }
@@ -150,6 +155,12 @@ impl MessageKind {
                 "How has it healed?",
                 "Hello {first_name},\n\nabout four weeks have passed since your session. We would like to \
                  see how it has healed: {reply} to arrange a short check.\n\n{studio}",
+            ),
+            Self::TouchUp => (
+                "Time for a touch-up?",
+                "Hello {first_name},\n\nscalp micropigmentation fades slowly with the years, and by our \
+                 forecast yours is due for a touch-up around {date}: a short session that brings back its \
+                 depth and colour. If you would like one, {reply}.\n\n{studio}",
             ),
             Self::Test => (
                 "A test message from {studio}",

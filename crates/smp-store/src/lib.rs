@@ -56,7 +56,9 @@ pub use previsit::{OpenPrevisit, PREVISIT_TOKEN, PrevisitLink};
 pub use screening::Screening;
 pub use sign_in::{MAX_CODE_CHARS, code_from_name};
 pub use studio::StudioDetails;
-pub use treatment::{AftercareLink, LatestSession, SessionAmendment, SharedAftercare, TreatmentSession};
+pub use treatment::{
+    AftercareLink, LatestSession, SessionAmendment, SessionMail, SharedAftercare, TreatmentSession,
+};
 pub use users::{MIN_PASSWORD_CHARS, Role, Session, User, one_time_password, random_token};
 
 /// What went wrong in storage.

@@ -96,13 +96,25 @@ fn session_from(r: &sqlx::any::AnyRow) -> TreatmentSession {
     }
 }
 
+/// The messages a recorded session brings.
+#[derive(Debug, Clone, Default)]
+pub struct SessionMail {
+    /// Its aftercare: an aftercare link valid `link_days` is made with the
+    /// session, its token put where a message says [`crate::AFTERCARE_TOKEN`].
+    pub aftercare: Vec<NewMessage>,
+    /// How long that link lasts, days.
+    pub link_days: i64,
+    /// The touch-up reminder by the fading forecast, replacing a pending
+    /// one of an earlier session (none: the earlier one is withdrawn).
+    pub touch_up: Option<NewMessage>,
+}
+
 impl StudioStore<'_> {
     /// Records a session of one of this studio's clients, with its audit
     /// line. `design_id`, when given, must be one of the client's designs.
     /// `None` when the client (or the design) is not this studio's. With
-    /// `aftercare` messages, an aftercare link valid `link_days` is made
-    /// with the session, its token put where a message says
-    /// [`crate::AFTERCARE_TOKEN`], and the messages written with it.
+    /// `mail`, the session's messages are written with it (see
+    /// [`SessionMail`]).
     #[allow(clippy::too_many_arguments)]
     pub async fn record_session(
         &self,
@@ -112,7 +124,7 @@ impl StudioStore<'_> {
         number: i64,
         design_id: Option<&str>,
         passport_json: &str,
-        aftercare: Option<(&[NewMessage], i64)>,
+        mail: Option<&SessionMail>,
     ) -> Result<Option<String>, StoreError> {
         let mut tx = self.store.write().await?;
         if !self.owns_client(&mut tx, client_id).await? {
@@ -146,13 +158,18 @@ impl StudioStore<'_> {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        if let Some((messages, link_days)) = aftercare.filter(|(m, _)| !m.is_empty()) {
-            let token = self.make_aftercare_link_in(&mut tx, &id, staff, link_days).await?;
-            let messages: Vec<NewMessage> = messages
-                .iter()
-                .map(|m| NewMessage { body: m.body.replace(crate::AFTERCARE_TOKEN, &token), ..m.clone() })
-                .collect();
-            self.schedule_in(&mut tx, client_id, &format!("aftercare:{id}"), &messages).await?;
+        if let Some(mail) = mail {
+            if !mail.aftercare.is_empty() {
+                let token = self.make_aftercare_link_in(&mut tx, &id, staff, mail.link_days).await?;
+                let messages: Vec<NewMessage> = mail
+                    .aftercare
+                    .iter()
+                    .map(|m| NewMessage { body: m.body.replace(crate::AFTERCARE_TOKEN, &token), ..m.clone() })
+                    .collect();
+                self.schedule_in(&mut tx, client_id, &format!("aftercare:{id}"), &messages).await?;
+            }
+            // The latest session's forecast replaces any earlier one's.
+            self.schedule_in(&mut tx, client_id, "touch-up", mail.touch_up.as_slice()).await?;
         }
         self.audit_in(&mut tx, staff, AuditAction::RecordSession, client_id).await?;
         tx.commit().await?;

@@ -157,6 +157,14 @@ impl ClientMail {
             .collect()
     }
 
+    /// The touch-up reminder for a touch-up the forecast puts on `due`, at
+    /// 10:00 that day.
+    pub(crate) fn touch_up(&self, due: NaiveDate) -> Option<NewMessage> {
+        let filling = Filling { date: due.format("%B %Y").to_string(), ..self.base.clone() };
+        let at = due.and_time(chrono::NaiveTime::from_hms_opt(10, 0, 0)?);
+        self.message(MessageKind::TouchUp, format!("due:{due}"), &filling, at)
+    }
+
     /// Now, in the studio's zone.
     pub(crate) fn now(&self) -> NaiveDateTime {
         chrono::Utc::now().with_timezone(&self.zone).naive_local()

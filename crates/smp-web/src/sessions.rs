@@ -197,10 +197,24 @@ pub(crate) async fn record(
         values.iter().find(|(k, _)| k == "design_id").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
     let passport =
         serde_json::to_string(&record).map_err(|e| Error::internal(&e, "The record could not be stored."))?;
-    // The aftercare messages go with the record, in its transaction.
-    let aftercare = match ClientMail::of(&state, &studio, &client).await? {
-        Some(mail) => mail.after_session(record.date, record.number as i64, mail.now()),
-        None => Vec::new(),
+    // The aftercare messages and the touch-up reminder go with the record,
+    // in its transaction.
+    let mail = match ClientMail::of(&state, &studio, &client).await? {
+        Some(mail) => {
+            let forecast = match design {
+                Some(id) => studio.design(id).await?,
+                None => None,
+            };
+            let touch_up = forecast
+                .and_then(|d| crate::dashboard::touch_up_date(record.date, &d.design_toml))
+                .and_then(|due| mail.touch_up(due));
+            Some(smp_store::SessionMail {
+                aftercare: mail.after_session(record.date, record.number as i64, mail.now()),
+                link_days: AFTERCARE_LINK_DAYS,
+                touch_up,
+            })
+        }
+        None => None,
     };
     let id = studio
         .record_session(
@@ -210,7 +224,7 @@ pub(crate) async fn record(
             record.number as i64,
             design,
             &passport,
-            Some((&aftercare, AFTERCARE_LINK_DAYS)),
+            mail.as_ref(),
         )
         .await?
         .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;

@@ -124,9 +124,36 @@ async fn recording_a_session_schedules_aftercare_with_a_working_link_and_unsubsc
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let outbox = studio.client_messages(&client.id).await.unwrap();
     let kinds: Vec<&str> = outbox.iter().map(|m| m.kind.as_str()).collect();
-    for kind in ["aftercare-day-3", "aftercare-day-7", "healing-check"] {
+    for kind in ["aftercare-day-3", "aftercare-day-7", "healing-check", "touch-up"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
+    // The touch-up reminder falls when the fading forecast says, years on.
+    let touch_up = outbox.iter().find(|m| m.kind == "touch-up").unwrap();
+    let years = (touch_up.due_at - chrono::Utc::now().timestamp_millis()) as f64 / (365.25 * 86_400_000.0);
+    assert!((1.0..15.0).contains(&years), "due in {years:.1} years");
+    // A later session's forecast replaces it.
+    let later = smp_store::NewMessage {
+        kind: touch_up.kind.clone(),
+        key: "due:2035-01-01".into(),
+        to: touch_up.to.clone(),
+        subject: touch_up.subject.clone(),
+        body: touch_up.body.clone(),
+        due_at: touch_up.due_at + 1,
+    };
+    let mail = smp_store::SessionMail { touch_up: Some(later), ..Default::default() };
+    studio
+        .record_session(&client.id, &pia_user, &today.to_string(), 2, None, "{}", Some(&mail))
+        .await
+        .unwrap();
+    let touch_ups: Vec<_> = studio
+        .client_messages(&client.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == "touch-up")
+        .collect();
+    let pending = touch_ups.iter().filter(|m| m.state == smp_store::MessageState::Pending).count();
+    assert_eq!((touch_ups.len(), pending), (2, 1), "{touch_ups:#?}");
     // The link in them opens the client's aftercare page, logged out.
     let day3 = outbox.iter().find(|m| m.kind == "aftercare-day-3").unwrap();
     let link = day3.body.split_whitespace().find(|w| w.contains("/aftercare/")).unwrap();
