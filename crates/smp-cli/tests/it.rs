@@ -654,12 +654,30 @@ impl Drop for Server {
 }
 
 fn start_server() -> Server {
+    start_server_in(tempfile::tempdir().unwrap(), &[])
+}
+
+impl Server {
+    /// Kills it (as a crash or `kill -9` would), keeping its data.
+    fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let data = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self._data, data)
+    }
+}
+
+/// `smp serve` on `data` with `extra` arguments; the one-time password is
+/// empty when the data already has users.
+fn start_server_in(data: tempfile::TempDir, extra: &[&str]) -> Server {
     use std::io::{BufRead, BufReader, Read, Write};
-    let data = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
+    let first = !data.path().join("smp.db").exists();
     let mut child = Command::new(env!("CARGO_BIN_EXE_smp"))
-        .args(["serve", "--addr", &addr, "--data"])
+        .args(["serve", "--addr", &addr])
+        .args(extra)
+        .arg("--data")
         .arg(data.path())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -675,7 +693,7 @@ fn start_server() -> Server {
             break;
         }
     }
-    assert!(!password.is_empty(), "the first start prints a one-time password");
+    assert!(!first || !password.is_empty(), "the first start prints a one-time password");
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     for _ in 0..100 {
@@ -1078,4 +1096,72 @@ fn strokes_follow_the_growth_arrows_and_their_columns_are_added_to_the_impressio
     );
     let o = smp(&["render", "design.toml", "--out", "r.png"], dir.path());
     assert!(!o.status.success() && stderr(&o).contains("stroke_width_mm"), "{}", stderr(&o));
+}
+
+/// Killing `smp serve` while it sends a message, and starting it again,
+/// sends nothing twice: the SMTP server (a real one, aiosmtpd) has taken
+/// the message and waits before acknowledging it when the kill comes.
+#[test]
+fn killing_smp_serve_mid_send_sends_nothing_twice() {
+    use std::io::BufRead;
+    let mail = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let python = std::env::var("SMP_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/smtp-sink.py");
+    let mut sink = Command::new(&python)
+        .arg(script)
+        .args(["--port", &port.to_string(), "--delay", "6", "--folder"])
+        .arg(mail.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    std::io::BufReader::new(sink.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+    assert!(ready.starts_with("ready"), "the SMTP server did not start (pip install aiosmtpd): {ready:?}");
+    let received = || {
+        std::fs::read_dir(mail.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
+            .count()
+    };
+
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let server = start_server_in(tempfile::tempdir().unwrap(), &["--smtp", &smtp]);
+    let data = server._data.path().to_path_buf();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = smp_store::Store::open_in(&data).await.unwrap();
+        let studio = store.studio(&store.first_studio().await.unwrap().unwrap());
+        let settings = smp_store::MailSettings {
+            smtp_url: None,
+            from: "studio@example.org".into(),
+            reply_to: None,
+            reminder_hours: 48,
+            enabled: true,
+        };
+        studio.save_mail_settings(&settings).await.unwrap();
+        let message = smp_store::NewMessage {
+            kind: "test".into(),
+            key: "test:kill".into(),
+            to: "owner@example.org".into(),
+            subject: "Once".into(),
+            body: "Once only.".into(),
+            due_at: 0,
+        };
+        studio.enqueue(None, &message).await.unwrap();
+    });
+    // The sender looks every 5 s: the server has it within 15.
+    let start = std::time::Instant::now();
+    while received() == 0 && start.elapsed() < std::time::Duration::from_secs(15) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(received(), 1, "the message reached the SMTP server");
+    let data = server.kill();
+    let again = start_server_in(data, &["--smtp", &smtp]);
+    // Two of the sender's rounds, and the SMTP server's pause, later.
+    std::thread::sleep(std::time::Duration::from_secs(12));
+    assert_eq!(received(), 1, "sent once, not again after the restart");
+    drop(again);
+    let _ = sink.kill();
+    let _ = sink.wait();
 }
