@@ -13,6 +13,7 @@ pub mod messages;
 pub mod pace;
 pub mod passport;
 pub mod plan;
+pub mod pricing;
 pub mod protocol;
 pub mod screening;
 pub mod staff_calendar;

@@ -84,6 +84,9 @@ struct EditorPage<'a> {
     message: Option<String>,
     error: Option<String>,
     stages: &'static [StageChoice],
+    /// The quotes of the version open, and the treatments to quote.
+    quotes: Vec<crate::prices::QuoteView>,
+    treatments: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +107,7 @@ struct EditorView {
 }
 
 async fn editor(
+    state: &AppState,
     who: &Staff,
     client: smp_store::Client,
     photo: Photo,
@@ -118,7 +122,13 @@ async fn editor(
         })
         .collect();
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let quotes = match &view.current_id {
+        Some(id) => crate::prices::quotes_of(&who.studio(state), id).await?,
+        None => Vec::new(),
+    };
     let page = EditorPage {
+        quotes,
+        treatments: crate::prices::treatments(),
         who: &who.session,
         client,
         photo,
@@ -167,7 +177,7 @@ pub(crate) async fn edit(
         None => (EditorForm::default(), None, None, None),
     };
     let view = EditorView { form, current, current_id, message, error: None };
-    editor(&who, client, photo, versions, view).await
+    editor(&state, &who, client, photo, versions, view).await
 }
 
 #[derive(Deserialize)]
@@ -209,7 +219,7 @@ pub(crate) async fn save(
                 error: Some(error),
             };
             let versions = who.studio(&state).designs(&client_id).await?;
-            return editor(&who, client, photo, versions, view).await;
+            return editor(&state, &who, client, photo, versions, view).await;
         }
     };
     let saved = who

@@ -36,6 +36,7 @@ mod photos;
 mod plans;
 mod preview;
 mod previsit;
+mod prices;
 mod request_log;
 mod server;
 mod sessions;
@@ -211,6 +212,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{user}/account", post(admin::set_account))
         .route("/admin/studio", get(admin::studio).post(admin::save_studio))
         .route("/admin/studio/logo/remove", post(brand::remove))
+        .route("/admin/prices", get(prices::page).post(prices::save))
+        .route("/clients/{id}/designs/{design}/quote", post(prices::make_quote))
+        .route("/clients/{id}/quotes/{quote}/deposit", post(prices::record_deposit))
         .route("/admin/email", get(mail_admin::page).post(mail_admin::save_settings))
         .route("/admin/email/texts/{kind}", post(mail_admin::save_text))
         .route("/admin/email/test", post(mail_admin::send_test))

@@ -80,7 +80,7 @@ async fn studio_pace(studio: &StudioStore<'_>, protocol: &Protocol) -> Result<Op
 }
 
 /// The protocol, its pace the studio's own where it has learnt one.
-async fn protocol_at_pace(studio: &StudioStore<'_>) -> Result<(Protocol, String)> {
+pub(crate) async fn protocol_at_pace(studio: &StudioStore<'_>) -> Result<(Protocol, String)> {
     let mut protocol = Protocol::default_protocol();
     let default_rate = protocol.plan.impressions_per_hour;
     let note = match studio_pace(studio, &protocol).await? {
@@ -310,6 +310,27 @@ async fn first_free_starts(
 /// The step between the start times the planner tries, in minutes.
 const QUARTER_HOUR: u32 = 15;
 
+/// The plan of a saved design version from `start` (areas and counts on
+/// the scalp's surface for a design on the head), or why there is none in
+/// words; a version that cannot be read is a failure of ours.
+pub(crate) fn plan_of(
+    saved: &smp_store::DesignVersion,
+    start: NaiveDate,
+    protocol: &Protocol,
+    open: &dyn Fn(NaiveDate) -> bool,
+) -> Result<Result<smp_clinic::Plan, smp_clinic::PlanError>> {
+    let unreadable = |why: String| Error::internal(&why, format!("The design is unreadable: {why}"));
+    Ok(if crate::head_editor::is_on_head(saved) {
+        let design = smp_core::head_design::parse_head_design(&saved.design_toml)
+            .map_err(|e| unreadable(e.to_string()))?;
+        let fit = design.fit().map_err(|e| unreadable(e.to_string()))?;
+        smp_clinic::plan_on_head(&design, &fit, start, None, protocol, open)
+    } else {
+        let design = smp_core::parse(&saved.design_toml).map_err(|e| unreadable(e.message))?;
+        smp_clinic::plan_on_open_days(&design, start, None, protocol, open)
+    })
+}
+
 pub(crate) async fn view(
     State(state): State<AppState>,
     who: Staff,
@@ -348,18 +369,7 @@ pub(crate) async fn save(
             .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
         let open_days = studio.details().await?.open_days;
         let open = |day: NaiveDate| crate::clock::is_open(&open_days, day);
-        let unreadable = |why: String| Error::internal(&why, format!("The design is unreadable: {why}"));
-        let planned = if crate::head_editor::is_on_head(&saved) {
-            // Areas and counts on the scalp's surface.
-            let design = smp_core::head_design::parse_head_design(&saved.design_toml)
-                .map_err(|e| unreadable(e.to_string()))?;
-            let fit = design.fit().map_err(|e| unreadable(e.to_string()))?;
-            smp_clinic::plan_on_head(&design, &fit, start, None, &protocol, &open)
-        } else {
-            let design = smp_core::parse(&saved.design_toml).map_err(|e| unreadable(e.message))?;
-            smp_clinic::plan_on_open_days(&design, start, None, &protocol, &open)
-        };
-        let plan = match planned {
+        let plan = match plan_of(&saved, start, &protocol, &open)? {
             Ok(p) => p,
             Err(e) => return refuse(None, format!("{e}.")).await,
         };

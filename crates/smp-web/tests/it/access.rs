@@ -96,6 +96,10 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/studio", Admin),
     ("POST", "/admin/studio", Admin),
     ("POST", "/admin/studio/logo/remove", Admin),
+    ("GET", "/admin/prices", Admin),
+    ("POST", "/admin/prices", Admin),
+    ("POST", "/clients/{id}/designs/{design}/quote", Clinical),
+    ("POST", "/clients/{id}/quotes/{quote}/deposit", Staff),
     ("GET", "/admin/email", Admin),
     ("POST", "/admin/email", Admin),
     ("POST", "/admin/email/texts/{kind}", Admin),
@@ -218,9 +222,32 @@ async fn world() -> World {
         .await
         .unwrap();
     let previsit = studio.make_previsit_link(&client, &admin, 14, None).await.unwrap().unwrap();
+    let priced = smp_store::NewQuote {
+        treatment: "full-head".into(),
+        area_cm2: 300.0,
+        sessions: 3,
+        currency: "EUR".into(),
+        net: 100_000,
+        tax: 21_000,
+        total: 121_000,
+        valid_until: "2027-01-31".into(),
+    };
+    let quote = studio.save_quote(&client, &design, &practitioner, &priced).await.unwrap().unwrap();
+    let prices = smp_store::StoredPriceList {
+        currency: "EUR".into(),
+        tax_basis_points: 2100,
+        prices: vec![smp_store::StoredPrice {
+            treatment: "full-head".into(),
+            basis: "session".into(),
+            amount: 45_000,
+            per_cm2: None,
+        }],
+    };
+    studio.save_price_list(&prices).await.unwrap();
     let params = vec![
         ("{feed}", feed),
         ("{previsit}", previsit),
+        ("{quote}", quote),
         ("{unsubscribe}", unsubscribe),
         ("{message}", message),
         ("{kind}", "session-reminder".to_string()),
@@ -280,6 +307,8 @@ fn fields_of(path: &str) -> &'static str {
         "/clients/{id}/head" => "&circumference_mm=549&ear_to_ear_mm=295&front_to_back_mm=327",
         "/admin/users/{user}/account" => "&role=front-desk&status=active",
         "/forms/{previsit}" => "&birth_date=1980-01-01",
+        "/clients/{id}/designs/{design}/quote" => "&treatment=full-head",
+        "/clients/{id}/quotes/{quote}/deposit" => "&amount=100",
         _ => "",
     }
 }
@@ -291,7 +320,7 @@ fn goes_to_login(r: &Reply) -> bool {
 /// Whether the path names a record of studio A (another studio's staff
 /// must find nothing there).
 fn names_a_record(path: &str) -> bool {
-    ["{id}", "{photo}", "{design}", "{session}", "{consent}", "{user}", "{message}"]
+    ["{id}", "{photo}", "{design}", "{session}", "{consent}", "{user}", "{message}", "{quote}"]
         .iter()
         .any(|p| path.contains(p))
 }

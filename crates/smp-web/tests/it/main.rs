@@ -16,6 +16,7 @@ mod photos;
 mod plans;
 mod platform;
 mod previsit;
+mod prices;
 mod screening;
 mod sessions;
 mod smtp;
