@@ -276,6 +276,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.equal(await page.inputValue('input[name=extra_densities]'), '90');
     await page.click('text=Save as a new version');
     await page.waitForURL(/design=[0-9a-f]+$/);
+    const versionUrl = page.url();
     assert.match(await page.textContent('h1'), /version 1/);
     assert.equal((await page.inputValue('input[name=zone]')).split(' ').length, 4, 'the zone came back');
     assert.equal((await page.inputValue('input[name=extra_zones]')).split(' ').length, 4, 'and the second');
@@ -375,6 +376,20 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.click('text=Save the settings');
     await page.waitForURL(/note=saved/);
     await lookAt(page, 'k0-email-settings');
+    // The price list, and a quote on the saved design version.
+    await page.goto(`${url}/admin/prices`);
+    await page.check('input[name=offer_full-head]');
+    await page.fill('#amount_full-head', '450');
+    await page.fill('#tax_percent', '21');
+    await page.click('text=Save the prices');
+    await page.waitForURL(/saved=1/);
+    await lookAt(page, 'k1-prices');
+    await page.goto(versionUrl);
+    await page.selectOption('#quote-treatment', 'full-head');
+    await page.click('text=Make a quote');
+    await page.waitForURL(/#quotes$/);
+    assert.match(await page.textContent('#quotes'), /Full head[\s\S]*Total[\s\S]*EUR/);
+    await page.locator('#quotes').screenshot({ path: `${shots}/10e-design-quote.png` });
 
     // The postponed client cannot be planned before the date: refused with
     // the reason on the plan page.

@@ -72,6 +72,9 @@ struct HeadEditorPage<'a> {
     error: Option<String>,
     stages: &'static [StageChoice],
     new_density: String,
+    /// The quotes of the version open, and the treatments to quote.
+    quotes: Vec<crate::prices::QuoteView>,
+    treatments: Vec<(&'static str, &'static str)>,
 }
 
 /// The client, the photos in use (oldest first: the order they were
@@ -134,7 +137,13 @@ async fn page(state: &AppState, who: &Staff, client_id: &str, view: PageState) -
         .map(|(name, p)| PhotoTab { id: p.id.clone(), name, width: p.width, height: p.height })
         .collect();
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let quotes = match &view.current {
+        Some((_, id)) => crate::prices::quotes_of(&who.studio(state), id).await?,
+        None => Vec::new(),
+    };
     let page = HeadEditorPage {
+        quotes,
+        treatments: crate::prices::treatments(),
         who: &who.session,
         client,
         photos: tabs,
