@@ -7,8 +7,9 @@
 
 use sqlx::Row;
 
+use crate::screening::{ScreeningAnswers, insert_screening};
 use crate::users::{random_token, token_digest};
-use crate::{NewMessage, Store, StoreError, StudioId, StudioStore, User, new_id, now_ms};
+use crate::{NewMessage, Store, StoreError, StudioId, StudioStore, User, now_ms};
 
 /// What a pre-visit message holds where its link's token goes: the token
 /// is made with the link.
@@ -138,21 +139,8 @@ impl Store {
         let Some(link) = spent else { return Ok(false) };
         let (studio_id, client_id, staff_id): (String, String, String) =
             (link.get("studio_id"), link.get("client_id"), link.get("staff_id"));
-        sqlx::query(
-            "INSERT INTO screenings (id, studio_id, client_id, staff_id, intake_toml, rules_version, outcome, \
-             result_json, created_at, submitted_by_client) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)",
-        )
-        .bind(new_id())
-        .bind(&studio_id)
-        .bind(&client_id)
-        .bind(&staff_id)
-        .bind(intake_toml)
-        .bind(rules_version)
-        .bind(outcome)
-        .bind(result_json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let answers = ScreeningAnswers { intake_toml, rules_version, outcome, result_json };
+        insert_screening(&mut tx, &studio_id, &client_id, &staff_id, &answers, true).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -39,22 +39,8 @@ pub struct Quote {
     pub id: String,
     /// The design version it prices.
     pub design_id: String,
-    /// The treatment's word.
-    pub treatment: String,
-    /// Scalp treated, cm2.
-    pub area_cm2: f64,
-    /// Sessions.
-    pub sessions: i64,
-    /// ISO 4217 code.
-    pub currency: String,
-    /// Before tax, minor units.
-    pub net: i64,
-    /// Tax, minor units.
-    pub tax: i64,
-    /// Total, minor units.
-    pub total: i64,
-    /// Valid until, `YYYY-MM-DD`.
-    pub valid_until: String,
+    /// What it says.
+    pub quoted: NewQuote,
     /// Who made it.
     pub staff_name: String,
     /// When, unix ms.
@@ -213,14 +199,16 @@ impl StudioStore<'_> {
             .map(|r| Quote {
                 id: r.get("id"),
                 design_id: r.get("design_id"),
-                treatment: r.get("treatment"),
-                area_cm2: r.get("area_cm2"),
-                sessions: r.get("sessions"),
-                currency: r.get("currency"),
-                net: r.get("net_minor"),
-                tax: r.get("tax_minor"),
-                total: r.get("total_minor"),
-                valid_until: r.get("valid_until"),
+                quoted: NewQuote {
+                    treatment: r.get("treatment"),
+                    area_cm2: r.get("area_cm2"),
+                    sessions: r.get("sessions"),
+                    currency: r.get("currency"),
+                    net: r.get("net_minor"),
+                    tax: r.get("tax_minor"),
+                    total: r.get("total_minor"),
+                    valid_until: r.get("valid_until"),
+                },
                 staff_name: r.get("name"),
                 created_at: r.get("created_at"),
                 deposit: r.get::<Option<i64>, _>("deposit_minor").zip(r.get::<Option<i64>, _>("deposit_at")),

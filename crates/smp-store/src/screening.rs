@@ -43,21 +43,8 @@ impl StudioStore<'_> {
         if !self.owns_client(&mut tx, client_id).await? {
             return Ok(false);
         }
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO screenings (id, studio_id, client_id, staff_id, intake_toml, rules_version, outcome, result_json, created_at)              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(new_id())
-        .bind(&self.studio.0)
-        .bind(client_id)
-        .bind(&staff.id)
-        .bind(intake_toml)
-        .bind(rules_version)
-        .bind(outcome)
-        .bind(result_json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let answers = ScreeningAnswers { intake_toml, rules_version, outcome, result_json };
+        insert_screening(&mut tx, &self.studio.0, client_id, &staff.id, &answers, false).await?;
         self.audit_in(&mut tx, staff, AuditAction::RecordScreening, client_id).await?;
         tx.commit().await?;
         Ok(true)
@@ -87,4 +74,41 @@ impl StudioStore<'_> {
             })
             .collect())
     }
+}
+
+/// A screening's stored parts.
+pub(crate) struct ScreeningAnswers<'a> {
+    pub(crate) intake_toml: &'a str,
+    pub(crate) rules_version: &'a str,
+    pub(crate) outcome: &'a str,
+    pub(crate) result_json: &'a str,
+}
+
+/// Writes a screening in `tx`: recorded by `staff_id`, or given by the
+/// client through a pre-visit link that `staff_id` made.
+pub(crate) async fn insert_screening(
+    tx: &mut crate::Tx,
+    studio_id: &str,
+    client_id: &str,
+    staff_id: &str,
+    answers: &ScreeningAnswers<'_>,
+    by_client: bool,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO screenings (id, studio_id, client_id, staff_id, intake_toml, rules_version, outcome, \
+         result_json, created_at, submitted_by_client) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(new_id())
+    .bind(studio_id)
+    .bind(client_id)
+    .bind(staff_id)
+    .bind(answers.intake_toml)
+    .bind(answers.rules_version)
+    .bind(answers.outcome)
+    .bind(answers.result_json)
+    .bind(now_ms())
+    .bind(i64::from(by_client))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

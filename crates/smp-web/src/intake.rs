@@ -157,7 +157,7 @@ fn answers_of(intake: &smp_clinic::Intake) -> Vec<(String, String)> {
 /// The answers as the intake file `smp screen` reads. Only known codes are
 /// written, and dates only once they parse, so nothing typed can change the
 /// document's shape.
-pub(crate) fn intake_toml(answers: &[(String, String)]) -> Result<String, Problem> {
+fn intake_toml(answers: &[(String, String)]) -> Result<String, Problem> {
     let value = |key: &str| answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
     let date = |key: &str, label: &str| -> Result<Option<String>, Problem> {
         match value(key).filter(|v| !v.is_empty()) {
@@ -214,6 +214,38 @@ pub(crate) fn intake_toml(answers: &[(String, String)]) -> Result<String, Proble
     Ok(out)
 }
 
+/// Answers screened by the studio's rules, ready to store.
+pub(crate) struct Screened {
+    pub(crate) intake_toml: String,
+    pub(crate) rules_version: String,
+    pub(crate) outcome: String,
+    pub(crate) result_json: String,
+}
+
+/// The answers as an intake, screened; what is wrong with them, beside its
+/// answer, when they are not a complete intake.
+pub(crate) fn screen_answers(answers: &[(String, String)]) -> Result<Result<Screened, Problem>> {
+    let parsed = intake_toml(answers).and_then(|text| {
+        smp_clinic::intake::parse(&text)
+            .map(|intake| (text, intake))
+            .map_err(|e| Problem { field: None, message: e.message })
+    });
+    let (intake_toml, intake) = match parsed {
+        Ok(parsed) => parsed,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let rules = smp_clinic::RuleSet::default_rules();
+    let result = smp_clinic::screen(&intake, &rules);
+    let result_json =
+        serde_json::to_string(&result).map_err(|e| Error::internal(&e, "The result could not be stored."))?;
+    Ok(Ok(Screened {
+        intake_toml,
+        rules_version: rules.version,
+        outcome: result.outcome.as_str().into(),
+        result_json,
+    }))
+}
+
 pub(crate) async fn intake_page(
     State(state): State<AppState>,
     who: Staff,
@@ -242,24 +274,16 @@ pub(crate) async fn submit_intake(
     who.check_csrf(answers.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str()))?;
     who.require_clinical("Health questions")?;
     let client = who.client(&state, &id).await?;
-    let parsed = intake_toml(&answers).and_then(|text| {
-        smp_clinic::intake::parse(&text)
-            .map(|intake| (text, intake))
-            .map_err(|e| Problem { field: None, message: e.message })
-    });
-    let (text, intake) = match parsed {
-        Ok(v) => v,
+    let screened = match screen_answers(&answers)? {
+        Ok(screened) => screened,
         Err(problem) => {
             let page = intake_form(&who.session, client, &answers, Some(problem), None);
             return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
         }
     };
-    let rules = smp_clinic::RuleSet::default_rules();
-    let result = smp_clinic::screen(&intake, &rules);
-    let json =
-        serde_json::to_string(&result).map_err(|e| Error::internal(&e, "The result could not be stored."))?;
+    let Screened { intake_toml, rules_version, outcome, result_json } = screened;
     who.studio(&state)
-        .record_screening(&id, who.user(), &text, &rules.version, result.outcome.as_str(), &json)
+        .record_screening(&id, who.user(), &intake_toml, &rules_version, &outcome, &result_json)
         .await?;
     Ok(Redirect::to(&format!("/clients/{id}")).into_response())
 }

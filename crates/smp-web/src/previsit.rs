@@ -14,7 +14,7 @@ use smp_store::{OpenPrevisit, Session};
 
 use crate::auth::CsrfForm;
 use crate::client_mail::ClientMail;
-use crate::intake::{Problem, Question, intake_toml, sections};
+use crate::intake::{Problem, Question, screen_answers, sections};
 use crate::{AppState, Error, Result, Staff};
 
 /// How long a pre-visit link lasts, days.
@@ -135,23 +135,15 @@ pub(crate) async fn submit(
     let today = chrono::Utc::now().date_naive().to_string();
     answers.retain(|(k, _)| k != "consultation_date");
     answers.push(("consultation_date".into(), today));
-    let parsed = intake_toml(&answers).and_then(|text| {
-        smp_clinic::intake::parse(&text)
-            .map(|intake| (text, intake))
-            .map_err(|e| Problem { field: None, message: e.message })
-    });
-    let (text, intake) = match parsed {
-        Ok(parsed) => parsed,
+    let screened = match screen_answers(&answers)? {
+        Ok(screened) => screened,
         Err(problem) => {
             let page = form_page(&state, &open, &answers, Some(problem)).await?;
             return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
         }
     };
-    let rules = smp_clinic::RuleSet::default_rules();
-    let result = smp_clinic::screen(&intake, &rules);
-    let json = serde_json::to_string(&result)
-        .map_err(|e| Error::internal(&e, "The answers could not be stored."))?;
-    if !state.store.submit_previsit(&token, &text, &rules.version, result.outcome.as_str(), &json).await? {
+    let crate::intake::Screened { intake_toml, rules_version, outcome, result_json } = screened;
+    if !state.store.submit_previsit(&token, &intake_toml, &rules_version, &outcome, &result_json).await? {
         return unusable();
     }
     let studio = state.store.studio(&open.studio).name().await?;

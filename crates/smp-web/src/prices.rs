@@ -222,19 +222,22 @@ pub(crate) async fn quotes_of(
         .quotes(design_id)
         .await?
         .into_iter()
-        .map(|q| QuoteView {
-            treatment: Treatment::parse(&q.treatment).map(Treatment::label).unwrap_or("Treatment"),
-            made: format!("{}, by {}", crate::day_of(q.created_at), q.staff_name),
-            area: format!("{:.0} cm²", q.area_cm2),
-            sessions: q.sessions,
-            net: money(q.net, &q.currency),
-            tax: money(q.tax, &q.currency),
-            total: money(q.total, &q.currency),
-            valid_until: smp_clinic::gate::long_date(q.valid_until.parse().unwrap_or_default()),
-            deposit: q
-                .deposit
-                .map(|(amount, at)| format!("{} on {}", money(amount, &q.currency), crate::day_of(at))),
-            id: q.id,
+        .map(|q| {
+            let (given, currency) = (&q.quoted, q.quoted.currency.as_str());
+            QuoteView {
+                treatment: Treatment::parse(&given.treatment).map(Treatment::label).unwrap_or("Treatment"),
+                made: format!("{}, by {}", crate::day_of(q.created_at), q.staff_name),
+                area: format!("{:.0} cm²", given.area_cm2),
+                sessions: given.sessions,
+                net: money(given.net, currency),
+                tax: money(given.tax, currency),
+                total: money(given.total, currency),
+                valid_until: smp_clinic::gate::long_date(given.valid_until.parse().unwrap_or_default()),
+                deposit: q
+                    .deposit
+                    .map(|(amount, at)| format!("{} on {}", money(amount, currency), crate::day_of(at))),
+                id: q.id.clone(),
+            }
         })
         .collect())
 }

@@ -51,7 +51,7 @@ async fn a_quote_prices_a_design_version_from_the_studios_list_to_the_cent() {
     assert!(r.location.as_deref().unwrap().ends_with("#quotes"));
     let quotes = studio.quotes(&design.id).await.unwrap();
     assert_eq!(quotes.len(), 1);
-    let q = &quotes[0];
+    let q = &quotes[0].quoted;
     let over = (q.area_cm2 - 100.0).max(0.0).ceil() as i64;
     assert_eq!(q.net, q.sessions * (45_000 + over * 150), "{q:?}");
     assert_eq!(q.tax, (q.net * 21 + 50) / 100);
@@ -68,7 +68,7 @@ async fn a_quote_prices_a_design_version_from_the_studios_list_to_the_cent() {
         app.post(&url).by(&fred).form(&format!("csrf={fred_csrf}&treatment=full-head")).await.status,
         StatusCode::FORBIDDEN
     );
-    let deposit = format!("/clients/{}/quotes/{}/deposit", client.id, q.id);
+    let deposit = format!("/clients/{}/quotes/{}/deposit", client.id, quotes[0].id);
     let r = app.post(&deposit).by(&fred).form(&format!("csrf={fred_csrf}&amount=150")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(studio.quotes(&design.id).await.unwrap()[0].deposit.map(|(amount, _)| amount), Some(15_000));
@@ -84,5 +84,5 @@ async fn a_quote_prices_a_design_version_from_the_studios_list_to_the_cent() {
     // A later price change leaves the quote given as it was.
     let dearer = good.replace("amount_full-head=450", "amount_full-head=500");
     assert_eq!(app.post("/admin/prices").by(&ada).form(&dearer).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(studio.quotes(&design.id).await.unwrap()[0].net, q.net);
+    assert_eq!(studio.quotes(&design.id).await.unwrap()[0].quoted.net, q.net);
 }
