@@ -246,7 +246,9 @@ pub fn aftercare(args: &AftercareArgs) -> Result<String> {
 }
 
 /// The design, its client's skin, and the skin tone measured on its photo.
-fn design_and_skin(path: &Path) -> Result<(smp_core::Design, smp_optics::Skin, smp_optics::colour::Lab)> {
+pub(crate) fn design_and_skin(
+    path: &Path,
+) -> Result<(smp_core::Design, smp_optics::Skin, smp_optics::colour::Lab)> {
     // A design on the head: as its first photo sees it.
     let (design, photo_path, _) = crate::design_on_photo(path, None)?;
     let photo = smp_render::load_photo(&photo_path)?;

@@ -5,6 +5,7 @@ mod clinic;
 mod hair;
 mod head_render;
 mod pose;
+mod report;
 mod serve;
 
 use std::fs;
@@ -125,6 +126,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The consultation report as a PDF: the simulation on the photos, the
+    /// progression, the plan, the price, the forecast and the aftercare.
+    Report(report::ReportArgs),
     /// Run the studio web app.
     Serve(serve::ServeArgs),
     /// Copy the embedded database and the photos into a new folder, while
@@ -233,6 +237,7 @@ fn main() -> ExitCode {
             hair::hair(&design, photo.as_deref(), json).map(|out| println!("{out}"))
         }
         Command::Pose { design, json } => pose::pose(&design, json).map(|out| println!("{out}")),
+        Command::Report(args) => report::report(&args).map(|out| println!("{out}")),
         Command::Serve(args) => serve::serve(&args),
         Command::Backup(args) => backup::backup(&args).map(|out| println!("{out}")),
         Command::User { command: UserCommand::Add(args) } => {

@@ -1165,3 +1165,57 @@ fn killing_smp_serve_mid_send_sends_nothing_twice() {
     let _ = sink.kill();
     let _ = sink.wait();
 }
+
+/// `smp report`: the consultation as a PDF of A4 pages (or Letter), every
+/// page rendered to PNG by poppler's `pdftoppm` and looked at: the photos
+/// where they belong, text in the margins' grid, the price from the file.
+#[test]
+fn the_consultation_report_is_a_pdf_with_the_simulation_the_plan_and_the_price() {
+    let dir = workspace(DESIGN);
+    fs::write(
+        dir.path().join("prices.toml"),
+        "currency = \"EUR\"\ntax_percent = 21\n[[price]]\ntreatment = \"full-head\"\nbasis = \"session\"\namount = \"450\"\n",
+    )
+    .unwrap();
+    let args =
+        ["report", "design.toml", "--out", "report.pdf", "--prices", "prices.toml", "--client", "Marta Ruiz"];
+    let o = smp(&args, dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = fs::read(dir.path().join("report.pdf")).unwrap();
+    assert!(
+        pdf.starts_with(b"%PDF-") && pdf.windows(9).any(|w| w == b"/FontFile"),
+        "a PDF with its fonts embedded"
+    );
+    // Every page as PNG at 50 dpi: A4 is 8.27 x 11.69 in.
+    let pages = Command::new("pdftoppm")
+        .args(["-r", "50", "-png", "report.pdf", "page"])
+        .current_dir(dir.path())
+        .status();
+    assert!(pages.is_ok_and(|s| s.success()), "pdftoppm (poppler-utils) renders the pages");
+    let pngs: Vec<PathBuf> = files_in(dir.path())
+        .into_iter()
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "png")
+                && p.file_name().unwrap().to_string_lossy().starts_with("page")
+        })
+        .collect();
+    assert!((2..=4).contains(&pngs.len()), "{} pages", pngs.len());
+    let first = image::open(&pngs[0]).unwrap().to_rgb8();
+    assert_eq!(first.dimensions(), (414, 585), "A4 at 50 dpi");
+    // The margins stay white; the photos (skin-coloured) sit inside them.
+    let white = |x: u32, y: u32| first.get_pixel(x, y).0.iter().all(|&c| c > 245);
+    assert!((0..first.height()).all(|y| white(10, y) && white(first.width() - 10, y)), "clear side margins");
+    let skin =
+        first.enumerate_pixels().filter(|(_, _, p)| p[0] > 150 && p[0] as u16 > p[2] as u16 + 30).count();
+    assert!(skin > 10_000, "the before and healed photos on the first page ({skin} skin pixels)");
+    // The price from the file, with its tax, in the text.
+    let text = Command::new("pdftotext").args(["report.pdf", "-"]).current_dir(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Consultation for Marta Ruiz") && text.contains("Total"), "{text}");
+    assert!(text.contains("EUR") && text.contains("Tax (21.0 %)"), "{text}");
+    // US Letter on request; a wrong name for the output is said at once.
+    let o = smp(&["report", "design.toml", "--out", "letter.pdf", "--paper", "letter"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = smp(&["report", "design.toml", "--out", "report.png"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("PDF"), "{}", stderr(&o));
+}

@@ -84,10 +84,10 @@ impl Store {
                 .bind(&user.id)
                 .fetch_one(&self.pool)
                 .await?;
-            if let Some(hash) = row.get::<Option<String>, _>("pin_hash") {
-                if password_matches(typed.trim(), hash).await {
-                    return Ok(true);
-                }
+            if let Some(hash) = row.get::<Option<String>, _>("pin_hash")
+                && password_matches(typed.trim(), hash).await
+            {
+                return Ok(true);
             }
         }
         self.password_is(user, typed).await

@@ -92,10 +92,10 @@ impl SettingsForm {
             errors.insert("reply_to", format!("{reply_to:?} is not an e-mail address."));
         }
         let smtp_url = self.smtp_url.trim();
-        if !smtp_url.is_empty() {
-            if let Err(why) = crate::mail_sender::check_smtp_url(smtp_url) {
-                errors.insert("smtp_url", why);
-            }
+        if !smtp_url.is_empty()
+            && let Err(why) = crate::mail_sender::check_smtp_url(smtp_url)
+        {
+            errors.insert("smtp_url", why);
         }
         let hours =
             self.reminder_hours.trim().parse::<i64>().ok().filter(|h| (1..=MAX_REMINDER_HOURS).contains(h));

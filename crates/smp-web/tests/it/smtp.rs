@@ -85,10 +85,10 @@ pub(crate) fn header(message: &str, name: &str) -> Option<String> {
         if found.is_some() {
             break;
         }
-        if let Some((key, value)) = line.split_once(':') {
-            if key.eq_ignore_ascii_case(name) {
-                found = Some(value.trim().to_string());
-            }
+        if let Some((key, value)) = line.split_once(':')
+            && key.eq_ignore_ascii_case(name)
+        {
+            found = Some(value.trim().to_string());
         }
     }
     found
