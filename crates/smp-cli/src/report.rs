@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
-use smp_clinic::pricing::{Basis, Price, PriceList, Treatment, money, parse_money};
+use smp_clinic::pricing::{Basis, Price, PriceList, Treatment, parse_money};
 use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
 use smp_render::DEFAULT_GAPS;
+use smp_report::sections;
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -158,19 +159,35 @@ pub fn report(args: &ReportArgs) -> Result<String> {
         Some((d, fit)) => smp_clinic::plan_on_head(d, fit, today, None, &protocol, &|_| true)?,
         None => smp_clinic::plan(&design, today, None, &protocol)?,
     };
+    let (_, skin, skin_lab) = crate::clinic::design_and_skin(&args.design)?;
+    let forecast =
+        smp_optics::forecast::forecast(&LayeredOptics, &skin, skin_lab, &design.client, &design.pigment);
+    let price = match &prices {
+        Some(list) => {
+            let sessions = u32::try_from(plan.sessions.len()).unwrap_or(u32::MAX);
+            let figures = list.quote(treatment, plan.total_area_cm2, sessions)?;
+            let what = format!(
+                "{}: {:.0} cm² of scalp, {sessions} sessions.",
+                treatment.label(),
+                plan.total_area_cm2
+            );
+            Some(sections::price(&what, &figures, list.tax_basis_points, &list.currency, None))
+        }
+        None => None,
+    };
     let report = smp_report::Report {
         paper,
         studio: smp_report::Studio { name: args.studio.clone(), contact: Vec::new() },
         client: args.client.clone(),
         date: today.format("%-d %B %Y").to_string(),
-        proposal: proposal(&design, &plan),
+        proposal: sections::proposal(&design, &plan),
         photos,
         progression,
         sections: [
-            Some(plan_section(&plan)),
-            prices.as_ref().map(|p| quote_section(p, treatment, &plan)).transpose()?,
-            Some(forecast_section(&args.design)?),
-            Some(aftercare_section(&protocol)),
+            Some(sections::plan(&plan)),
+            price,
+            Some(sections::forecast(forecast.touch_up_due_years)),
+            Some(sections::aftercare(&protocol)),
         ]
         .into_iter()
         .flatten()
@@ -181,123 +198,4 @@ pub fn report(args: &ReportArgs) -> Result<String> {
         std::io::Write::write_all(out, &pdf).map_err(|e| e.to_string())
     })?;
     Ok(format!("report: wrote {} ({} photos)", args.out.display(), report.photos.len()))
-}
-
-fn proposal(design: &smp_core::Design, plan: &smp_clinic::Plan) -> smp_report::Section {
-    let style =
-        design.hairline.as_ref().map(|h| h.style.as_str()).unwrap_or("no hairline (crown or density only)");
-    let densities = design.zones.iter().map(|z| z.density_per_cm2);
-    let (low, high) = densities.fold((f64::MAX, 0.0f64), |(lo, hi), d| (lo.min(d), hi.max(d)));
-    let density = if high - low < 0.5 { format!("{high:.0}") } else { format!("{low:.0} to {high:.0}") };
-    smp_report::Section {
-        title: "What we propose".into(),
-        paragraphs: vec![
-            format!(
-                "A {style} hairline over {:.0} cm² of scalp, at {density} impressions per cm², in {} sessions of about {:.1} hours in all.",
-                plan.total_area_cm2,
-                plan.sessions.len(),
-                plan.total_hours
-            ),
-            format!(
-                "Each impression about {:.2} mm across, in a shade matched to your hair colour ({}) at a dilution of {:.2}, placed {:.2} mm deep in the upper skin.",
-                design.impressions.diameter_mm,
-                design.client.hair_color.to_hex(),
-                design.pigment.dilution,
-                design.pigment.depth_mm
-            ),
-        ],
-        table: None,
-    }
-}
-
-fn plan_section(plan: &smp_clinic::Plan) -> smp_report::Section {
-    let rows = plan
-        .sessions
-        .iter()
-        .map(|s| {
-            vec![
-                format!("Session {}", s.number),
-                s.date.format("%-d %B %Y").to_string(),
-                format!("about {:.1} h", s.hours),
-                s.focus.clone(),
-            ]
-        })
-        .collect();
-    smp_report::Section {
-        title: "The plan".into(),
-        paragraphs: vec![
-            "The dates are the earliest the healing between sessions allows; we agree them with you.".into(),
-        ],
-        table: Some(smp_report::Table {
-            head: vec!["".into(), "From".into(), "Time".into(), "What it does".into()],
-            rows,
-            amounts: false,
-        }),
-    }
-}
-
-fn quote_section(
-    prices: &PriceList,
-    treatment: Treatment,
-    plan: &smp_clinic::Plan,
-) -> Result<smp_report::Section> {
-    let sessions = u32::try_from(plan.sessions.len()).unwrap_or(u32::MAX);
-    let f = prices.quote(treatment, plan.total_area_cm2, sessions)?;
-    let c = prices.currency.as_str();
-    Ok(smp_report::Section {
-        title: "The price".into(),
-        paragraphs: vec![format!(
-            "{}: {:.0} cm² of scalp, {sessions} sessions.",
-            treatment.label(),
-            plan.total_area_cm2
-        )],
-        table: Some(smp_report::Table {
-            head: vec!["".into(), "".into()],
-            rows: vec![
-                vec!["Before tax".into(), money(f.net, c)],
-                vec![format!("Tax ({:.1} %)", prices.tax_basis_points as f64 / 100.0), money(f.tax, c)],
-                vec!["Total".into(), money(f.total, c)],
-            ],
-            amounts: true,
-        }),
-    })
-}
-
-fn forecast_section(design_path: &Path) -> Result<smp_report::Section> {
-    // The skin as the (first) photo shows it, as `smp forecast` reads it.
-    let (design, skin, skin_lab) = crate::clinic::design_and_skin(design_path)?;
-    let forecast =
-        smp_optics::forecast::forecast(&LayeredOptics, &skin, skin_lab, &design.client, &design.pigment);
-    let when = match forecast.touch_up_due_years {
-        Some(y) => format!(
-            "By our forecast for your skin and the pigment, a touch-up will be due about {y:.1} years after healing."
-        ),
-        None => "By our forecast, no touch-up will be due within ten years of healing.".into(),
-    };
-    Ok(smp_report::Section {
-        title: "Over the years".into(),
-        paragraphs: vec![when, "Sun, sweat and how the skin heals change this; a short touch-up session brings back the depth and colour.".into()],
-        table: None,
-    })
-}
-
-fn aftercare_section(protocol: &smp_clinic::Protocol) -> smp_report::Section {
-    let rows = protocol
-        .aftercare
-        .care
-        .iter()
-        .map(|c| {
-            let days = match c.to_day {
-                Some(to) if to == c.from_day => format!("day {to}"),
-                Some(to) => format!("days {}-{to}", c.from_day),
-                None => format!("from day {}", c.from_day),
-            };
-            vec![days, c.text.clone()]
-        })
-        .collect();
-    smp_report::Section {
-        title: "Aftercare".into(),
-        paragraphs: vec!["Healing and how long the result lasts depend on the care in the first weeks. Your practitioner gives you a link to your day-by-day aftercare after each session.".into()],
-        table: Some(smp_report::Table { head: vec!["When".into(), "What to do".into()], rows, amounts: false }),
-    }
 }

@@ -12,6 +12,7 @@
 //! document this small without bringing a typesetting language along.
 
 mod layout;
+pub mod sections;
 
 use image::RgbImage;
 pub use layout::Paper;

@@ -86,6 +86,8 @@ struct EditorPage<'a> {
     stages: &'static [StageChoice],
     /// The quotes of the version open, and the treatments to quote.
     quotes: Vec<crate::prices::QuoteView>,
+    /// Its consultation reports: (made when and by whom, address).
+    reports: Vec<(String, String)>,
     treatments: Vec<(&'static str, &'static str)>,
 }
 
@@ -122,12 +124,16 @@ async fn editor(
         })
         .collect();
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let quotes = match &view.current_id {
-        Some(id) => crate::prices::quotes_of(&who.studio(state), id).await?,
-        None => Vec::new(),
+    let (quotes, reports) = match &view.current_id {
+        Some(id) => (
+            crate::prices::quotes_of(&who.studio(state), id).await?,
+            crate::report::reports_of(&who.studio(state), &client.id, id).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
     let page = EditorPage {
         quotes,
+        reports,
         treatments: crate::prices::treatments(),
         who: &who.session,
         client,
@@ -300,7 +306,11 @@ async fn on_screen(state: &AppState, who: &Staff, client_id: &str, photo_id: &st
 /// The editor's state as a design with every coordinate scaled by
 /// `factor` (1 on the photo itself, less on its screen copy), or what is
 /// wrong with it.
-fn drawn_design(form: &EditorForm, angle: PhotoAngle, factor: f64) -> Result<smp_core::Design, String> {
+pub(crate) fn drawn_design(
+    form: &EditorForm,
+    angle: PhotoAngle,
+    factor: f64,
+) -> Result<smp_core::Design, String> {
     design_toml(form, "photo.jpg", angle, factor).and_then(|text| parse(&text).map_err(|e| explain(&e)))
 }
 

@@ -74,6 +74,8 @@ struct HeadEditorPage<'a> {
     new_density: String,
     /// The quotes of the version open, and the treatments to quote.
     quotes: Vec<crate::prices::QuoteView>,
+    /// Its consultation reports: (made when and by whom, address).
+    reports: Vec<(String, String)>,
     treatments: Vec<(&'static str, &'static str)>,
 }
 
@@ -137,12 +139,16 @@ async fn page(state: &AppState, who: &Staff, client_id: &str, view: PageState) -
         .map(|(name, p)| PhotoTab { id: p.id.clone(), name, width: p.width, height: p.height })
         .collect();
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let quotes = match &view.current {
-        Some((_, id)) => crate::prices::quotes_of(&who.studio(state), id).await?,
-        None => Vec::new(),
+    let (quotes, reports) = match &view.current {
+        Some((_, id)) => (
+            crate::prices::quotes_of(&who.studio(state), id).await?,
+            crate::report::reports_of(&who.studio(state), client_id, id).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
     let page = HeadEditorPage {
         quotes,
+        reports,
         treatments: crate::prices::treatments(),
         who: &who.session,
         client,

@@ -37,6 +37,7 @@ mod plans;
 mod preview;
 mod previsit;
 mod prices;
+mod report;
 mod request_log;
 mod server;
 mod sessions;
@@ -214,6 +215,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/studio/logo/remove", post(brand::remove))
         .route("/admin/prices", get(prices::page).post(prices::save))
         .route("/clients/{id}/designs/{design}/quote", post(prices::make_quote))
+        .route("/clients/{id}/designs/{design}/report", post(report::make))
+        .route("/clients/{id}/reports/{report}", get(report::download))
         .route("/clients/{id}/quotes/{quote}/deposit", post(prices::record_deposit))
         .route("/admin/email", get(mail_admin::page).post(mail_admin::save_settings))
         .route("/admin/email/texts/{kind}", post(mail_admin::save_text))

@@ -100,6 +100,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/prices", Admin),
     ("POST", "/clients/{id}/designs/{design}/quote", Clinical),
     ("POST", "/clients/{id}/quotes/{quote}/deposit", Staff),
+    ("POST", "/clients/{id}/designs/{design}/report", Clinical),
+    ("GET", "/clients/{id}/reports/{report}", Clinical),
     ("GET", "/admin/email", Admin),
     ("POST", "/admin/email", Admin),
     ("POST", "/admin/email/texts/{kind}", Admin),
@@ -233,6 +235,7 @@ async fn world() -> World {
         valid_until: "2027-01-31".into(),
     };
     let quote = studio.save_quote(&client, &design, &practitioner, &priced).await.unwrap().unwrap();
+    let report = studio.save_report(&client, &design, &practitioner, b"%PDF-1.7").await.unwrap().unwrap();
     let prices = smp_store::StoredPriceList {
         currency: "EUR".into(),
         tax_basis_points: 2100,
@@ -248,6 +251,7 @@ async fn world() -> World {
         ("{feed}", feed),
         ("{previsit}", previsit),
         ("{quote}", quote),
+        ("{report}", report),
         ("{unsubscribe}", unsubscribe),
         ("{message}", message),
         ("{kind}", "session-reminder".to_string()),
@@ -320,7 +324,7 @@ fn goes_to_login(r: &Reply) -> bool {
 /// Whether the path names a record of studio A (another studio's staff
 /// must find nothing there).
 fn names_a_record(path: &str) -> bool {
-    ["{id}", "{photo}", "{design}", "{session}", "{consent}", "{user}", "{message}", "{quote}"]
+    ["{id}", "{photo}", "{design}", "{session}", "{consent}", "{user}", "{message}", "{quote}", "{report}"]
         .iter()
         .any(|p| path.contains(p))
 }

@@ -17,6 +17,7 @@ mod plans;
 mod platform;
 mod previsit;
 mod prices;
+mod report;
 mod screening;
 mod sessions;
 mod smtp;
