@@ -183,15 +183,7 @@ pub fn report(args: &ReportArgs) -> Result<String> {
         proposal: sections::proposal(&design, &plan),
         photos,
         progression,
-        sections: [
-            Some(sections::plan(&plan)),
-            price,
-            Some(sections::forecast(forecast.touch_up_due_years)),
-            Some(sections::aftercare(&protocol)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
+        sections: sections::after_pictures(&plan, price, forecast.touch_up_due_years, &protocol),
     };
     let pdf = smp_report::pdf(&report)?;
     smp_render::write_atomically(&args.out, |out| {

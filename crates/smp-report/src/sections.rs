@@ -130,3 +130,17 @@ pub fn aftercare(protocol: &smp_clinic::Protocol) -> Section {
         table: Some(Table { head: vec!["When".into(), "What to do".into()], rows, amounts: false }),
     }
 }
+
+/// The sections after the pictures, in the report's order: the plan, the
+/// price (when there is one), the forecast, the aftercare.
+pub fn after_pictures(
+    plan_of_sessions: &smp_clinic::Plan,
+    price: Option<Section>,
+    touch_up_due_years: Option<f64>,
+    protocol: &smp_clinic::Protocol,
+) -> Vec<Section> {
+    [Some(plan(plan_of_sessions)), price, Some(forecast(touch_up_due_years)), Some(aftercare(protocol))]
+        .into_iter()
+        .flatten()
+        .collect()
+}

@@ -117,6 +117,15 @@ impl StudioStore<'_> {
         Ok(rows.iter().map(version_from).collect())
     }
 
+    /// The client's design version `id`, when it is theirs here.
+    pub async fn client_design(
+        &self,
+        client_id: &str,
+        id: &str,
+    ) -> Result<Option<DesignVersion>, StoreError> {
+        Ok(self.design(id).await?.filter(|d| d.client_id == client_id))
+    }
+
     /// One of this studio's design versions.
     pub async fn design(&self, id: &str) -> Result<Option<DesignVersion>, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} WHERE d.studio_id = $1 AND d.id = $2"))

@@ -352,4 +352,20 @@ impl StudioStore<'_> {
         );
         Ok(sqlx::query(&sql).bind(&self.studio.0).bind(client_id).fetch_optional(conn).await?.is_some())
     }
+
+    /// Whether `design_id` is one of the client's design versions here.
+    async fn owns_design(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        client_id: &str,
+        design_id: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM designs WHERE studio_id = $1 AND client_id = $2 AND id = $3")
+            .bind(&self.studio.0)
+            .bind(client_id)
+            .bind(design_id)
+            .fetch_optional(conn)
+            .await?;
+        Ok(row.is_some())
+    }
 }

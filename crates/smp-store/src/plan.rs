@@ -122,13 +122,7 @@ impl StudioStore<'_> {
         messages: &[NewMessage],
     ) -> Result<SavedPlan, StoreError> {
         let mut tx = self.store.write().await?;
-        let ours = sqlx::query("SELECT 1 FROM designs WHERE studio_id = $1 AND client_id = $2 AND id = $3")
-            .bind(&self.studio.0)
-            .bind(client_id)
-            .bind(design_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if ours.is_none() {
+        if !self.owns_design(&mut tx, client_id, design_id).await? {
             return Ok(SavedPlan::NoSuchDesign);
         }
         let chairs: i64 =

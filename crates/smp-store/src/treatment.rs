@@ -130,17 +130,10 @@ impl StudioStore<'_> {
         if !self.owns_client(&mut tx, client_id).await? {
             return Ok(None);
         }
-        if let Some(design) = design_id {
-            let ours =
-                sqlx::query("SELECT 1 FROM designs WHERE studio_id = $1 AND client_id = $2 AND id = $3")
-                    .bind(&self.studio.0)
-                    .bind(client_id)
-                    .bind(design)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if ours.is_none() {
-                return Ok(None);
-            }
+        if let Some(design) = design_id
+            && !self.owns_design(&mut tx, client_id, design).await?
+        {
+            return Ok(None);
         }
         let id = new_id();
         sqlx::query(

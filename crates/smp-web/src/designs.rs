@@ -433,9 +433,8 @@ pub(crate) async fn export(
     who.client(&state, &client_id).await?;
     let saved = who
         .studio(&state)
-        .design(&design_id)
+        .client_design(&client_id, &design_id)
         .await?
-        .filter(|d| d.client_id == client_id)
         .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
     let stage = query
         .stage

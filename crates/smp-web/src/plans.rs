@@ -363,9 +363,8 @@ pub(crate) async fn save(
         };
         let design_id = value("design_id").unwrap_or_default();
         let saved = studio
-            .design(&design_id)
+            .client_design(&client_id, &design_id)
             .await?
-            .filter(|d| d.client_id == client_id)
             .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
         let open_days = studio.details().await?.open_days;
         let open = |day: NaiveDate| crate::clock::is_open(&open_days, day);

@@ -269,9 +269,8 @@ pub(crate) async fn make_quote(
     who.client(&state, &client_id).await?;
     let studio = who.studio(&state);
     let saved = studio
-        .design(&design_id)
+        .client_design(&client_id, &design_id)
         .await?
-        .filter(|d| d.client_id == client_id)
         .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
     let back = crate::head_editor::version_href(&client_id, &saved);
     let refuse = |why: String| Err(Error::BadRequest(format!("The quote: {why}")));

@@ -50,10 +50,10 @@ pub(crate) async fn make(
     let client = who.client(&state, &client_id).await?;
     let studio = who.studio(&state);
     let saved = studio
-        .design(&design_id)
+        .client_design(&client_id, &design_id)
         .await?
-        .filter(|d| d.client_id == client_id)
         .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
+    let back = crate::head_editor::version_href(&client_id, &saved);
     let photo = studio
         .photo(&saved.photo_id)
         .await?
@@ -141,15 +141,7 @@ pub(crate) async fn make(
                 proposal: sections::proposal(&design, &plan),
                 photos: vec![smp_report::PhotoPair { label, before: (*screen).clone(), healed }],
                 progression,
-                sections: [
-                    Some(sections::plan(&plan)),
-                    price,
-                    Some(sections::forecast(forecast.touch_up_due_years)),
-                    Some(sections::aftercare(&protocol)),
-                ]
-                .into_iter()
-                .flatten()
-                .collect(),
+                sections: sections::after_pictures(&plan, price, forecast.touch_up_due_years, &protocol),
             };
             smp_report::pdf(&report).map_err(|e| e.to_string())
         })
@@ -159,10 +151,6 @@ pub(crate) async fn make(
         .save_report(&client_id, &design_id, who.user(), &pdf)
         .await?
         .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
-    let back = crate::head_editor::version_href(
-        &client_id,
-        &studio.design(&design_id).await?.ok_or_else(|| Error::NotFound("gone".into()))?,
-    );
     Ok(Redirect::to(&format!("{back}#reports")).into_response())
 }
 
