@@ -258,7 +258,9 @@ impl Flow {
         if has_head {
             head(self);
         }
-        for row in &table.rows {
+        for (r, row) in table.rows.iter().enumerate() {
+            // A table of amounts ends with its total, set in bold.
+            let bold = table.amounts && r + 1 == table.rows.len();
             let h = row_height(self, row);
             let page = self.pages.len();
             self.room(h);
@@ -268,17 +270,10 @@ impl Flow {
             let mut x = MARGIN_X;
             for (c, t) in row.iter().enumerate() {
                 let right = table.amounts && c + 1 == row.len();
-                for (i, line) in self.measure.wrap(t, BODY, false, widths[c] - 8.0).into_iter().enumerate() {
+                for (i, line) in self.measure.wrap(t, BODY, bold, widths[c] - 8.0).into_iter().enumerate() {
                     let baseline = self.y + BODY + i as f32 * LEADING;
-                    let at = if right { x + widths[c] - self.measure.width(&line, BODY, false) } else { x };
-                    self.put(Item::Text {
-                        x: at,
-                        baseline,
-                        size: BODY,
-                        bold: false,
-                        colour: INK,
-                        text: line,
-                    });
+                    let at = if right { x + widths[c] - self.measure.width(&line, BODY, bold) } else { x };
+                    self.put(Item::Text { x: at, baseline, size: BODY, bold, colour: INK, text: line });
                 }
                 x += widths[c];
             }

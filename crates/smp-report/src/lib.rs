@@ -44,7 +44,8 @@ pub struct Table {
     pub head: Vec<String>,
     /// The rows.
     pub rows: Vec<Vec<String>>,
-    /// Whether the last column holds amounts (set right-aligned).
+    /// Whether the last column holds amounts (set right-aligned), the last
+    /// row their total (set in bold).
     pub amounts: bool,
 }
 
