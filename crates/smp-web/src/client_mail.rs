@@ -16,9 +16,16 @@ use crate::{AppState, Result};
 
 /// A studio's texts for each kind: (template, switched on).
 pub(crate) async fn texts(studio: &StudioStore<'_>) -> Result<HashMap<MessageKind, (MessageTemplate, bool)>> {
+    Ok(texts_with(studio.message_texts().await?))
+}
+
+/// Each kind's text: the `edited` ones, the app's defaults for the rest.
+pub(crate) fn texts_with(
+    edited: Vec<smp_store::MessageText>,
+) -> HashMap<MessageKind, (MessageTemplate, bool)> {
     let mut texts: HashMap<_, _> =
         MessageKind::ALL.into_iter().map(|k| (k, (k.default_template(), true))).collect();
-    for edited in studio.message_texts().await? {
+    for edited in edited {
         if let Some(kind) = MessageKind::parse(&edited.kind) {
             texts.insert(
                 kind,
@@ -26,7 +33,7 @@ pub(crate) async fn texts(studio: &StudioStore<'_>) -> Result<HashMap<MessageKin
             );
         }
     }
-    Ok(texts)
+    texts
 }
 
 /// What makes one client's messages.

@@ -6,20 +6,15 @@ use axum::extract::{Form, Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate, NaiveTime};
-use serde::Deserialize;
 use smp_clinic::staff_calendar::{CalendarSession, staff_calendar};
 use smp_store::Session;
 
+use crate::auth::CsrfForm;
 use crate::{AppState, Error, Result, Staff};
 
 /// How far back and ahead the feed lists sessions, days.
 const PAST_DAYS: u64 = 30;
 const AHEAD_DAYS: u64 = 400;
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
-}
 
 #[derive(Template)]
 #[template(path = "feed.html")]

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use image::{GrayImage, RgbaImage};
 use smp_render::hair_mask::HairMask;
-use smp_store::{Photo, StudioId};
+use smp_store::Photo;
 
 use crate::designs::{PreviewForm, client_photo};
 use crate::editor_form::{EditorForm, mm_per_px};
@@ -71,7 +71,7 @@ pub(crate) fn stored_name(hair_mask: &str) -> Option<&str> {
 
 /// Whether `name` is a mask stored for `photo_id` by [`store`]: the
 /// photo's id, `.hair-`, 32 hex digits, `.png`.
-fn is_mask_of(name: &str, photo_id: &str) -> bool {
+pub(crate) fn is_mask_of(name: &str, photo_id: &str) -> bool {
     name.strip_prefix(photo_id)
         .and_then(|rest| rest.strip_prefix(".hair-"))
         .and_then(|rest| rest.strip_suffix(".png"))
@@ -244,16 +244,6 @@ fn png_of(mask: &GrayImage) -> Result<Vec<u8>, image::ImageError> {
     let mut png = Vec::new();
     mask.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
     Ok(png)
-}
-
-/// The names of `photo_id`'s stored masks among a studio's files.
-pub(crate) async fn masks_of(
-    state: &AppState,
-    studio: &StudioId,
-    photo_id: &str,
-) -> Result<Vec<String>, smp_store::StoreError> {
-    let files = state.photo_files.list(studio).await?;
-    Ok(files.into_iter().map(|f| f.name).filter(|name| is_mask_of(name, photo_id)).collect())
 }
 
 /// `POST /clients/{id}/photos/{photo}/hair-mask`: where the editor's mask

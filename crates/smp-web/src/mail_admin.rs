@@ -141,8 +141,9 @@ async fn render(
     note: Option<String>,
 ) -> Result<Response> {
     let studio = who.studio(state);
-    let edited: Vec<String> = studio.message_texts().await?.into_iter().map(|t| t.kind).collect();
-    let texts = crate::client_mail::texts(&studio).await?;
+    let stored = studio.message_texts().await?;
+    let edited: Vec<String> = stored.iter().map(|t| t.kind.clone()).collect();
+    let texts = crate::client_mail::texts_with(stored);
     let texts = MessageKind::ALL
         .into_iter()
         .map(|kind| {

@@ -5,12 +5,13 @@
 //! failed for the studio's admins. See `smp_store::outbox` for how a
 //! message claimed by a sender that stopped mid-send is never sent twice.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use smp_store::{OutboxMessage, SendOutcome, Store, StudioId};
+use smp_store::{MailSettings, OutboxMessage, SendOutcome, Store, StudioId};
 
 /// How the sender paces itself.
 #[derive(Debug, Clone)]
@@ -86,8 +87,10 @@ impl MailSender {
         let lease = self.config.lease.as_millis() as i64;
         let claimed = self.store.claim_due(&self.instance, now, lease, BATCH).await?;
         let handled = claimed.len();
+        // Each studio's settings read once a round, however many messages.
+        let mut settings = HashMap::new();
         for message in claimed {
-            let outcome = self.send(&message).await;
+            let outcome = self.send(&message, &mut settings).await;
             match &outcome {
                 SendOutcome::Sent => tracing::info!(id = %message.id, kind = %message.kind, "outbox: sent"),
                 SendOutcome::Retry { error, .. } => {
@@ -105,12 +108,23 @@ impl MailSender {
     }
 
     /// One message's try.
-    async fn send(&self, message: &OutboxMessage) -> SendOutcome {
-        let studio = self.store.studio(&StudioId(message.studio_id.clone()));
-        let settings = match studio.mail_settings().await {
-            Ok(Some(settings)) if settings.enabled => settings,
-            Ok(_) => return SendOutcome::Failed("The studio's e-mail is switched off.".into()),
-            Err(e) => return self.retry(message, format!("the database did not answer: {e}")),
+    async fn send(
+        &self,
+        message: &OutboxMessage,
+        known: &mut HashMap<String, Option<MailSettings>>,
+    ) -> SendOutcome {
+        let settings = match known.get(&message.studio_id) {
+            Some(settings) => settings.clone(),
+            None => match self.store.studio(&StudioId(message.studio_id.clone())).mail_settings().await {
+                Ok(settings) => {
+                    known.insert(message.studio_id.clone(), settings.clone());
+                    settings
+                }
+                Err(e) => return self.retry(message, format!("the database did not answer: {e}")),
+            },
+        };
+        let Some(settings) = settings.filter(|s| s.enabled) else {
+            return SendOutcome::Failed("The studio's e-mail is switched off.".into());
         };
         let Some(url) = settings.smtp_url.clone().or_else(|| self.default_smtp.clone()) else {
             return SendOutcome::Failed("No SMTP server is set for the studio.".into());

@@ -296,11 +296,14 @@ pub(crate) async fn upload(
 /// hair masks drawn on them. A file that cannot be removed now has no
 /// record any more: the sweep at the next start removes it.
 pub(crate) async fn delete_files(state: &AppState, studio: &StudioId, ids: &[String]) {
+    // The studio's files are listed once, for every photo's masks.
+    let listed = state.photo_files.list(studio).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the photos' hair masks were left for the sweep");
+        Vec::new()
+    });
     for id in ids {
-        let masks = crate::hair_masks::masks_of(state, studio, id).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "a photo's hair masks were left for the sweep");
-            Vec::new()
-        });
+        let masks =
+            listed.iter().map(|f| f.name.clone()).filter(|name| crate::hair_masks::is_mask_of(name, id));
         let names = Copy::ALL.iter().map(|copy| copy.name(id)).chain(masks);
         for name in names {
             if let Err(e) = state.photo_files.delete(studio, &name).await {
