@@ -93,11 +93,21 @@ pub enum AuditAction {
     StudioLogoRemoved,
     /// `publish-consent-text`; the subject is what it is about, as words.
     PublishConsentText,
+    /// `sign-portfolio-consent`; the subject is the client's id.
+    SignPortfolioConsent,
+    /// `revoke-portfolio-consent`; the subject is the client's id.
+    RevokePortfolioConsent,
+    /// `gallery-add`; the subject is the client's id.
+    GalleryAdd,
+    /// `gallery-remove`; the subject is the client's id.
+    GalleryRemove,
+    /// `public-gallery`; the subject is what it is about, as words.
+    PublicGallery,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter offers them.
-    pub const ALL: [AuditAction; 42] = [
+    pub const ALL: [AuditAction; 47] = [
         AuditAction::ViewHealth,
         AuditAction::RecordScreening,
         AuditAction::OverrideScreening,
@@ -140,6 +150,11 @@ impl AuditAction {
         AuditAction::StudioLogo,
         AuditAction::StudioLogoRemoved,
         AuditAction::PublishConsentText,
+        AuditAction::SignPortfolioConsent,
+        AuditAction::RevokePortfolioConsent,
+        AuditAction::GalleryAdd,
+        AuditAction::GalleryRemove,
+        AuditAction::PublicGallery,
     ];
 
     /// The word stored in the log.
@@ -187,6 +202,11 @@ impl AuditAction {
             AuditAction::StudioLogo => "studio-logo",
             AuditAction::StudioLogoRemoved => "studio-logo-removed",
             AuditAction::PublishConsentText => "publish-consent-text",
+            AuditAction::SignPortfolioConsent => "sign-portfolio-consent",
+            AuditAction::RevokePortfolioConsent => "revoke-portfolio-consent",
+            AuditAction::GalleryAdd => "gallery-add",
+            AuditAction::GalleryRemove => "gallery-remove",
+            AuditAction::PublicGallery => "public-gallery",
         }
     }
 

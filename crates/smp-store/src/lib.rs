@@ -28,6 +28,7 @@ mod outbox;
 mod photo;
 mod pin;
 mod plan;
+mod portfolio;
 mod previsit;
 mod prices;
 mod reports;
@@ -54,6 +55,7 @@ pub use outbox::{
 pub use photo::{Photo, PhotoAngle, new_photo_id};
 pub use pin::PIN_DIGITS;
 pub use plan::{MAX_CHAIRS, OpeningHours, PlannedSession, SavedPlan, TreatmentPlan, time_of_day};
+pub use portfolio::{GalleryPair, MAX_CAPTION_CHARS, NewGalleryPair, PortfolioConsent};
 pub use previsit::{OpenPrevisit, PREVISIT_TOKEN, PrevisitLink};
 pub use prices::{NewQuote, Quote, StoredPrice, StoredPriceList};
 pub use reports::{MAX_REPORT_BYTES, StoredReport};

@@ -736,3 +736,156 @@ async fn two_parallel_plans_never_both_take_the_last_chair() {
         assert!(matches!(sa.set_chairs(&pia, 0).await, Err(StoreError::Invalid(m)) if m.contains("Chairs")));
     }
 }
+
+/// Adds a photo of the client at `angle`, a few milliseconds after the
+/// last (pairs are ordered by when their photos were taken).
+async fn photo_of(
+    studio: &smp_store::StudioStore<'_>,
+    client: &Client,
+    staff: &User,
+    angle: PhotoAngle,
+) -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    let id = smp_store::new_photo_id();
+    assert!(studio.add_photo(&id, &client.id, staff, angle, 400, 300, 1000).await.unwrap());
+    id
+}
+
+#[tokio::test]
+async fn the_gallery_shows_only_photos_under_a_portfolio_consent_in_force() {
+    for (store, _dir) in stores().await {
+        let (a, b, pia, bob, client) = two_studios(&store, "A").await;
+        let sa = store.studio(&a);
+        let before = photo_of(&sa, &client, &pia, PhotoAngle::Front).await;
+        let healed = photo_of(&sa, &client, &pia, PhotoAngle::Front).await;
+        let top = photo_of(&sa, &client, &pia, PhotoAngle::Top).await;
+        let pair = smp_store::NewGalleryPair {
+            before_photo: before.clone(),
+            healed_photo: healed.clone(),
+            before_face_line: 450,
+            healed_face_line: 430,
+            caption: "Hairline, three sessions".into(),
+        };
+        // No consent, no pair: the treatment consent does not stand for it.
+        sa.sign_consent(
+            &client.id,
+            &pia,
+            &sa.publish_consent_text(Some(&pia), "Treatment.").await.unwrap().id,
+            "Cy",
+            b"png",
+        )
+        .await
+        .unwrap();
+        let refused = sa.add_gallery_pair(&client.id, &pia, &pair).await.unwrap_err();
+        assert!(refused.to_string().contains("not consented"), "{refused}");
+        assert!(sa.gallery().await.unwrap().is_empty());
+
+        let first = sa
+            .sign_portfolio_consent(&client.id, &pia, "Show my photos.", false, "Cy", b"png")
+            .await
+            .unwrap();
+        assert!(first.is_some());
+        // Another studio can neither sign for nor show this client.
+        assert_eq!(
+            store.studio(&b).sign_portfolio_consent(&client.id, &bob, "x", true, "Cy", b"png").await.unwrap(),
+            None
+        );
+        for (wrong, why) in [
+            (smp_store::NewGalleryPair { healed_photo: top.clone(), ..pair.clone() }, "same angle"),
+            (
+                smp_store::NewGalleryPair {
+                    before_photo: healed.clone(),
+                    healed_photo: before.clone(),
+                    ..pair.clone()
+                },
+                "older",
+            ),
+            (smp_store::NewGalleryPair { before_face_line: 1001, ..pair.clone() }, "between 0 and 100"),
+            (
+                smp_store::NewGalleryPair { healed_photo: "nope".into(), ..pair.clone() },
+                "this client's photos",
+            ),
+        ] {
+            let e = sa.add_gallery_pair(&client.id, &pia, &wrong).await.unwrap_err();
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        let id = sa.add_gallery_pair(&client.id, &pia, &pair).await.unwrap().unwrap();
+        let shown = sa.gallery().await.unwrap();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(
+            (shown[0].id.as_str(), &shown[0].pair, shown[0].faces_allowed),
+            (id.as_str(), &pair, false)
+        );
+        assert!(store.studio(&b).gallery().await.unwrap().is_empty());
+        assert_eq!(store.studio(&b).gallery_pair(&id).await.unwrap(), None);
+
+        // A changed choice about faces replaces the consent; the pair stays.
+        sa.sign_portfolio_consent(&client.id, &pia, "Show my photos.", true, "Cy", b"png").await.unwrap();
+        assert!(sa.gallery_pair(&id).await.unwrap().unwrap().faces_allowed);
+        let consents = sa.portfolio_consents(&client.id).await.unwrap();
+        assert_eq!(consents.iter().filter(|c| c.in_force()).count(), 1);
+        assert!(consents[1].superseded);
+
+        // A withdrawn photo leaves the gallery with its pair.
+        sa.withdraw_photo(&pia, &healed, "Blurred").await.unwrap();
+        assert!(sa.gallery().await.unwrap().is_empty());
+        let healed = photo_of(&sa, &client, &pia, PhotoAngle::Front).await;
+        let id = sa
+            .add_gallery_pair(
+                &client.id,
+                &pia,
+                &smp_store::NewGalleryPair { healed_photo: healed, ..pair.clone() },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sa.client_gallery(&client.id).await.unwrap().len(), 1);
+
+        // Revoking takes everything out at once, and no pair can come back.
+        assert_eq!(sa.revoke_portfolio_consent(&client.id, &pia).await.unwrap(), Some(2));
+        assert!(sa.gallery().await.unwrap().is_empty());
+        assert_eq!(sa.gallery_pair(&id).await.unwrap(), None);
+        assert_eq!(sa.revoke_portfolio_consent(&client.id, &pia).await.unwrap(), None);
+        assert!(sa.add_gallery_pair(&client.id, &pia, &pair).await.is_err());
+        let log = sa.audit_log(20).await.unwrap();
+        for action in ["sign-portfolio-consent", "gallery-add", "revoke-portfolio-consent"] {
+            assert!(log.iter().any(|e| e.action == action && e.subject == client.id), "{action}: {log:?}");
+        }
+
+        // The public address: off, on, a new one, off.
+        assert_eq!(sa.public_gallery().await.unwrap(), None);
+        let on = sa.set_public_gallery(&pia, true).await.unwrap().unwrap();
+        assert_eq!(store.public_gallery_studio(&on).await.unwrap(), Some(a.clone()));
+        let again = sa.set_public_gallery(&pia, true).await.unwrap().unwrap();
+        assert_ne!(on, again);
+        assert_eq!(store.public_gallery_studio(&on).await.unwrap(), None);
+        sa.set_public_gallery(&pia, false).await.unwrap();
+        assert_eq!(store.public_gallery_studio(&again).await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn erasing_a_client_ends_their_portfolio_consent_and_empties_their_gallery() {
+    for (store, _dir) in stores().await {
+        let (a, _b, pia, _bob, client) = two_studios(&store, "A").await;
+        let admin =
+            store.create_user(&a, &unique("ada"), Role::Admin, "a long password", false).await.unwrap();
+        let sa = store.studio(&a);
+        let before = photo_of(&sa, &client, &pia, PhotoAngle::Crown).await;
+        let healed = photo_of(&sa, &client, &pia, PhotoAngle::Crown).await;
+        sa.sign_portfolio_consent(&client.id, &pia, "Show my photos.", false, "Cy", b"png").await.unwrap();
+        let pair = smp_store::NewGalleryPair {
+            before_photo: before,
+            healed_photo: healed,
+            before_face_line: 1000,
+            healed_face_line: 1000,
+            caption: String::new(),
+        };
+        sa.add_gallery_pair(&client.id, &pia, &pair).await.unwrap().unwrap();
+        sa.erase_client(&admin, &client.id, "The client asked by e-mail").await.unwrap().unwrap();
+        assert!(sa.gallery().await.unwrap().is_empty());
+        let kept = sa.portfolio_consents(&client.id).await.unwrap();
+        assert_eq!(kept.len(), 1);
+        assert!(!kept[0].in_force());
+    }
+}

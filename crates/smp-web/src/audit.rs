@@ -56,6 +56,11 @@ fn words(action: AuditAction) -> (&'static str, bool) {
         AuditAction::StudioLogo => ("uploaded the studio's logo", false),
         AuditAction::StudioLogoRemoved => ("removed the studio's logo", false),
         AuditAction::PublishConsentText => ("published the consent text", false),
+        AuditAction::SignPortfolioConsent => ("recorded the portfolio consent", true),
+        AuditAction::RevokePortfolioConsent => ("recorded the portfolio consent's revocation", true),
+        AuditAction::GalleryAdd => ("added photos to the gallery", true),
+        AuditAction::GalleryRemove => ("took photos out of the gallery", true),
+        AuditAction::PublicGallery => ("switched the public gallery", false),
     }
 }
 
