@@ -27,3 +27,8 @@ pub use screening::{Finding, Outcome, RuleSet, Screening, screen};
 /// The consent text a new studio starts with (version 1). Each studio edits
 /// its own; every edit is a new version, and signatures name their version.
 pub const DEFAULT_CONSENT_TEXT: &str = include_str!("../data/consent.txt");
+
+/// The consent to show a client's photos in the studio's portfolio: separate
+/// from the treatment consent and never implied by it. Stored word for word
+/// with each signature.
+pub const PORTFOLIO_CONSENT_TEXT: &str = include_str!("../data/portfolio-consent.txt");

@@ -6,6 +6,7 @@
 //! shading and highlights stay and untouched pixels stay exact.
 #![warn(missing_docs)]
 
+pub mod gallery;
 pub mod hair_mask;
 pub mod morphology;
 pub mod photo;

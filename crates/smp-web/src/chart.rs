@@ -26,6 +26,10 @@ struct ClientPage<'a> {
     designs: Vec<(String, smp_store::DesignVersion, String)>,
     sessions: Vec<smp_store::TreatmentSession>,
     upload: photos::UploadForm,
+    /// The portfolio consent and the gallery's pairs.
+    portfolio: crate::portfolio::PortfolioCard,
+    /// What was typed into the gallery's form, kept when refused.
+    gallery: crate::portfolio::PairForm,
     status: standing::StatusBadge,
     consent_in_force: bool,
     /// The summary at the top: age, the next planned session, the touch-up
@@ -148,12 +152,19 @@ fn badge_class(outcome: &str) -> &'static str {
     standing::outcome_class(standing::outcome_of(outcome))
 }
 
+/// The chart's forms, with what was typed when one is refused.
+#[derive(Default)]
+pub(crate) struct ChartForms {
+    pub upload: photos::UploadForm,
+    pub gallery: crate::portfolio::PairForm,
+}
+
 pub(crate) async fn client_chart(
     State(state): State<AppState>,
     who: Staff,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    chart(&state, &who, &id, photos::UploadForm::default(), StatusCode::OK).await
+    chart(&state, &who, &id, ChartForms::default(), StatusCode::OK).await
 }
 
 /// The chart: the client's details, a timeline of everything recorded, and
@@ -163,7 +174,7 @@ pub(crate) async fn chart(
     state: &AppState,
     who: &Staff,
     id: &str,
-    upload: photos::UploadForm,
+    forms: ChartForms,
     status: StatusCode,
 ) -> Result<Response> {
     let client = who.client(state, id).await?;
@@ -279,7 +290,9 @@ pub(crate) async fn chart(
         messages: studio.client_messages(id).await?.iter().map(MessageLine::of).collect(),
         contact: contact_words(&client, studio.unsubscribed_at(id).await?),
         previsit: studio.previsit_links(id).await?.iter().map(previsit_line).collect(),
-        upload,
+        portfolio: crate::portfolio::PortfolioCard::of(&studio, id, &stored_photos, clinical).await?,
+        upload: forms.upload,
+        gallery: forms.gallery,
         client,
     };
     Ok((status, Html(page.render()?)).into_response())

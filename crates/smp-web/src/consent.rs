@@ -83,7 +83,7 @@ pub(crate) struct SignForm {
 }
 
 /// The PNG inside the signature pad's data URL, checked and re-encoded.
-fn signature_png(data_url: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn signature_png(data_url: &str) -> Result<Vec<u8>, String> {
     let Some(encoded) = data_url.strip_prefix("data:image/png;base64,") else {
         return Err("Please sign in the box with a finger, pen or mouse.".into());
     };

@@ -23,6 +23,7 @@ mod editor_form;
 mod erasure;
 mod error;
 mod feed;
+mod gallery;
 mod hair_masks;
 mod head;
 mod head_editor;
@@ -34,6 +35,7 @@ mod mail_admin;
 pub mod mail_sender;
 mod photos;
 mod plans;
+mod portfolio;
 mod preview;
 mod previsit;
 mod prices;
@@ -59,7 +61,7 @@ use axum::routing::{get, post};
 use smp_store::{PhotoFiles, Store};
 
 pub(crate) use auth::{ClientAddress, CsrfForm, LoggedIn, Staff};
-pub(crate) use chart::chart;
+pub(crate) use chart::{ChartForms, chart};
 pub(crate) use error::{Error, Result};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -177,6 +179,15 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/previsit", post(previsit::make))
         .route("/forms/{previsit}", get(previsit::form).post(previsit::submit))
         .route("/clients/{id}/consents/{consent}", get(consent::view))
+        .route("/clients/{id}/portfolio-consent/revoke", post(portfolio::revoke))
+        .route("/clients/{id}/portfolio-consents/{portfolio}/signature.png", get(portfolio::signature))
+        .route("/clients/{id}/gallery", post(portfolio::add))
+        .route("/clients/{id}/gallery/{pair}/remove", post(portfolio::remove))
+        .route("/gallery", get(gallery::page))
+        .route("/gallery/public", post(gallery::set_public))
+        .route("/gallery/{pair}/{side}", get(gallery::staff_picture))
+        .route("/g/{gallery}", get(gallery::public_page))
+        .route("/g/{gallery}/{pair}/{side}", get(gallery::public_picture))
         .route("/clients/{id}/consent/hand-over", post(consent::hand_over))
         .route("/handback", get(consent::handback_page).post(consent::hand_back))
         .route("/clients/{id}/consents/{consent}/signature.png", get(consent::signature))
@@ -240,6 +251,7 @@ pub fn router(state: AppState) -> Router {
     // A drawn signature and a photo are larger than any typed form.
     let signatures = Router::new()
         .route("/clients/{id}/consent", get(consent::form).post(consent::sign))
+        .route("/clients/{id}/portfolio-consent", get(portfolio::form).post(portfolio::sign))
         .layer(RequestBodyLimitLayer::new(consent::BODY_LIMIT_BYTES));
     let uploads = Router::new()
         .route("/clients/{id}/photos", post(photos::upload))

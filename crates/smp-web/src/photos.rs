@@ -11,7 +11,7 @@ use serde::Deserialize;
 use smp_render::photo::{CleanPhoto, PhotoError, clean_photo};
 use smp_store::{AuditAction, PARTIAL_PREFIX, Photo, PhotoAngle, StoreError, StudioId};
 
-use crate::{AppState, Error, Result, Staff, chart, day_of};
+use crate::{AppState, ChartForms, Error, Result, Staff, chart, day_of};
 
 /// Largest photo file accepted.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 30 << 20;
@@ -254,7 +254,16 @@ pub(crate) async fn upload(
     };
     let (angle, bytes) = match form {
         Ok(v) => v,
-        Err(form) => return chart(&state, &who, &id, form, StatusCode::BAD_REQUEST).await,
+        Err(form) => {
+            return chart(
+                &state,
+                &who,
+                &id,
+                ChartForms { upload: form, ..Default::default() },
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
     };
     // Decoding and encoding a camera photo takes a CPU for a moment:
     // off the async workers.
@@ -271,7 +280,14 @@ pub(crate) async fn upload(
         Ok(p) => p,
         Err(e) => {
             let form = refuse(angle.as_str().to_string(), explain(&e));
-            return chart(&state, &who, &id, form, StatusCode::BAD_REQUEST).await;
+            return chart(
+                &state,
+                &who,
+                &id,
+                ChartForms { upload: form, ..Default::default() },
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
         }
     };
     let photo_id = smp_store::new_photo_id();
@@ -411,7 +427,14 @@ pub(crate) async fn withdraw(
         Ok(_) => Ok(Redirect::to(&format!("/clients/{}#photos", photo.client_id)).into_response()),
         Err(smp_store::StoreError::Invalid(m)) => {
             let upload = UploadForm { angle: String::new(), error: Some(m) };
-            chart(&state, &who, &photo.client_id, upload, StatusCode::BAD_REQUEST).await
+            chart(
+                &state,
+                &who,
+                &photo.client_id,
+                ChartForms { upload, ..Default::default() },
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

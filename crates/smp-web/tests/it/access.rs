@@ -49,6 +49,18 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/handback", LoggedIn),
     ("POST", "/handback", LoggedIn),
     ("GET", "/clients/{id}/consents/{consent}/signature.png", Staff),
+    ("GET", "/clients/{id}/portfolio-consent", Staff),
+    ("POST", "/clients/{id}/portfolio-consent", Staff),
+    ("GET", "/clients/{id}/portfolio-consents/{portfolio}/signature.png", Staff),
+    // Taken out before the consent is revoked below (which empties it).
+    ("POST", "/clients/{id}/gallery/{pair}/remove", Clinical),
+    ("POST", "/clients/{id}/gallery", Clinical),
+    ("POST", "/clients/{id}/portfolio-consent/revoke", Staff),
+    ("GET", "/gallery", Staff),
+    ("POST", "/gallery/public", Admin),
+    ("GET", "/gallery/{pair}/{side}", Staff),
+    ("GET", "/g/{gallery}", Link),
+    ("GET", "/g/{gallery}/{pair}/{side}", Link),
     ("GET", "/photos/{photo}", Clinical),
     ("GET", "/photos/{photo}/thumbnail", Clinical),
     ("GET", "/photos/{photo}/screen", Clinical),
@@ -247,8 +259,36 @@ async fn world() -> World {
         }],
     };
     studio.save_price_list(&prices).await.unwrap();
+    // A second photo, later, for the gallery's before/healed pair.
+    let photos = format!("/clients/{client}/photos");
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image::RgbImage::from_pixel(400, 300, image::Rgb([150, 110, 90])))
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    let upload = multipart(&[("csrf", &session.csrf), ("angle", "top")], Some(("healed.jpg", &jpeg)));
+    assert_eq!(app.post(&photos).by(&session.token).body(upload).await.status, StatusCode::SEE_OTHER);
+    let healed = studio.photos(&client).await.unwrap().into_iter().find(|p| p.id != photo).unwrap().id;
+    let portfolio = studio
+        .sign_portfolio_consent(&client, &practitioner, "Show my photos.", false, "Cleo", b"png")
+        .await
+        .unwrap()
+        .unwrap();
+    let pair = smp_store::NewGalleryPair {
+        before_photo: photo.clone(),
+        healed_photo: healed,
+        before_face_line: 1000,
+        healed_face_line: 1000,
+        caption: String::new(),
+    };
+    let pair = studio.add_gallery_pair(&client, &practitioner, &pair).await.unwrap().unwrap();
+    let gallery = studio.set_public_gallery(&admin, true).await.unwrap().unwrap();
     let params = vec![
         ("{feed}", feed),
+        ("{portfolio}", portfolio),
+        ("{pair}", pair),
+        ("{side}", "before.jpg".to_string()),
+        ("{gallery}", gallery),
         ("{previsit}", previsit),
         ("{quote}", quote),
         ("{report}", report),
@@ -313,6 +353,7 @@ fn fields_of(path: &str) -> &'static str {
         "/forms/{previsit}" => "&birth_date=1980-01-01",
         "/clients/{id}/designs/{design}/quote" => "&treatment=full-head",
         "/clients/{id}/quotes/{quote}/deposit" => "&amount=100",
+        "/gallery/public" => "&public=on",
         _ => "",
     }
 }
@@ -324,9 +365,21 @@ fn goes_to_login(r: &Reply) -> bool {
 /// Whether the path names a record of studio A (another studio's staff
 /// must find nothing there).
 fn names_a_record(path: &str) -> bool {
-    ["{id}", "{photo}", "{design}", "{session}", "{consent}", "{user}", "{message}", "{quote}", "{report}"]
-        .iter()
-        .any(|p| path.contains(p))
+    [
+        "{id}",
+        "{photo}",
+        "{design}",
+        "{session}",
+        "{consent}",
+        "{user}",
+        "{message}",
+        "{quote}",
+        "{report}",
+        "{portfolio}",
+        "{pair}",
+    ]
+    .iter()
+    .any(|p| path.contains(p))
 }
 
 #[tokio::test]

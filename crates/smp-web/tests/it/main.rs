@@ -10,6 +10,7 @@ mod clients;
 mod consent;
 mod designs;
 mod feed;
+mod gallery;
 mod head_design;
 mod mail;
 mod photos;

@@ -167,6 +167,7 @@ pub(crate) struct Reply {
     /// Every cookie set.
     pub(crate) cookies: Vec<String>,
     pub(crate) content_type: Option<String>,
+    pub(crate) cache_control: Option<String>,
     pub(crate) bytes: Vec<u8>,
     pub(crate) body: String,
 }
@@ -197,8 +198,12 @@ pub(crate) async fn send_body(
     let status = parts.status;
     let header =
         |name| parts.headers.get(name).map(|v: &header::HeaderValue| v.to_str().unwrap().to_string());
-    let (location, cookie, content_type) =
-        (header(header::LOCATION), header(header::SET_COOKIE), header(header::CONTENT_TYPE));
+    let (location, cookie, content_type, cache_control) = (
+        header(header::LOCATION),
+        header(header::SET_COOKIE),
+        header(header::CONTENT_TYPE),
+        header(header::CACHE_CONTROL),
+    );
     let cookies =
         parts.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect();
     let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap().to_vec();
@@ -206,7 +211,7 @@ pub(crate) async fn send_body(
     if content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) {
         assert_well_formed(uri, &body);
     }
-    Reply { status, location, cookie, cookies, content_type, bytes, body }
+    Reply { status, location, cookie, cookies, content_type, cache_control, bytes, body }
 }
 
 /// What every page the suite fetches must be: a plain-text title, and no

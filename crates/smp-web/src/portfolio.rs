@@ -1,0 +1,279 @@
+//! The portfolio on the chart: the client's separate consent to the studio
+//! showing their photos (signed at the chair, revocable there at any time),
+//! and the before/healed pairs a practitioner adds to the gallery under it.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use smp_store::{NewGalleryPair, PhotoAngle, Session, StoreError};
+
+use crate::{AppState, ChartForms, CsrfForm, Error, Result, Staff, chart, consent, day_of};
+
+/// Where the face begins on a photo from `angle` when the practitioner
+/// leaves it empty: under the hairline on front and side photos (a shaved
+/// head framed at the chair), nowhere on those from above and behind.
+fn default_face_line(angle: PhotoAngle) -> i64 {
+    match angle {
+        PhotoAngle::Front | PhotoAngle::Left | PhotoAngle::Right => 450,
+        PhotoAngle::Top | PhotoAngle::Crown | PhotoAngle::Back => 1000,
+    }
+}
+
+/// The portfolio card: the consent's standing and, for practitioners, the
+/// client's pairs in the gallery and the form that adds one.
+pub(crate) struct PortfolioCard {
+    /// The consent in force: signed when, as whom, with whom, faces or not.
+    pub in_force: Option<(String, smp_store::PortfolioConsent)>,
+    /// Earlier consents: (signed when, how it ended).
+    pub earlier: Vec<(String, String)>,
+    /// The client's pairs in the gallery: (id, caption, added when).
+    pub pairs: Vec<(String, String, String)>,
+    /// Photos to choose from: (id, "front, 3 March 2026").
+    pub photos: Vec<(String, String)>,
+}
+
+impl PortfolioCard {
+    pub(crate) async fn of(
+        studio: &smp_store::StudioStore<'_>,
+        client_id: &str,
+        photos: &[smp_store::Photo],
+        clinical: bool,
+    ) -> Result<Self> {
+        let consents = studio.portfolio_consents(client_id).await?;
+        let in_force = consents.iter().find(|c| c.in_force()).map(|c| (day_of(c.signed_at), c.clone()));
+        let earlier = consents
+            .iter()
+            .filter(|c| !c.in_force())
+            .map(|c| {
+                let ended = match &c.revoked {
+                    Some((at, by)) => format!("revoked {}, recorded by {by}", day_of(*at)),
+                    None => "replaced by a later consent".into(),
+                };
+                (day_of(c.signed_at), ended)
+            })
+            .collect();
+        let pairs = if clinical {
+            studio
+                .client_gallery(client_id)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.pair.caption, day_of(p.created_at)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let photos = photos
+            .iter()
+            .map(|p| (p.id.clone(), format!("{}, {}", p.angle.as_str(), day_of(p.created_at))))
+            .collect();
+        Ok(Self { in_force, earlier, pairs, photos })
+    }
+}
+
+/// What was typed into the gallery form, kept when it is refused.
+#[derive(Default, Deserialize)]
+pub(crate) struct PairForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub before: String,
+    #[serde(default)]
+    pub healed: String,
+    /// Percent of the height, as typed; empty for the angle's default.
+    #[serde(default)]
+    pub before_face: String,
+    #[serde(default)]
+    pub healed_face: String,
+    #[serde(default)]
+    pub caption: String,
+    #[serde(skip)]
+    pub error: Option<String>,
+}
+
+/// A face line typed as a percentage, in thousandths; the angle's default
+/// when empty.
+fn face_line(typed: &str, angle: Option<PhotoAngle>, which: &str) -> std::result::Result<i64, String> {
+    let typed = typed.trim().trim_end_matches('%').trim();
+    if typed.is_empty() {
+        return Ok(angle.map(default_face_line).unwrap_or(1000));
+    }
+    match typed.replace(',', ".").parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok((p * 10.0).round() as i64),
+        _ => Err(format!("Where the face begins on the {which} photo is a percentage from 0 to 100.")),
+    }
+}
+
+/// `POST /clients/{id}/gallery`: a practitioner adds a before/healed pair.
+pub(crate) async fn add(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(id): Path<String>,
+    Form(mut form): Form<PairForm>,
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_clinical("The gallery's photos")?;
+    who.client(&state, &id).await?;
+    let studio = who.studio(&state);
+    let angle_of = async |photo: &str| -> Result<Option<PhotoAngle>> {
+        Ok(studio.photo(photo).await?.filter(|p| p.client_id == id).map(|p| p.angle))
+    };
+    let (before_angle, healed_angle) = (angle_of(&form.before).await?, angle_of(&form.healed).await?);
+    let checked = face_line(&form.before_face, before_angle, "before")
+        .and_then(|b| face_line(&form.healed_face, healed_angle, "healed").map(|h| (b, h)));
+    let refusal = match checked {
+        Err(message) => message,
+        Ok((before_face_line, healed_face_line)) => {
+            let pair = NewGalleryPair {
+                before_photo: form.before.clone(),
+                healed_photo: form.healed.clone(),
+                before_face_line,
+                healed_face_line,
+                caption: form.caption.clone(),
+            };
+            match studio.add_gallery_pair(&id, who.user(), &pair).await {
+                Ok(Some(_)) => return Ok(Redirect::to(&format!("/clients/{id}#portfolio")).into_response()),
+                Ok(None) => return Err(Error::NotFound("There is no such client.".into())),
+                Err(StoreError::Invalid(message)) => message,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    form.error = Some(refusal);
+    chart(&state, &who, &id, ChartForms { gallery: form, ..Default::default() }, StatusCode::BAD_REQUEST)
+        .await
+}
+
+/// `POST /clients/{id}/gallery/{pair}/remove`.
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((id, pair)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_clinical("The gallery's photos")?;
+    who.client(&state, &id).await?;
+    if !who.studio(&state).remove_gallery_pair(&id, &pair, who.user()).await? {
+        return Err(Error::NotFound("This pair is not in the gallery.".into()));
+    }
+    Ok(Redirect::to(&format!("/clients/{id}#portfolio")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "portfolio_consent.html")]
+struct SignPage<'a> {
+    who: &'a Session,
+    client: smp_store::Client,
+    text: &'static str,
+    signed_name: String,
+    agreed: bool,
+    faces: bool,
+    error: Option<String>,
+}
+
+/// `GET /clients/{id}/portfolio-consent`: the text, to read and sign.
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let client = who.client(&state, &id).await?;
+    let page = SignPage {
+        who: &who.session,
+        client,
+        text: smp_clinic::PORTFOLIO_CONSENT_TEXT,
+        signed_name: String::new(),
+        agreed: false,
+        faces: false,
+        error: None,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignForm {
+    csrf: String,
+    #[serde(default)]
+    signed_name: String,
+    #[serde(default)]
+    signature: String,
+    agree: Option<String>,
+    faces: Option<String>,
+}
+
+/// `POST /clients/{id}/portfolio-consent`: records the signature.
+pub(crate) async fn sign(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<SignForm>,
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    let client = who.client(&state, &id).await?;
+    let studio = who.studio(&state);
+    let problem = if form.agree.is_none() {
+        Err("The client ticks the box to agree; without it nothing is recorded.".to_string())
+    } else if form.signed_name.trim().is_empty() {
+        Err("The client types their full name above the signature.".to_string())
+    } else {
+        consent::signature_png(&form.signature)
+    };
+    let error = match problem {
+        Err(message) => message,
+        Ok(png) => {
+            let text = smp_clinic::PORTFOLIO_CONSENT_TEXT;
+            match studio
+                .sign_portfolio_consent(&id, who.user(), text, form.faces.is_some(), &form.signed_name, &png)
+                .await
+            {
+                Ok(Some(_)) => return Ok(Redirect::to(&format!("/clients/{id}#portfolio")).into_response()),
+                Ok(None) => return Err(Error::NotFound("There is no such client.".into())),
+                Err(StoreError::Invalid(m)) => m,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let page = SignPage {
+        who: &who.session,
+        client,
+        text: smp_clinic::PORTFOLIO_CONSENT_TEXT,
+        signed_name: form.signed_name,
+        agreed: form.agree.is_some(),
+        faces: form.faces.is_some(),
+        error: Some(error),
+    };
+    Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+}
+
+/// `POST /clients/{id}/portfolio-consent/revoke`: the client withdrew it;
+/// their photos leave the gallery in the same transaction.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    who: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.client(&state, &id).await?;
+    // A second tap finds nothing in force: the chart shows it revoked.
+    who.studio(&state).revoke_portfolio_consent(&id, who.user()).await?;
+    Ok(Redirect::to(&format!("/clients/{id}#portfolio")).into_response())
+}
+
+/// `GET /clients/{id}/portfolio-consents/{consent}/signature.png`.
+pub(crate) async fn signature(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((id, consent_id)): Path<(String, String)>,
+) -> Result<Response> {
+    who.client(&state, &id).await?;
+    let png = who
+        .studio(&state)
+        .portfolio_signature(&id, &consent_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("There is no such signature for this client.".into()))?;
+    Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
+}
