@@ -1,6 +1,7 @@
 //! `smp report`: the consultation report as a PDF from a design file: the
 //! simulation on its photos, the progression strip, the plan, the quote
-//! from a price-list file, the touch-up forecast and the aftercare.
+//! from a price-list file, the touch-up forecast, the aftercare and what to
+//! do before a session.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,14 @@ pub struct ReportArgs {
     /// a4 or letter.
     #[arg(long, default_value = "a4")]
     paper: String,
+    /// The studio's logo (PNG, JPEG or WebP), at the header's right.
+    #[arg(long, value_name = "FILE")]
+    logo: Option<PathBuf>,
+    /// The client's intake (as `smp screen` reads it): the report lists
+    /// the instructions its screening gives for the days before a session
+    /// (never the answers or findings); without it, those for every client.
+    #[arg(long, value_name = "FILE")]
+    intake: Option<PathBuf>,
 }
 
 /// A price-list file.
@@ -99,6 +108,27 @@ pub fn report(args: &ReportArgs) -> Result<String> {
     }
     smp_render::photo::check_folder(&args.out)?;
     let prices = args.prices.as_deref().map(read_prices).transpose()?;
+    let logo = match &args.logo {
+        Some(path) => Some(
+            image::open(path)
+                .with_context(|| {
+                    format!("{}: not an image the report can use (PNG, JPEG, WebP)", path.display())
+                })?
+                .to_rgba8(),
+        ),
+        None => None,
+    };
+    let rules = smp_clinic::RuleSet::default_rules();
+    let pre_session = match &args.intake {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let intake =
+                smp_clinic::intake::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            smp_clinic::screen(&intake, &rules).pre_session
+        }
+        None => rules.pre_session.clone(),
+    };
     let treatment = Treatment::parse(&args.treatment).with_context(|| {
         format!(
             "{:?} is not a treatment: full-head, hairline, crown, scar-camouflage, density, touch-up",
@@ -177,13 +207,20 @@ pub fn report(args: &ReportArgs) -> Result<String> {
     };
     let report = smp_report::Report {
         paper,
-        studio: smp_report::Studio { name: args.studio.clone(), contact: Vec::new() },
+        studio: smp_report::Studio { name: args.studio.clone(), contact: Vec::new(), logo },
         client: args.client.clone(),
         date: today.format("%-d %B %Y").to_string(),
         proposal: sections::proposal(&design, &plan),
         photos,
         progression,
-        sections: sections::after_pictures(&plan, price, forecast.touch_up_due_years, &protocol),
+        sections: sections::after_pictures(
+            &plan,
+            price,
+            forecast.touch_up_due_years,
+            &protocol,
+            sections::before_session(&pre_session),
+            None,
+        ),
     };
     let pdf = smp_report::pdf(&report)?;
     smp_render::write_atomically(&args.out, |out| {

@@ -1213,6 +1213,31 @@ fn the_consultation_report_is_a_pdf_with_the_simulation_the_plan_and_the_price()
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Consultation for Marta Ruiz") && text.contains("Total"), "{text}");
     assert!(text.contains("EUR") && text.contains("Tax (21.0 %)"), "{text}");
+    // Without an intake, the instructions for every client before a session.
+    assert!(text.contains("Before each session") && text.contains("clean, dry scalp"), "{text}");
+    // With the studio's logo (its transparency kept, as a soft mask) and
+    // the client's intake: its instructions, never its answers.
+    let mut logo = image::RgbaImage::new(240, 80);
+    logo.pixels_mut()
+        .enumerate()
+        .for_each(|(i, p)| *p = image::Rgba([20, 40, 120, (i % 240 < 120) as u8 * 255]));
+    logo.save(dir.path().join("logo.png")).unwrap();
+    fs::write(
+        dir.path().join("intake.toml"),
+        INTAKE.replace("allergies = [\"lidocaine\"]", "allergies = []"),
+    )
+    .unwrap();
+    let args = ["report", "design.toml", "--out", "own.pdf", "--logo", "logo.png", "--intake", "intake.toml"];
+    let o = smp(&args, dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let images =
+        Command::new("pdfimages").args(["-list", "own.pdf"]).current_dir(dir.path()).output().unwrap();
+    assert!(String::from_utf8_lossy(&images.stdout).contains("smask"), "the logo with its transparency");
+    let own = Command::new("pdftotext").args(["own.pdf", "-"]).current_dir(dir.path()).output().unwrap();
+    let own = String::from_utf8_lossy(&own.stdout);
+    assert!(own.contains("Before each session") && !own.contains("isotretinoin"), "{own}");
+    let o = smp(&["report", "design.toml", "--out", "x.pdf", "--logo", "prices.toml"], dir.path());
+    assert!(!o.status.success() && stderr(&o).contains("prices.toml"), "{}", stderr(&o));
     // US Letter on request; a wrong name for the output is said at once.
     let o = smp(&["report", "design.toml", "--out", "letter.pdf", "--paper", "letter"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));

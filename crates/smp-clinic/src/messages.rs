@@ -30,6 +30,8 @@ pub enum MessageKind {
     HealingCheck,
     /// The fading forecast says a touch-up is due.
     TouchUp,
+    /// The consultation report, as a link to download it.
+    Report,
     /// An admin's test of the e-mail settings.
     Test,
 }
@@ -50,7 +52,7 @@ pub const PLACEHOLDERS: [(&str, &str); 7] = [
     ("{date}", "the session's day"),
     ("{time}", "the session's start"),
     ("{session}", "the session's number"),
-    ("{link}", "the client's page: the pre-visit forms, or the aftercare"),
+    ("{link}", "the client's page: the pre-visit forms, the aftercare, or the report"),
     ("{reply}", "how to reach the studio"),
 ];
 
@@ -61,7 +63,7 @@ pub const MAX_BODY_CHARS: usize = 4000;
 
 impl MessageKind {
     /// Every kind, in the order admins see them.
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 10] = [
         Self::PreVisit,
         Self::SessionPlanned,
         Self::SessionReminder,
@@ -70,6 +72,7 @@ impl MessageKind {
         Self::AftercareDay7,
         Self::HealingCheck,
         Self::TouchUp,
+        Self::Report,
         Self::Test,
     ];
 
@@ -84,6 +87,7 @@ impl MessageKind {
             Self::AftercareDay7 => "aftercare-day-7",
             Self::HealingCheck => "healing-check",
             Self::TouchUp => "touch-up",
+            Self::Report => "report",
             Self::Test => "test",
         }
     }
@@ -104,6 +108,7 @@ impl MessageKind {
             Self::AftercareDay7 => "Aftercare, day 7",
             Self::HealingCheck => "Healing check, about day 28",
             Self::TouchUp => "Touch-up due, by the fading forecast",
+            Self::Report => "The consultation report",
             Self::Test => "Test message",
         }
     }
@@ -111,7 +116,10 @@ impl MessageKind {
     /// Whether the client gets it even after unsubscribing: what they need
     /// for their next visit.
     pub fn essential(self) -> bool {
-        matches!(self, Self::PreVisit | Self::SessionPlanned | Self::SessionReminder | Self::Test)
+        matches!(
+            self,
+            Self::PreVisit | Self::SessionPlanned | Self::SessionReminder | Self::Report | Self::Test
+        )
     }
 
     /// The app's own text of this kind.
@@ -161,6 +169,13 @@ impl MessageKind {
                 "Hello {first_name},\n\nscalp micropigmentation fades slowly with the years, and by our \
                  forecast yours is due for a touch-up around {date}: a short session that brings back its \
                  depth and colour. If you would like one, {reply}.\n\n{studio}",
+            ),
+            Self::Report => (
+                "Your consultation at {studio}",
+                "Hello {first_name},\n\nthank you for coming in. Here is the report of your consultation: \
+                 what we proposed, how it would look on your photos through the sessions and the years, the \
+                 plan, the price and the aftercare, to read at home and share with whom you like:\n{link}\n\n\
+                 The link works for 30 days. If you have any questions, {reply}.\n\n{studio}",
             ),
             Self::Test => (
                 "A test message from {studio}",

@@ -51,9 +51,29 @@ const LINE: (u8, u8, u8) = (200, 202, 206);
 
 /// A thing placed on a page.
 pub(crate) enum Item {
-    Text { x: f32, baseline: f32, size: f32, bold: bool, colour: (u8, u8, u8), text: String },
-    Picture { x: f32, y: f32, w: f32, h: f32, jpeg: Arc<Vec<u8>> },
-    Rule { x: f32, y: f32, w: f32, thickness: f32 },
+    Text {
+        x: f32,
+        baseline: f32,
+        size: f32,
+        bold: bool,
+        colour: (u8, u8, u8),
+        text: String,
+    },
+    /// A photo as JPEG, or (`png`) a logo with its transparency.
+    Picture {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        data: Arc<Vec<u8>>,
+        png: bool,
+    },
+    Rule {
+        x: f32,
+        y: f32,
+        w: f32,
+        thickness: f32,
+    },
 }
 
 /// Text measured as the PDF will set it (the fonts' advances and kerning).
@@ -188,7 +208,7 @@ impl Flow {
         for (picture, caption) in pictures {
             let jpeg = Arc::new(print_jpeg(picture, w)?);
             let ph = w * picture.height() as f32 / picture.width().max(1) as f32;
-            self.put(Item::Picture { x, y: self.y, w, h: ph, jpeg });
+            self.put(Item::Picture { x, y: self.y, w, h: ph, data: jpeg, png: false });
             let cw = self.measure.width(caption, SMALL, false);
             let baseline = self.y + h + 4.0 + SMALL;
             self.put(Item::Text {
@@ -296,6 +316,26 @@ impl Flow {
     }
 }
 
+/// The box a logo is fitted into at the header's right, points.
+const LOGO_BOX: (f32, f32) = (150.0, 48.0);
+
+impl Flow {
+    /// The studio's logo, fitted into [`LOGO_BOX`] at the first page's top
+    /// right, beside the studio's name; embedded as PNG with its
+    /// transparency (the app keeps logos at most 600 x 200 pixels).
+    fn logo(&mut self, logo: &image::RgbaImage) -> Result<(), ReportError> {
+        let (pw, ph) = (logo.width().max(1) as f32, logo.height().max(1) as f32);
+        let scale = (LOGO_BOX.0 / pw).min(LOGO_BOX.1 / ph);
+        let (w, h) = (pw * scale, ph * scale);
+        let mut png = Vec::new();
+        logo.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .map_err(|e| ReportError::Picture(e.to_string()))?;
+        let x = MARGIN_X + self.width - w;
+        self.put(Item::Picture { x, y: MARGIN_TOP - 6.0, w, h, data: Arc::new(png), png: true });
+        Ok(())
+    }
+}
+
 /// A picture as JPEG at [`PRINT_DPI`] for `width` points (never enlarged).
 fn print_jpeg(picture: &RgbImage, width: f32) -> Result<Vec<u8>, ReportError> {
     let pixels = (width / 72.0 * PRINT_DPI).round() as u32;
@@ -312,7 +352,10 @@ fn print_jpeg(picture: &RgbImage, width: f32) -> Result<Vec<u8>, ReportError> {
 /// The report's blocks, page by page.
 pub(crate) fn lay_out(report: &Report) -> Result<Vec<Vec<Item>>, ReportError> {
     let mut flow = Flow::new(report.paper);
-    // The header: the studio, then whom and when.
+    // The header: the studio (its logo at the right), then whom and when.
+    if let Some(logo) = &report.studio.logo {
+        flow.logo(logo)?;
+    }
     flow.text_line(MARGIN_X, &report.studio.name, 20.0, true, INK, 26.0);
     for line in &report.studio.contact {
         flow.text_line(MARGIN_X, line, 9.0, false, MUTED, 12.0);
@@ -380,9 +423,10 @@ pub(crate) fn write(paper: Paper, pages: &[Vec<Item>]) -> Result<Vec<u8>, Report
                         TextDirection::Auto,
                     );
                 }
-                Item::Picture { x, y, w, h, jpeg } => {
-                    let image = Image::from_jpeg(Data::from(jpeg.as_ref().clone()), true)
-                        .map_err(|e| ReportError::Picture(e.to_string()))?;
+                Item::Picture { x, y, w, h, data, png } => {
+                    let data = Data::from(data.as_ref().clone());
+                    let image = if *png { Image::from_png(data, true) } else { Image::from_jpeg(data, true) }
+                        .map_err(ReportError::Picture)?;
                     let picture =
                         Size::from_wh(*w, *h).ok_or_else(|| ReportError::Pdf("a picture's size".into()))?;
                     surface.push_transform(&Transform::from_translate(*x, *y));

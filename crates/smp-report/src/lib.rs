@@ -24,6 +24,8 @@ pub struct Studio {
     pub name: String,
     /// Contact lines (phone, e-mail, address).
     pub contact: Vec<String>,
+    /// The studio's logo, set at the header's right (transparency kept).
+    pub logo: Option<image::RgbaImage>,
 }
 
 /// A photo of the client before and as the design would look healed.

@@ -131,16 +131,65 @@ pub fn aftercare(protocol: &smp_clinic::Protocol) -> Section {
     }
 }
 
+/// What to do in the days before a session: the screening's instructions
+/// (the studio's general ones and those its rules add for this client),
+/// never the answers or findings behind them. `None` when there are none.
+pub fn before_session(pre_session: &[String]) -> Option<Section> {
+    (!pre_session.is_empty()).then(|| Section {
+        title: "Before each session".into(),
+        paragraphs: pre_session.iter().map(|p| format!("•  {p}")).collect(),
+        table: None,
+    })
+}
+
+/// Where the client's consents stand: the treatment's, signed when (in
+/// words, with its version), and the portfolio's (`Some(faces)` when in
+/// force).
+pub fn consent(treatment_signed: Option<&str>, portfolio: Option<bool>) -> Section {
+    let treatment = match treatment_signed {
+        Some(when) => format!("You signed our consent to treatment on {when}."),
+        None => "Before the first session we ask you to read and sign our consent to treatment; your \
+                 practitioner goes through it with you."
+            .into(),
+    };
+    let portfolio = match portfolio {
+        Some(true) => {
+            "You agreed to the studio showing your before and healed photos in its gallery, \
+                       your face included, never with your name. You can withdraw this at any time."
+        }
+        Some(false) => {
+            "You agreed to the studio showing your before and healed photos in its gallery, \
+                        cropped to the scalp with your face blurred, never with your name. You can withdraw \
+                        this at any time."
+        }
+        None => {
+            "Your photos are not shown in the studio's gallery: that takes a separate consent, which \
+                 is entirely up to you."
+        }
+    };
+    Section { title: "Your consent".into(), paragraphs: vec![treatment, portfolio.into()], table: None }
+}
+
 /// The sections after the pictures, in the report's order: the plan, the
-/// price (when there is one), the forecast, the aftercare.
+/// price (when there is one), the forecast, the aftercare, what to do
+/// before a session and the consents (when known).
 pub fn after_pictures(
     plan_of_sessions: &smp_clinic::Plan,
     price: Option<Section>,
     touch_up_due_years: Option<f64>,
     protocol: &smp_clinic::Protocol,
+    before_sessions: Option<Section>,
+    consents: Option<Section>,
 ) -> Vec<Section> {
-    [Some(plan(plan_of_sessions)), price, Some(forecast(touch_up_due_years)), Some(aftercare(protocol))]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        Some(plan(plan_of_sessions)),
+        price,
+        Some(forecast(touch_up_due_years)),
+        Some(aftercare(protocol)),
+        before_sessions,
+        consents,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

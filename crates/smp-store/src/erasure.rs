@@ -60,13 +60,14 @@ const COUNTED: [&str; 9] = [
 ];
 
 /// What goes, in an order the references allow.
-const ERASED: [&str; 16] = [
+const ERASED: [&str; 17] = [
     "DELETE FROM aftercare_links WHERE studio_id = $1 AND session_id IN \
      (SELECT id FROM treatment_sessions WHERE studio_id = $1 AND client_id = $2)",
     "DELETE FROM planned_sessions WHERE studio_id = $1 AND client_id = $2",
     // The kept session records no longer name the design they followed.
     "UPDATE treatment_sessions SET design_id = NULL WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM quotes WHERE studio_id = $1 AND client_id = $2",
+    "DELETE FROM report_links WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM reports WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM gallery_pairs WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM designs WHERE studio_id = $1 AND client_id = $2",

@@ -58,7 +58,7 @@ pub use plan::{MAX_CHAIRS, OpeningHours, PlannedSession, SavedPlan, TreatmentPla
 pub use portfolio::{GalleryPair, MAX_CAPTION_CHARS, NewGalleryPair, PortfolioConsent};
 pub use previsit::{OpenPrevisit, PREVISIT_TOKEN, PrevisitLink};
 pub use prices::{NewQuote, Quote, StoredPrice, StoredPriceList};
-pub use reports::{MAX_REPORT_BYTES, StoredReport};
+pub use reports::{MAX_REPORT_BYTES, REPORT_TOKEN, ReportLink, StoredReport};
 pub use screening::Screening;
 pub use sign_in::{MAX_CODE_CHARS, code_from_name};
 pub use studio::StudioDetails;

@@ -889,3 +889,37 @@ async fn erasing_a_client_ends_their_portfolio_consent_and_empties_their_gallery
         assert!(!kept[0].in_force());
     }
 }
+
+#[tokio::test]
+async fn a_shared_report_opens_by_its_link_until_the_record_is_erased() {
+    for (store, _dir) in stores().await {
+        let (a, b, pia, bob, client) = two_studios(&store, "A").await;
+        let admin =
+            store.create_user(&a, &unique("ada"), Role::Admin, "a long password", false).await.unwrap();
+        let sa = store.studio(&a);
+        let photo = photo_of(&sa, &client, &pia, PhotoAngle::Top).await;
+        let design = sa.save_design(&client.id, &photo, &pia, "schema = 1\n").await.unwrap().unwrap().id;
+        let report = sa.save_report(&client.id, &design, &pia, b"%PDF-1.7 report").await.unwrap().unwrap();
+        // Only the client's own report, in the studio's own records.
+        assert_eq!(sa.share_report("someone-else", &report, &pia, 30, None).await.unwrap(), None);
+        assert_eq!(store.studio(&b).share_report(&client.id, &report, &bob, 30, None).await.unwrap(), None);
+        let message = smp_store::NewMessage {
+            kind: "report".into(),
+            key: "link".into(),
+            to: "cy@example.org".into(),
+            subject: "Your report".into(),
+            body: format!("Download: https://studio.example/reports/{}", smp_store::REPORT_TOKEN),
+            due_at: 0,
+        };
+        let token = sa.share_report(&client.id, &report, &pia, 30, Some(&message)).await.unwrap().unwrap();
+        let mail = sa.client_messages(&client.id).await.unwrap();
+        assert!(mail[0].body.ends_with(&format!("/reports/{token}")), "{}", mail[0].body);
+        assert_eq!(sa.reports(&design).await.unwrap()[0].links[0].opened_at, None);
+        let (studio, pdf) = store.shared_report(&token).await.unwrap().unwrap();
+        assert_eq!((studio, pdf.as_slice()), (a.clone(), b"%PDF-1.7 report".as_slice()));
+        assert!(sa.reports(&design).await.unwrap()[0].links[0].opened_at.is_some());
+        assert_eq!(store.shared_report("not-a-token").await.unwrap(), None);
+        sa.erase_client(&admin, &client.id, "Asked in person").await.unwrap().unwrap();
+        assert_eq!(store.shared_report(&token).await.unwrap(), None);
+    }
+}

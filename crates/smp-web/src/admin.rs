@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smp_store::{AuditAction, Role, Session, StoreError, User};
 
@@ -145,6 +145,8 @@ struct StudioPage<'a> {
     chairs: String,
     /// What became of a logo just sent: (whether it was taken, in words).
     logo_note: Option<(bool, String)>,
+    /// The paper consultation reports are set on: "a4" or "letter".
+    paper: String,
     saved: bool,
     error: Option<String>,
 }
@@ -175,6 +177,7 @@ pub(crate) async fn studio(
         opening: studio.opening_hours().await?,
         chairs: studio.chairs().await?.to_string(),
         logo_note: query.logo.as_deref().and_then(crate::brand::logo_note),
+        paper: studio.report_paper().await?,
         who: &who.session,
         details: studio.details().await?,
         zones: crate::clock::zone_names().collect(),
@@ -314,6 +317,7 @@ pub(crate) async fn save_studio(
         opening: if error.is_some() { opening } else { studio.opening_hours().await? },
         chairs: if error.is_some() { form.chairs } else { studio.chairs().await?.to_string() },
         logo_note: None,
+        paper: studio.report_paper().await?,
         saved: error.is_none(),
         details,
         zones: crate::clock::zone_names().collect(),
@@ -324,6 +328,28 @@ pub(crate) async fn save_studio(
         error,
     };
     Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PaperForm {
+    csrf: String,
+    #[serde(default)]
+    paper: String,
+}
+
+/// `POST /admin/studio/paper`: the paper the studio's reports are set on.
+pub(crate) async fn save_paper(
+    State(state): State<AppState>,
+    who: Staff,
+    Form(form): Form<PaperForm>,
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_admin("The studio's settings")?;
+    match who.studio(&state).set_report_paper(who.user(), &form.paper).await {
+        Ok(()) => Ok(Redirect::to("/admin/studio#reports").into_response()),
+        Err(StoreError::Invalid(m)) => Err(Error::BadRequest(m)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -146,6 +146,14 @@ impl ClientMail {
         self.message(MessageKind::PreVisit, "link".into(), &filling, now)
     }
 
+    /// The consultation report's message, due now; its link's token is
+    /// made with the link.
+    pub(crate) fn report(&self, now: NaiveDateTime) -> Option<NewMessage> {
+        let link = format!("{}/reports/{}", self.public_url, smp_store::REPORT_TOKEN);
+        let filling = Filling { link, ..self.base.clone() };
+        self.message(MessageKind::Report, "link".into(), &filling, now)
+    }
+
     /// A recorded session's aftercare messages, those still ahead of `now`
     /// (a session recorded days late sends no stale evening message). Their
     /// link is made with the session.

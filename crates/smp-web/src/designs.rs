@@ -86,8 +86,8 @@ struct EditorPage<'a> {
     stages: &'static [StageChoice],
     /// The quotes of the version open, and the treatments to quote.
     quotes: Vec<crate::prices::QuoteView>,
-    /// Its consultation reports: (made when and by whom, address).
-    reports: Vec<(String, String)>,
+    /// Its consultation reports.
+    reports: Vec<crate::report::ReportLine>,
     treatments: Vec<(&'static str, &'static str)>,
 }
 

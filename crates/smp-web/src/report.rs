@@ -4,9 +4,10 @@
 //! forecast and the aftercare, as a PDF kept with the version (a new one
 //! each time), downloadable from its editor.
 
+use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use smp_clinic::pricing::{Figures, Treatment};
 use smp_optics::LayeredOptics;
 use smp_optics::ageing::Stage;
@@ -37,6 +38,72 @@ fn on_screen(
     }
 }
 
+/// A photo the report shows the design on: its record, screen copy and
+/// label, with the hair to keep in front (flat designs).
+struct ShownPhoto {
+    photo: Photo,
+    screen: std::sync::Arc<image::RgbImage>,
+    label: String,
+    hair: Option<smp_render::hair_mask::HairMask>,
+}
+
+/// The photos of a saved version, its own first: the flat design's one, or
+/// every photo of a design on the head still in the chart.
+async fn shown_photos(
+    state: &AppState,
+    who: &Staff,
+    saved: &smp_store::DesignVersion,
+) -> Result<Vec<ShownPhoto>> {
+    let studio = who.studio(state);
+    let mut ids = vec![saved.photo_id.clone()];
+    if crate::head_editor::is_on_head(saved)
+        && let Ok(design) = smp_core::head_design::parse_head_design(&saved.design_toml)
+    {
+        let others =
+            design.photos.iter().filter_map(|(path, _)| path.file_stem()?.to_str().map(str::to_string));
+        ids.extend(others.filter(|id| *id != saved.photo_id));
+    }
+    let mut shown = Vec::new();
+    for id in ids {
+        let Some(photo) = studio.photo(&id).await?.filter(|p| p.withdrawn.is_none()) else { continue };
+        let screen = crate::preview::cached_screen(state, who, &photo).await?;
+        let hair = match smp_core::design::parse(&saved.design_toml).ok().and_then(|d| d.photo.hair_mask) {
+            Some(name) => Some(crate::hair_masks::saved(state, who, &photo, &name.to_string_lossy()).await?),
+            None => None,
+        };
+        let label = format!("The {} photo", photo.angle.as_str());
+        shown.push(ShownPhoto { photo, screen, label, hair });
+    }
+    if shown.first().is_none_or(|s| s.photo.id != saved.photo_id) {
+        return Err(Error::Gone("The design's photo was withdrawn.".into()));
+    }
+    Ok(shown)
+}
+
+/// The instructions for the days before a session, from the client's
+/// latest screening (those for every client when there is none).
+fn pre_session(screenings: &[smp_store::Screening]) -> Vec<String> {
+    screenings
+        .first()
+        .and_then(|s| serde_json::from_str::<smp_clinic::Screening>(&s.result_json).ok())
+        .map(|s| s.pre_session)
+        .unwrap_or_else(|| smp_clinic::RuleSet::default_rules().pre_session)
+}
+
+/// The words of the report's price section, from the quote as given.
+fn price_section(given: &smp_store::NewQuote) -> smp_report::Section {
+    let what = format!(
+        "{}: {:.0} cm² of scalp, {} sessions.",
+        Treatment::parse(&given.treatment).map(Treatment::label).unwrap_or("The treatment"),
+        given.area_cm2,
+        given.sessions
+    );
+    let tax_bp = if given.net > 0 { (given.tax * 10_000 + given.net / 2) / given.net } else { 0 };
+    let figures = Figures { net: given.net, tax: given.tax, total: given.total };
+    let until = smp_clinic::gate::long_date(given.valid_until.parse().unwrap_or_default());
+    sections::price(&what, &figures, tax_bp, &given.currency, Some(&until))
+}
+
 /// `POST /clients/{id}/designs/{design}/report`: makes the report and
 /// keeps it; back to the version's editor.
 pub(crate) async fn make(
@@ -54,21 +121,12 @@ pub(crate) async fn make(
         .await?
         .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
     let back = crate::head_editor::version_href(&client_id, &saved);
-    let photo = studio
-        .photo(&saved.photo_id)
-        .await?
-        .filter(|p| p.withdrawn.is_none())
-        .ok_or_else(|| Error::Gone("The design's photo was withdrawn.".into()))?;
-    let screen = crate::preview::cached_screen(&state, &who, &photo).await?;
-    let hair = match smp_core::design::parse(&saved.design_toml).ok().and_then(|d| d.photo.hair_mask) {
-        Some(name) => Some(crate::hair_masks::saved(&state, &who, &photo, &name.to_string_lossy()).await?),
-        None => None,
-    };
+    let shown = shown_photos(&state, &who, &saved).await?;
     let today = crate::clock::today();
     let (protocol, _) = crate::plans::protocol_at_pace(&studio).await?;
     let plan = crate::plans::plan_of(&saved, today, &protocol, &|_| true)?
         .map_err(|e| Error::BadRequest(format!("The report needs the plan: {e}.")))?;
-    let quote = studio.quotes(&design_id).await?.into_iter().next();
+    let price = studio.quotes(&design_id).await?.into_iter().next().map(|q| price_section(&q.quoted));
     let details = studio.details().await?;
     let contact: Vec<String> = [
         details.phone.clone(),
@@ -79,37 +137,61 @@ pub(crate) async fn make(
     .flatten()
     .filter(|l| !l.trim().is_empty())
     .collect();
-    let (studio_name, client_name, label) =
-        (details.name.clone(), client.full_name.clone(), photo.angle.as_str());
-    let label = format!("The {label} photo");
+    let paper = match studio.report_paper().await?.as_str() {
+        "letter" => smp_report::Paper::Letter,
+        _ => smp_report::Paper::A4,
+    };
+    let logo = studio.logo().await?;
+    let before_session = sections::before_session(&pre_session(&studio.screenings(&client_id).await?));
+    let signed = studio.consents(&client_id).await?.into_iter().find(|c| c.superseded_by.is_none());
+    let signed = signed.map(|c| {
+        format!(
+            "{} (version {})",
+            smp_clinic::gate::long_date(crate::clock::day(c.signed_at)),
+            c.text_version
+        )
+    });
+    let portfolio = studio.portfolio_consents(&client_id).await?.into_iter().find(|c| c.in_force());
+    let consent = sections::consent(signed.as_deref(), portfolio.map(|c| c.faces_allowed));
+    let (studio_name, client_name) = (details.name.clone(), client.full_name.clone());
     let pdf = state
         .cpu
         .run(&who.user().id, move || -> std::result::Result<Vec<u8>, String> {
-            let (design, pattern) = on_screen(&saved, &photo, &screen)?;
-            let hair = hair.map(|h| h.shrunk_to(screen.dimensions()));
-            let mut healed = (*screen).clone();
-            smp_render::render_stage(
-                &mut healed,
-                &design,
-                &pattern,
-                &LayeredOptics,
-                Stage::HEALED,
-                &smp_render::DEFAULT_GAPS,
-                &|_, _| {},
-            );
-            if let Some(hair) = &hair {
-                hair.keep_hair(&screen, &mut healed);
+            let mut photos = Vec::new();
+            let mut progression = None;
+            let mut main_design = None;
+            for ShownPhoto { photo, screen, label, hair } in shown {
+                let (design, pattern) = on_screen(&saved, &photo, &screen)?;
+                let hair = hair.map(|h| h.shrunk_to(screen.dimensions()));
+                let mut healed = (*screen).clone();
+                smp_render::render_stage(
+                    &mut healed,
+                    &design,
+                    &pattern,
+                    &LayeredOptics,
+                    Stage::HEALED,
+                    &smp_render::DEFAULT_GAPS,
+                    &|_, _| {},
+                );
+                if let Some(hair) = &hair {
+                    hair.keep_hair(&screen, &mut healed);
+                }
+                if main_design.is_none() {
+                    progression = smp_render::timeline::timeline(
+                        &screen,
+                        &design,
+                        &pattern,
+                        &LayeredOptics,
+                        &smp_render::DEFAULT_GAPS,
+                        hair.as_ref(),
+                        500,
+                        &|_, _| {},
+                    );
+                    main_design = Some((design, screen.clone()));
+                }
+                photos.push(smp_report::PhotoPair { label, before: (*screen).clone(), healed });
             }
-            let progression = smp_render::timeline::timeline(
-                &screen,
-                &design,
-                &pattern,
-                &LayeredOptics,
-                &smp_render::DEFAULT_GAPS,
-                hair.as_ref(),
-                500,
-                &|_, _| {},
-            );
+            let (design, screen) = main_design.ok_or("The design has no photo.")?;
             let skin_lab =
                 smp_render::skin_tone(&screen, &design).unwrap_or(smp_optics::colour::typical_skin(3));
             let skin = smp_optics::Skin::of_client(design.client.fitzpatrick, skin_lab);
@@ -120,28 +202,24 @@ pub(crate) async fn make(
                 &design.client,
                 &design.pigment,
             );
-            let price = quote.map(|q| {
-                let given = q.quoted;
-                let what = format!(
-                    "{}: {:.0} cm² of scalp, {} sessions.",
-                    Treatment::parse(&given.treatment).map(Treatment::label).unwrap_or("The treatment"),
-                    given.area_cm2,
-                    given.sessions
-                );
-                let tax_bp = if given.net > 0 { (given.tax * 10_000 + given.net / 2) / given.net } else { 0 };
-                let figures = Figures { net: given.net, tax: given.tax, total: given.total };
-                let until = smp_clinic::gate::long_date(given.valid_until.parse().unwrap_or_default());
-                sections::price(&what, &figures, tax_bp, &given.currency, Some(&until))
-            });
+            // A logo that no longer reads leaves the header without it.
+            let logo = logo.and_then(|png| image::load_from_memory(&png).ok()).map(|l| l.to_rgba8());
             let report = smp_report::Report {
-                paper: smp_report::Paper::A4,
-                studio: smp_report::Studio { name: studio_name, contact },
+                paper,
+                studio: smp_report::Studio { name: studio_name, contact, logo },
                 client: client_name,
                 date: smp_clinic::gate::long_date(today),
                 proposal: sections::proposal(&design, &plan),
-                photos: vec![smp_report::PhotoPair { label, before: (*screen).clone(), healed }],
+                photos,
                 progression,
-                sections: sections::after_pictures(&plan, price, forecast.touch_up_due_years, &protocol),
+                sections: sections::after_pictures(
+                    &plan,
+                    price,
+                    forecast.touch_up_due_years,
+                    &protocol,
+                    before_session,
+                    Some(consent),
+                ),
             };
             smp_report::pdf(&report).map_err(|e| e.to_string())
         })
@@ -173,21 +251,125 @@ pub(crate) async fn download(
     Ok(([(CONTENT_TYPE, "application/pdf".to_string()), (CONTENT_DISPOSITION, name)], pdf).into_response())
 }
 
-/// A version's reports, as its editor lists them: (when and by whom, address).
+/// How long a report's download link lasts, days.
+const LINK_DAYS: i64 = 30;
+
+#[derive(Template)]
+#[template(path = "report_shared.html")]
+struct SharedPage<'a> {
+    who: &'a smp_store::Session,
+    client: smp_store::Client,
+    back: String,
+    link: String,
+    qr_svg: String,
+    emailed_to: Option<String>,
+    days: i64,
+}
+
+/// `POST /clients/{id}/reports/{report}/share`: a download link for the
+/// client, e-mailed when e-mail is set up, and shown once to copy.
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((client_id, report_id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_clinical("Consultation reports")?;
+    let client = who.client(&state, &client_id).await?;
+    if client.erased.is_some() {
+        return Err(Error::Gone("This record was erased.".into()));
+    }
+    let studio = who.studio(&state);
+    let mail = crate::client_mail::ClientMail::of(&state, &studio, &client).await?;
+    let message = mail.as_ref().and_then(|m| m.report(m.now()));
+    let token = studio
+        .share_report(&client_id, &report_id, who.user(), LINK_DAYS, message.as_ref())
+        .await?
+        .ok_or_else(|| Error::NotFound("This client has no such report.".into()))?;
+    let design = studio.report_design(&client_id, &report_id).await?;
+    let back = match design {
+        Some(id) => match studio.client_design(&client_id, &id).await? {
+            Some(saved) => crate::head_editor::version_href(&client_id, &saved),
+            None => format!("/clients/{client_id}"),
+        },
+        None => format!("/clients/{client_id}"),
+    };
+    let link = format!("{}/reports/{token}", state.public_url);
+    let page = SharedPage {
+        who: &who.session,
+        qr_svg: crate::sessions::qr_svg(&link, "the report's link"),
+        link,
+        emailed_to: message.map(|m| m.to),
+        client,
+        back,
+        days: LINK_DAYS,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /reports/{report_link}`: the client's download, without a login,
+/// while the link is live; any other token gets the same answer.
+pub(crate) async fn shared(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    let (_, pdf) = state.store.shared_report(&token).await?.ok_or_else(|| {
+        Error::NotFound("This link has expired or is not one we made. Ask your studio for a new one.".into())
+    })?;
+    let name = "inline; filename=\"consultation-report.pdf\"".to_string();
+    Ok((
+        [
+            (CONTENT_TYPE, "application/pdf".to_string()),
+            (CONTENT_DISPOSITION, name),
+            (CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// A report as its version's editor lists it.
+pub(crate) struct ReportLine {
+    /// Made when and by whom.
+    pub made: String,
+    /// The PDF's address.
+    pub href: String,
+    /// Where the form that shares it with the client posts.
+    pub share_href: String,
+    /// Each time it was shared, in words.
+    pub shared: Vec<String>,
+}
+
+/// A version's reports, as its editor lists them.
 pub(crate) async fn reports_of(
     studio: &smp_store::StudioStore<'_>,
     client_id: &str,
     design_id: &str,
-) -> Result<Vec<(String, String)>> {
+) -> Result<Vec<ReportLine>> {
+    let now = chrono::Utc::now().timestamp_millis();
     Ok(studio
         .reports(design_id)
         .await?
         .into_iter()
-        .map(|r| {
-            (
-                format!("{}, by {}", crate::day_of(r.created_at), r.staff_name),
-                format!("/clients/{client_id}/reports/{}", r.id),
-            )
+        .map(|r| ReportLine {
+            made: format!("{}, by {}", crate::day_of(r.created_at), r.staff_name),
+            href: format!("/clients/{client_id}/reports/{}", r.id),
+            share_href: format!("/clients/{client_id}/reports/{}/share", r.id),
+            shared: r
+                .links
+                .iter()
+                .map(|l| {
+                    let opened = match l.opened_at {
+                        Some(at) => format!("last opened {}", crate::day_of(at)),
+                        None => "not opened yet".into(),
+                    };
+                    let open_until = if l.expires_at > now { "works until" } else { "expired" };
+                    format!(
+                        "Shared {} by {}; {opened}; {open_until} {}",
+                        crate::day_of(l.created_at),
+                        l.staff_name,
+                        crate::day_of(l.expires_at)
+                    )
+                })
+                .collect(),
         })
         .collect())
 }

@@ -114,6 +114,9 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/clients/{id}/quotes/{quote}/deposit", Staff),
     ("POST", "/clients/{id}/designs/{design}/report", Clinical),
     ("GET", "/clients/{id}/reports/{report}", Clinical),
+    ("POST", "/clients/{id}/reports/{report}/share", Clinical),
+    ("GET", "/reports/{report_link}", Link),
+    ("POST", "/admin/studio/paper", Admin),
     ("GET", "/admin/email", Admin),
     ("POST", "/admin/email", Admin),
     ("POST", "/admin/email/texts/{kind}", Admin),
@@ -283,12 +286,14 @@ async fn world() -> World {
     };
     let pair = studio.add_gallery_pair(&client, &practitioner, &pair).await.unwrap().unwrap();
     let gallery = studio.set_public_gallery(&admin, true).await.unwrap().unwrap();
+    let report_link = studio.share_report(&client, &report, &practitioner, 30, None).await.unwrap().unwrap();
     let params = vec![
         ("{feed}", feed),
         ("{portfolio}", portfolio),
         ("{pair}", pair),
         ("{side}", "before.jpg".to_string()),
         ("{gallery}", gallery),
+        ("{report_link}", report_link),
         ("{previsit}", previsit),
         ("{quote}", quote),
         ("{report}", report),
@@ -354,6 +359,7 @@ fn fields_of(path: &str) -> &'static str {
         "/clients/{id}/designs/{design}/quote" => "&treatment=full-head",
         "/clients/{id}/quotes/{quote}/deposit" => "&amount=100",
         "/gallery/public" => "&public=on",
+        "/admin/studio/paper" => "&paper=letter",
         _ => "",
     }
 }

@@ -331,3 +331,39 @@ async fn the_email_settings_say_what_is_wrong_beside_each_field_and_keep_what_wa
     let r = app.post("/admin/email").by(&pia).form(&format!("csrf={pia_csrf}&from=a%40b.c")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_report_sent_to_the_client_arrives_as_a_link_that_downloads_it_logged_out() {
+    let sink = SmtpSink::start(0, 0.0);
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), pia_user, .. } = cast(&app, "A").await;
+    mail_admin(&app, &a, &sink.url).await;
+    let (client, design) = client_with_email(&app, &a, &pia_user).await;
+    let studio = app.store.studio(&a);
+    let pdf = b"%PDF-1.7 the consultation".to_vec();
+    let report = studio.save_report(&client.id, &design, &pia_user, &pdf).await.unwrap().unwrap();
+    let share = format!("/clients/{}/reports/{report}/share", client.id);
+    assert_eq!(
+        app.post(&share).by(&fred).form(&format!("csrf={fred_csrf}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post(&share).by(&pia).form(&format!("csrf={csrf}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("on its way to marta@example.net") && r.body.contains("<svg"), "{}", r.body);
+    let shown = r.body.split("data-copy=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+
+    MailSender::new(app.store.clone(), None, quick(1)).send_due().await.unwrap();
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(header(&got[0], "Subject").as_deref(), Some("Your consultation at A"));
+    assert!(got[0].contains(&shown), "the e-mail carries the link shown: {}", got[0]);
+    // Health never travels: not the screening, not the PDF itself.
+    assert!(!got[0].contains("PDF-1.7") && !got[0].to_lowercase().contains("screening"), "{}", got[0]);
+    let path = &shown[shown.find("/reports/").unwrap()..];
+    let r = app.get(path).await;
+    assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("application/pdf")));
+    assert_eq!(r.bytes, pdf);
+    assert_eq!(r.cache_control.as_deref(), Some("private, no-store"));
+    assert_eq!(app.get(&format!("{path}x")).await.status, StatusCode::NOT_FOUND);
+    let shared = &studio.reports(&design).await.unwrap()[0].links;
+    assert!(shared.len() == 1 && shared[0].opened_at.is_some(), "{shared:?}");
+}

@@ -6,10 +6,27 @@ use crate::support::*;
 #[tokio::test]
 async fn a_consultation_report_is_made_from_a_version_kept_and_downloaded() {
     let app = app().await;
-    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, bo_csrf), .. } = cast(&app, "A").await;
+    let Cast { a, pia: (pia, csrf), fred: (fred, fred_csrf), bo: (bo, bo_csrf), pia_user, .. } =
+        cast(&app, "A").await;
+    // The studio's paper and logo (a transparent one), set by an admin.
+    let studio = app.store.studio(&a);
+    studio.set_report_paper(&pia_user, "letter").await.unwrap();
+    let mut logo = Vec::new();
+    image::RgbaImage::from_fn(300, 100, |x, _| image::Rgba([30, 60, 140, if x < 150 { 255 } else { 0 }]))
+        .write_to(&mut std::io::Cursor::new(&mut logo), image::ImageFormat::Png)
+        .unwrap();
+    studio.set_logo(&pia_user, Some(&logo)).await.unwrap();
     let photo = smp_render::synthetic::scalp_photo(800, 600, [196, 150, 124], 4);
     let (chart, editor) = client_with_photo_of(&app, &pia, &csrf, "Rita Report", &photo).await;
     let client_id = chart.rsplit('/').next().unwrap().to_string();
+    screened(&app, &a, &pia_user, &client_id, "proceed", None, true).await;
+    // The latest screening's instructions for before a session.
+    let result = serde_json::json!({
+        "outcome": "proceed", "earliest_date": null, "rules_version": "test",
+        "findings": [{"rule": "anticoagulants", "outcome": "proceed", "because": "Takes warfarin daily"}],
+        "pre_session": ["Come with a clean, dry scalp.", "Ask the doctor who prescribed your blood thinner first."],
+    });
+    studio.record_screening(&client_id, &pia_user, "", "test", "proceed", &result.to_string()).await.unwrap();
     let drawing = "scale_from=50%2C550&scale_to=750%2C550&scale_mm=140&hairline=100%2C150+400%2C100+700%2C150\
                    &zone=60%2C120+740%2C120+740%2C520+60%2C520&style=soft&density=60&diameter_mm=0.45";
     let r = app.post(&editor).by(&pia).form(&format!("csrf={csrf}&{drawing}")).await;
@@ -52,6 +69,21 @@ async fn a_consultation_report_is_made_from_a_version_kept_and_downloaded() {
             && text.contains("Aftercare"),
         "{text}"
     );
+    // What to do before a session (never the answers behind it), and
+    // where the consents stand.
+    assert!(
+        text.contains("Before each session") && text.contains("You signed our consent to treatment on"),
+        "{text}"
+    );
+    assert!(text.contains("Ask the doctor who prescribed your blood thinner first."), "{text}");
+    assert!(text.contains("not shown in the studio") && !text.contains("warfarin"), "{text}");
+    let tool = |name: &str, args: &[&str]| {
+        let out = std::process::Command::new(name).args(args).current_dir(dir.path()).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(tool("pdfinfo", &["r.pdf"]).contains("612 x 792 pts (letter)"));
+    // The logo keeps its transparency: an image with a soft mask.
+    assert!(tool("pdfimages", &["-list", "r.pdf"]).contains("smask"));
     let rendered = std::process::Command::new("pdftoppm")
         .args(["-r", "40", "-png", "r.pdf", "p"])
         .current_dir(dir.path())
