@@ -1,7 +1,10 @@
 // End to end in a real headless Chromium (Debian's), driven by playwright-core:
 // first login with the one-time password, the forced password change, a new
 // client, the health questions, the screening on the chart, the consent
-// signed on the signature pad, a photo uploaded, the live client search.
+// signed on the signature pad, a photo uploaded, the design editor, a quote
+// and the consultation report (made, sent, opened logged out), the
+// portfolio consent and a before/healed pair, the gallery and its public
+// copy, the live client search, and more along the way.
 // Run by crates/smp-cli/tests/it.rs, which starts `smp serve` and passes
 // SMP_URL, SMP_ADMIN_PASSWORD and SCREENSHOTS.
 import { test } from 'node:test';
@@ -163,7 +166,14 @@ test('a practitioner charts a new client from login to screening', async () => {
     await overlay.scrollIntoViewIfNeeded();
     // Where the photo is now: the page may have scrolled since the last tap.
     const tap = async (fx, fy) => {
-      const box = await overlay.boundingBox();
+      let box = await overlay.boundingBox();
+      // A point below the window's edge is scrolled into it first: a
+      // click outside the window reaches nothing.
+      const below = box.y + box.height * fy - (page.viewportSize().height - 20);
+      if (below > 0) {
+        await page.evaluate((dy) => window.scrollBy(0, dy), below);
+        box = await overlay.boundingBox();
+      }
       await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
     };
     await tap(0.1, 0.92);
@@ -390,6 +400,78 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.waitForURL(/#quotes$/);
     assert.match(await page.textContent('#quotes'), /Full head[\s\S]*Total[\s\S]*EUR/);
     await page.locator('#quotes').screenshot({ path: `${shots}/10e-design-quote.png` });
+    // The consultation report of that version: made and kept, then sent to
+    // the client as a link that downloads it without a login.
+    await page.click('text=Make the consultation report');
+    await page.waitForURL(/#reports$/);
+    const reportHref = await page.locator('#reports a[href*="/reports/"]').first().getAttribute('href');
+    const pdf = await page.request.get(new URL(reportHref, url).href);
+    assert.equal(pdf.headers()['content-type'], 'application/pdf');
+    assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
+    await page.click('#reports button:has-text("Send it to the client")');
+    await page.waitForURL(/\/share$/);
+    assert.match(await page.textContent('main'), /on its way to marta@example\.net/);
+    await lookAt(page, 'k2-report-shared');
+    const reportLink = new URL(await page.locator('[data-copy]').getAttribute('data-copy'), url).href;
+    const stranger = await browser.newContext();
+    const shared = await stranger.request.get(reportLink);
+    assert.equal(shared.headers()['content-type'], 'application/pdf', 'the link opens logged out');
+    await stranger.close();
+    await page.goto(versionUrl);
+    assert.match(await page.textContent('#reports'), /Shared [\s\S]*last opened/);
+
+    // The portfolio: a second crown photo, the client's separate consent to
+    // showing their photos, a before/healed pair, and the gallery.
+    const chartUrl = versionUrl.replace(/\/photos\/.*$/, '');
+    await page.goto(chartUrl);
+    await page.selectOption('#angle', 'crown');
+    await page.setInputFiles('#photo', process.env.SMP_SCALP_PHOTO ?? fileURLToPath(new URL('../docs/render.jpg', import.meta.url)));
+    await page.click('text=Upload the photo');
+    await page.waitForURL(/#photos$/);
+    await page.click("text=Record the client's portfolio consent");
+    await page.waitForURL(/\/portfolio-consent$/);
+    await lookAt(page, 'x-portfolio-consent');
+    await page.check('input[name=agree]');
+    await page.fill('#signed_name', 'Marta Ruiz');
+    await page.locator('#signature-pad').scrollIntoViewIfNeeded();
+    const portfolioPad = await page.locator('#signature-pad').boundingBox();
+    await page.mouse.move(portfolioPad.x + 30, portfolioPad.y + 100);
+    await page.mouse.down();
+    for (let i = 0; i <= 30; i++) {
+      await page.mouse.move(portfolioPad.x + 30 + i * 12, portfolioPad.y + 90 + Math.cos(i / 3) * 35);
+    }
+    await page.mouse.up();
+    await page.click('button.primary-action');
+    await page.waitForURL(/#portfolio$/);
+    assert.match(await page.textContent('#portfolio'), /their face is blurred/);
+    // The chart lists photos newest first: the newer is the healed one.
+    const [healedPhoto, beforePhoto] = await page.locator('#gallery-before option[value]:not([value=""])')
+      .evaluateAll((options) => options.map((o) => o.value));
+    await page.selectOption('#gallery-before', beforePhoto);
+    await page.selectOption('#gallery-healed', healedPhoto);
+    await page.fill('#gallery-caption', 'Crown, three sessions');
+    await page.click('text=Add to the gallery');
+    await page.waitForURL(/#portfolio$/);
+    await page.waitForFunction(() => [...document.querySelectorAll('#portfolio .gallery-grid img')]
+      .every((img) => img.complete && img.naturalWidth > 0));
+    await lookAt(page, 'x-chart-portfolio');
+    await page.click('header a:has-text("Gallery")');
+    await page.waitForURL(/\/gallery$/);
+    assert.match(await page.textContent('main'), /Crown, three sessions/);
+    assert.doesNotMatch(await page.textContent('main'), /Marta/);
+    await page.waitForFunction(() => [...document.querySelectorAll('.gallery-grid img')]
+      .every((img) => img.complete && img.naturalWidth > 0));
+    await page.click('text=Switch on a public page');
+    await page.waitForURL(/#public$/);
+    await lookAt(page, 'y-gallery');
+    const publicGallery = await page.locator('#public a.long-link').getAttribute('href');
+    const visitor = await browser.newPage({ bypassCSP: true });
+    await visitor.goto(publicGallery);
+    await visitor.waitForFunction(() => [...document.querySelectorAll('.gallery-grid img')]
+      .every((img) => img.complete && img.naturalWidth > 0));
+    assert.match(await visitor.textContent('main'), /Crown, three sessions/);
+    await lookAt(visitor, 'y-gallery-public');
+    await visitor.close();
 
     // The postponed client cannot be planned before the date: refused with
     // the reason on the plan page.

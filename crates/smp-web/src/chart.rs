@@ -215,6 +215,22 @@ pub(crate) async fn chart(
         detail: format!("version {} as “{}”, with {}", c.text_version, c.signed_name, c.staff_name),
         href: Some(format!("/clients/{id}/consents/{}", c.id)),
     }));
+    let portfolio_consents = studio.portfolio_consents(id).await?;
+    timeline.extend(portfolio_consents.iter().map(|c| Event {
+        at: c.signed_at,
+        when: day_of(c.signed_at),
+        what: "Portfolio consent",
+        detail: format!(
+            "signed “{}” with {}{}",
+            c.signed_name,
+            c.staff_name,
+            match &c.revoked {
+                Some((at, _)) => format!("; revoked {}", day_of(*at)),
+                None => String::new(),
+            }
+        ),
+        href: Some("#portfolio".into()),
+    }));
     timeline.extend(stored_photos.iter().map(|p| Event {
         at: p.created_at,
         when: day_of(p.created_at),
@@ -290,7 +306,14 @@ pub(crate) async fn chart(
         messages: studio.client_messages(id).await?.iter().map(MessageLine::of).collect(),
         contact: contact_words(&client, studio.unsubscribed_at(id).await?),
         previsit: studio.previsit_links(id).await?.iter().map(previsit_line).collect(),
-        portfolio: crate::portfolio::PortfolioCard::of(&studio, id, &stored_photos, clinical).await?,
+        portfolio: crate::portfolio::PortfolioCard::of(
+            &studio,
+            id,
+            &portfolio_consents,
+            &stored_photos,
+            clinical,
+        )
+        .await?,
         upload: forms.upload,
         gallery: forms.gallery,
         client,

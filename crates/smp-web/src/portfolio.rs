@@ -39,10 +39,10 @@ impl PortfolioCard {
     pub(crate) async fn of(
         studio: &smp_store::StudioStore<'_>,
         client_id: &str,
+        consents: &[smp_store::PortfolioConsent],
         photos: &[smp_store::Photo],
         clinical: bool,
     ) -> Result<Self> {
-        let consents = studio.portfolio_consents(client_id).await?;
         let in_force = consents.iter().find(|c| c.in_force()).map(|c| (day_of(c.signed_at), c.clone()));
         let earlier = consents
             .iter()
