@@ -9,7 +9,6 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use smp_clinic::pricing::{Basis, Price, PriceList, Treatment, parse_money};
 use smp_optics::LayeredOptics;
-use smp_optics::ageing::Stage;
 use smp_render::DEFAULT_GAPS;
 use smp_report::sections;
 
@@ -151,19 +150,7 @@ pub fn report(args: &ReportArgs) -> Result<String> {
             crate::place_on_photo(&design, &photo_path, on_head.as_ref().map(|h| &h.pattern), true);
         let (photo, pattern) = (photo?, pattern.expect("asked for"));
         let hair = crate::hair_mask(&args.design, &design, photo.dimensions())?;
-        let mut healed = photo.clone();
-        smp_render::render_stage(
-            &mut healed,
-            &design,
-            &pattern,
-            &LayeredOptics,
-            Stage::HEALED,
-            &DEFAULT_GAPS,
-            &|_, _| {},
-        );
-        if let Some(hair) = &hair {
-            hair.keep_hair(&photo, &mut healed);
-        }
+        let healed = smp_render::healed_on(&photo, &design, &pattern, hair.as_ref());
         if progression.is_none() {
             progression = smp_render::timeline::timeline(
                 &photo,

@@ -99,6 +99,31 @@ pub fn render_stage(
     composite_layers(photo, &plan.layers(), progress)
 }
 
+/// The design healed on a copy of `photo`, with the layered optics and the
+/// default gaps, the client's longer hair kept in front where `hair` says:
+/// the picture a consultation shows beside the photo.
+pub fn healed_on(
+    photo: &RgbImage,
+    design: &Design,
+    pattern: &Pattern,
+    hair: Option<&hair_mask::HairMask>,
+) -> RgbImage {
+    let mut healed = photo.clone();
+    render_stage(
+        &mut healed,
+        design,
+        pattern,
+        &smp_optics::LayeredOptics,
+        Stage::HEALED,
+        &DEFAULT_GAPS,
+        &|_, _| {},
+    );
+    if let Some(hair) = hair {
+        hair.keep_hair(photo, &mut healed);
+    }
+    healed
+}
+
 /// The dots of a stage, grouped by appearance: what [`render_stage`]
 /// composites, for callers that composite it themselves (strip by strip
 /// with a [`Compositor`], overlapping the encoding of the output, say).

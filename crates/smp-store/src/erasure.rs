@@ -60,7 +60,7 @@ const COUNTED: [&str; 9] = [
 ];
 
 /// What goes, in an order the references allow.
-const ERASED: [&str; 17] = [
+const ERASED: [&str; 16] = [
     "DELETE FROM aftercare_links WHERE studio_id = $1 AND session_id IN \
      (SELECT id FROM treatment_sessions WHERE studio_id = $1 AND client_id = $2)",
     "DELETE FROM planned_sessions WHERE studio_id = $1 AND client_id = $2",
@@ -69,7 +69,6 @@ const ERASED: [&str; 17] = [
     "DELETE FROM quotes WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM report_links WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM reports WHERE studio_id = $1 AND client_id = $2",
-    "DELETE FROM gallery_pairs WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM designs WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM photos WHERE studio_id = $1 AND client_id = $2",
     "DELETE FROM gate_overrides WHERE studio_id = $1 AND client_id = $2",
@@ -137,21 +136,12 @@ impl StudioStore<'_> {
                 .iter()
                 .map(|r| r.get("id"))
                 .collect();
+        // A signed portfolio consent is kept like the treatment consent,
+        // ended, its pairs gone (before the photos they name).
+        self.end_portfolio_in(&mut tx, client_id, admin).await?;
         for sql in ERASED {
             sqlx::query(sql).bind(&self.studio.0).bind(client_id).execute(&mut *tx).await?;
         }
-        // A signed portfolio consent is kept like the treatment consent,
-        // ended: there is nothing left to show under it.
-        sqlx::query(
-            "UPDATE portfolio_consents SET revoked_at = $1, revoked_by = $2 WHERE studio_id = $3 \
-             AND client_id = $4 AND revoked_at IS NULL AND superseded_by IS NULL",
-        )
-        .bind(now_ms())
-        .bind(&admin.id)
-        .bind(&self.studio.0)
-        .bind(client_id)
-        .execute(&mut *tx)
-        .await?;
         // A tablet handed to the client for their consent is taken back.
         sqlx::query("UPDATE sessions SET client_mode_for = NULL WHERE client_mode_for = $1")
             .bind(client_id)

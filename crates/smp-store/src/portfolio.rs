@@ -189,8 +189,25 @@ impl StudioStore<'_> {
         staff: &User,
     ) -> Result<Option<u64>, StoreError> {
         let mut tx = self.store.write().await?;
-        // Erased clients' consents can still be revoked: no owns_client.
-        let revoked = sqlx::query(
+        let Some(removed) = self.end_portfolio_in(&mut tx, client_id, staff).await? else {
+            return Ok(None);
+        };
+        self.audit_in(&mut tx, staff, AuditAction::RevokePortfolioConsent, client_id).await?;
+        tx.commit().await?;
+        Ok(Some(removed))
+    }
+
+    /// Ends the client's portfolio consent in force, as recorded by
+    /// `staff`, and deletes their pairs, in `tx`: how many pairs went, or
+    /// `None` when no consent was in force. (Erased clients' consents end
+    /// too: no `owns_client` here.)
+    pub(crate) async fn end_portfolio_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        client_id: &str,
+        staff: &User,
+    ) -> Result<Option<u64>, StoreError> {
+        let ended = sqlx::query(
             "UPDATE portfolio_consents SET revoked_at = $1, revoked_by = $2 WHERE studio_id = $3 \
              AND client_id = $4 AND revoked_at IS NULL AND superseded_by IS NULL",
         )
@@ -201,18 +218,13 @@ impl StudioStore<'_> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if revoked == 0 {
-            return Ok(None);
-        }
         let removed = sqlx::query("DELETE FROM gallery_pairs WHERE studio_id = $1 AND client_id = $2")
             .bind(&self.studio.0)
             .bind(client_id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        self.audit_in(&mut tx, staff, AuditAction::RevokePortfolioConsent, client_id).await?;
-        tx.commit().await?;
-        Ok(Some(removed))
+        Ok((ended > 0).then_some(removed))
     }
 
     /// The signature under one of this studio's portfolio consents.

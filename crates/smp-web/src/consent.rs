@@ -83,7 +83,7 @@ pub(crate) struct SignForm {
 }
 
 /// The PNG inside the signature pad's data URL, checked and re-encoded.
-pub(crate) fn signature_png(data_url: &str) -> Result<Vec<u8>, String> {
+fn signature_png(data_url: &str) -> Result<Vec<u8>, String> {
     let Some(encoded) = data_url.strip_prefix("data:image/png;base64,") else {
         return Err("Please sign in the box with a finger, pen or mouse.".into());
     };
@@ -96,6 +96,23 @@ pub(crate) fn signature_png(data_url: &str) -> Result<Vec<u8>, String> {
     })
 }
 
+/// The signature under a consent form, once the client has agreed (else
+/// `refusal`) and typed their name: its PNG, or what to ask of them.
+pub(crate) fn signed(
+    agreed: bool,
+    refusal: &str,
+    signed_name: &str,
+    signature: &str,
+) -> Result<Vec<u8>, String> {
+    if !agreed {
+        Err(refusal.to_string())
+    } else if signed_name.trim().is_empty() {
+        Err("The client types their full name above the signature.".to_string())
+    } else {
+        signature_png(signature)
+    }
+}
+
 pub(crate) async fn sign(
     State(state): State<AppState>,
     who: Staff,
@@ -105,14 +122,9 @@ pub(crate) async fn sign(
     who.check_csrf(&form.csrf)?;
     let client = who.client(&state, &id).await?;
     let studio = who.studio(&state);
-    let problem = if form.agree.is_none() {
-        Err("The client must confirm that they have read and understood the text.".to_string())
-    } else if form.signed_name.trim().is_empty() {
-        Err("The client types their full name above the signature.".to_string())
-    } else {
-        signature_png(&form.signature)
-    };
-    let error = match problem {
+    let agreed = form.agree.is_some();
+    let refusal = "The client must confirm that they have read and understood the text.";
+    let error = match signed(agreed, refusal, &form.signed_name, &form.signature) {
         Err(message) => message,
         Ok(png) => {
             match studio.sign_consent(&id, who.user(), &form.text_id, &form.signed_name, &png).await {

@@ -214,14 +214,8 @@ pub(crate) async fn sign(
     who.check_csrf(&form.csrf)?;
     let client = who.client(&state, &id).await?;
     let studio = who.studio(&state);
-    let problem = if form.agree.is_none() {
-        Err("The client ticks the box to agree; without it nothing is recorded.".to_string())
-    } else if form.signed_name.trim().is_empty() {
-        Err("The client types their full name above the signature.".to_string())
-    } else {
-        consent::signature_png(&form.signature)
-    };
-    let error = match problem {
+    let refusal = "The client ticks the box to agree; without it nothing is recorded.";
+    let error = match consent::signed(form.agree.is_some(), refusal, &form.signed_name, &form.signature) {
         Err(message) => message,
         Ok(png) => {
             let text = smp_clinic::PORTFOLIO_CONSENT_TEXT;

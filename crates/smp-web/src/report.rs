@@ -10,7 +10,6 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use smp_clinic::pricing::{Figures, Treatment};
 use smp_optics::LayeredOptics;
-use smp_optics::ageing::Stage;
 use smp_report::sections;
 use smp_store::{AuditAction, Photo};
 
@@ -163,19 +162,7 @@ pub(crate) async fn make(
             for ShownPhoto { photo, screen, label, hair } in shown {
                 let (design, pattern) = on_screen(&saved, &photo, &screen)?;
                 let hair = hair.map(|h| h.shrunk_to(screen.dimensions()));
-                let mut healed = (*screen).clone();
-                smp_render::render_stage(
-                    &mut healed,
-                    &design,
-                    &pattern,
-                    &LayeredOptics,
-                    Stage::HEALED,
-                    &smp_render::DEFAULT_GAPS,
-                    &|_, _| {},
-                );
-                if let Some(hair) = &hair {
-                    hair.keep_hair(&screen, &mut healed);
-                }
+                let healed = smp_render::healed_on(&screen, &design, &pattern, hair.as_ref());
                 if main_design.is_none() {
                     progression = smp_render::timeline::timeline(
                         &screen,
