@@ -203,7 +203,7 @@ pub fn report(args: &ReportArgs) -> Result<String> {
         sections: sections::after_pictures(
             &plan,
             price,
-            forecast.touch_up_due_years,
+            &forecast,
             &protocol,
             sections::before_session(&pre_session),
             None,

@@ -3,6 +3,7 @@
 //! app.
 
 use smp_clinic::pricing::{Figures, money};
+use smp_optics::forecast::{FactorEffect, Forecast};
 
 use crate::{Section, Table};
 
@@ -23,14 +24,33 @@ pub fn proposal(design: &smp_core::Design, plan: &smp_clinic::Plan) -> Section {
                 plan.total_hours
             ),
             format!(
-                "Each impression about {:.2} mm across, in a shade matched to your hair colour ({}) at a dilution of {:.2}, placed {:.2} mm deep in the upper skin.",
+                "Each impression about {:.2} mm across, in a shade matched to your hair colour ({}, {}) at a dilution of {:.2}, placed {:.2} mm deep in the upper skin.",
                 design.impressions.diameter_mm,
+                shade_name(design.client.hair_color.0),
                 design.client.hair_color.to_hex(),
                 design.pigment.dilution,
                 design.pigment.depth_mm
             ),
         ],
         table: None,
+    }
+}
+
+/// A hair colour in words a client uses, from its CIELAB lightness and
+/// chroma (the hex code beside it stays exact).
+pub fn shade_name(rgb: [u8; 3]) -> &'static str {
+    let lab = smp_optics::colour::srgb8_to_lab(rgb);
+    let chroma = lab.a.hypot(lab.b);
+    match lab.l {
+        l if l < 12.0 => "black",
+        l if l < 22.0 && chroma < 5.0 => "soft black",
+        l if l < 22.0 => "darkest brown",
+        l if l < 32.0 => "dark brown",
+        l if l < 45.0 => "medium brown",
+        l if l < 60.0 && chroma < 8.0 => "grey",
+        l if l < 60.0 => "light brown",
+        _ if chroma < 8.0 => "light grey",
+        _ => "blonde",
     }
 }
 
@@ -88,14 +108,44 @@ pub fn price(
     }
 }
 
-/// When a touch-up will be due, by the fading forecast.
-pub fn forecast(touch_up_due_years: Option<f64>) -> Section {
-    let when = match touch_up_due_years {
+/// A forecast factor's value in words.
+fn factor_words(effect: &FactorEffect) -> String {
+    match (effect.factor.as_str(), effect.value.as_str()) {
+        ("uv_exposure", level) => format!("Sun on the scalp: {level}"),
+        ("scalp", condition) => format!("Your scalp: {condition}"),
+        (_, "outdoor_work") => "Working outdoors".into(),
+        (_, habit) => {
+            let mut chars = habit.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        }
+    }
+}
+
+/// When a touch-up will be due, by the fading forecast, and what moves it
+/// for this client (each factor against its neutral value).
+pub fn forecast(forecast: &Forecast) -> Section {
+    let when = match forecast.touch_up_due_years {
         Some(y) => format!(
             "By our forecast for your skin and the pigment, a touch-up will be due about {y:.1} years after healing."
         ),
         None => "By our forecast, no touch-up will be due within ten years of healing.".into(),
     };
+    let rows: Vec<Vec<String>> = forecast
+        .factors
+        .iter()
+        .filter(|f| (f.rate - 1.0).abs() > 1e-9)
+        .map(|f| {
+            let moves = match f.moves_years {
+                Some(y) if y < 0.0 => format!("about {:.1} years sooner", -y),
+                Some(y) if y > 0.0 => format!("about {y:.1} years later"),
+                _ => "little".into(),
+            };
+            let pace = (f.rate - 1.0) * 100.0;
+            let pace =
+                if pace > 0.0 { format!("{pace:.0} % faster") } else { format!("{:.0} % slower", -pace) };
+            vec![factor_words(f), pace, moves]
+        })
+        .collect();
     Section {
         title: "Over the years".into(),
         paragraphs: vec![
@@ -103,7 +153,11 @@ pub fn forecast(touch_up_due_years: Option<f64>) -> Section {
             "Sun, sweat and how the skin heals change this; a short touch-up session brings back the depth and colour."
                 .into(),
         ],
-        table: None,
+        table: (!rows.is_empty()).then(|| Table {
+            head: vec!["What counts for you".into(), "Fades".into(), "Moves the touch-up".into()],
+            rows,
+            amounts: false,
+        }),
     }
 }
 
@@ -176,7 +230,7 @@ pub fn consent(treatment_signed: Option<&str>, portfolio: Option<bool>) -> Secti
 pub fn after_pictures(
     plan_of_sessions: &smp_clinic::Plan,
     price: Option<Section>,
-    touch_up_due_years: Option<f64>,
+    fading: &Forecast,
     protocol: &smp_clinic::Protocol,
     before_sessions: Option<Section>,
     consents: Option<Section>,
@@ -184,7 +238,7 @@ pub fn after_pictures(
     [
         Some(plan(plan_of_sessions)),
         price,
-        Some(forecast(touch_up_due_years)),
+        Some(forecast(fading)),
         Some(aftercare(protocol)),
         before_sessions,
         consents,
@@ -192,4 +246,54 @@ pub fn after_pictures(
     .into_iter()
     .flatten()
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hair_colours_have_names_a_client_uses() {
+        assert_eq!(shade_name([0x0a, 0x0a, 0x0a]), "black");
+        assert_eq!(shade_name([0x2a, 0x22, 0x1d]), "darkest brown");
+        assert_eq!(shade_name([0x2b, 0x2a, 0x2a]), "soft black");
+        assert_eq!(shade_name([0x4a, 0x32, 0x22]), "dark brown");
+        assert_eq!(shade_name([0x7a, 0x5a, 0x3c]), "medium brown");
+        assert_eq!(shade_name([0x80, 0x80, 0x80]), "grey");
+        assert_eq!(shade_name([0xd8, 0xc0, 0x78]), "blonde");
+    }
+
+    #[test]
+    fn the_forecast_lists_what_moves_the_touch_up_for_this_client() {
+        let effect = |factor: &str, value: &str, rate: f64, moves: Option<f64>| FactorEffect {
+            factor: factor.into(),
+            value: value.into(),
+            rate,
+            moves_years: moves,
+        };
+        let fading = Forecast {
+            touch_up_due_years: Some(3.5),
+            curve: Vec::new(),
+            factors: vec![
+                effect("uv_exposure", "high", 1.5, Some(-1.2)),
+                effect("scalp", "normal", 1.0, Some(0.0)),
+                effect("lifestyle", "outdoor_work", 1.2, Some(-0.5)),
+            ],
+            threshold_share: 0.5,
+        };
+        let section = forecast(&fading);
+        assert!(section.paragraphs[0].contains("about 3.5 years"));
+        let rows = section.table.unwrap().rows;
+        assert_eq!(
+            rows,
+            vec![
+                vec![
+                    "Sun on the scalp: high".to_string(),
+                    "50 % faster".into(),
+                    "about 1.2 years sooner".into()
+                ],
+                vec!["Working outdoors".to_string(), "20 % faster".into(), "about 0.5 years sooner".into()],
+            ]
+        );
+    }
 }

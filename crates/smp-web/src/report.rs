@@ -202,7 +202,7 @@ pub(crate) async fn make(
                 sections: sections::after_pictures(
                     &plan,
                     price,
-                    forecast.touch_up_due_years,
+                    &forecast,
                     &protocol,
                     before_session,
                     Some(consent),
