@@ -107,6 +107,7 @@ pub(crate) async fn set_public(
 struct PublicPage {
     studio: String,
     base: String,
+    has_logo: bool,
     pairs: Vec<PairView>,
 }
 
@@ -129,8 +130,24 @@ pub(crate) async fn public_page(
     let studio_id = public_studio(&state, &token).await?;
     let studio = state.store.studio(&studio_id);
     let pairs = studio.gallery().await?.iter().map(PairView::of).collect();
-    let page = PublicPage { studio: studio.name().await?, base: format!("/g/{token}"), pairs };
+    let has_logo = studio.brand().await?.has_logo;
+    let page = PublicPage { studio: studio.name().await?, base: format!("/g/{token}"), has_logo, pairs };
     Ok(([(CACHE_CONTROL, "no-store")], Html(page.render()?)).into_response())
+}
+
+/// `GET /g/{gallery}/logo.png`: the studio's logo on its public page.
+pub(crate) async fn public_logo(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let studio_id = public_studio(&state, &token).await?;
+    let png = state
+        .store
+        .studio(&studio_id)
+        .logo()
+        .await?
+        .ok_or_else(|| Error::NotFound("This studio has no logo.".into()))?;
+    Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
 }
 
 /// `GET /g/{gallery}/{pair}/{side}`: a picture of the public copy.

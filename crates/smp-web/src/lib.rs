@@ -187,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .route("/gallery/public", post(gallery::set_public))
         .route("/gallery/{pair}/{side}", get(gallery::staff_picture))
         .route("/g/{gallery}", get(gallery::public_page))
+        .route("/g/{gallery}/logo.png", get(gallery::public_logo))
         .route("/g/{gallery}/{pair}/{side}", get(gallery::public_picture))
         .route("/clients/{id}/consent/hand-over", post(consent::hand_over))
         .route("/handback", get(consent::handback_page).post(consent::hand_back))

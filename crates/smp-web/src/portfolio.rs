@@ -22,6 +22,24 @@ fn default_face_line(angle: PhotoAngle) -> i64 {
     }
 }
 
+/// How far under the hairline the face is taken to begin when no brows
+/// are marked, as a share of the photo's height.
+const UNDER_HAIRLINE: f64 = 0.04;
+
+/// Where the face begins on `photo` by the latest design drawn on it, in
+/// thousandths of its height: at the brows when they were marked, else a
+/// little under the hairline's lowest point. `None` without such a design.
+fn face_line_of_design(designs: &[smp_store::DesignVersion], photo: &smp_store::Photo) -> Option<i64> {
+    let design = designs.iter().find(|d| d.photo_id == photo.id)?;
+    let hairline = smp_core::design::parse(&design.design_toml).ok()?.hairline?;
+    let height = photo.height.max(1) as f64;
+    let line = match hairline.glabella {
+        Some(brows) => brows.y / height,
+        None => hairline.points.iter().map(|p| p.y).fold(f64::MIN, f64::max) / height + UNDER_HAIRLINE,
+    };
+    line.is_finite().then(|| (line.clamp(0.0, 1.0) * 1000.0).round() as i64)
+}
+
 /// The portfolio card: the consent's standing and, for practitioners, the
 /// client's pairs in the gallery and the form that adds one.
 pub(crate) struct PortfolioCard {
@@ -93,12 +111,11 @@ pub(crate) struct PairForm {
     pub error: Option<String>,
 }
 
-/// A face line typed as a percentage, in thousandths; the angle's default
-/// when empty.
-fn face_line(typed: &str, angle: Option<PhotoAngle>, which: &str) -> std::result::Result<i64, String> {
+/// A face line typed as a percentage, in thousandths; `default` when empty.
+fn face_line(typed: &str, default: i64, which: &str) -> std::result::Result<i64, String> {
     let typed = typed.trim().trim_end_matches('%').trim();
     if typed.is_empty() {
-        return Ok(angle.map(default_face_line).unwrap_or(1000));
+        return Ok(default);
     }
     match typed.replace(',', ".").parse::<f64>() {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok((p * 10.0).round() as i64),
@@ -117,12 +134,19 @@ pub(crate) async fn add(
     who.require_clinical("The gallery's photos")?;
     who.client(&state, &id).await?;
     let studio = who.studio(&state);
-    let angle_of = async |photo: &str| -> Result<Option<PhotoAngle>> {
-        Ok(studio.photo(photo).await?.filter(|p| p.client_id == id).map(|p| p.angle))
+    // An empty face line: under the hairline of a design drawn on the photo
+    // (the before photo's for a healed one without), else the angle's.
+    let designs = studio.designs(&id).await?;
+    let photo_of = async |photo: &str| -> Result<Option<smp_store::Photo>> {
+        Ok(studio.photo(photo).await?.filter(|p| p.client_id == id))
     };
-    let (before_angle, healed_angle) = (angle_of(&form.before).await?, angle_of(&form.healed).await?);
-    let checked = face_line(&form.before_face, before_angle, "before")
-        .and_then(|b| face_line(&form.healed_face, healed_angle, "healed").map(|h| (b, h)));
+    let (before, healed) = (photo_of(&form.before).await?, photo_of(&form.healed).await?);
+    let drawn = |p: &Option<smp_store::Photo>| p.as_ref().and_then(|p| face_line_of_design(&designs, p));
+    let angle_line = |p: &Option<smp_store::Photo>| p.as_ref().map_or(1000, |p| default_face_line(p.angle));
+    let before_default = drawn(&before).unwrap_or_else(|| angle_line(&before));
+    let healed_default = drawn(&healed).or_else(|| drawn(&before)).unwrap_or_else(|| angle_line(&healed));
+    let checked = face_line(&form.before_face, before_default, "before")
+        .and_then(|b| face_line(&form.healed_face, healed_default, "healed").map(|h| (b, h)));
     let refusal = match checked {
         Err(message) => message,
         Ok((before_face_line, healed_face_line)) => {

@@ -60,6 +60,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/gallery/public", Admin),
     ("GET", "/gallery/{pair}/{side}", Staff),
     ("GET", "/g/{gallery}", Link),
+    ("GET", "/g/{gallery}/logo.png", Link),
     ("GET", "/g/{gallery}/{pair}/{side}", Link),
     ("GET", "/photos/{photo}", Clinical),
     ("GET", "/photos/{photo}/thumbnail", Clinical),

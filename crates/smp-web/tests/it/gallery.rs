@@ -200,7 +200,15 @@ async fn only_consented_photos_reach_the_gallery_and_revoking_takes_them_out_of_
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = app.get("/gallery").by(&ada.0).await.body;
     let public = page.split("/g/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    // With the studio's logo, as its staff pages have it.
+    let mut logo = Vec::new();
+    image::RgbaImage::from_pixel(60, 20, image::Rgba([30, 60, 140, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut logo), image::ImageFormat::Png)
+        .unwrap();
+    app.store.studio(&cast.a).set_logo(&cast.pia_user, Some(&logo)).await.unwrap();
     let public_page = app.get(&format!("/g/{public}")).await;
+    assert!(public_page.body.contains(&format!("/g/{public}/logo.png")));
+    assert_eq!(app.get(&format!("/g/{public}/logo.png")).await.bytes, logo);
     assert!(
         public_page.status.is_success() && public_page.body.contains("Results at A"),
         "{}",
@@ -270,4 +278,43 @@ async fn a_consent_that_allows_faces_shows_them_cropped_but_sharp() {
     let shown = image::load_from_memory(&r.bytes).unwrap();
     assert_eq!((shown.width(), shown.height()), (400, 285), "45 % and 12 % of 500");
     assert!(detail(&r.bytes, 0.9..1.0) > 40.0, "the face stays sharp: {}", detail(&r.bytes, 0.9..1.0));
+}
+
+#[tokio::test]
+async fn an_empty_face_line_is_taken_from_the_hairline_drawn_on_the_photo() {
+    let app = app().await;
+    let cast = cast(&app, "A").await;
+    let pia = &cast.pia;
+    let chart = app
+        .post("/clients")
+        .by(&pia.0)
+        .form(&format!("csrf={}&full_name=Hal+Line", pia.1))
+        .await
+        .location
+        .unwrap();
+    let before = upload(&app, &chart, pia, "front", &busy_photo(200)).await;
+    let healed = upload(&app, &chart, pia, "front", &busy_photo(120)).await;
+    // A design on the before photo: its hairline's lowest point 150 px down
+    // of 500.
+    let drawing = "scale_from=20%2C450&scale_to=380%2C450&scale_mm=140&hairline=50%2C150+200%2C120+350%2C150\
+                   &zone=20%2C100+380%2C100+380%2C300+20%2C300&style=soft&density=60&diameter_mm=0.45";
+    let editor = format!("{chart}/photos/{before}/design");
+    let r = app.post(&editor).by(&pia.0).form(&format!("csrf={}&{drawing}", pia.1)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post(&format!("{chart}/portfolio-consent"))
+        .by(&pia.0)
+        .form(&signed(&pia.1, true, false, "Hal+L", &drawn_signature(true)))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let form = format!("csrf={}&before={before}&healed={healed}&before_face=&healed_face=&caption=", pia.1);
+    assert_eq!(
+        app.post(&format!("{chart}/gallery")).by(&pia.0).form(&form).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let shown = app.store.studio(&cast.a).gallery().await.unwrap().remove(0);
+    // 150/500 and 4 % under it; the healed photo, without a design, the same.
+    assert_eq!((shown.pair.before_face_line, shown.pair.healed_face_line), (340, 340));
+    let r = app.get(&format!("/gallery/{}/before.jpg", shown.id)).by(&pia.0).await;
+    assert_eq!(image::load_from_memory(&r.bytes).unwrap().height(), 230, "(34 % + 12 %) of 500");
 }
