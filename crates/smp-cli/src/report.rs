@@ -200,14 +200,16 @@ pub fn report(args: &ReportArgs) -> Result<String> {
         proposal: sections::proposal(&design, &plan),
         photos,
         progression,
-        sections: sections::after_pictures(
-            &plan,
+        sections: sections::AfterPictures {
+            plan: &plan,
+            booked: &[],
             price,
-            &forecast,
-            &protocol,
-            sections::before_session(&pre_session),
-            None,
-        ),
+            fading: &forecast,
+            protocol: &protocol,
+            before_sessions: sections::before_session(&pre_session),
+            consents: None,
+        }
+        .sections(),
     };
     let pdf = smp_report::pdf(&report)?;
     smp_render::write_atomically(&args.out, |out| {

@@ -54,27 +54,32 @@ pub fn shade_name(rgb: [u8; 3]) -> &'static str {
     }
 }
 
-/// The plan's sessions.
-pub fn plan(plan: &smp_clinic::Plan) -> Section {
+/// The plan's sessions: on the days booked for them (`booked`: a session's
+/// number and its day and time in words), else from the earliest days the
+/// healing between them allows.
+pub fn plan(plan: &smp_clinic::Plan, booked: &[(usize, String)]) -> Section {
     let rows = plan
         .sessions
         .iter()
         .map(|s| {
-            vec![
-                format!("Session {}", s.number),
-                s.date.format("%-d %B %Y").to_string(),
-                format!("about {:.1} h", s.hours),
-                s.focus.clone(),
-            ]
+            let when = booked
+                .iter()
+                .find(|(number, _)| *number == s.number)
+                .map(|(_, when)| when.clone())
+                .unwrap_or_else(|| format!("from {}", s.date.format("%-d %B %Y")));
+            vec![format!("Session {}", s.number), when, format!("about {:.1} h", s.hours), s.focus.clone()]
         })
         .collect();
+    let dates = if booked.is_empty() {
+        "The dates are the earliest the healing between sessions allows; we agree them with you."
+    } else {
+        "Your sessions are booked on these days; if one no longer suits you, tell us and we find another."
+    };
     Section {
         title: "The plan".into(),
-        paragraphs: vec![
-            "The dates are the earliest the healing between sessions allows; we agree them with you.".into(),
-        ],
+        paragraphs: vec![dates.into()],
         table: Some(Table {
-            head: vec!["".into(), "From".into(), "Time".into(), "What it does".into()],
+            head: vec!["".into(), "When".into(), "Time".into(), "What it does".into()],
             rows,
             amounts: false,
         }),
@@ -224,28 +229,40 @@ pub fn consent(treatment_signed: Option<&str>, portfolio: Option<bool>) -> Secti
     Section { title: "Your consent".into(), paragraphs: vec![treatment, portfolio.into()], table: None }
 }
 
-/// The sections after the pictures, in the report's order: the plan, the
-/// price (when there is one), the forecast, the aftercare, what to do
-/// before a session and the consents (when known).
-pub fn after_pictures(
-    plan_of_sessions: &smp_clinic::Plan,
-    price: Option<Section>,
-    fading: &Forecast,
-    protocol: &smp_clinic::Protocol,
-    before_sessions: Option<Section>,
-    consents: Option<Section>,
-) -> Vec<Section> {
-    [
-        Some(plan(plan_of_sessions)),
-        price,
-        Some(forecast(fading)),
-        Some(aftercare(protocol)),
-        before_sessions,
-        consents,
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+/// What the sections after the pictures are made from.
+pub struct AfterPictures<'a> {
+    /// The plan the design makes.
+    pub plan: &'a smp_clinic::Plan,
+    /// The days booked for its sessions: (number, day and time in words).
+    pub booked: &'a [(usize, String)],
+    /// The price, when there is one.
+    pub price: Option<Section>,
+    /// The fading forecast.
+    pub fading: &'a Forecast,
+    /// The aftercare protocol.
+    pub protocol: &'a smp_clinic::Protocol,
+    /// What to do before a session, when known.
+    pub before_sessions: Option<Section>,
+    /// The consents, when known.
+    pub consents: Option<Section>,
+}
+
+impl AfterPictures<'_> {
+    /// The sections, in the report's order: the plan, the price, the
+    /// forecast, the aftercare, what to do before a session, the consents.
+    pub fn sections(self) -> Vec<Section> {
+        [
+            Some(plan(self.plan, self.booked)),
+            self.price,
+            Some(forecast(self.fading)),
+            Some(aftercare(self.protocol)),
+            self.before_sessions,
+            self.consents,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 #[cfg(test)]

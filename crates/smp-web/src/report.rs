@@ -126,6 +126,23 @@ pub(crate) async fn make(
     let plan = crate::plans::plan_of(&saved, today, &protocol, &|_| true)?
         .map_err(|e| Error::BadRequest(format!("The report needs the plan: {e}.")))?;
     let price = studio.quotes(&design_id).await?.into_iter().next().map(|q| price_section(&q.quoted));
+    // The days booked, when the client's plan follows this version.
+    let booked: Vec<(usize, String)> = studio
+        .plan(&client_id)
+        .await?
+        .filter(|p| p.design_id == design_id)
+        .map(|p| p.sessions)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|s| {
+            let day = smp_clinic::gate::long_date(s.date.parse().ok()?);
+            let when = match s.start_time {
+                Some(time) => format!("{day} at {time}"),
+                None => day,
+            };
+            Some((usize::try_from(s.number).ok()?, when))
+        })
+        .collect();
     let details = studio.details().await?;
     let contact: Vec<String> = [
         details.phone.clone(),
@@ -199,14 +216,16 @@ pub(crate) async fn make(
                 proposal: sections::proposal(&design, &plan),
                 photos,
                 progression,
-                sections: sections::after_pictures(
-                    &plan,
+                sections: sections::AfterPictures {
+                    plan: &plan,
+                    booked: &booked,
                     price,
-                    &forecast,
-                    &protocol,
-                    before_session,
-                    Some(consent),
-                ),
+                    fading: &forecast,
+                    protocol: &protocol,
+                    before_sessions: before_session,
+                    consents: Some(consent),
+                }
+                .sections(),
             };
             smp_report::pdf(&report).map_err(|e| e.to_string())
         })

@@ -42,6 +42,14 @@ async fn a_consultation_report_is_made_from_a_version_kept_and_downloaded() {
     );
     assert_eq!(app.post(&make).by(&bo).form(&format!("csrf={bo_csrf}")).await.status, StatusCode::NOT_FOUND);
 
+    // The client's plan follows this version: the report gives its days.
+    let start = chrono::Utc::now().date_naive() + chrono::Days::new(5);
+    let r = app
+        .post(&format!("/clients/{client_id}/plan"))
+        .by(&pia)
+        .form(&format!("csrf={csrf}&design_id={design_id}&start={start}"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = app.post(&make).by(&pia).form(&format!("csrf={csrf}")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.location.as_deref().unwrap().ends_with("#reports"));
@@ -76,6 +84,10 @@ async fn a_consultation_report_is_made_from_a_version_kept_and_downloaded() {
         "{text}"
     );
     assert!(text.contains("Ask the doctor who prescribed your blood thinner first."), "{text}");
+    assert!(
+        text.contains("booked on these days") && text.contains(&start.format("%-d %B %Y").to_string()),
+        "{text}"
+    );
     assert!(text.contains("not shown in the studio") && !text.contains("warfarin"), "{text}");
     let tool = |name: &str, args: &[&str]| {
         let out = std::process::Command::new(name).args(args).current_dir(dir.path()).output().unwrap();
