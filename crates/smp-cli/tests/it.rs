@@ -1147,6 +1147,7 @@ fn killing_smp_serve_mid_send_sends_nothing_twice() {
             subject: "Once".into(),
             body: "Once only.".into(),
             due_at: 0,
+            unsubscribe_url: None,
         };
         studio.enqueue(None, &message).await.unwrap();
     });

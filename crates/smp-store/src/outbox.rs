@@ -62,6 +62,9 @@ pub struct NewMessage {
     pub body: String,
     /// When it is due, unix ms.
     pub due_at: i64,
+    /// The client's one-click unsubscribe address, for the header that
+    /// offers it (an optional message carries it; a test message does not).
+    pub unsubscribe_url: Option<String>,
 }
 
 /// Where a message is.
@@ -129,10 +132,12 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     /// When it was sent, unix ms.
     pub sent_at: Option<i64>,
+    /// The client's one-click unsubscribe address.
+    pub unsubscribe_url: Option<String>,
 }
 
 const MESSAGE_COLUMNS: &str = "id, studio_id, client_id, kind, to_address, subject, body, due_at, state, \
-     attempts, last_error, sent_at";
+     attempts, last_error, sent_at, unsubscribe_url";
 
 fn message_from(r: &sqlx::any::AnyRow) -> OutboxMessage {
     OutboxMessage {
@@ -148,6 +153,7 @@ fn message_from(r: &sqlx::any::AnyRow) -> OutboxMessage {
         attempts: r.get("attempts"),
         last_error: r.get("last_error"),
         sent_at: r.get("sent_at"),
+        unsubscribe_url: r.get("unsubscribe_url"),
     }
 }
 
@@ -429,7 +435,8 @@ async fn insert_message(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO outbox (id, studio_id, client_id, kind, dedupe_key, to_address, subject, body, due_at, state, \
-         attempts, next_try_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11)",
+         attempts, next_try_at, created_at, unsubscribe_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11, $12)",
     )
     .bind(new_id())
     .bind(studio_id)
@@ -442,6 +449,7 @@ async fn insert_message(
     .bind(m.due_at)
     .bind(m.due_at)
     .bind(now)
+    .bind(&m.unsubscribe_url)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -152,15 +152,7 @@ impl StudioStore<'_> {
         .execute(&mut *tx)
         .await?;
         if let Some(mail) = mail {
-            if !mail.aftercare.is_empty() {
-                let token = self.make_aftercare_link_in(&mut tx, &id, staff, mail.link_days).await?;
-                let messages: Vec<NewMessage> = mail
-                    .aftercare
-                    .iter()
-                    .map(|m| NewMessage { body: m.body.replace(crate::AFTERCARE_TOKEN, &token), ..m.clone() })
-                    .collect();
-                self.schedule_in(&mut tx, client_id, &format!("aftercare:{id}"), &messages).await?;
-            }
+            self.schedule_aftercare_in(&mut tx, client_id, &id, staff, mail).await?;
             // The latest session's forecast replaces any earlier one's.
             self.schedule_in(&mut tx, client_id, "touch-up", mail.touch_up.as_slice()).await?;
         }
@@ -171,8 +163,11 @@ impl StudioStore<'_> {
 
     /// Amends one of this studio's sessions: the new date, number and ink
     /// passport replace the old, which are kept with `reason` (see
-    /// [`Self::session_amendments`]); audited. `false` when there is no such
-    /// session.
+    /// [`Self::session_amendments`]); audited. With `aftercare` (a moved
+    /// date's messages), the session's pending aftercare messages are
+    /// replaced by them, with a new aftercare link for their text. `false`
+    /// when there is no such session.
+    #[allow(clippy::too_many_arguments)]
     pub async fn amend_session(
         &self,
         session_id: &str,
@@ -181,6 +176,7 @@ impl StudioStore<'_> {
         number: i64,
         passport_json: &str,
         reason: &str,
+        aftercare: Option<&SessionMail>,
     ) -> Result<bool, StoreError> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > MAX_AMENDMENT_REASON_CHARS {
@@ -226,9 +222,37 @@ impl StudioStore<'_> {
         .bind(session_id)
         .execute(&mut *tx)
         .await?;
-        self.audit_in(&mut tx, staff, AuditAction::AmendSession, &old.get::<String, _>("client_id")).await?;
+        let client_id: String = old.get("client_id");
+        if let Some(mail) = aftercare {
+            self.schedule_aftercare_in(&mut tx, &client_id, session_id, staff, mail).await?;
+        }
+        self.audit_in(&mut tx, staff, AuditAction::AmendSession, &client_id).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Writes a session's aftercare messages in `tx` in place of its
+    /// pending ones (a message already sent stays sent), with an aftercare
+    /// link for their text when there are any.
+    async fn schedule_aftercare_in(
+        &self,
+        tx: &mut crate::Tx,
+        client_id: &str,
+        session_id: &str,
+        staff: &User,
+        mail: &SessionMail,
+    ) -> Result<(), StoreError> {
+        let messages: Vec<NewMessage> = if mail.aftercare.is_empty() {
+            Vec::new()
+        } else {
+            let token = self.make_aftercare_link_in(tx, session_id, staff, mail.link_days).await?;
+            let with_link = |m: &NewMessage| NewMessage {
+                body: m.body.replace(crate::AFTERCARE_TOKEN, &token),
+                ..m.clone()
+            };
+            mail.aftercare.iter().map(with_link).collect()
+        };
+        self.schedule_in(tx, client_id, &format!("aftercare:{session_id}"), &messages).await
     }
 
     /// A session's amendments, newest first.

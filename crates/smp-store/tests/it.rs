@@ -910,6 +910,7 @@ async fn a_shared_report_opens_by_its_link_until_the_record_is_erased() {
             subject: "Your report".into(),
             body: format!("Download: https://studio.example/reports/{}", smp_store::REPORT_TOKEN),
             due_at: 0,
+            unsubscribe_url: None,
         };
         let token = sa.share_report(&client.id, &report, &pia, 30, Some(&message)).await.unwrap().unwrap();
         let mail = sa.client_messages(&client.id).await.unwrap();

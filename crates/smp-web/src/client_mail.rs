@@ -102,6 +102,7 @@ impl ClientMail {
             subject: filled.subject,
             body: filled.body,
             due_at: due,
+            unsubscribe_url: Some(self.unsubscribe.clone()),
         })
     }
 
@@ -168,7 +169,9 @@ impl ClientMail {
         after_session(date)
             .into_iter()
             .filter(|(_, due)| *due > now)
-            .filter_map(|(kind, due)| self.message(kind, kind.as_str().into(), &filling, due))
+            // Keyed by the day too: a session whose date is amended has its
+            // messages written again, the old ones withdrawn.
+            .filter_map(|(kind, due)| self.message(kind, format!("{}:{date}", kind.as_str()), &filling, due))
             .collect()
     }
 

@@ -300,6 +300,7 @@ pub(crate) async fn send_test(
         subject: filled.subject,
         body: filled.body,
         due_at: chrono::Utc::now().timestamp_millis(),
+        unsubscribe_url: None,
     };
     studio.enqueue(None, &message).await?;
     Ok(Redirect::to("/admin/email?note=test").into_response())

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use smp_store::{MailSettings, OutboxMessage, SendOutcome, Store, StudioId};
@@ -176,7 +176,8 @@ pub(crate) fn check_smtp_url(url: &str) -> Result<(), String> {
     transport(url).map(|_| ())
 }
 
-/// The message as e-mail: plain text, the outbox id in its Message-ID.
+/// The message as e-mail: plain text, the outbox id in its Message-ID, the
+/// client's unsubscribe address in its List-Unsubscribe headers.
 fn compose(message: &OutboxMessage, from: &str, reply_to: Option<&str>) -> Result<Message, String> {
     let mailbox = |what: &str, address: &str| {
         address.parse::<Mailbox>().map_err(|_| format!("{what} {address:?} is not an e-mail address"))
@@ -189,6 +190,15 @@ fn compose(message: &OutboxMessage, from: &str, reply_to: Option<&str>) -> Resul
         .header(ContentType::TEXT_PLAIN);
     if let Some(reply_to) = reply_to {
         builder = builder.reply_to(mailbox("The reply-to address", reply_to)?);
+    }
+    // The mail client's own unsubscribe button, one click (RFC 2369 and
+    // RFC 8058: it POSTs to the same page the link in the text opens).
+    if let Some(url) = &message.unsubscribe_url {
+        let raw =
+            |name: &'static str, value: String| HeaderValue::new(HeaderName::new_from_ascii_str(name), value);
+        builder = builder
+            .raw_header(raw("List-Unsubscribe", format!("<{url}>")))
+            .raw_header(raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into()));
     }
     builder.body(message.body.clone()).map_err(|e| format!("the message could not be written: {e}"))
 }

@@ -199,23 +199,7 @@ pub(crate) async fn record(
         serde_json::to_string(&record).map_err(|e| Error::internal(&e, "The record could not be stored."))?;
     // The aftercare messages and the touch-up reminder go with the record,
     // in its transaction.
-    let mail = match ClientMail::of(&state, &studio, &client).await? {
-        Some(mail) => {
-            let forecast = match design {
-                Some(id) => studio.design(id).await?,
-                None => None,
-            };
-            let touch_up = forecast
-                .and_then(|d| crate::dashboard::touch_up_date(record.date, &d.design_toml))
-                .and_then(|due| mail.touch_up(due));
-            Some(smp_store::SessionMail {
-                aftercare: mail.after_session(record.date, record.number as i64, mail.now()),
-                link_days: AFTERCARE_LINK_DAYS,
-                touch_up,
-            })
-        }
-        None => None,
-    };
+    let mail = session_mail(&state, &studio, &client, record.date, record.number as i64, design).await?;
     let id = studio
         .record_session(
             &client_id,
@@ -229,6 +213,32 @@ pub(crate) async fn record(
         .await?
         .ok_or_else(|| Error::NotFound("This client has no such design.".into()))?;
     Ok(Redirect::to(&format!("/clients/{client_id}/sessions/{id}")).into_response())
+}
+
+/// The messages a session on `date` brings the client (aftercare from
+/// that day, and the touch-up reminder by the forecast of the design it
+/// followed), when e-mail reaches them.
+async fn session_mail(
+    state: &AppState,
+    studio: &smp_store::StudioStore<'_>,
+    client: &smp_store::Client,
+    date: chrono::NaiveDate,
+    number: i64,
+    design: Option<&str>,
+) -> Result<Option<smp_store::SessionMail>> {
+    let Some(mail) = ClientMail::of(state, studio, client).await? else { return Ok(None) };
+    let forecast = match design {
+        Some(id) => studio.design(id).await?,
+        None => None,
+    };
+    let touch_up = forecast
+        .and_then(|d| crate::dashboard::touch_up_date(date, &d.design_toml))
+        .and_then(|due| mail.touch_up(due));
+    Ok(Some(smp_store::SessionMail {
+        aftercare: mail.after_session(date, number, mail.now()),
+        link_days: AFTERCARE_LINK_DAYS,
+        touch_up,
+    }))
 }
 
 #[derive(Template)]
@@ -540,8 +550,17 @@ pub(crate) async fn amend(
     let passport =
         serde_json::to_string(&record).map_err(|e| Error::internal(&e, "The record could not be stored."))?;
     let reason = values.iter().find(|(k, _)| k == REASON_FIELD).map_or("", |(_, v)| v.as_str());
-    let amended = who
-        .studio(&state)
+    let studio = who.studio(&state);
+    // A moved date moves the aftercare messages still to come with it.
+    let moved = session.date != record.date.to_string();
+    let aftercare = if moved {
+        let client = who.client(&state, &client_id).await?;
+        let design = session.design_id.as_deref();
+        session_mail(&state, &studio, &client, record.date, record.number as i64, design).await?
+    } else {
+        None
+    };
+    let amended = studio
         .amend_session(
             &session_id,
             who.user(),
@@ -549,6 +568,7 @@ pub(crate) async fn amend(
             record.number as i64,
             &passport,
             reason,
+            aftercare.as_ref(),
         )
         .await;
     match amended {

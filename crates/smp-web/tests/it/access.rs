@@ -232,6 +232,7 @@ async fn world() -> World {
         subject: "Test".into(),
         body: "Test".into(),
         due_at: 0,
+        unsubscribe_url: None,
     };
     studio.enqueue(None, &test).await.unwrap();
     let message = app.store.claim_due("access", 1, 1000, 1).await.unwrap().remove(0).id;

@@ -75,6 +75,11 @@ async fn planning_a_session_sends_its_confirmation_and_keeps_its_reminder_until_
     assert!(first.contains("Hello Marta,") && first.contains(&day), "{first}");
     assert!(!first.contains("Ruiz"), "the first name only: {first}");
     assert!(first.contains("/unsubscribe/"), "{first}");
+    // The mail client's own one-click button: the same address as the text's.
+    let offered = header(first, "List-Unsubscribe").unwrap();
+    let address = offered.trim_start_matches('<').trim_end_matches('>');
+    assert!(address.contains("/unsubscribe/") && first.contains(address), "{first}");
+    assert_eq!(header(first, "List-Unsubscribe-Post").as_deref(), Some("List-Unsubscribe=One-Click"));
     // Nothing twice.
     assert_eq!(sender.send_due().await.unwrap(), 0);
 
@@ -139,6 +144,7 @@ async fn recording_a_session_schedules_aftercare_with_a_working_link_and_unsubsc
         subject: touch_up.subject.clone(),
         body: touch_up.body.clone(),
         due_at: touch_up.due_at + 1,
+        unsubscribe_url: None,
     };
     let mail = smp_store::SessionMail { touch_up: Some(later), ..Default::default() };
     studio
@@ -175,7 +181,8 @@ async fn recording_a_session_schedules_aftercare_with_a_working_link_and_unsubsc
             .iter()
             .any(|m| m.state == smp_store::MessageState::Pending)
     );
-    let r = app.post(path).form("").await;
+    // As a mail client's one-click button sends it (RFC 8058).
+    let r = app.post(path).form("List-Unsubscribe=One-Click").await;
     assert!(r.status.is_success() && r.body.contains("Done"), "{}", r.body);
     let after = studio.client_messages(&client.id).await.unwrap();
     assert!(
@@ -358,6 +365,7 @@ async fn a_report_sent_to_the_client_arrives_as_a_link_that_downloads_it_logged_
     assert!(got[0].contains(&shown), "the e-mail carries the link shown: {}", got[0]);
     // Health never travels: not the screening, not the PDF itself.
     assert!(!got[0].contains("PDF-1.7") && !got[0].to_lowercase().contains("screening"), "{}", got[0]);
+    assert!(header(&got[0], "List-Unsubscribe").is_some(), "{}", got[0]);
     let path = &shown[shown.find("/reports/").unwrap()..];
     let r = app.get(path).await;
     assert_eq!((r.status, r.content_type.as_deref()), (StatusCode::OK, Some("application/pdf")));
@@ -366,4 +374,55 @@ async fn a_report_sent_to_the_client_arrives_as_a_link_that_downloads_it_logged_
     assert_eq!(app.get(&format!("{path}x")).await.status, StatusCode::NOT_FOUND);
     let shared = &studio.reports(&design).await.unwrap()[0].links;
     assert!(shared.len() == 1 && shared[0].opened_at.is_some(), "{shared:?}");
+}
+
+#[tokio::test]
+async fn amending_a_sessions_date_moves_its_aftercare_messages_with_it() {
+    let sink = SmtpSink::start(0, 0.0);
+    let app = app().await;
+    let Cast { a, pia: (pia, csrf), pia_user, .. } = cast(&app, "A").await;
+    mail_admin(&app, &a, &sink.url).await;
+    let (client, design) = client_with_email(&app, &a, &pia_user).await;
+    screened(&app, &a, &pia_user, &client.id, "proceed", None, true).await;
+    let studio = app.store.studio(&a);
+    let today = chrono::Utc::now().date_naive();
+    let fields = |date: chrono::NaiveDate| {
+        format!(
+            "csrf={csrf}&health_unchanged=on&design_id={design}&date={date}&number=1&zones=front&pigment_brand=Ink\
+             &pigment_batch=B1&pigment_expiry=2030-01-01&dilution=0.6&needle=3RL&needle_mm=0.25&machine=3.5+mm\
+             &anaesthetic=none&duration_min=200&pain=3&notes="
+        )
+    };
+    let r = app.post(&format!("/clients/{}/sessions", client.id)).by(&pia).form(&fields(today)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let session = r.location.unwrap();
+    let day3 = |messages: &[smp_store::OutboxMessage], state: smp_store::MessageState| {
+        messages
+            .iter()
+            .filter(|m| m.kind == "aftercare-day-3" && m.state == state)
+            .map(|m| m.due_at)
+            .collect::<Vec<_>>()
+    };
+    let before = studio.client_messages(&client.id).await.unwrap();
+    let first = day3(&before, smp_store::MessageState::Pending);
+    assert_eq!(first.len(), 1);
+    // The date was mistyped: the session was two days later.
+    let later = today + chrono::Days::new(2);
+    let form = format!("{}&reason=Date+mistyped", fields(later));
+    let r = app.post(&format!("{session}/amend")).by(&pia).form(&form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = studio.client_messages(&client.id).await.unwrap();
+    assert_eq!(day3(&after, smp_store::MessageState::Withdrawn), first, "the old day 3 is withdrawn");
+    let moved = day3(&after, smp_store::MessageState::Pending);
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0] - first[0], 2 * 86_400_000, "day 3 of the amended date");
+    // Its link opens the client's aftercare page.
+    let body = &after.iter().find(|m| m.kind == "aftercare-day-3" && m.due_at == moved[0]).unwrap().body;
+    let link = body.split_whitespace().find(|w| w.contains("/aftercare/")).unwrap();
+    assert_eq!(app.get(&link[link.find("/aftercare/").unwrap()..]).await.status, StatusCode::OK);
+    // An amendment that keeps the date leaves the messages as they are.
+    let r =
+        app.post(&format!("{session}/amend")).by(&pia).form(&format!("{}&reason=Batch", fields(later))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(studio.client_messages(&client.id).await.unwrap(), after);
 }
