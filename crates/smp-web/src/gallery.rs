@@ -3,10 +3,12 @@
 //! blurred below the face line; no names. Staff see it at `/gallery`; an
 //! admin may switch on a public read-only copy at an unguessable address.
 //!
-//! Every page and picture is made from the store's gallery queries, which
-//! join the consent in force, so a revoked consent takes a pair out of
-//! every route at once; pictures are made afresh (`no-store`), never from
-//! a cache that could outlive a revocation.
+//! Every page and picture is answered only after the store's gallery
+//! queries, which join the consent in force, have found the pair, so a
+//! revoked consent takes it out of every route at once. Pictures are kept
+//! a while in memory (public visitors would otherwise make each one again)
+//! but only ever read behind that check, and browsers are told to keep
+//! none (`no-store`).
 
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -176,9 +178,15 @@ async fn picture(
         Side::Before => (&shown.pair.before_photo, shown.pair.before_face_line),
         Side::Healed => (&shown.pair.healed_photo, shown.pair.healed_face_line),
     };
+    let faces = shown.faces_allowed;
+    // Everything the picture is made of: a consent that comes to allow
+    // faces makes a new one.
+    let key = format!("{} {photo_id} {line} {faces}", shown.id);
+    if let Some(jpeg) = state.recall_gallery(&key) {
+        return Ok(([(CONTENT_TYPE, "image/jpeg"), (CACHE_CONTROL, "no-store")], jpeg.to_vec()).into_response());
+    }
     let photo = studio.photo(photo_id).await?.ok_or_else(absent)?;
     let screen = crate::photos::screen_copy(state, studio_id, &photo).await?;
-    let faces = shown.faces_allowed;
     let jpeg = state
         .cpu
         .run(worker, move || {
@@ -188,5 +196,6 @@ async fn picture(
         })
         .await?
         .map_err(|e| Error::internal(&e, "The picture could not be made."))?;
+    state.remember_gallery(key, std::sync::Arc::new(jpeg.clone()));
     Ok(([(CONTENT_TYPE, "image/jpeg"), (CACHE_CONTROL, "no-store")], jpeg).into_response())
 }

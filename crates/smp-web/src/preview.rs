@@ -21,6 +21,9 @@ pub(crate) struct PreviewCache {
     patterns: Vec<(String, Arc<Pattern>)>,
     /// Hair masks' bases at screen size (a proposal takes a moment).
     masks: Vec<(String, Arc<HairMask>)>,
+    /// The gallery's pictures as JPEG, by what they are made of: read only
+    /// after the store has found the pair under a consent in force.
+    gallery: Vec<(String, Arc<Vec<u8>>)>,
 }
 
 /// Photos and patterns the cache holds: a few editors at once.
@@ -29,6 +32,9 @@ const CACHED_SCREENS: usize = 4;
 const CACHED_PATTERNS: usize = 8;
 
 const CACHED_MASKS: usize = 4;
+
+/// A gallery page or two of pictures (a few MB).
+const CACHED_GALLERY: usize = 48;
 
 /// Keeps `value` under `key` in a small most-recent-first list.
 fn remember<T>(list: &mut Vec<(String, Arc<T>)>, key: String, value: Arc<T>, capacity: usize) {
@@ -79,6 +85,15 @@ impl AppState {
     /// Keeps a hair mask's base at screen size for the next preview.
     pub(crate) fn remember_mask(&self, key: String, mask: Arc<HairMask>) {
         remember(&mut self.preview_cache().masks, key, mask, CACHED_MASKS);
+    }
+
+    /// A gallery picture made lately, by what it is made of.
+    pub(crate) fn recall_gallery(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+        recall(&self.preview_cache().gallery, key)
+    }
+
+    pub(crate) fn remember_gallery(&self, key: String, jpeg: Arc<Vec<u8>>) {
+        remember(&mut self.preview_cache().gallery, key, jpeg, CACHED_GALLERY);
     }
 }
 
