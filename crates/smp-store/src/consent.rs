@@ -37,6 +37,20 @@ pub struct Consent {
     pub signed_at: i64,
     /// The consent that replaced this one, if any.
     pub superseded_by: Option<String>,
+    /// Whether the client signed at home, through the pre-visit link
+    /// `staff_name` made (else at the studio, with them).
+    pub at_home: bool,
+}
+
+/// A signature under the consent text in force, as a form took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSignature {
+    /// The text signed: it must still be the one in force.
+    pub text_id: String,
+    /// The name the client typed.
+    pub signed_name: String,
+    /// The drawn signature, a PNG.
+    pub png: Vec<u8>,
 }
 
 /// The longest consent text accepted.
@@ -133,62 +147,51 @@ impl StudioStore<'_> {
         signed_name: &str,
         signature_png: &[u8],
     ) -> Result<Option<String>, StoreError> {
-        let signed_name = signed_name.trim();
-        if signed_name.is_empty() || signed_name.chars().count() > 200 {
-            return Err(StoreError::Invalid("Type the client's full name (up to 200 characters).".into()));
-        }
-        if signature_png.is_empty() || signature_png.len() > MAX_SIGNATURE_BYTES {
-            return Err(StoreError::Invalid("The signature is missing or too large.".into()));
-        }
+        let signature = NewSignature {
+            text_id: text_id.into(),
+            signed_name: signed_name.into(),
+            png: signature_png.to_vec(),
+        };
         let mut tx = self.store.write().await?;
         if !self.owns_client(&mut tx, client_id).await? {
             return Ok(None);
         }
-        let current =
-            sqlx::query("SELECT id FROM consent_texts WHERE studio_id = $1 ORDER BY version DESC LIMIT 1")
-                .bind(&self.studio.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if current.map(|r| r.get::<String, _>("id")).as_deref() != Some(text_id) {
-            return Err(StoreError::Invalid(
-                "The consent text was changed while the client was reading it: read the new version and sign again."
-                    .into(),
-            ));
-        }
-        let id = new_id();
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO consents (id, studio_id, client_id, text_id, signed_name, signature_png, staff_id, signed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&id)
-        .bind(&self.studio.0)
-        .bind(client_id)
-        .bind(text_id)
-        .bind(signed_name)
-        .bind(signature_png.to_vec())
-        .bind(&staff.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE consents SET superseded_by = $1 \
-             WHERE studio_id = $2 AND client_id = $3 AND superseded_by IS NULL AND id <> $1",
-        )
-        .bind(&id)
-        .bind(&self.studio.0)
-        .bind(client_id)
-        .execute(&mut *tx)
-        .await?;
+        let id = insert_consent(&mut tx, &self.studio, client_id, &staff.id, &signature, false).await?;
         self.audit_in(&mut tx, staff, AuditAction::SignConsent, client_id).await?;
         tx.commit().await?;
         Ok(Some(id))
     }
 
+    /// Whether clients may sign the consent at home, through the pre-visit
+    /// link.
+    pub async fn consent_at_home(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT consent_at_home FROM studios WHERE id = $1")
+            .bind(&self.studio.0)
+            .fetch_one(&self.store.pool)
+            .await?;
+        Ok(row.get::<i64, _>("consent_at_home") != 0)
+    }
+
+    /// Lets clients sign the consent at home, or not; audited.
+    pub async fn set_consent_at_home(&self, staff: &User, allowed: bool) -> Result<(), StoreError> {
+        let mut tx = self.store.write().await?;
+        sqlx::query("UPDATE studios SET consent_at_home = $1 WHERE id = $2")
+            .bind(i64::from(allowed))
+            .bind(&self.studio.0)
+            .execute(&mut *tx)
+            .await?;
+        let what =
+            if allowed { "consent signed at home: allowed" } else { "consent signed at home: not allowed" };
+        self.audit_in(&mut tx, staff, AuditAction::StudioDetails, what).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A client's consents, newest first.
     pub async fn consents(&self, client_id: &str) -> Result<Vec<Consent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT c.id, c.client_id, t.version, t.body, c.signed_name, u.name, c.signed_at, c.superseded_by \
+            "SELECT c.id, c.client_id, t.version, t.body, c.signed_name, u.name, c.signed_at, c.superseded_by, \
+             c.at_home \
              FROM consents c JOIN consent_texts t ON t.id = c.text_id JOIN users u ON u.id = c.staff_id \
              WHERE c.studio_id = $1 AND c.client_id = $2 ORDER BY c.signed_at DESC, c.id",
         )
@@ -207,6 +210,7 @@ impl StudioStore<'_> {
                 staff_name: r.get("name"),
                 signed_at: r.get("signed_at"),
                 superseded_by: r.get("superseded_by"),
+                at_home: r.get::<i64, _>("at_home") != 0,
             })
             .collect())
     }
@@ -220,4 +224,62 @@ impl StudioStore<'_> {
             .await?;
         Ok(row.map(|r| r.get::<Vec<u8>, _>("signature_png")))
     }
+}
+
+/// Writes a signed consent in `tx` (by `staff_id`, or through their link
+/// when `at_home`), superseding the client's earlier one: its id. Refused
+/// when the text is no longer the one in force, or the name or signature
+/// is missing.
+pub(crate) async fn insert_consent(
+    tx: &mut sqlx::AnyConnection,
+    studio: &crate::StudioId,
+    client_id: &str,
+    staff_id: &str,
+    signature: &NewSignature,
+    at_home: bool,
+) -> Result<String, StoreError> {
+    let signed_name = signature.signed_name.trim();
+    if signed_name.is_empty() || signed_name.chars().count() > 200 {
+        return Err(StoreError::Invalid("Type the client's full name (up to 200 characters).".into()));
+    }
+    if signature.png.is_empty() || signature.png.len() > MAX_SIGNATURE_BYTES {
+        return Err(StoreError::Invalid("The signature is missing or too large.".into()));
+    }
+    let current =
+        sqlx::query("SELECT id FROM consent_texts WHERE studio_id = $1 ORDER BY version DESC LIMIT 1")
+            .bind(&studio.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if current.map(|r| r.get::<String, _>("id")).as_deref() != Some(signature.text_id.as_str()) {
+        return Err(StoreError::Invalid(
+            "The consent text was changed while the client was reading it: read the new version and sign again."
+                .into(),
+        ));
+    }
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO consents (id, studio_id, client_id, text_id, signed_name, signature_png, staff_id, signed_at, \
+         at_home) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(&studio.0)
+    .bind(client_id)
+    .bind(&signature.text_id)
+    .bind(signed_name)
+    .bind(signature.png.clone())
+    .bind(staff_id)
+    .bind(now_ms())
+    .bind(i64::from(at_home))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE consents SET superseded_by = $1 \
+         WHERE studio_id = $2 AND client_id = $3 AND superseded_by IS NULL AND id <> $1",
+    )
+    .bind(&id)
+    .bind(&studio.0)
+    .bind(client_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(id)
 }

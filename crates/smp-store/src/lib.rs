@@ -42,7 +42,7 @@ pub use assessment::{AssessmentRecord, MAX_ASSESSMENT_BYTES};
 pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use brand::{Brand, MAX_LOGO_BYTES, checked_accent};
 pub use clients::{Client, ClientChange, ClientFields};
-pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES};
+pub use consent::{Consent, ConsentText, MAX_CONSENT_TEXT_CHARS, MAX_SIGNATURE_BYTES, NewSignature};
 pub use design::{DesignVersion, MAX_DESIGN_BYTES};
 pub use erasure::{ERASED_NAME, ErasureCounts, MAX_ERASURE_REASON_CHARS};
 pub use files::{PARTIAL_PREFIX, PhotoFiles, StoredFile, create_private_folder};

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::screening::{ScreeningAnswers, insert_screening};
 use crate::users::{random_token, token_digest};
-use crate::{NewMessage, Store, StoreError, StudioId, StudioStore, User, now_ms};
+use crate::{NewMessage, NewSignature, Store, StoreError, StudioId, StudioStore, User, now_ms};
 
 /// What a pre-visit message holds where its link's token goes: the token
 /// is made with the link.
@@ -115,8 +115,10 @@ impl Store {
     }
 
     /// Stores the client's answers through the link `token` as a screening
-    /// marked as theirs, and spends the link, in one transaction. `false`
-    /// when the link is not live (used meanwhile, expired, unknown).
+    /// marked as theirs, with their `signature` under the consent when
+    /// they signed at home (the studio allowing it), and spends the link,
+    /// in one transaction. `false` when the link is not live (used
+    /// meanwhile, expired, unknown).
     pub async fn submit_previsit(
         &self,
         token: &str,
@@ -124,6 +126,7 @@ impl Store {
         rules_version: &str,
         outcome: &str,
         result_json: &str,
+        signature: Option<&NewSignature>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.write().await?;
         let now = now_ms();
@@ -141,6 +144,20 @@ impl Store {
             (link.get("studio_id"), link.get("client_id"), link.get("staff_id"));
         let answers = ScreeningAnswers { intake_toml, rules_version, outcome, result_json };
         insert_screening(&mut tx, &studio_id, &client_id, &staff_id, &answers, true).await?;
+        if let Some(signature) = signature {
+            let studio = StudioId(studio_id);
+            let allowed = sqlx::query("SELECT consent_at_home FROM studios WHERE id = $1")
+                .bind(&studio.0)
+                .fetch_one(&mut *tx)
+                .await?
+                .get::<i64, _>("consent_at_home");
+            if allowed == 0 {
+                return Err(StoreError::Invalid(
+                    "The studio takes the consent's signature at the visit.".into(),
+                ));
+            }
+            crate::consent::insert_consent(&mut tx, &studio, &client_id, &staff_id, signature, true).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -147,6 +147,8 @@ struct StudioPage<'a> {
     logo_note: Option<(bool, String)>,
     /// The paper consultation reports are set on: "a4" or "letter".
     paper: String,
+    /// Whether clients may sign the consent at home.
+    consent_at_home: bool,
     saved: bool,
     error: Option<String>,
 }
@@ -178,6 +180,7 @@ pub(crate) async fn studio(
         chairs: studio.chairs().await?.to_string(),
         logo_note: query.logo.as_deref().and_then(crate::brand::logo_note),
         paper: studio.report_paper().await?,
+        consent_at_home: studio.consent_at_home().await?,
         who: &who.session,
         details: studio.details().await?,
         zones: crate::clock::zone_names().collect(),
@@ -318,6 +321,7 @@ pub(crate) async fn save_studio(
         chairs: if error.is_some() { form.chairs } else { studio.chairs().await?.to_string() },
         logo_note: None,
         paper: studio.report_paper().await?,
+        consent_at_home: studio.consent_at_home().await?,
         saved: error.is_none(),
         details,
         zones: crate::clock::zone_names().collect(),
@@ -350,6 +354,25 @@ pub(crate) async fn save_paper(
         Err(StoreError::Invalid(m)) => Err(Error::BadRequest(m)),
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConsentAtHomeForm {
+    csrf: String,
+    allowed: Option<String>,
+}
+
+/// `POST /admin/studio/consent-at-home`: whether clients may sign the
+/// consent on the pre-visit form.
+pub(crate) async fn save_consent_at_home(
+    State(state): State<AppState>,
+    who: Staff,
+    Form(form): Form<ConsentAtHomeForm>,
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_admin("The studio's settings")?;
+    who.studio(&state).set_consent_at_home(who.user(), form.allowed.is_some()).await?;
+    Ok(Redirect::to("/admin/studio#consent-at-home").into_response())
 }
 
 #[derive(Deserialize)]

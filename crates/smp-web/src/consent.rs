@@ -34,7 +34,11 @@ impl ConsentView {
             when: day_of(c.signed_at),
             version: c.text_version,
             signed_name: c.signed_name.clone(),
-            staff: c.staff_name.clone(),
+            staff: if c.at_home {
+                format!("the client at home, through {}'s link", c.staff_name)
+            } else {
+                c.staff_name.clone()
+            },
             superseded: c.superseded_by.is_some(),
         }
     }

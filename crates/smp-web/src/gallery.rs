@@ -183,7 +183,9 @@ async fn picture(
     // faces makes a new one.
     let key = format!("{} {photo_id} {line} {faces}", shown.id);
     if let Some(jpeg) = state.recall_gallery(&key) {
-        return Ok(([(CONTENT_TYPE, "image/jpeg"), (CACHE_CONTROL, "no-store")], jpeg.to_vec()).into_response());
+        return Ok(
+            ([(CONTENT_TYPE, "image/jpeg"), (CACHE_CONTROL, "no-store")], jpeg.to_vec()).into_response()
+        );
     }
     let photo = studio.photo(photo_id).await?.ok_or_else(absent)?;
     let screen = crate::photos::screen_copy(state, studio_id, &photo).await?;

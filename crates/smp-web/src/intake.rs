@@ -55,7 +55,7 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    fn at(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn at(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { field: Some(field.into()), message: message.into() }
     }
 }

@@ -232,6 +232,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/reports/{report}/share", post(report::share))
         .route("/reports/{report_link}", get(report::shared))
         .route("/admin/studio/paper", post(admin::save_paper))
+        .route("/admin/studio/consent-at-home", post(admin::save_consent_at_home))
         .route("/clients/{id}/quotes/{quote}/deposit", post(prices::record_deposit))
         .route("/admin/email", get(mail_admin::page).post(mail_admin::save_settings))
         .route("/admin/email/texts/{kind}", post(mail_admin::save_text))

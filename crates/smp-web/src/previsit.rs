@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use smp_store::{OpenPrevisit, Session};
+use smp_store::{NewSignature, OpenPrevisit, Session};
 
 use crate::auth::CsrfForm;
 use crate::client_mail::ClientMail;
@@ -76,7 +76,13 @@ struct FormPage {
     sections: Vec<(&'static str, Vec<Question>)>,
     error: Option<String>,
     error_field: Option<String>,
-    consent_text: Option<String>,
+    /// The consent text in force: (its id, its words).
+    consent: Option<(String, String)>,
+    /// Whether the studio lets the client sign it here.
+    sign_at_home: bool,
+    /// What the client typed and ticked to sign, kept on a refusal.
+    signed_name: String,
+    agreed: bool,
 }
 
 #[derive(Template)]
@@ -112,8 +118,48 @@ async fn form_page(
         sections: sections(answers, problem.as_ref()),
         error_field: problem.as_ref().and_then(|p| p.field.clone()),
         error: problem.map(|p| p.message),
-        consent_text: studio.consent_text().await?.map(|t| t.body),
+        consent: studio.consent_text().await?.map(|t| (t.id, t.body)),
+        sign_at_home: studio.consent_at_home().await?,
+        signed_name: value("signed_name").unwrap_or_default(),
+        agreed: value("agree").is_some(),
     })
+}
+
+/// Where a problem with the signature at home is shown.
+const SIGNATURE_FIELD: &str = "signature";
+
+/// The client's signature under the consent, when the studio lets them
+/// sign at home and they did (it is optional: they may sign at the visit);
+/// what is missing, when they began to sign.
+async fn home_signature(
+    state: &AppState,
+    open: &OpenPrevisit,
+    answers: &[(String, String)],
+) -> Result<std::result::Result<Option<NewSignature>, Problem>> {
+    let value = |key: &str| answers.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str());
+    let studio = state.store.studio(&open.studio);
+    let began = !value("agree").is_empty()
+        || !value("signed_name").trim().is_empty()
+        || !value("signature").is_empty();
+    if !began || !studio.consent_at_home().await? {
+        return Ok(Ok(None));
+    }
+    let refusal = "Tick the box to agree, or leave the signature for your visit.";
+    Ok(
+        match crate::consent::signed(
+            !value("agree").is_empty(),
+            refusal,
+            value("signed_name"),
+            value("signature"),
+        ) {
+            Ok(png) => Ok(Some(NewSignature {
+                text_id: value("text_id").to_string(),
+                signed_name: value("signed_name").to_string(),
+                png,
+            })),
+            Err(message) => Err(Problem::at(SIGNATURE_FIELD, message)),
+        },
+    )
 }
 
 /// `GET /forms/{previsit}`: the questions, for the client.
@@ -142,9 +188,29 @@ pub(crate) async fn submit(
             return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
         }
     };
+    let signature = match home_signature(&state, &open, &answers).await? {
+        Ok(signature) => signature,
+        Err(problem) => {
+            let page = form_page(&state, &open, &answers, Some(problem)).await?;
+            return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+        }
+    };
     let crate::intake::Screened { intake_toml, rules_version, outcome, result_json } = screened;
-    if !state.store.submit_previsit(&token, &intake_toml, &rules_version, &outcome, &result_json).await? {
-        return unusable();
+    let stored = state
+        .store
+        .submit_previsit(&token, &intake_toml, &rules_version, &outcome, &result_json, signature.as_ref())
+        .await;
+    match stored {
+        Ok(true) => {}
+        Ok(false) => return unusable(),
+        // The text changed while the client read it, or signing at home
+        // was switched off meanwhile: said beside the signature.
+        Err(smp_store::StoreError::Invalid(message)) => {
+            let page =
+                form_page(&state, &open, &answers, Some(Problem::at(SIGNATURE_FIELD, message))).await?;
+            return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+        }
+        Err(e) => return Err(e.into()),
     }
     let studio = state.store.studio(&open.studio).name().await?;
     Ok(Html(DonePage { studio, sent: true }.render()?).into_response())

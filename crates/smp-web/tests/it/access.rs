@@ -118,6 +118,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/clients/{id}/reports/{report}/share", Clinical),
     ("GET", "/reports/{report_link}", Link),
     ("POST", "/admin/studio/paper", Admin),
+    ("POST", "/admin/studio/consent-at-home", Admin),
     ("GET", "/admin/email", Admin),
     ("POST", "/admin/email", Admin),
     ("POST", "/admin/email/texts/{kind}", Admin),

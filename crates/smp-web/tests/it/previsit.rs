@@ -116,3 +116,72 @@ async fn a_client_answers_the_health_questions_at_home_through_a_link_that_works
     assert_eq!(app.post(&path).form(&body).await.status, StatusCode::NOT_FOUND);
     assert_eq!(studio.screenings(&client.id).await.unwrap().len(), 1, "nothing more stored");
 }
+
+#[tokio::test]
+async fn a_studio_may_let_clients_sign_the_consent_at_home_and_the_record_says_so() {
+    let app = app().await;
+    let Cast { a, pia: (pia, _), pia_user, .. } = cast(&app, "A").await;
+    app.store.create_user(&a, "ada", Role::Admin, "a long password", false).await.unwrap();
+    let (ada, csrf) = login(&app, "ada", "a long password").await;
+    let studio = app.store.studio(&a);
+    let text = studio.publish_consent_text(None, smp_clinic::DEFAULT_CONSENT_TEXT).await.unwrap();
+    let client = studio
+        .create_client(
+            &pia_user,
+            &smp_store::ClientFields { full_name: "Ines Home".into(), ..Default::default() },
+        )
+        .await
+        .unwrap();
+    let link = async || {
+        let token = studio.make_previsit_link(&client.id, &pia_user, 14, None).await.unwrap().unwrap();
+        format!("/forms/{token}")
+    };
+    let signed = |agree: bool, name: &str, signature: &str| {
+        format!(
+            "{}&text_id={}{}&signed_name={name}&signature={signature}",
+            answers("1984-03-09", "2026-01-10"),
+            text.id,
+            if agree { "&agree=on" } else { "" }
+        )
+    };
+
+    // Off (the default): the text to read, no signature pad; a signature
+    // sent anyway is not taken.
+    let path = link().await;
+    let page = app.get(&path).await.body;
+    assert!(
+        page.contains("The consent you will sign at your visit") && !page.contains("signature-pad"),
+        "{page}"
+    );
+    let r = app.post(&path).form(&signed(true, "Ines+Home", &drawn_signature(true))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(studio.consents(&client.id).await.unwrap().is_empty());
+
+    // An admin switches it on: the pad is there, and signing stays optional.
+    let r = app.post("/admin/studio/consent-at-home").by(&ada).form(&format!("csrf={csrf}&allowed=on")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let path = link().await;
+    let page = app.get(&path).await.body;
+    assert!(page.contains("signature-pad") && page.contains("/assets/signature.js"), "{page}");
+    // Begun but not finished: said beside the signature, the rest kept.
+    let r = app.post(&path).form(&signed(false, "Ines+Home", &drawn_signature(true))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("signature-error") && r.body.contains("value=\"Ines Home\""), "{}", r.body);
+    assert!(r.body.contains("value=\"2026-01-10\""), "the answers are kept");
+    let r = app.post(&path).form(&signed(true, "Ines+Home", &drawn_signature(false))).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("empty"), "{}", r.body);
+    let r = app.post(&path).form(&signed(true, "Ines+Home", &drawn_signature(true))).await;
+    assert!(r.status.is_success() && r.body.contains("Thank you"), "{}", r.body);
+    let consents = studio.consents(&client.id).await.unwrap();
+    assert_eq!(consents.len(), 1);
+    assert!(consents[0].at_home && consents[0].signed_name == "Ines Home");
+    let chart = app.get(&format!("/clients/{}", client.id)).by(&pia).await.body;
+    assert!(chart.contains("the client at home, through pia&#39;s link"), "{chart}");
+    let record = app.get(&format!("/clients/{}/consents/{}", client.id, consents[0].id)).by(&pia).await.body;
+    assert!(record.contains("by the client at home, through the pre-visit link pia made"), "{record}");
+    // Answers alone, without signing: no consent, none needed.
+    let path = link().await;
+    let r = app.post(&path).form(&answers("1984-03-09", "2026-01-10")).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    assert_eq!(studio.consents(&client.id).await.unwrap().len(), 1);
+}
