@@ -611,7 +611,14 @@ test('a practitioner charts a new client from login to screening', async () => {
     await lookAt(page, 't-clients');
 
     // The pre-visit forms: sent from a new client's chart, answered logged
-    // out on a phone, seen in the chart as the client's own answers.
+    // out on a phone (the consent signed there too, which the studio now
+    // allows), seen in the chart as the client's own answers.
+    await page.goto(`${url}/admin/studio`);
+    await page.check('#consent-at-home input[name=allowed]');
+    await page.click('#consent-at-home button');
+    await page.waitForURL(/#consent-at-home$/);
+    assert.ok(await page.isChecked('#consent-at-home input[name=allowed]'));
+    await page.goto(`${url}/clients`);
     await page.fill('#q', 'otto');
     await page.waitForFunction(() => document.querySelector('#client-list').textContent.includes('Otto'));
     await page.click('a:has-text("Otto Other")');
@@ -626,6 +633,16 @@ test('a practitioner charts a new client from login to screening', async () => {
     assert.match(await phonePage.textContent('h1'), /Before your visit/);
     await phonePage.fill('#birth_date', '1979-05-02');
     await phonePage.check('input[name=allergy_nickel]');
+    await phonePage.check('input[name=agree]');
+    await phonePage.fill('#signed_name', 'Otto Other');
+    await phonePage.locator('#signature-pad').scrollIntoViewIfNeeded();
+    const phonePad = await phonePage.locator('#signature-pad').boundingBox();
+    await phonePage.mouse.move(phonePad.x + 20, phonePad.y + 100);
+    await phonePage.mouse.down();
+    for (let i = 0; i <= 25; i++) {
+      await phonePage.mouse.move(phonePad.x + 20 + i * 11, phonePad.y + 90 + Math.sin(i / 2) * 30);
+    }
+    await phonePage.mouse.up();
     await phonePage.screenshot({ path: `${shots}/16-previsit-phone.png`, fullPage: true });
     await lookAt(phonePage, 'v-previsit-form');
     await phonePage.click('text=Send my answers');
@@ -635,6 +652,7 @@ test('a practitioner charts a new client from login to screening', async () => {
     await page.click('main a:has-text("Otto Other")');
     assert.match(await page.textContent('#screening'), /by the client at home, through the pre-visit link admin made/);
     assert.match(await page.textContent('#previsit'), /answered on/);
+    assert.match(await page.textContent('#consent'), /the client at home, through admin's link/);
     await page.click('text=Log out');
     await page.waitForURL(/\/login$/);
     assert.deepEqual(pageErrors, [], 'no script error on any page');
