@@ -42,7 +42,7 @@ fn busy_photo(shade: u8) -> image::RgbImage {
 }
 
 /// Mean absolute difference between horizontal neighbours over rows
-/// `rows` of a JPEG: high where there is detail, low where it is blurred.
+/// `rows` of an encoded picture: high where there is detail, low where it is blurred.
 fn detail(jpeg: &[u8], rows: std::ops::Range<f64>) -> f64 {
     let image = image::load_from_memory(jpeg).unwrap().to_luma8();
     let (from, to) = ((rows.start * image.height() as f64) as u32, (rows.end * image.height() as f64) as u32);
@@ -63,6 +63,42 @@ fn signed(csrf: &str, agree: bool, faces: bool, name: &str, signature: &str) -> 
         if agree { "&agree=on" } else { "" },
         if faces { "&faces=on" } else { "" }
     )
+}
+
+/// A new client `name` with two front photos, before and healed: (chart,
+/// before, healed).
+async fn client_with_two_photos(app: &App, pia: &(String, String), name: &str) -> (String, String, String) {
+    let form = format!("csrf={}&full_name={name}", pia.1);
+    let chart = app.post("/clients").by(&pia.0).form(&form).await.location.unwrap();
+    let before = upload(app, &chart, pia, "front", &busy_photo(200)).await;
+    let healed = upload(app, &chart, pia, "front", &busy_photo(120)).await;
+    (chart, before, healed)
+}
+
+/// Signs the portfolio consent for the client at `chart`.
+async fn portfolio_consent(app: &App, pia: &(String, String), chart: &str, faces: bool) {
+    let form = signed(&pia.1, true, faces, "The+Client", &drawn_signature(true));
+    let r = app.post(&format!("{chart}/portfolio-consent")).by(&pia.0).form(&form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+/// Adds the pair with empty face lines: the picture of its healed photo.
+async fn pair_with_default_lines(
+    app: &App,
+    cast: &Cast,
+    chart: &str,
+    before: &str,
+    healed: &str,
+) -> image::DynamicImage {
+    let pia = &cast.pia;
+    let form = format!("csrf={}&before={before}&healed={healed}&before_face=&healed_face=&caption=", pia.1);
+    assert_eq!(
+        app.post(&format!("{chart}/gallery")).by(&pia.0).form(&form).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let pair = app.store.studio(&cast.a).gallery().await.unwrap().remove(0).id;
+    let r = app.get(&format!("/gallery/{pair}/healed.jpg")).by(&pia.0).await;
+    image::load_from_memory(&r.bytes).unwrap()
 }
 
 #[tokio::test]
@@ -251,33 +287,14 @@ async fn only_consented_photos_reach_the_gallery_and_revoking_takes_them_out_of_
 async fn a_consent_that_allows_faces_shows_them_cropped_but_sharp() {
     let app = app().await;
     let cast = cast(&app, "A").await;
-    let pia = &cast.pia;
-    let chart = app
-        .post("/clients")
-        .by(&pia.0)
-        .form(&format!("csrf={}&full_name=Fay+Face", pia.1))
-        .await
-        .location
-        .unwrap();
-    let before = upload(&app, &chart, pia, "front", &busy_photo(200)).await;
-    let healed = upload(&app, &chart, pia, "front", &busy_photo(120)).await;
-    let r = app
-        .post(&format!("{chart}/portfolio-consent"))
-        .by(&pia.0)
-        .form(&signed(&pia.1, true, true, "Fay+F", &drawn_signature(true)))
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let (chart, before, healed) = client_with_two_photos(&app, &cast.pia, "Fay+Face").await;
+    portfolio_consent(&app, &cast.pia, &chart, true).await;
     // Empty face lines: the front photo's default, under the hairline.
-    let form = format!("csrf={}&before={before}&healed={healed}&before_face=&healed_face=&caption=", pia.1);
-    assert_eq!(
-        app.post(&format!("{chart}/gallery")).by(&pia.0).form(&form).await.status,
-        StatusCode::SEE_OTHER
-    );
-    let pair = app.store.studio(&cast.a).gallery().await.unwrap().remove(0).id;
-    let r = app.get(&format!("/gallery/{pair}/healed.jpg")).by(&pia.0).await;
-    let shown = image::load_from_memory(&r.bytes).unwrap();
+    let shown = pair_with_default_lines(&app, &cast, &chart, &before, &healed).await;
     assert_eq!((shown.width(), shown.height()), (400, 285), "45 % and 12 % of 500");
-    assert!(detail(&r.bytes, 0.9..1.0) > 40.0, "the face stays sharp: {}", detail(&r.bytes, 0.9..1.0));
+    let mut png = Vec::new();
+    shown.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    assert!(detail(&png, 0.9..1.0) > 40.0, "the face stays sharp: {}", detail(&png, 0.9..1.0));
 }
 
 #[tokio::test]
@@ -285,15 +302,7 @@ async fn an_empty_face_line_is_taken_from_the_hairline_drawn_on_the_photo() {
     let app = app().await;
     let cast = cast(&app, "A").await;
     let pia = &cast.pia;
-    let chart = app
-        .post("/clients")
-        .by(&pia.0)
-        .form(&format!("csrf={}&full_name=Hal+Line", pia.1))
-        .await
-        .location
-        .unwrap();
-    let before = upload(&app, &chart, pia, "front", &busy_photo(200)).await;
-    let healed = upload(&app, &chart, pia, "front", &busy_photo(120)).await;
+    let (chart, before, healed) = client_with_two_photos(&app, pia, "Hal+Line").await;
     // A design on the before photo: its hairline's lowest point 150 px down
     // of 500.
     let drawing = "scale_from=20%2C450&scale_to=380%2C450&scale_mm=140&hairline=50%2C150+200%2C120+350%2C150\
@@ -301,20 +310,10 @@ async fn an_empty_face_line_is_taken_from_the_hairline_drawn_on_the_photo() {
     let editor = format!("{chart}/photos/{before}/design");
     let r = app.post(&editor).by(&pia.0).form(&format!("csrf={}&{drawing}", pia.1)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app
-        .post(&format!("{chart}/portfolio-consent"))
-        .by(&pia.0)
-        .form(&signed(&pia.1, true, false, "Hal+L", &drawn_signature(true)))
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let form = format!("csrf={}&before={before}&healed={healed}&before_face=&healed_face=&caption=", pia.1);
-    assert_eq!(
-        app.post(&format!("{chart}/gallery")).by(&pia.0).form(&form).await.status,
-        StatusCode::SEE_OTHER
-    );
-    let shown = app.store.studio(&cast.a).gallery().await.unwrap().remove(0);
+    portfolio_consent(&app, pia, &chart, false).await;
     // 150/500 and 4 % under it; the healed photo, without a design, the same.
-    assert_eq!((shown.pair.before_face_line, shown.pair.healed_face_line), (340, 340));
-    let r = app.get(&format!("/gallery/{}/before.jpg", shown.id)).by(&pia.0).await;
-    assert_eq!(image::load_from_memory(&r.bytes).unwrap().height(), 230, "(34 % + 12 %) of 500");
+    let shown = pair_with_default_lines(&app, &cast, &chart, &before, &healed).await;
+    let pair = app.store.studio(&cast.a).gallery().await.unwrap().remove(0);
+    assert_eq!((pair.pair.before_face_line, pair.pair.healed_face_line), (340, 340));
+    assert_eq!(shown.height(), 230, "(34 % + 12 %) of 500");
 }
