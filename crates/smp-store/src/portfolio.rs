@@ -207,6 +207,11 @@ impl StudioStore<'_> {
         client_id: &str,
         staff: &User,
     ) -> Result<Option<u64>, StoreError> {
+        // The client's row, locked as adding a pair locks it: a pair being
+        // added now is either in before the consent ends (and goes with it)
+        // or finds it ended. (An erased client's row too: no owns_client.)
+        let lock = format!("SELECT 1 FROM clients WHERE studio_id = $1 AND id = $2{}", self.store.lock());
+        sqlx::query(&lock).bind(&self.studio.0).bind(client_id).fetch_optional(&mut *tx).await?;
         let ended = sqlx::query(
             "UPDATE portfolio_consents SET revoked_at = $1, revoked_by = $2 WHERE studio_id = $3 \
              AND client_id = $4 AND revoked_at IS NULL AND superseded_by IS NULL",

@@ -924,3 +924,51 @@ async fn a_shared_report_opens_by_its_link_until_the_record_is_erased() {
         assert_eq!(store.shared_report(&token).await.unwrap(), None);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pair_added_while_the_consent_is_revoked_never_outlives_the_revocation() {
+    for (store, _dir) in stores().await {
+        let (a, _, pia, _, client) = two_studios(&store, "A").await;
+        let sa = store.studio(&a);
+        let before = photo_of(&sa, &client, &pia, PhotoAngle::Crown).await;
+        let healed = photo_of(&sa, &client, &pia, PhotoAngle::Crown).await;
+        let pair = smp_store::NewGalleryPair {
+            before_photo: before,
+            healed_photo: healed,
+            before_face_line: 1000,
+            healed_face_line: 1000,
+            caption: String::new(),
+        };
+        for round in 0..40 {
+            sa.sign_portfolio_consent(&client.id, &pia, "Show my photos.", false, "Cy", b"png")
+                .await
+                .unwrap();
+            // The practitioner adds a pair as the front desk records the
+            // client's withdrawal, at once, on two connections.
+            let add = {
+                let (store, a, pia, client, pair) =
+                    (store.clone(), a.clone(), pia.clone(), client.id.clone(), pair.clone());
+                tokio::spawn(async move { store.studio(&a).add_gallery_pair(&client, &pia, &pair).await })
+            };
+            let revoke = {
+                let (store, a, pia, client) = (store.clone(), a.clone(), pia.clone(), client.id.clone());
+                tokio::spawn(async move { store.studio(&a).revoke_portfolio_consent(&client, &pia).await })
+            };
+            let (added, revoked) = (add.await.unwrap(), revoke.await.unwrap());
+            assert!(revoked.unwrap().is_some(), "round {round}: the consent was in force");
+            // Either the pair came first and went with the consent, or the
+            // consent went first and the pair was refused.
+            match added {
+                Ok(_) => {}
+                Err(StoreError::Invalid(why)) => assert!(why.contains("not consented"), "{why}"),
+                Err(e) => panic!("round {round}: {e}"),
+            }
+            // Nothing added then may come back under a later consent.
+            sa.sign_portfolio_consent(&client.id, &pia, "Show my photos.", false, "Cy", b"png")
+                .await
+                .unwrap();
+            assert!(sa.gallery().await.unwrap().is_empty(), "round {round} on {:?}", store.backend());
+            sa.revoke_portfolio_consent(&client.id, &pia).await.unwrap();
+        }
+    }
+}
