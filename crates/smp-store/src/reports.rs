@@ -27,11 +27,13 @@ pub struct ReportLink {
 /// The largest report kept (photos at print resolution).
 pub const MAX_REPORT_BYTES: usize = 32 * 1024 * 1024;
 
-/// A report, as the editor lists it.
+/// A report, as the editor and the chart list it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredReport {
     /// Its id.
     pub id: String,
+    /// The design version it was made from, and that version's number.
+    pub design: (String, i64),
     /// Who made it.
     pub staff_name: String,
     /// When, unix ms.
@@ -77,30 +79,42 @@ impl StudioStore<'_> {
 
     /// The reports of a design version, newest first.
     pub async fn reports(&self, design_id: &str) -> Result<Vec<StoredReport>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT r.id, u.name, r.created_at FROM reports r JOIN users u ON u.id = r.staff_id \
-             WHERE r.studio_id = $1 AND r.design_id = $2 ORDER BY r.created_at DESC, r.id",
-        )
+        self.reports_where("r.design_id", design_id).await
+    }
+
+    /// The client's reports, of every design version, newest first.
+    pub async fn client_reports(&self, client_id: &str) -> Result<Vec<StoredReport>, StoreError> {
+        self.reports_where("r.client_id", client_id).await
+    }
+
+    /// The reports whose `column` is `value`, with their links.
+    async fn reports_where(&self, column: &str, value: &str) -> Result<Vec<StoredReport>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT r.id, r.design_id, d.version, u.name, r.created_at FROM reports r \
+             JOIN users u ON u.id = r.staff_id JOIN designs d ON d.id = r.design_id \
+             WHERE r.studio_id = $1 AND {column} = $2 ORDER BY r.created_at DESC, r.id"
+        ))
         .bind(&self.studio.0)
-        .bind(design_id)
+        .bind(value)
         .fetch_all(&self.store.pool)
         .await?;
         let mut reports: Vec<StoredReport> = rows
             .iter()
             .map(|r| StoredReport {
                 id: r.get("id"),
+                design: (r.get("design_id"), r.get("version")),
                 staff_name: r.get("name"),
                 created_at: r.get("created_at"),
                 links: Vec::new(),
             })
             .collect();
-        let links = sqlx::query(
+        let links = sqlx::query(&format!(
             "SELECT l.report_id, u.name, l.created_at, l.expires_at, l.opened_at FROM report_links l \
              JOIN users u ON u.id = l.staff_id JOIN reports r ON r.id = l.report_id \
-             WHERE l.studio_id = $1 AND r.design_id = $2 ORDER BY l.created_at DESC",
-        )
+             WHERE l.studio_id = $1 AND {column} = $2 ORDER BY l.created_at DESC"
+        ))
         .bind(&self.studio.0)
-        .bind(design_id)
+        .bind(value)
         .fetch_all(&self.store.pool)
         .await?;
         for l in &links {

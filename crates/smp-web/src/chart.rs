@@ -26,6 +26,8 @@ struct ClientPage<'a> {
     designs: Vec<(String, smp_store::DesignVersion, String)>,
     sessions: Vec<smp_store::TreatmentSession>,
     upload: photos::UploadForm,
+    /// The client's consultation reports (for clinical roles).
+    reports: Vec<crate::report::ReportLine>,
     /// The portfolio consent and the gallery's pairs.
     portfolio: crate::portfolio::PortfolioCard,
     /// What was typed into the gallery's form, kept when refused.
@@ -306,6 +308,7 @@ pub(crate) async fn chart(
         messages: studio.client_messages(id).await?.iter().map(MessageLine::of).collect(),
         contact: contact_words(&client, studio.unsubscribed_at(id).await?),
         previsit: studio.previsit_links(id).await?.iter().map(previsit_line).collect(),
+        reports: if clinical { crate::report::client_reports_of(&studio, id).await? } else { Vec::new() },
         portfolio: crate::portfolio::PortfolioCard::of(
             &studio,
             id,

@@ -344,6 +344,34 @@ pub(crate) struct ReportLine {
     pub shared: Vec<String>,
 }
 
+/// A kept report as a list shows it; `with_version` names the design
+/// version it was made from (the chart lists every version's).
+fn report_line(client_id: &str, r: &smp_store::StoredReport, with_version: bool, now: i64) -> ReportLine {
+    let version = if with_version { format!("version {}, ", r.design.1) } else { String::new() };
+    ReportLine {
+        made: format!("{version}{}, by {}", crate::day_of(r.created_at), r.staff_name),
+        href: format!("/clients/{client_id}/reports/{}", r.id),
+        share_href: format!("/clients/{client_id}/reports/{}/share", r.id),
+        shared: r
+            .links
+            .iter()
+            .map(|l| {
+                let opened = match l.opened_at {
+                    Some(at) => format!("last opened {}", crate::day_of(at)),
+                    None => "not opened yet".into(),
+                };
+                let open_until = if l.expires_at > now { "works until" } else { "expired" };
+                format!(
+                    "Shared {} by {}; {opened}; {open_until} {}",
+                    crate::day_of(l.created_at),
+                    l.staff_name,
+                    crate::day_of(l.expires_at)
+                )
+            })
+            .collect(),
+    }
+}
+
 /// A version's reports, as its editor lists them.
 pub(crate) async fn reports_of(
     studio: &smp_store::StudioStore<'_>,
@@ -351,31 +379,11 @@ pub(crate) async fn reports_of(
     design_id: &str,
 ) -> Result<Vec<ReportLine>> {
     let now = chrono::Utc::now().timestamp_millis();
-    Ok(studio
-        .reports(design_id)
-        .await?
-        .into_iter()
-        .map(|r| ReportLine {
-            made: format!("{}, by {}", crate::day_of(r.created_at), r.staff_name),
-            href: format!("/clients/{client_id}/reports/{}", r.id),
-            share_href: format!("/clients/{client_id}/reports/{}/share", r.id),
-            shared: r
-                .links
-                .iter()
-                .map(|l| {
-                    let opened = match l.opened_at {
-                        Some(at) => format!("last opened {}", crate::day_of(at)),
-                        None => "not opened yet".into(),
-                    };
-                    let open_until = if l.expires_at > now { "works until" } else { "expired" };
-                    format!(
-                        "Shared {} by {}; {opened}; {open_until} {}",
-                        crate::day_of(l.created_at),
-                        l.staff_name,
-                        crate::day_of(l.expires_at)
-                    )
-                })
-                .collect(),
-        })
-        .collect())
+    Ok(studio.reports(design_id).await?.iter().map(|r| report_line(client_id, r, false, now)).collect())
+}
+
+/// Every report of the client's, as the chart lists them.
+pub(crate) async fn client_reports_of(studio: &smp_store::StudioStore<'_>, client_id: &str) -> Result<Vec<ReportLine>> {
+    let now = chrono::Utc::now().timestamp_millis();
+    Ok(studio.client_reports(client_id).await?.iter().map(|r| report_line(client_id, r, true, now)).collect())
 }

@@ -110,6 +110,12 @@ async fn a_consultation_report_is_made_from_a_version_kept_and_downloaded() {
     // Each making is kept; the download is the practitioners'.
     assert_eq!(app.post(&make).by(&pia).form(&format!("csrf={csrf}")).await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.store.studio(&a).reports(&design_id).await.unwrap().len(), 2);
+    // The chart lists them too, with the version they were made from, for
+    // practitioners only.
+    let page = app.get(&chart).by(&pia).await.body;
+    assert_eq!(page.matches("Report of version 1,").count(), 2, "{page}");
+    assert!(page.contains(&href));
+    assert!(!app.get(&chart).by(&fred).await.body.contains("Report of"));
     assert_eq!(app.get(&href).by(&fred).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&href).by(&bo).await.status, StatusCode::NOT_FOUND);
 }
