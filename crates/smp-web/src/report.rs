@@ -62,11 +62,13 @@ async fn shown_photos(
             design.photos.iter().filter_map(|(path, _)| path.file_stem()?.to_str().map(str::to_string));
         ids.extend(others.filter(|id| *id != saved.photo_id));
     }
+    // A flat design's mask of longer hair, on its own photo.
+    let mask = smp_core::design::parse(&saved.design_toml).ok().and_then(|d| d.photo.hair_mask);
     let mut shown = Vec::new();
     for id in ids {
         let Some(photo) = studio.photo(&id).await?.filter(|p| p.withdrawn.is_none()) else { continue };
         let screen = crate::preview::cached_screen(state, who, &photo).await?;
-        let hair = match smp_core::design::parse(&saved.design_toml).ok().and_then(|d| d.photo.hair_mask) {
+        let hair = match mask.as_ref().filter(|_| photo.id == saved.photo_id) {
             Some(name) => Some(crate::hair_masks::saved(state, who, &photo, &name.to_string_lossy()).await?),
             None => None,
         };
