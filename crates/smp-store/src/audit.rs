@@ -101,13 +101,15 @@ pub enum AuditAction {
     GalleryAdd,
     /// `gallery-remove`; the subject is the client's id.
     GalleryRemove,
+    /// `gallery-adjust`; the subject is the client's id.
+    GalleryAdjust,
     /// `public-gallery`; the subject is what it is about, as words.
     PublicGallery,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter offers them.
-    pub const ALL: [AuditAction; 47] = [
+    pub const ALL: [AuditAction; 48] = [
         AuditAction::ViewHealth,
         AuditAction::RecordScreening,
         AuditAction::OverrideScreening,
@@ -154,6 +156,7 @@ impl AuditAction {
         AuditAction::RevokePortfolioConsent,
         AuditAction::GalleryAdd,
         AuditAction::GalleryRemove,
+        AuditAction::GalleryAdjust,
         AuditAction::PublicGallery,
     ];
 
@@ -206,6 +209,7 @@ impl AuditAction {
             AuditAction::RevokePortfolioConsent => "revoke-portfolio-consent",
             AuditAction::GalleryAdd => "gallery-add",
             AuditAction::GalleryRemove => "gallery-remove",
+            AuditAction::GalleryAdjust => "gallery-adjust",
             AuditAction::PublicGallery => "public-gallery",
         }
     }

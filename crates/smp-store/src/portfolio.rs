@@ -81,6 +81,24 @@ const SHOWN_PAIRS: &str = "SELECT g.id, g.client_id, g.before_photo, g.healed_ph
      JOIN photos h ON h.id = g.healed_photo AND h.withdrawn_at IS NULL \
      WHERE g.studio_id = $1";
 
+/// A caption trimmed, or why it is refused.
+fn checked_caption(caption: &str) -> Result<&str, StoreError> {
+    let caption = caption.trim();
+    if caption.chars().count() > MAX_CAPTION_CHARS {
+        return Err(StoreError::Invalid(format!("Keep the caption to {MAX_CAPTION_CHARS} characters.")));
+    }
+    Ok(caption)
+}
+
+/// Face lines in thousandths of a photo's height, or why they are refused.
+fn checked_face_lines(lines: (i64, i64)) -> Result<(), StoreError> {
+    if [lines.0, lines.1].iter().all(|line| (0..=1000).contains(line)) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid("A face line is between 0 and 100 % of the photo's height.".into()))
+    }
+}
+
 fn pair_of(r: &sqlx::any::AnyRow) -> GalleryPair {
     GalleryPair {
         id: r.get("id"),
@@ -259,17 +277,8 @@ impl StudioStore<'_> {
         staff: &User,
         pair: &NewGalleryPair,
     ) -> Result<Option<String>, StoreError> {
-        let caption = pair.caption.trim();
-        if caption.chars().count() > MAX_CAPTION_CHARS {
-            return Err(StoreError::Invalid(format!("Keep the caption to {MAX_CAPTION_CHARS} characters.")));
-        }
-        for line in [pair.before_face_line, pair.healed_face_line] {
-            if !(0..=1000).contains(&line) {
-                return Err(StoreError::Invalid(
-                    "A face line is between 0 and 100 % of the photo's height.".into(),
-                ));
-            }
-        }
+        let caption = checked_caption(&pair.caption)?;
+        checked_face_lines((pair.before_face_line, pair.healed_face_line))?;
         if pair.before_photo == pair.healed_photo {
             return Err(StoreError::Invalid("Choose two different photos: one before, one healed.".into()));
         }
@@ -330,6 +339,39 @@ impl StudioStore<'_> {
         self.audit_in(&mut tx, staff, AuditAction::GalleryAdd, client_id).await?;
         tx.commit().await?;
         Ok(Some(id))
+    }
+
+    /// Changes where the face begins on a pair's photos and its caption:
+    /// whether the pair is the client's and in the gallery.
+    pub async fn adjust_gallery_pair(
+        &self,
+        client_id: &str,
+        pair_id: &str,
+        staff: &User,
+        face_lines: (i64, i64),
+        caption: &str,
+    ) -> Result<bool, StoreError> {
+        let caption = checked_caption(caption)?;
+        checked_face_lines(face_lines)?;
+        let mut tx = self.store.write().await?;
+        let changed = sqlx::query(
+            "UPDATE gallery_pairs SET before_face_line = $1, healed_face_line = $2, caption = $3 \
+             WHERE studio_id = $4 AND client_id = $5 AND id = $6",
+        )
+        .bind(face_lines.0)
+        .bind(face_lines.1)
+        .bind(caption)
+        .bind(&self.studio.0)
+        .bind(client_id)
+        .bind(pair_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed > 0 {
+            self.audit_in(&mut tx, staff, AuditAction::GalleryAdjust, client_id).await?;
+        }
+        tx.commit().await?;
+        Ok(changed > 0)
     }
 
     /// Takes one of the client's pairs out of the gallery: whether it was

@@ -60,6 +60,7 @@ fn words(action: AuditAction) -> (&'static str, bool) {
         AuditAction::RevokePortfolioConsent => ("recorded the portfolio consent's revocation", true),
         AuditAction::GalleryAdd => ("added photos to the gallery", true),
         AuditAction::GalleryRemove => ("took photos out of the gallery", true),
+        AuditAction::GalleryAdjust => ("adjusted photos in the gallery", true),
         AuditAction::PublicGallery => ("switched the public gallery", false),
     }
 }

@@ -182,6 +182,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/portfolio-consent/revoke", post(portfolio::revoke))
         .route("/clients/{id}/portfolio-consents/{portfolio}/signature.png", get(portfolio::signature))
         .route("/clients/{id}/gallery", post(portfolio::add))
+        .route("/clients/{id}/gallery/{pair}", post(portfolio::adjust))
         .route("/clients/{id}/gallery/{pair}/remove", post(portfolio::remove))
         .route("/gallery", get(gallery::page))
         .route("/gallery/public", post(gallery::set_public))

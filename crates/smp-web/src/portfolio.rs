@@ -47,8 +47,8 @@ pub(crate) struct PortfolioCard {
     pub in_force: Option<(String, smp_store::PortfolioConsent)>,
     /// Earlier consents: (signed when, how it ended).
     pub earlier: Vec<(String, String)>,
-    /// The client's pairs in the gallery: (id, caption, added when).
-    pub pairs: Vec<(String, String, String)>,
+    /// The client's pairs in the gallery.
+    pub pairs: Vec<PairLine>,
     /// Photos to choose from: (id, "front, 3 March 2026").
     pub photos: Vec<(String, String)>,
 }
@@ -78,7 +78,13 @@ impl PortfolioCard {
                 .client_gallery(client_id)
                 .await?
                 .into_iter()
-                .map(|p| (p.id, p.pair.caption, day_of(p.created_at)))
+                .map(|p| PairLine {
+                    added: day_of(p.created_at),
+                    before_face: percent(p.pair.before_face_line),
+                    healed_face: percent(p.pair.healed_face_line),
+                    caption: p.pair.caption,
+                    id: p.id,
+                })
                 .collect()
         } else {
             Vec::new()
@@ -109,6 +115,25 @@ pub(crate) struct PairForm {
     pub caption: String,
     #[serde(skip)]
     pub error: Option<String>,
+    /// The pair whose adjustment this was, when it was one.
+    #[serde(skip)]
+    pub adjusting: Option<String>,
+}
+
+/// A pair of the client's as the chart lists it, with its face lines as
+/// percentages for the form that adjusts them.
+pub(crate) struct PairLine {
+    pub id: String,
+    pub caption: String,
+    pub added: String,
+    pub before_face: String,
+    pub healed_face: String,
+}
+
+/// Thousandths of a photo's height as the percentage a form shows.
+fn percent(thousandths: i64) -> String {
+    let p = thousandths as f64 / 10.0;
+    if p.fract() == 0.0 { format!("{p:.0}") } else { format!("{p:.1}") }
 }
 
 /// A face line typed as a percentage, in thousandths; `default` when empty.
@@ -166,6 +191,39 @@ pub(crate) async fn add(
         }
     };
     form.error = Some(refusal);
+    chart(&state, &who, &id, ChartForms { gallery: form, ..Default::default() }, StatusCode::BAD_REQUEST)
+        .await
+}
+
+/// `POST /clients/{id}/gallery/{pair}`: a practitioner adjusts where the
+/// face begins on a pair's photos, and its caption, after seeing it.
+pub(crate) async fn adjust(
+    State(state): State<AppState>,
+    who: Staff,
+    Path((id, pair)): Path<(String, String)>,
+    Form(mut form): Form<PairForm>,
+) -> Result<Response> {
+    who.check_csrf(&form.csrf)?;
+    who.require_clinical("The gallery's photos")?;
+    who.client(&state, &id).await?;
+    let studio = who.studio(&state);
+    let shown = studio
+        .gallery_pair(&pair)
+        .await?
+        .filter(|p| p.client_id == id)
+        .ok_or_else(|| Error::NotFound("This pair is not in the gallery.".into()))?;
+    let lines = face_line(&form.before_face, shown.pair.before_face_line, "before")
+        .and_then(|b| face_line(&form.healed_face, shown.pair.healed_face_line, "healed").map(|h| (b, h)));
+    let refusal = match lines {
+        Err(message) => message,
+        Ok(lines) => match studio.adjust_gallery_pair(&id, &pair, who.user(), lines, &form.caption).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/clients/{id}#portfolio")).into_response()),
+            Err(StoreError::Invalid(message)) => message,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    form.error = Some(refusal);
+    form.adjusting = Some(pair);
     chart(&state, &who, &id, ChartForms { gallery: form, ..Default::default() }, StatusCode::BAD_REQUEST)
         .await
 }

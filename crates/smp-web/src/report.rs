@@ -385,7 +385,10 @@ pub(crate) async fn reports_of(
 }
 
 /// Every report of the client's, as the chart lists them.
-pub(crate) async fn client_reports_of(studio: &smp_store::StudioStore<'_>, client_id: &str) -> Result<Vec<ReportLine>> {
+pub(crate) async fn client_reports_of(
+    studio: &smp_store::StudioStore<'_>,
+    client_id: &str,
+) -> Result<Vec<ReportLine>> {
     let now = chrono::Utc::now().timestamp_millis();
     Ok(studio.client_reports(client_id).await?.iter().map(|r| report_line(client_id, r, true, now)).collect())
 }

@@ -53,6 +53,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/clients/{id}/portfolio-consent", Staff),
     ("GET", "/clients/{id}/portfolio-consents/{portfolio}/signature.png", Staff),
     // Taken out before the consent is revoked below (which empties it).
+    ("POST", "/clients/{id}/gallery/{pair}", Clinical),
     ("POST", "/clients/{id}/gallery/{pair}/remove", Clinical),
     ("POST", "/clients/{id}/gallery", Clinical),
     ("POST", "/clients/{id}/portfolio-consent/revoke", Staff),

@@ -317,3 +317,65 @@ async fn an_empty_face_line_is_taken_from_the_hairline_drawn_on_the_photo() {
     assert_eq!((pair.pair.before_face_line, pair.pair.healed_face_line), (340, 340));
     assert_eq!(shown.height(), 230, "(34 % + 12 %) of 500");
 }
+
+#[tokio::test]
+async fn a_pairs_face_lines_are_adjusted_after_seeing_it_with_mistakes_said_beside_them() {
+    let app = app().await;
+    let cast = cast(&app, "A").await;
+    let pia = &cast.pia;
+    let (chart, before, healed) = client_with_two_photos(&app, pia, "Adi+Just").await;
+    portfolio_consent(&app, pia, &chart, false).await;
+    let shown = pair_with_default_lines(&app, &cast, &chart, &before, &healed).await;
+    assert_eq!(shown.height(), 285, "45 % and 12 % of 500");
+    let pair = app.store.studio(&cast.a).gallery().await.unwrap().remove(0).id;
+    let page = app.get(&chart).by(&pia.0).await.body;
+    assert!(
+        page.contains(&format!(
+            "id=\"before-face-{pair}\" name=\"before_face\" type=\"text\" inputmode=\"decimal\" value=\"45\""
+        )),
+        "{page}"
+    );
+    // A mistake: said beside that pair's form, what was typed kept, the
+    // pair as it was.
+    let adjust = format!("{chart}/gallery/{pair}");
+    let r = app
+        .post(&adjust)
+        .by(&pia.0)
+        .form(&format!("csrf={}&before_face=120&healed_face=30&caption=Top", pia.1))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("percentage from 0 to 100")
+            && r.body.contains("value=\"120\"")
+            && r.body.contains("<details class=\"no-print\" open>"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.store.studio(&cast.a).gallery_pair(&pair).await.unwrap().unwrap().pair.before_face_line,
+        450
+    );
+    // Right: the pictures follow at once.
+    let r = app
+        .post(&adjust)
+        .by(&pia.0)
+        .form(&format!("csrf={}&before_face=30&healed_face=32.5&caption=Hairline", pia.1))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let adjusted = app.store.studio(&cast.a).gallery_pair(&pair).await.unwrap().unwrap();
+    assert_eq!(
+        (adjusted.pair.before_face_line, adjusted.pair.healed_face_line, adjusted.pair.caption.as_str()),
+        (300, 325, "Hairline")
+    );
+    let r = app.get(&format!("/gallery/{pair}/healed.jpg")).by(&pia.0).await;
+    assert_eq!(image::load_from_memory(&r.bytes).unwrap().height(), 223, "(32.5 % + 12 %) of 500");
+    // Another studio, or the front desk: no.
+    assert_eq!(
+        app.post(&adjust).by(&cast.bo.0).form(&format!("csrf={}&before_face=10", cast.bo.1)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&adjust).by(&cast.fred.0).form(&format!("csrf={}&before_face=10", cast.fred.1)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
