@@ -32,6 +32,15 @@ async fn mail_admin(app: &App, a: &StudioId, smtp: &str) -> (String, String) {
     (ada, csrf)
 }
 
+/// A recorded session's form: the first, on `date`, following `design`.
+fn session_form(csrf: &str, design: &str, date: chrono::NaiveDate) -> String {
+    format!(
+        "csrf={csrf}&health_unchanged=on&design_id={design}&date={date}&number=1&zones=front&pigment_brand=Ink\
+         &pigment_batch=B1&pigment_expiry=2030-01-01&dilution=0.6&needle=3RL&needle_mm=0.25&machine=3.5+mm\
+         &anaesthetic=none&duration_min=200&pain=3&notes="
+    )
+}
+
 /// A screened client with a design and an e-mail address.
 async fn client_with_email(app: &App, a: &StudioId, staff: &smp_store::User) -> (smp_store::Client, String) {
     let (client, design) = screened_client_with_design(app, a, staff, "Marta Ruiz Ortega").await;
@@ -120,11 +129,7 @@ async fn recording_a_session_schedules_aftercare_with_a_working_link_and_unsubsc
     screened(&app, &a, &pia_user, &client.id, "proceed", None, true).await;
     let studio = app.store.studio(&a);
     let today = chrono::Utc::now().date_naive();
-    let form = format!(
-        "csrf={csrf}&health_unchanged=on&design_id={design}&date={today}&number=1&zones=front&pigment_brand=Ink\
-         &pigment_batch=B1&pigment_expiry=2030-01-01&dilution=0.6&needle=3RL&needle_mm=0.25&machine=3.5+mm\
-         &anaesthetic=none&duration_min=200&pain=3&notes="
-    );
+    let form = session_form(&csrf, &design, today);
     let r = app.post(&format!("/clients/{}/sessions", client.id)).by(&pia).form(&form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let outbox = studio.client_messages(&client.id).await.unwrap();
@@ -386,13 +391,7 @@ async fn amending_a_sessions_date_moves_its_aftercare_messages_with_it() {
     screened(&app, &a, &pia_user, &client.id, "proceed", None, true).await;
     let studio = app.store.studio(&a);
     let today = chrono::Utc::now().date_naive();
-    let fields = |date: chrono::NaiveDate| {
-        format!(
-            "csrf={csrf}&health_unchanged=on&design_id={design}&date={date}&number=1&zones=front&pigment_brand=Ink\
-             &pigment_batch=B1&pigment_expiry=2030-01-01&dilution=0.6&needle=3RL&needle_mm=0.25&machine=3.5+mm\
-             &anaesthetic=none&duration_min=200&pain=3&notes="
-        )
-    };
+    let fields = |date: chrono::NaiveDate| session_form(&csrf, &design, date);
     let r = app.post(&format!("/clients/{}/sessions", client.id)).by(&pia).form(&fields(today)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let session = r.location.unwrap();
